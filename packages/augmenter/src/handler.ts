@@ -1,0 +1,47 @@
+import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/shared';
+import { type ProcessDeps, processSource } from './process-source.js';
+import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from './sqs-types.js';
+
+/**
+ * The augmenter's Lambda handler: every SQS record holds an S3 event notification. Records that fail
+ * transiently are returned in `batchItemFailures` so that only they are retried; permanent failures are
+ * recorded on the job and acknowledged; `s3:TestEvent` messages are acknowledged and ignored.
+ */
+export const createHandler =
+  (deps: ProcessDeps): SQSHandler =>
+  async (event: SQSEvent, context?: HandlerContext): Promise<SQSBatchResponse> => {
+    const failures: { itemIdentifier: string }[] = [];
+    await Promise.all(
+      event.Records.map(async (record) => {
+        try {
+          await handleRecord(deps, record, context);
+        } catch (error) {
+          deps.log?.('record failed; it will be retried', { messageId: record.messageId, reason: (error as Error).message });
+          failures.push({ itemIdentifier: record.messageId });
+        }
+      }),
+    );
+    return { batchItemFailures: failures };
+  };
+
+const handleRecord = async (deps: ProcessDeps, record: SQSRecord, context?: HandlerContext): Promise<void> => {
+  let notification: ReturnType<typeof parseS3Notification>;
+  try {
+    notification = parseS3Notification(record.body);
+  } catch (error) {
+    deps.log?.('unreadable message acknowledged', { messageId: record.messageId, reason: (error as Error).message });
+    return;
+  }
+  if (isTestEvent(notification)) return;
+  const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
+  for (const s3 of notification.Records) {
+    if (!s3.eventName.startsWith('ObjectCreated')) continue;
+    const key = decodeS3Key(s3.s3.object.key);
+    const parsed = parseSourceKey(key);
+    if (!parsed) {
+      deps.log?.('object outside sources/ acknowledged', { key });
+      continue;
+    }
+    await processSource(deps, { jobId: parsed.jobId, sourceId: parsed.sourceId, key, attempt, signal: context?.signal });
+  }
+};

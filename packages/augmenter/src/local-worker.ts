@@ -1,0 +1,31 @@
+import { availableParallelism } from 'node:os';
+import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/shared';
+import { createHandler } from './handler.js';
+import { WorkerPool } from './worker-pool.js';
+
+/** The augmenter pool of the local stack: the Lambda handler fed by the local work queue. */
+export const createLocalWorkerPool = (
+  config: Config,
+  ports: Ports,
+  log?: (message: string, fields?: Record<string, unknown>) => void,
+): WorkerPool => {
+  const handler = createHandler({
+    blobs: ports.blobs,
+    jobs: new JobService(ports.events, ports.bus),
+    limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },
+    maxReceiveCount: config.maxReceiveCount,
+    renderConcurrency: Math.max(1, availableParallelism()),
+    log,
+  });
+  return new WorkerPool({
+    queue: ports.queue,
+    queueName: UPLOAD_QUEUE,
+    handler,
+    batchSize: config.batchSize,
+    batchWindowSeconds: config.batchWindowSeconds,
+    maxConcurrency: config.workerConcurrency,
+    visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+    handlerTimeoutSeconds: config.handlerTimeoutSeconds,
+    log,
+  });
+};

@@ -1,0 +1,132 @@
+import {
+  type BlobStore,
+  blobKeys,
+  decideComplete,
+  decideDeadLetter,
+  decideFailure,
+  decideFinalise,
+  decideRedrive,
+  decideStart,
+  decideUpload,
+  decideVariant,
+  DeltaError,
+  isSourceSettled,
+  type JobService,
+  needsFinalising,
+  NotFoundError,
+  PermanentError,
+} from '@delta-augment/shared';
+import { writeArchive } from './archive.js';
+import { decodeSource, type EngineLimits, renderVariant, resolvePipeline, thumbnail } from './engine/index.js';
+import { forEachLimited } from './limit.js';
+
+export interface ProcessDeps {
+  readonly blobs: BlobStore;
+  readonly jobs: JobService;
+  readonly limits: EngineLimits;
+  /** Receives after which SQS moves the message to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  /** Variants rendered at once for one source. */
+  readonly renderConcurrency: number;
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+export interface SourceMessage {
+  readonly jobId: string;
+  readonly sourceId: string;
+  readonly key: string;
+  /** The message's ApproximateReceiveCount: the attempt number. */
+  readonly attempt: number;
+  readonly signal?: AbortSignal;
+}
+
+/** Errors that can never succeed on retry: bad input, bad spec, missing source object. */
+const isPermanent = (error: unknown): boolean =>
+  error instanceof PermanentError ||
+  (error instanceof DeltaError && (error.code === 'INVALID_PIPELINE' || error.code === 'PERMANENT'));
+
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/**
+ * Augments one source of a job, idempotently: settled sources are skipped, variants already recorded
+ * are not rendered again, and output keys are deterministic. Resolves when the message may be deleted;
+ * rejects when it must be retried.
+ */
+export const processSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
+  const { jobs, blobs } = deps;
+  const { jobId, sourceId, attempt } = message;
+  let state = await jobs.load(jobId);
+  const source = state?.sources.find((s) => s.sourceId === sourceId);
+  if (!state || !source) {
+    deps.log?.('message for an unknown job or source acknowledged', { jobId, sourceId });
+    return;
+  }
+  if (source.status === 'dead-lettered') {
+    // Only a redrive brings a dead-lettered source's message back to the upload queue.
+    await jobs.updateExisting(jobId, (s) => decideRedrive(s, sourceId));
+  } else if (isSourceSettled(source)) {
+    await finaliseJob(deps, jobId);
+    return;
+  }
+  await jobs.updateExisting(jobId, (s) => decideStart(s, sourceId, attempt));
+  try {
+    await renderSource(deps, message);
+    await jobs.updateExisting(jobId, (s) => decideComplete(s, sourceId));
+  } catch (error) {
+    const reason = reasonOf(error);
+    if (isPermanent(error)) {
+      deps.log?.('source failed permanently', { jobId, sourceId, reason });
+      await jobs.updateExisting(jobId, (s) => decideFailure(s, { sourceId, reason, attempt, final: true }));
+    } else if (attempt >= deps.maxReceiveCount) {
+      deps.log?.('source dead-lettered', { jobId, sourceId, reason, attempt });
+      await jobs.updateExisting(jobId, (s) => decideDeadLetter(s, sourceId, `after ${attempt} attempts: ${reason}`));
+      await finaliseJob(deps, jobId);
+      throw error;
+    } else {
+      await jobs.updateExisting(jobId, (s) => decideFailure(s, { sourceId, reason, attempt, final: false }));
+      throw error;
+    }
+  }
+  state = await jobs.load(jobId);
+  if (state && needsFinalising(state)) await finaliseJob(deps, jobId);
+};
+
+const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
+  const { jobs, blobs } = deps;
+  const { jobId, sourceId, key } = message;
+  const input = await blobs.getBuffer(key).catch((error: unknown) => {
+    if (error instanceof NotFoundError) throw new PermanentError(`source object ${key} is missing`, { cause: error });
+    throw error;
+  });
+  const decoded = await decodeSource(input, deps.limits);
+  const state = await jobs.load(jobId);
+  if (!state) throw new PermanentError(`job ${jobId} was deleted while it was processed`);
+  const pipeline = resolvePipeline(state.pipeline);
+  await jobs.updateExisting(jobId, (s) =>
+    decideUpload(s, { sourceId, bytes: input.length, format: decoded.format, width: decoded.width, height: decoded.height }),
+  );
+  const thumbKey = blobKeys.thumbnail(jobId, sourceId);
+  if (!(await blobs.head(thumbKey))) {
+    await blobs.put(thumbKey, await thumbnail(decoded), { contentType: 'image/webp' });
+  }
+  const done = state.sources.find((s) => s.sourceId === sourceId)?.variants ?? {};
+  const todo = Array.from({ length: state.variantsPerSource }, (_, i) => i).filter((i) => !done[i]);
+  await forEachLimited(todo, deps.renderConcurrency, async (index) => {
+    if (message.signal?.aborted) throw new DeltaError('TIMEOUT', 'the handler ran out of time');
+    const variant = await renderVariant(decoded, pipeline, index);
+    const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
+    await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
+    await jobs.updateExisting(jobId, (s) =>
+      decideVariant(s, { sourceId, index, key: variantKey, bytes: variant.data.length, operations: variant.operations }),
+    );
+  });
+};
+
+/** Writes the archive and the terminal event once every source is settled. Safe to run twice. */
+export const finaliseJob = async (deps: ProcessDeps, jobId: string): Promise<void> => {
+  const state = await deps.jobs.load(jobId);
+  if (!state || !needsFinalising(state)) return;
+  const anyCompleted = state.sources.some((s) => s.status === 'completed');
+  const archive = anyCompleted ? await writeArchive(deps.blobs, state) : undefined;
+  await deps.jobs.updateExisting(jobId, (s) => decideFinalise(s, archive));
+};

@@ -1,0 +1,138 @@
+import { ConfigError, type QueueMessage, ReceiptHandleError, type WorkQueue } from '@delta-augment/shared';
+import type { SQSEvent, SQSHandler, SQSRecord } from './sqs-types.js';
+
+export interface WorkerPoolOptions {
+  readonly queue: WorkQueue;
+  readonly queueName: string;
+  readonly handler: SQSHandler;
+  /** Records per invocation, 1..10 (Lambda BatchSize). */
+  readonly batchSize: number;
+  /** Seconds to gather a batch before invoking (MaximumBatchingWindowInSeconds). */
+  readonly batchWindowSeconds: number;
+  /** Invocations at once (ScalingConfig.MaximumConcurrency). */
+  readonly maxConcurrency: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly handlerTimeoutSeconds: number;
+  /** Seconds between visibility extensions of in-flight messages; default a third of the visibility timeout. */
+  readonly heartbeatSeconds?: number;
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * Mirrors the Lambda SQS event source mapping on one machine: long-polls the queue, invokes the handler
+ * with an SQS event, deletes what succeeded, leaves failures to reappear after their visibility timeout,
+ * and keeps long work invisible with a heartbeat.
+ */
+export class WorkerPool {
+  private readonly abort = new AbortController();
+  private readonly loops: Promise<void>[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private started = false;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    if (options.handlerTimeoutSeconds > options.visibilityTimeoutSeconds) {
+      throw new ConfigError(
+        `the handler timeout (${options.handlerTimeoutSeconds}s) exceeds the queue visibility timeout (${options.visibilityTimeoutSeconds}s): messages would be delivered twice; use a visibility timeout of at least 6x the handler timeout`,
+      );
+    }
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (let i = 0; i < this.options.maxConcurrency; i++) this.loops.push(this.loop());
+  }
+
+  /** Stops receiving, then waits up to `graceMs` for in-flight invocations; what is left is released to the queue. */
+  async stop(graceMs = 30_000): Promise<void> {
+    this.abort.abort();
+    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+    await Promise.race([Promise.all(this.loops), grace]);
+  }
+
+  private async loop(): Promise<void> {
+    const { queue, queueName } = this.options;
+    while (!this.abort.signal.aborted) {
+      let messages: QueueMessage[];
+      try {
+        messages = await this.receiveBatch();
+      } catch (error) {
+        this.options.log?.('receive failed; retrying', { reason: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      if (messages.length === 0) continue;
+      if (this.abort.signal.aborted) {
+        await Promise.all(messages.map((m) => queue.changeVisibility(queueName, m.receiptHandle, 0).catch(() => undefined)));
+        return;
+      }
+      const run = this.invoke(messages);
+      this.inFlight.add(run);
+      await run.finally(() => this.inFlight.delete(run));
+    }
+  }
+
+  private async receiveBatch(): Promise<QueueMessage[]> {
+    const { queue, queueName, batchSize, batchWindowSeconds } = this.options;
+    const batch = await queue.receive(queueName, { maxMessages: batchSize, waitTimeSeconds: 1, signal: this.abort.signal });
+    const deadline = Date.now() + batchWindowSeconds * 1000;
+    while (batch.length > 0 && batch.length < batchSize && Date.now() < deadline && !this.abort.signal.aborted) {
+      const wait = Math.min(1, Math.ceil((deadline - Date.now()) / 1000));
+      batch.push(...(await queue.receive(queueName, { maxMessages: batchSize - batch.length, waitTimeSeconds: wait, signal: this.abort.signal })));
+    }
+    return batch;
+  }
+
+  private async invoke(messages: QueueMessage[]): Promise<void> {
+    const { queue, queueName, handler, handlerTimeoutSeconds, visibilityTimeoutSeconds } = this.options;
+    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueName)) };
+    const heartbeatMs = (this.options.heartbeatSeconds ?? Math.max(1, visibilityTimeoutSeconds / 3)) * 1000;
+    const live = new Set(messages.map((m) => m.receiptHandle));
+    const heartbeat = setInterval(() => {
+      for (const handle of live) {
+        queue.changeVisibility(queueName, handle, visibilityTimeoutSeconds).catch((error: unknown) => {
+          if (error instanceof ReceiptHandleError) live.delete(handle);
+        });
+      }
+    }, heartbeatMs);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), handlerTimeoutSeconds * 1000);
+    try {
+      const result = await Promise.race([
+        handler(event, { signal: timeout.signal }),
+        new Promise<never>((_, reject) =>
+          timeout.signal.addEventListener('abort', () => reject(new Error(`handler timed out after ${handlerTimeoutSeconds}s`))),
+        ),
+      ]);
+      const ids = new Set(messages.map((m) => m.messageId));
+      const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+      if ([...failed].some((id) => !ids.has(id))) {
+        // Lambda treats a response naming an unknown message id as a failure of the whole batch.
+        this.options.log?.('batch response named an unknown message id; the whole batch is retried');
+        return;
+      }
+      await Promise.all(
+        messages
+          .filter((m) => !failed.has(m.messageId))
+          .map((m) => queue.delete(queueName, m.receiptHandle)),
+      );
+    } catch (error) {
+      this.options.log?.('invocation failed; the batch will be retried', { reason: (error as Error).message });
+    } finally {
+      clearInterval(heartbeat);
+      clearTimeout(timer);
+    }
+  }
+}
+
+const toRecord = (message: QueueMessage, queueName: string): SQSRecord => ({
+  messageId: message.messageId,
+  receiptHandle: message.receiptHandle,
+  body: message.body,
+  attributes: { ...message.attributes, SenderId: 'local' },
+  messageAttributes: {},
+  md5OfBody: message.md5OfBody,
+  eventSource: 'aws:sqs',
+  eventSourceARN: `arn:aws:sqs:local:000000000000:${queueName}`,
+  awsRegion: 'local',
+});

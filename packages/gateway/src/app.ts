@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { type Clock, type Config, JobService, type Ports, systemClock } from '@delta-augment/shared';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type Caller, createAuthenticator, isOpenMode } from './auth.js';
+import { createContext, type GatewayContext } from './context.js';
+import { toErrorResponse, unauthorized } from './errors.js';
+import { createMetrics, gauge } from './metrics.js';
+import { healthRoutes } from './routes/health.js';
+import { jobRoutes } from './routes/jobs.js';
+import { presetRoutes } from './routes/presets.js';
+import { queueRoutes } from './routes/queues.js';
+import { signedBlobRoutes } from './routes/signed-blobs.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller: Caller;
+  }
+  interface FastifyContextConfig {
+    /** Routes that need no API key. */
+    public?: boolean;
+  }
+}
+
+export interface GatewayDeps {
+  readonly config: Config;
+  readonly ports: Ports;
+  readonly clock?: Clock;
+  /** Built web page (index.html, app.js); served at `/` when present. */
+  readonly webRoot?: string;
+  readonly logger?: boolean;
+}
+
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
+
+/** Builds the gateway without listening: `server.ts` listens, tests use `app.inject`. */
+export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstance; context: GatewayContext }> => {
+  const { config, ports } = deps;
+  const clock = deps.clock ?? systemClock;
+  const metrics = createMetrics();
+  const jobs = new JobService(ports.events, ports.bus);
+  const ctx = createContext(config, ports, jobs, clock, metrics);
+  const authenticate = createAuthenticator(config);
+  const app = Fastify({
+    logger: deps.logger ? { level: 'info' } : false,
+    bodyLimit: 1024 * 1024,
+    trustProxy: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  app.decorateRequest('caller', null as unknown as Caller);
+  app.addSchema({
+    $id: 'error',
+    type: 'object',
+    properties: {
+      error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
+    },
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
+    return reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+  );
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'], connectSrc: ["'self'", 'ws:', 'wss:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+    },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+  });
+  await app.register(cors, { origin: config.corsOrigins.length ? [...config.corsOrigins] : false, credentials: false });
+  await app.register(rateLimit, {
+    max: config.rateLimitPerMinute,
+    timeWindow: '1 minute',
+    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    errorResponseBuilder: (_request, context) => ({
+      statusCode: 429,
+      code: 'RATE_LIMITED',
+      message: `rate limit of ${context.max} requests per ${context.after} exceeded (RATE_LIMIT_PER_MINUTE); retry later`,
+    }),
+  });
+  await app.register(multipart, {
+    limits: {
+      fileSize: config.maxFileBytes,
+      files: config.maxFilesPerJob,
+      fields: 10,
+      fieldSize: 64 * 1024,
+      parts: config.maxFilesPerJob + 10,
+      headerPairs: 200,
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Delta Augment API', version: '0.1.0', description: 'Image augmentation for ML datasets' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: isOpenMode(config) ? [] : [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (request) => {
+    const path = request.url.split('?')[0] ?? '';
+    const needsKey = path.startsWith('/api/') && !request.routeOptions.config?.public;
+    const caller = authenticate(request.headers, request.url);
+    if (needsKey && !caller) throw unauthorized();
+    if (caller) request.caller = caller;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requests.observe(
+      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  const unsubscribe = ports.bus.subscribe((event) => {
+    if (event.type === 'VariantWritten') metrics.variantsProduced.inc();
+    if (event.type === 'JobCompleted' || event.type === 'JobFailed') metrics.jobsFinished.inc({ status: event.type });
+  });
+  app.addHook('onClose', async () => unsubscribe());
+
+  await app.register(async (scope) => healthRoutes(scope, ctx));
+  await app.register(async (scope) => jobRoutes(scope, ctx));
+  await app.register(async (scope) => queueRoutes(scope, ctx));
+  await app.register(async (scope) => presetRoutes(scope));
+  if (config.signingSecret) await app.register(async (scope) => signedBlobRoutes(scope, ctx));
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
+    const stats = await Promise.all((await ports.queue.queues()).map((q) => ports.queue.stats(q)));
+    const body = [
+      metrics.requests.render(),
+      metrics.jobsCreated.render(),
+      metrics.variantsProduced.render(),
+      metrics.jobsFinished.render(),
+      gauge('delta_queue_visible_messages', 'Messages waiting in each queue', stats.map((s) => ({ labels: { queue: s.name }, value: s.visible }))),
+      gauge('delta_queue_in_flight_messages', 'Messages being processed', stats.map((s) => ({ labels: { queue: s.name }, value: s.inFlight }))),
+      gauge('delta_queue_oldest_message_age_seconds', 'Age of the oldest message', stats.map((s) => ({ labels: { queue: s.name }, value: s.oldestAgeSeconds }))),
+    ].join('\n');
+    return reply.type('text/plain; version=0.0.4').send(`${body}\n`);
+  });
+
+  const webRoot = deps.webRoot ?? DEFAULT_WEB_ROOT;
+  if (existsSync(webRoot)) {
+    await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
+  } else {
+    app.get('/', async (_request, reply) =>
+      reply.type('text/html').send('<!doctype html><title>Delta Augment</title><p>The web page is not built: run <code>npm run build</code>. The API is at <a href="/docs">/docs</a>.</p>'),
+    );
+  }
+  return { app, context: ctx };
+};

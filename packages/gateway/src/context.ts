@@ -1,0 +1,54 @@
+import {
+  type BlobStore,
+  blobKeys,
+  type Clock,
+  type Config,
+  type JobService,
+  objectCreatedEvent,
+  type Ports,
+  UPLOAD_QUEUE,
+} from '@delta-augment/shared';
+import type { Metrics } from './metrics.js';
+
+/** Everything the routes need, built once by `buildApp`. */
+export interface GatewayContext {
+  readonly config: Config;
+  readonly ports: Ports;
+  readonly blobs: BlobStore;
+  readonly jobs: JobService;
+  readonly clock: Clock;
+  readonly retentionDays: number;
+  readonly metrics: Metrics;
+  readonly signedUrlSeconds: number;
+  /** Deletes a job's events and every blob under its prefixes. */
+  deleteJob(jobId: string): Promise<void>;
+  /** Queues an ObjectCreated message for an existing source object again (retry). */
+  resend(key: string, size: number): Promise<void>;
+}
+
+export const createContext = (
+  config: Config,
+  ports: Ports,
+  jobs: JobService,
+  clock: Clock,
+  metrics: Metrics,
+): GatewayContext => ({
+  config,
+  ports,
+  blobs: ports.blobs,
+  jobs,
+  clock,
+  retentionDays: config.retentionDays,
+  metrics,
+  signedUrlSeconds: 900,
+  async deleteJob(jobId) {
+    for (const prefix of blobKeys.jobPrefixes(jobId)) {
+      const keys = await ports.blobs.list(prefix);
+      await Promise.all(keys.map((key) => ports.blobs.delete(key)));
+    }
+    await ports.events.delete(jobId);
+  },
+  async resend(key, size) {
+    await ports.queue.send(UPLOAD_QUEUE, JSON.stringify(objectCreatedEvent(config.aws.sourceBucket, key, size, clock.now())));
+  },
+});

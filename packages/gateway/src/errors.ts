@@ -1,0 +1,64 @@
+import { DeltaError } from '@delta-augment/shared';
+
+/** A client error with a field name: rendered as `{ error: { code, message, field } }` with a 4xx status. */
+export class RequestError extends DeltaError {
+  constructor(
+    code: string,
+    message: string,
+    readonly statusCode: number,
+    readonly field?: string,
+  ) {
+    super(code, message);
+    this.name = 'RequestError';
+  }
+}
+
+export const badRequest = (field: string, message: string, code = 'INVALID_FIELD') =>
+  new RequestError(code, message, 400, field);
+export const tooLarge = (field: string, message: string) => new RequestError('TOO_LARGE', message, 413, field);
+export const unsupported = (field: string, message: string) => new RequestError('UNSUPPORTED_MEDIA_TYPE', message, 415, field);
+export const notFound = (what: string) => new RequestError('NOT_FOUND', `${what} was not found`, 404);
+export const unauthorized = () =>
+  new RequestError('UNAUTHORIZED', 'missing or unknown API key: send Authorization: Bearer <key>', 401);
+export const forbidden = (message: string) => new RequestError('FORBIDDEN', message, 403);
+
+/** The one place where error codes become HTTP statuses. */
+const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  NOT_FOUND: 404,
+  INVALID_PIPELINE: 400,
+  INVALID_KEY: 400,
+  PERMANENT: 422,
+  CONCURRENCY_CONFLICT: 409,
+  TRANSIENT: 503,
+  RECEIPT_HANDLE_INVALID: 409,
+  FST_ERR_CTP_BODY_TOO_LARGE: 413,
+  FST_REQ_FILE_TOO_LARGE: 413,
+  FST_FILES_LIMIT: 413,
+  FST_PARTS_LIMIT: 413,
+  FST_FIELDS_LIMIT: 413,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 415,
+  FST_ERR_CTP_EMPTY_JSON_BODY: 400,
+  FST_ERR_CTP_INVALID_JSON_BODY: 400,
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 415,
+};
+
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string; readonly field?: string };
+}
+
+export const toErrorResponse = (error: unknown): { status: number; body: ErrorBody } => {
+  if (error instanceof RequestError) {
+    return { status: error.statusCode, body: { error: { code: error.code, message: error.message, field: error.field } } };
+  }
+  const e = error as { code?: string; message?: string; statusCode?: number; field?: string; validation?: unknown[]; validationContext?: string };
+  if (e.validation) {
+    const first = e.validation[0] as { instancePath?: string; params?: { missingProperty?: string } } | undefined;
+    const path = `${e.validationContext ?? ''}${first?.instancePath ?? ''}`.replace(/\//g, '.');
+    const field = first?.params?.missingProperty ? `${path}.${first.params.missingProperty}` : path;
+    return { status: 400, body: { error: { code: 'INVALID_FIELD', message: e.message ?? 'invalid request', field: field || undefined } } };
+  }
+  const code = e.code ?? 'INTERNAL';
+  const status = STATUS_BY_CODE[code] ?? (e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500);
+  const message = status >= 500 && status !== 503 ? 'internal error' : (e.message ?? code);
+  return { status, body: { error: { code, message, ...(e.field ? { field: e.field } : {}) } } };
+};

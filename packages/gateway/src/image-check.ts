@@ -1,0 +1,40 @@
+import sharp, { type Metadata } from 'sharp';
+import { RequestError, unsupported } from './errors.js';
+import { IMAGE_TYPES, type SniffedType, sniffType } from './sniff.js';
+
+export interface CheckedImage {
+  readonly format: SniffedType;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Checks an uploaded image from its bytes: a known image type, a readable header, and at most
+ * `maxPixels` pixels (a decompression bomb is refused from its header, before any decoding).
+ */
+export const checkImage = async (field: string, name: string, data: Buffer, maxPixels: number): Promise<CheckedImage> => {
+  if (data.length === 0) throw new RequestError('EMPTY_FILE', `${name} is empty`, 400, field);
+  const format = sniffType(data);
+  if (!format || !IMAGE_TYPES.has(format)) {
+    throw unsupported(field, `${name} is not a supported image (JPEG, PNG, WebP, TIFF, AVIF, GIF) — its bytes say ${format ?? 'unknown'}`);
+  }
+  let meta: Metadata;
+  try {
+    meta = await sharp(data, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new RequestError('CORRUPT_IMAGE', `${name} could not be read as ${format}: ${(error as Error).message}`, 422, field);
+  }
+  const width = meta.autoOrient?.width ?? meta.width ?? 0;
+  const height = meta.autoOrient?.height ?? meta.height ?? 0;
+  if (!width || !height) throw new RequestError('CORRUPT_IMAGE', `${name} has no dimensions`, 422, field);
+  const pixels = width * height;
+  if (pixels > maxPixels) {
+    throw new RequestError(
+      'TOO_MANY_PIXELS',
+      `${name} is ${width}x${height} = ${pixels} pixels; the limit (MAX_PIXELS) is ${maxPixels}`,
+      422,
+      field,
+    );
+  }
+  return { format, width, height };
+};

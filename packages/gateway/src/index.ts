@@ -1,0 +1,2 @@
+export { buildApp, type GatewayDeps } from './app.js';
+export { startLocalStack, type LocalStack } from './local/stack.js';

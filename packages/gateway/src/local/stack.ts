@@ -1,0 +1,56 @@
+import { type Config, localPorts } from '@delta-augment/shared';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../app.js';
+import { attachNotifier } from '../notifier.js';
+import { startSweeper } from '../sweeper.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { signingSecretFor } from './signing-secret.js';
+import { WorkerProcess } from './worker-process.js';
+
+export interface LocalStack {
+  readonly app: FastifyInstance;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+/**
+ * The whole service on one machine: gateway + notifier in this process, the augmenter pool in a child
+ * process, SQLite and the filesystem under DATA_DIR standing in for DynamoDB, SQS, EventBridge and S3.
+ */
+export const startLocalStack = async (base: Config, log: Log): Promise<LocalStack> => {
+  const lock = lockDataDir(base.dataDir);
+  const config: Config = { ...base, signingSecret: signingSecretFor(base.dataDir, base.signingSecret) };
+  let url = config.publicUrl ?? '';
+  const ports = localPorts({ ...config, signedUrlBase: () => `${url}/blobs` });
+  const released = ports.queue.releaseInFlight();
+  if (released > 0) log('released in-flight messages of a previous run', { released, previousOwnerDied: lock.previousOwnerDied });
+
+  const { app, context } = await buildApp({ config, ports, logger: false });
+  const address = await app.listen({ port: config.port, host: config.host });
+  url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1');
+  const notifier = attachNotifier(app.server, config, ports);
+
+  const worker = new WorkerProcess(
+    { ...process.env, DATA_DIR: config.dataDir, SIGNING_SECRET: config.signingSecret, ADAPTERS: 'local' },
+    log,
+  );
+  await worker.start();
+  const stopSweeper = startSweeper(context, context.clock, 3_600_000, log);
+  log('Delta Augment is up', { url, dataDir: config.dataDir, workerPid: worker.pid });
+
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      stopSweeper();
+      await notifier.close();
+      await app.close();
+      await worker.stop();
+      await ports.close();
+      lock.release();
+    })();
+    return stopped;
+  };
+  return { app, url, stop };
+};

@@ -1,0 +1,54 @@
+import type { MultipartFile } from '@fastify/multipart';
+import { sanitizeName } from '@delta-augment/shared';
+import type { FastifyRequest } from 'fastify';
+import { badRequest, tooLarge } from './errors.js';
+
+export interface ReceivedFile {
+  readonly field: string;
+  readonly name: string;
+  readonly data: Buffer;
+}
+
+export interface ReceivedForm {
+  readonly fields: Record<string, string>;
+  readonly files: ReceivedFile[];
+}
+
+const FIELDS = new Set(['variants', 'tags', 'preset', 'pipeline', 'seed']);
+
+/** Reads a multipart body into memory within the byte and file limits, naming the limit that was hit. */
+export const readForm = async (
+  request: FastifyRequest,
+  limits: { maxFileBytes: number; maxRequestBytes: number; maxFiles: number },
+): Promise<ReceivedForm> => {
+  const fields: Record<string, string> = {};
+  const files: ReceivedFile[] = [];
+  let total = 0;
+  for await (const part of request.parts()) {
+    if (part.type === 'field') {
+      if (!FIELDS.has(part.fieldname)) throw badRequest(part.fieldname, `unknown field ${JSON.stringify(part.fieldname.slice(0, 40))}; known: ${[...FIELDS].join(', ')}`);
+      fields[part.fieldname] = String(part.value);
+      continue;
+    }
+    if (part.fieldname !== 'file') throw badRequest(part.fieldname, 'files go in parts named "file"');
+    if (files.length >= limits.maxFiles) throw tooLarge('file', `more than ${limits.maxFiles} files in one job (MAX_FILES_PER_JOB)`);
+    const data = await readFile(part as MultipartFile, limits.maxFileBytes);
+    total += data.length;
+    if (total > limits.maxRequestBytes) throw tooLarge('file', `the request is over ${limits.maxRequestBytes} bytes (MAX_REQUEST_BYTES)`);
+    files.push({ field: `file[${files.length}]`, name: sanitizeName(part.filename || 'image'), data });
+  }
+  return { fields, files };
+};
+
+const readFile = async (part: MultipartFile, maxFileBytes: number): Promise<Buffer> => {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of part.file) {
+    size += (chunk as Buffer).length;
+    chunks.push(chunk as Buffer);
+  }
+  if (part.file.truncated || size > maxFileBytes) {
+    throw tooLarge('file', `${sanitizeName(part.filename || 'file')} is over ${maxFileBytes} bytes (MAX_FILE_BYTES)`);
+  }
+  return Buffer.concat(chunks);
+};

@@ -1,0 +1,10 @@
+import { PRESETS, pipelineJsonSchema } from '@delta-augment/augmenter';
+import type { FastifyInstance } from 'fastify';
+
+export const presetRoutes = async (app: FastifyInstance): Promise<void> => {
+  app.get(
+    '/api/presets',
+    { schema: { summary: 'Named pipeline presets and the JSON Schema of a pipeline spec', tags: ['pipelines'] } },
+    async () => ({ default: 'delta-classic', presets: PRESETS, schema: pipelineJsonSchema }),
+  );
+};

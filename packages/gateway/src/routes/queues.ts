@@ -1,0 +1,99 @@
+import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/shared';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../context.js';
+import { forbidden, notFound } from '../errors.js';
+
+const requireAdmin = (request: FastifyRequest) => {
+  if (!request.caller.admin) throw forbidden('queue operations need the admin key');
+};
+
+const queueParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 80 } } } as const;
+
+/** What a dead-lettered message is about: its job and source, and the last failure the job recorded. */
+const describeMessage = async (ctx: GatewayContext, body: string) => {
+  try {
+    const event = parseS3Notification(body);
+    if (isTestEvent(event)) return { kind: 's3:TestEvent' };
+    const record = event.Records[0];
+    const parsed = record ? parseSourceKey(decodeS3Key(record.s3.object.key)) : undefined;
+    if (!parsed) return { kind: 'unknown object' };
+    const state = await ctx.jobs.load(parsed.jobId);
+    const source = state?.sources.find((s) => s.sourceId === parsed.sourceId);
+    return { kind: 'source', jobId: parsed.jobId, sourceId: parsed.sourceId, failureReason: source?.failure ?? (state ? undefined : 'job no longer exists') };
+  } catch (error) {
+    return { kind: 'unreadable', failureReason: (error as Error).message };
+  }
+};
+
+export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+  const { queue } = ctx.ports;
+  const known = async (name: string) => {
+    if (!(await queue.queues()).includes(name)) throw notFound(`queue ${name}`);
+  };
+
+  app.get('/api/queues', { schema: { summary: 'Each queue with visible, in-flight, delayed, oldest age and its DLQ (admin)', tags: ['queues'] } }, async (request) => {
+    requireAdmin(request);
+    const names = await queue.queues();
+    const stats = await Promise.all(names.map((name) => queue.stats(name)));
+    return {
+      queues: stats.map((s) => ({
+        ...s,
+        deadLetterQueueDepth: s.deadLetterQueue ? (stats.find((d) => d.name === s.deadLetterQueue)?.visible ?? 0) : undefined,
+      })),
+    };
+  });
+
+  app.get(
+    '/api/queues/:name/messages',
+    {
+      schema: {
+        summary: 'Peek messages (a DLQ shows each with its job, source, failure reason and receive count) (admin)',
+        tags: ['queues'],
+        params: queueParams,
+        querystring: { type: 'object', properties: { max: { type: 'integer', minimum: 1, maximum: 100, default: 10 }, token: { type: 'string' } } },
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      const { name } = request.params as { name: string };
+      await known(name);
+      const messages = await queue.peek(name, { max: (request.query as { max: number }).max });
+      return { queue: name, messages: await Promise.all(messages.map(async (m) => ({ ...m, ...(await describeMessage(ctx, m.body)) }))) };
+    },
+  );
+
+  app.post(
+    '/api/queues/:name/redrive',
+    {
+      schema: {
+        summary: 'Move dead-lettered messages (all, or the listed ids) back to their source queue (admin)',
+        tags: ['queues'],
+        params: queueParams,
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { messageIds: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 1000 } },
+        },
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      const { name } = request.params as { name: string };
+      await known(name);
+      const body = (request.body ?? {}) as { messageIds?: string[] };
+      return { queue: name, ...(await queue.redrive(name, { messageIds: body.messageIds })) };
+    },
+  );
+
+  app.post(
+    '/api/queues/:name/purge',
+    { schema: { summary: 'Delete every message of a queue (admin)', tags: ['queues'], params: queueParams } },
+    async (request) => {
+      requireAdmin(request);
+      const { name } = request.params as { name: string };
+      await known(name);
+      await queue.purge(name);
+      return { queue: name, purged: true };
+    },
+  );
+};

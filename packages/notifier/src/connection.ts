@@ -1,0 +1,88 @@
+import type { JobEvent } from '@delta-augment/shared';
+import WebSocket from 'ws';
+import type { JobStream } from './job-stream.js';
+import type { Caller } from './options.js';
+import { encodeEvent, type ServerMessage } from './protocol.js';
+
+/** WebSocket close codes the notifier uses. */
+export const CloseCode = {
+  goingAway: 1001,
+  tryAgainLater: 1013,
+} as const;
+
+/** One client: its socket, its subscriptions and its liveness. */
+export class Connection {
+  /** Job streams by job id: explicit subscriptions and those a `"*"` subscription opened. */
+  readonly streams = new Map<string, JobStream>();
+  /** Subscribed to every job of its owner. */
+  wildcard = false;
+  /** Answered the last ping. */
+  alive = true;
+  private closing = false;
+  private tasks: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly caller: Caller,
+    private readonly maxBufferedBytes: number,
+    /** Called once, when the connection starts closing, to drop it from every registry. */
+    private readonly release: (connection: Connection) => void,
+  ) {}
+
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /** Job ids subscribed explicitly plus one for `"*"`. */
+  get subscriptionCount(): number {
+    let count = this.wildcard ? 1 : 0;
+    for (const stream of this.streams.values()) if (stream.explicit) count++;
+    return count;
+  }
+
+  /** Runs client requests one after another, in arrival order. */
+  enqueue(task: () => Promise<void>): void {
+    this.tasks = this.tasks.then(task).catch(() => undefined);
+  }
+
+  sendEvent(event: JobEvent): void {
+    this.sendFrame(encodeEvent(event));
+  }
+
+  sendMessage(message: ServerMessage): void {
+    this.sendFrame(JSON.stringify(message));
+  }
+
+  /** Starts the closing handshake; the socket is destroyed if the client does not answer (ws' 30 s timeout). */
+  close(code: number, reason: string): void {
+    if (!this.markClosing()) return;
+    this.ws.close(code, reason);
+  }
+
+  /** Drops the socket without a handshake. */
+  terminate(): void {
+    this.markClosing();
+    this.ws.terminate();
+  }
+
+  /** The socket closed by itself (client close, network error). */
+  closedByPeer(): void {
+    this.markClosing();
+  }
+
+  private markClosing(): boolean {
+    if (this.closing) return false;
+    this.closing = true;
+    for (const stream of this.streams.values()) stream.stop();
+    this.release(this);
+    return true;
+  }
+
+  private sendFrame(frame: Buffer | string): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(frame, { binary: false });
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.close(CloseCode.tryAgainLater, `slow consumer: send buffer over ${this.maxBufferedBytes} bytes`);
+    }
+  }
+}

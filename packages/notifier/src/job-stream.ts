@@ -1,0 +1,112 @@
+import type { JobEvent } from '@delta-augment/shared';
+
+/** Where a stream's events go. */
+export interface StreamSink {
+  send(event: JobEvent): void;
+  /** Reading the store failed; the stream has stopped and the client must subscribe again. */
+  fail(jobId: string, error: unknown): void;
+}
+
+/** Reads the stored events of a job after a seq, in seq order (JobEventStore.read). */
+export type ReadEvents = (jobId: string, afterSeq: number) => Promise<JobEvent[]>;
+
+/** Time to wait before reading a gap a second time, for stores whose reads lag their writes. */
+const GAP_RETRY_MS = 50;
+
+/**
+ * The events of one job going to one connection, in `seq` order, each once.
+ *
+ * `lastSent` is the seq the client has. A live event at `lastSent + 1` is sent at once; an older
+ * one is dropped; a newer one means events were missed, so the range after `lastSent` is read from
+ * the store first. While a read is in flight, live events queue behind it, so catch-up and live
+ * delivery never interleave.
+ */
+export class JobStream {
+  private readonly pending: JobEvent[] = [];
+  private busy = false;
+  private active = true;
+
+  constructor(
+    readonly jobId: string,
+    private lastSent: number,
+    /** Subscribed by id (true) or opened by a `"*"` subscription on the first live event (false). */
+    readonly explicit: boolean,
+    private readonly read: ReadEvents,
+    private readonly sink: StreamSink,
+  ) {}
+
+  /** The seq of the last event sent. */
+  get position(): number {
+    return this.lastSent;
+  }
+
+  /** True while nothing is queued or being read. */
+  get idle(): boolean {
+    return !this.busy;
+  }
+
+  /** Sends the stored events after the start position, then what arrived live meanwhile. */
+  catchUp(): void {
+    void this.drain(true);
+  }
+
+  /** Offers a live event. */
+  push(event: JobEvent): void {
+    if (!this.active) return;
+    if (!this.busy) {
+      if (event.seq <= this.lastSent) return;
+      if (event.seq === this.lastSent + 1) {
+        this.emit(event);
+        return;
+      }
+    }
+    this.pending.push(event);
+    if (!this.busy) void this.drain(false);
+  }
+
+  /** Stops sending; queued events are dropped. */
+  stop(): void {
+    this.active = false;
+    this.pending.length = 0;
+  }
+
+  private async drain(readFirst: boolean): Promise<void> {
+    this.busy = true;
+    try {
+      if (readFirst) await this.fill();
+      while (this.active) {
+        const event = this.pending.shift();
+        if (!event) break;
+        if (event.seq <= this.lastSent) continue;
+        if (event.seq > this.lastSent + 1) await this.fill();
+        if (this.active && event.seq > this.lastSent + 1) {
+          await new Promise((resolve) => setTimeout(resolve, GAP_RETRY_MS));
+          await this.fill();
+        }
+        // The store is the record: if it still lacks the range, the live event is sent anyway.
+        if (this.active && event.seq > this.lastSent) this.emit(event);
+      }
+    } catch (error) {
+      if (this.active) {
+        this.stop();
+        this.sink.fail(this.jobId, error);
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async fill(): Promise<void> {
+    if (!this.active) return;
+    const events = await this.read(this.jobId, this.lastSent);
+    for (const event of events) {
+      if (!this.active) return;
+      if (event.seq > this.lastSent) this.emit(event);
+    }
+  }
+
+  private emit(event: JobEvent): void {
+    this.lastSent = event.seq;
+    this.sink.send(event);
+  }
+}

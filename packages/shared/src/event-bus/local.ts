@@ -1,0 +1,82 @@
+import type Database from 'better-sqlite3';
+import { type Clock, systemClock } from '../clock.js';
+import type { JobEvent } from '../jobs/events.js';
+import { openDatabase } from '../sqlite.js';
+import type { EventBus, JobEventListener } from './port.js';
+
+const RETENTION_MS = 10 * 60_000;
+
+/**
+ * Local event bus shared by every process on the machine: publishers append to a SQLite table,
+ * subscribers tail it. Rows older than ten minutes are pruned.
+ */
+export class SqliteEventBus implements EventBus {
+  private readonly db: Database.Database;
+  private readonly listeners = new Set<JobEventListener>();
+  private cursor = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    file: string,
+    private readonly pollIntervalMs = 10,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.db = openDatabase(file);
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS bus (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, event TEXT NOT NULL)',
+    );
+  }
+
+  async publish(events: readonly JobEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const now = this.clock.now();
+    const insert = this.db.prepare('INSERT INTO bus (at, event) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const event of events) insert.run(now, JSON.stringify(event));
+      this.db.prepare('DELETE FROM bus WHERE at < ?').run(now - RETENTION_MS);
+    })();
+    if (this.listeners.size > 0) this.poll();
+  }
+
+  subscribe(listener: JobEventListener): () => void {
+    if (this.listeners.size === 0) {
+      const row = this.db.prepare('SELECT MAX(id) AS id FROM bus').get() as { id: number | null };
+      this.cursor = row.id ?? 0;
+      this.schedule();
+    }
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+      if (this.listeners.size === 0 && this.timer) clearTimeout(this.timer);
+    };
+  }
+
+  private schedule(): void {
+    if (this.closed || this.listeners.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.poll();
+      this.schedule();
+    }, this.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private poll(): void {
+    if (this.closed) return;
+    const rows = this.db.prepare('SELECT id, event FROM bus WHERE id > ? ORDER BY id LIMIT 1000').all(this.cursor) as {
+      id: number;
+      event: string;
+    }[];
+    for (const row of rows) {
+      this.cursor = row.id;
+      const event = JSON.parse(row.event) as JobEvent;
+      for (const listener of this.listeners) listener(event);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Runs the test files of one kind (unit, int, e2e) or all, with node's test runner, and ends with
+// a line "N passed, N failed" so that CI can tell a run that executed no test.
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const kinds = process.argv[2] ? process.argv[2].split(',') : ['unit', 'int', 'e2e'];
+const walk = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : walk(path);
+    return [path];
+  });
+const files = walk('tests')
+  .filter((f) => kinds.some((kind) => f.endsWith(`.${kind}.test.ts`)))
+  .sort();
+if (files.length === 0) {
+  console.error(`no test files for ${kinds.join(', ')}`);
+  process.exit(1);
+}
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-reporter-destination=stdout',
+   '--test-reporter=tap', '--test-reporter-destination=.tmp/test-results.tap', ...files],
+  { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_ENV: 'test' } },
+);
+child.on('exit', async (code) => {
+  const { readFileSync } = await import('node:fs');
+  const tap = readFileSync('.tmp/test-results.tap', 'utf8');
+  const pass = Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
+  const fail = Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
+  const skipped = Number(/^# skipped (\d+)/m.exec(tap)?.[1] ?? 0);
+  console.log(`${pass} passed, ${fail} failed, ${skipped} skipped`);
+  process.exit(code === 0 && pass > 0 ? 0 : 1);
+});

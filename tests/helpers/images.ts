@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+
+export const SHARED_IMAGES = join(import.meta.dirname, '..', '..', '..', 'shared', 'images');
+
+export const sharedImage = (name = 'ladybird.jpg'): Buffer => readFileSync(join(SHARED_IMAGES, name));
+
+/** A small generated JPEG (a colour gradient), so that tests need no files. */
+export const gradientJpeg = async (width = 64, height = 48): Promise<Buffer> => {
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      raw[i] = (x * 255) / width;
+      raw[i + 1] = (y * 255) / height;
+      raw[i + 2] = 128;
+    }
+  }
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
+};
+
+/** Multipart form with image files and fields, as a browser or curl would send it. */
+export const jobForm = (files: { name: string; data: Buffer; type?: string }[], fields: Record<string, string> = {}): FormData => {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  for (const f of files) form.append('file', new Blob([new Uint8Array(f.data)], { type: f.type ?? 'image/jpeg' }), f.name);
+  return form;
+};
