@@ -6,8 +6,8 @@ import {
   createWorld,
   type Instance,
   range,
-  startInstance,
   startedBody,
+  startInstance,
   TestClient,
   type World,
 } from './harness.js';
@@ -60,13 +60,19 @@ describe('notifier event delivery', () => {
       const jobId = await createJob(world, 'alice', 4);
       const first = await connect('alice-key');
       first.subscribe(jobId);
-      const producing = appendEvents(world, jobId, 40);
+      await appendEvents(world, jobId, 10);
       await first.untilSeq(jobId, 10);
       first.close();
       await first.closed;
       const lastSeen = Math.max(...first.seqs(jobId));
 
-      // Act
+      // Act: reconnect while 31 more events are being appended.
+      const producing = (async () => {
+        for (let i = 0; i < 31; i++) {
+          await appendEvents(world, jobId, 1);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })();
       const second = await connect('alice-key');
       second.subscribe(jobId, lastSeen);
       await producing;
@@ -101,10 +107,14 @@ describe('notifier event delivery', () => {
   });
 
   describe('when a client subscribes to "*"', () => {
-    it('sends live events of its own jobs only', async () => {
-      // Prepare
+    it('sends live events of its own jobs only, from the moment it subscribed', async () => {
+      // Prepare: an earlier "*" subscriber shows when the bus has delivered the jobs' first events.
+      const early = await connect('alice-key');
+      early.subscribe('*');
+      await early.next('subscribed', '*');
       const own = await createJob(world, 'alice');
       const other = await createJob(world, 'bob');
+      await early.untilSeq(own, 1);
       const client = await connect('alice-key');
       client.subscribe('*');
       await client.next('subscribed', '*');
@@ -114,12 +124,15 @@ describe('notifier event delivery', () => {
       await appendEvents(world, own, 2);
       const created = await createJob(world, 'alice', 1);
       await client.untilSeq(created, 2);
+      await early.untilSeq(created, 2);
 
       // Assess
       assert.deepEqual(client.messages[0], { type: 'subscribed', jobId: '*', after: null });
       assert.deepEqual(client.seqs(own), [2, 3]);
       assert.deepEqual(client.seqs(created), [1, 2]);
       assert.deepEqual(client.seqs(other), []);
+      assert.deepEqual(early.seqs(own), [1, 2, 3]);
+      assert.deepEqual(early.seqs(other), []);
     });
   });
 

@@ -4,13 +4,19 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type Caller,
+  createNotifier,
+  type Notifier,
+  type NotifierLimits,
+  type ServerMessage,
+} from '@delta-augment/notifier';
+import {
   type JobEvent,
   type JobEventBody,
   JobService,
   SqliteEventBus,
   SqliteJobEventStore,
 } from '@delta-augment/shared';
-import { type Caller, createNotifier, type Notifier, type NotifierLimits, type ServerMessage } from '@delta-augment/notifier';
 import WebSocket, { type ClientOptions } from 'ws';
 
 /** Keys the test authenticator knows. */
@@ -147,7 +153,9 @@ export class TestClient {
     return new Promise((resolve, reject) => {
       ws.once('open', () => resolve(client));
       ws.once('unexpected-response', (_request, response) =>
-        reject(Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { statusCode: response.statusCode })),
+        reject(
+          Object.assign(new Error(`upgrade refused: ${response.statusCode}`), { statusCode: response.statusCode }),
+        ),
       );
       ws.once('error', reject);
     });

@@ -26,7 +26,6 @@ export interface WorkerPoolOptions {
 export class WorkerPool {
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
   private started = false;
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -53,48 +52,42 @@ export class WorkerPool {
   private async loop(): Promise<void> {
     const { queue, queueName } = this.options;
     while (!this.abort.signal.aborted) {
-      let messages: QueueMessage[];
+      const lease = new Lease(this.options);
       try {
-        messages = await this.receiveBatch();
+        await this.receiveBatch(lease);
       } catch (error) {
+        lease.end();
         this.options.log?.('receive failed; retrying', { reason: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }
-      if (messages.length === 0) continue;
+      if (lease.messages.length === 0) continue;
       if (this.abort.signal.aborted) {
-        await Promise.all(messages.map((m) => queue.changeVisibility(queueName, m.receiptHandle, 0).catch(() => undefined)));
+        lease.end();
+        await Promise.all(lease.messages.map((m) => queue.changeVisibility(queueName, m.receiptHandle, 0).catch(() => undefined)));
         return;
       }
-      const run = this.invoke(messages);
-      this.inFlight.add(run);
-      await run.finally(() => this.inFlight.delete(run));
+      await this.invoke(lease);
     }
   }
 
-  private async receiveBatch(): Promise<QueueMessage[]> {
+  /** Receives up to a batch, gathering for the batching window; every message is heartbeated from its receipt. */
+  private async receiveBatch(lease: Lease): Promise<void> {
     const { queue, queueName, batchSize, batchWindowSeconds } = this.options;
-    const batch = await queue.receive(queueName, { maxMessages: batchSize, waitTimeSeconds: 1, signal: this.abort.signal });
+    lease.add(await queue.receive(queueName, { maxMessages: batchSize, waitTimeSeconds: 1, signal: this.abort.signal }));
     const deadline = Date.now() + batchWindowSeconds * 1000;
-    while (batch.length > 0 && batch.length < batchSize && Date.now() < deadline && !this.abort.signal.aborted) {
+    while (lease.messages.length > 0 && lease.messages.length < batchSize && Date.now() < deadline && !this.abort.signal.aborted) {
       const wait = Math.min(1, Math.ceil((deadline - Date.now()) / 1000));
-      batch.push(...(await queue.receive(queueName, { maxMessages: batchSize - batch.length, waitTimeSeconds: wait, signal: this.abort.signal })));
+      lease.add(
+        await queue.receive(queueName, { maxMessages: batchSize - lease.messages.length, waitTimeSeconds: wait, signal: this.abort.signal }),
+      );
     }
-    return batch;
   }
 
-  private async invoke(messages: QueueMessage[]): Promise<void> {
-    const { queue, queueName, handler, handlerTimeoutSeconds, visibilityTimeoutSeconds } = this.options;
+  private async invoke(lease: Lease): Promise<void> {
+    const { queue, queueName, handler, handlerTimeoutSeconds } = this.options;
+    const messages = lease.messages;
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueName)) };
-    const heartbeatMs = (this.options.heartbeatSeconds ?? Math.max(1, visibilityTimeoutSeconds / 3)) * 1000;
-    const live = new Set(messages.map((m) => m.receiptHandle));
-    const heartbeat = setInterval(() => {
-      for (const handle of live) {
-        queue.changeVisibility(queueName, handle, visibilityTimeoutSeconds).catch((error: unknown) => {
-          if (error instanceof ReceiptHandleError) live.delete(handle);
-        });
-      }
-    }, heartbeatMs);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), handlerTimeoutSeconds * 1000);
     try {
@@ -111,17 +104,45 @@ export class WorkerPool {
         this.options.log?.('batch response named an unknown message id; the whole batch is retried');
         return;
       }
-      await Promise.all(
-        messages
-          .filter((m) => !failed.has(m.messageId))
-          .map((m) => queue.delete(queueName, m.receiptHandle)),
-      );
+      await Promise.all(messages.filter((m) => !failed.has(m.messageId)).map((m) => queue.delete(queueName, m.receiptHandle)));
     } catch (error) {
       this.options.log?.('invocation failed; the batch will be retried', { reason: (error as Error).message });
     } finally {
-      clearInterval(heartbeat);
+      lease.end();
       clearTimeout(timer);
     }
+  }
+}
+
+/** The messages of one invocation, kept invisible by a heartbeat from their receipt until the invocation ends. */
+class Lease {
+  readonly messages: QueueMessage[] = [];
+  private readonly live = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: WorkerPoolOptions) {}
+
+  add(messages: readonly QueueMessage[]): void {
+    for (const m of messages) {
+      this.messages.push(m);
+      this.live.add(m.receiptHandle);
+    }
+    if (!this.timer && this.messages.length > 0) {
+      const { queue, queueName, visibilityTimeoutSeconds } = this.options;
+      const everyMs = (this.options.heartbeatSeconds ?? Math.max(1, visibilityTimeoutSeconds / 3)) * 1000;
+      this.timer = setInterval(() => {
+        for (const handle of this.live) {
+          queue.changeVisibility(queueName, handle, visibilityTimeoutSeconds).catch((error: unknown) => {
+            if (error instanceof ReceiptHandleError) this.live.delete(handle);
+          });
+        }
+      }, everyMs);
+    }
+  }
+
+  end(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.live.clear();
   }
 }
 

@@ -234,7 +234,7 @@ export class DynamoDbJobEventStore implements JobEventStore {
       .slice(0, limit + 1);
   }
 
-  private async scan(filter: string, names: Record<string, string>, values: Record<string, unknown>, max = Number.POSITIVE_INFINITY): Promise<StateItem[]> {
+  private async scan(filter: string | undefined, names: Record<string, string>, values: Record<string, unknown>, max = Number.POSITIVE_INFINITY): Promise<StateItem[]> {
     const out: StateItem[] = [];
     let ExclusiveStartKey: Item | undefined;
     do {

@@ -1,0 +1,55 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+
+/** The key schema the AWS JobEventStore adapter relies on (documented in docs/DEPLOY.md). */
+export const jobTableSchema = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ownerIndex: 'byOwner',
+  ownerIndexPartitionKey: 'owner',
+  ownerIndexSortKey: 'createdAt',
+  ttlAttribute: 'expiresAt',
+} as const;
+
+/**
+ * The event store table (on-demand). One item per job event (`pk` = `JOB#<jobId>`, `sk` = seq, a
+ * number from 1) and one projection item per job (`sk` = 0) carrying `owner` and `createdAt`, so
+ * the sparse `byOwner` index lists a caller's jobs newest first. DynamoDB deletes items whose
+ * `expiresAt` (epoch seconds) has passed. Point-in-time recovery is on.
+ */
+export class JobTable extends pulumi.ComponentResource {
+  readonly table: aws.dynamodb.Table;
+
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+    super('delta-augment:jobs:JobTable', name, {}, opts);
+    const s = jobTableSchema;
+    this.table = new aws.dynamodb.Table(
+      name,
+      {
+        billingMode: 'PAY_PER_REQUEST',
+        hashKey: s.partitionKey,
+        rangeKey: s.sortKey,
+        attributes: [
+          { name: s.partitionKey, type: 'S' },
+          { name: s.sortKey, type: 'N' },
+          { name: s.ownerIndexPartitionKey, type: 'S' },
+          { name: s.ownerIndexSortKey, type: 'S' },
+        ],
+        globalSecondaryIndexes: [
+          {
+            name: s.ownerIndex,
+            keySchemas: [
+              { attributeName: s.ownerIndexPartitionKey, keyType: 'HASH' },
+              { attributeName: s.ownerIndexSortKey, keyType: 'RANGE' },
+            ],
+            projectionType: 'ALL',
+          },
+        ],
+        ttl: { attributeName: s.ttlAttribute, enabled: true },
+        pointInTimeRecovery: { enabled: true },
+      },
+      { parent: this },
+    );
+    this.registerOutputs({ tableName: this.table.name });
+  }
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { type BlobStore, TransientError } from '@delta-augment/shared';
+import { fixture, type Fixture, handlerFor, seedJob, sqsEventFor } from '../helpers/jobs.js';
+import { gradientJpeg } from '../helpers/images.js';
+
+/** A blob store whose reads of one key fail as a storage outage would. */
+const failingReads = (inner: BlobStore, failKey: (key: string) => boolean): BlobStore =>
+  new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'getBuffer') {
+        return async (key: string) => {
+          if (failKey(key)) throw new TransientError(`storage unavailable reading ${key}`);
+          return target.getBuffer(key);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+
+describe('the augmenter Lambda handler', () => {
+  let f: Fixture;
+  afterEach(() => f.close());
+
+  it('acknowledges and ignores an s3:TestEvent', async () => {
+    f = fixture();
+    const event = sqsEventFor(['x']);
+    const record = { ...event.Records[0], body: JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'b' }) };
+    const response = await handlerFor(f)({ Records: [record as (typeof event.Records)[number]] });
+    assert.deepEqual(response.batchItemFailures, []);
+  });
+
+  it('decodes URL-encoded keys and completes the job', async () => {
+    // Prepare
+    f = fixture();
+    const { jobId, refs } = await seedJob(f, [{ name: 'a b+c%ü.jpg', data: await gradientJpeg() }]);
+    // Act
+    const response = await handlerFor(f)(sqsEventFor(refs.map((r) => r.key.split('/').map(encodeURIComponent).join('/').replace(/%20/g, '+'))));
+    // Assess
+    assert.deepEqual(response.batchItemFailures, []);
+    const state = await f.jobs.load(jobId);
+    assert.equal(state?.status, 'completed');
+    assert.equal(Object.keys(state?.sources[0]?.variants ?? {}).length, 3);
+  });
+
+  it('gives one set of outputs and events when the same S3 event arrives twice, even at once', async () => {
+    f = fixture();
+    const { jobId, refs } = await seedJob(f, [{ name: 'a.jpg', data: await gradientJpeg() }], { variants: 4 });
+    const handler = handlerFor(f);
+    const event = sqsEventFor(refs.map((r) => r.key.replace(/ /g, '+')));
+    await Promise.all([handler(event), handler(event)]);
+    await handler(event);
+    const events = await f.ports.events.read(jobId);
+    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+    assert.equal(events.filter((e) => e.type === 'VariantWritten').length, 4);
+    assert.equal(events.filter((e) => e.type === 'SourceCompleted').length, 1);
+    assert.equal(events.filter((e) => e.type === 'JobCompleted').length, 1);
+    assert.equal((await f.ports.blobs.list(`results/${jobId}/`)).filter((k) => k.endsWith('.jpg')).length, 4);
+  });
+
+  it('records a corrupt image as a final failure with its reason and acknowledges it', async () => {
+    f = fixture();
+    const { jobId, refs } = await seedJob(f, [{ name: 'bad.jpg', data: Buffer.from('this is not an image at all') }]);
+    const response = await handlerFor(f)(sqsEventFor(refs.map((r) => r.key)));
+    assert.deepEqual(response.batchItemFailures, []);
+    const state = await f.jobs.load(jobId);
+    assert.equal(state?.status, 'failed');
+    const failed = (await f.ports.events.read(jobId)).find((e) => e.type === 'SourceFailed');
+    assert.equal(failed?.type === 'SourceFailed' && failed.data.final, true);
+  });
+
+  it('returns only the record whose storage read failed, as retryable', async () => {
+    // Prepare
+    f = fixture();
+    const good = await seedJob(f, [{ name: 'good.jpg', data: await gradientJpeg() }]);
+    const bad = await seedJob(f, [{ name: 'bad.jpg', data: await gradientJpeg() }]);
+    const badKey = bad.refs[0]?.key ?? '';
+    const handler = handlerFor(f, failingReads(f.ports.blobs, (key) => key === badKey));
+    const event = sqsEventFor([good.refs[0]?.key ?? '', badKey]);
+    // Act
+    const response = await handler(event);
+    // Assess
+    assert.deepEqual(response.batchItemFailures, [{ itemIdentifier: event.Records[1]?.messageId }]);
+    assert.equal((await f.jobs.load(good.jobId))?.status, 'completed');
+    const failure = (await f.ports.events.read(bad.jobId)).find((e) => e.type === 'SourceFailed');
+    assert.equal(failure?.type === 'SourceFailed' && failure.data.final, false);
+    assert.match(failure?.type === 'SourceFailed' ? failure.data.reason : '', /storage unavailable/);
+  });
+
+  it('records the dead-lettering on the job at the last allowed attempt', async () => {
+    f = fixture();
+    const { jobId, refs } = await seedJob(f, [{ name: 'a.jpg', data: await gradientJpeg() }]);
+    const handler = handlerFor(f, failingReads(f.ports.blobs, () => true), 3);
+    const response = await handler(sqsEventFor(refs.map((r) => r.key), 3));
+    assert.equal(response.batchItemFailures.length, 1);
+    const state = await f.jobs.load(jobId);
+    assert.equal(state?.sources[0]?.status, 'dead-lettered');
+    assert.equal(state?.status, 'failed');
+    assert.match(state?.sources[0]?.failure ?? '', /after 3 attempts/);
+  });
+});
