@@ -53,7 +53,12 @@ export class Augmenter extends pulumi.ComponentResource {
           {
             Sid: 'ConsumeUploadQueue',
             Effect: 'Allow',
-            Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+            Action: [
+              'sqs:ReceiveMessage',
+              'sqs:DeleteMessage',
+              'sqs:ChangeMessageVisibility',
+              'sqs:GetQueueAttributes',
+            ],
             Resource: args.queue.arn,
           },
           {
@@ -70,11 +75,11 @@ export class Augmenter extends pulumi.ComponentResource {
             Resource: pulumi.interpolate`${args.resultsBucket.arn}/results/*`,
           },
           {
-            Sid: 'ListResults',
+            // Without it S3 answers HeadObject of a missing key with 403 instead of 404.
+            Sid: 'ListBuckets',
             Effect: 'Allow',
             Action: 's3:ListBucket',
-            Resource: args.resultsBucket.arn,
-            Condition: { StringLike: { 's3:prefix': 'results/*' } },
+            Resource: [args.sourcesBucket.arn, args.resultsBucket.arn],
           },
           {
             Sid: 'JobEventStore',

@@ -12,10 +12,11 @@ export const jobTableSchema = {
 } as const;
 
 /**
- * The event store table (on-demand). One item per job event (`pk` = `JOB#<jobId>`, `sk` = seq, a
- * number from 1) and one projection item per job (`sk` = 0) carrying `owner` and `createdAt`, so
- * the sparse `byOwner` index lists a caller's jobs newest first. DynamoDB deletes items whose
- * `expiresAt` (epoch seconds) has passed. Point-in-time recovery is on.
+ * The event store table (on-demand), in the layout of the AWS JobEventStore adapter
+ * (packages/shared/src/job-event-store/aws.ts): one item per job event (`pk` = `JOB#<jobId>`,
+ * `sk` = `EVT#<seq, 10 digits>`) and one projection item per job (`sk` = `STATE`) carrying `owner`
+ * and `createdAt`, so the sparse `byOwner` index lists a caller's jobs newest first. DynamoDB
+ * deletes items whose `expiresAt` (epoch seconds) has passed. Point-in-time recovery is on.
  */
 export class JobTable extends pulumi.ComponentResource {
   readonly table: aws.dynamodb.Table;
@@ -31,7 +32,7 @@ export class JobTable extends pulumi.ComponentResource {
         rangeKey: s.sortKey,
         attributes: [
           { name: s.partitionKey, type: 'S' },
-          { name: s.sortKey, type: 'N' },
+          { name: s.sortKey, type: 'S' },
           { name: s.ownerIndexPartitionKey, type: 'S' },
           { name: s.ownerIndexSortKey, type: 'S' },
         ],

@@ -21,7 +21,8 @@ export const buildDir = join(repoRoot, 'infra/.build');
  * Lets CommonJS dependencies bundled into the ESM output call `require` (esbuild's `__require`
  * shim delegates to it) for Node built-ins and the external `sharp`.
  */
-const REQUIRE_SHIM = "import { createRequire as __daCreateRequire } from 'node:module';\nconst require = __daCreateRequire(import.meta.url);";
+const REQUIRE_SHIM =
+  "import { createRequire as __daCreateRequire } from 'node:module';\nconst require = __daCreateRequire(import.meta.url);";
 
 export interface BundleOptions {
   /** TypeScript or JavaScript module exporting `handler`. */
@@ -96,7 +97,12 @@ export const sharpInstallArgs = (architecture: Architecture): string[] => [
  * architecture into `dir/node_modules`, with npm's `--os/--cpu/--libc` flags, once per version and
  * architecture (a marker file records the install). Needs the npm registry (or npm's cache).
  */
-export const installSharp = async ({ architecture, version, dir, npm = runNpm }: SharpInstallOptions): Promise<string> => {
+export const installSharp = async ({
+  architecture,
+  version,
+  dir,
+  npm = runNpm,
+}: SharpInstallOptions): Promise<string> => {
   const marker = join(dir, '.installed');
   const nodeModules = join(dir, 'node_modules');
   const wanted = `${version} linux-${architecture}`;

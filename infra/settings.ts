@@ -115,7 +115,10 @@ export const resolveSettings = (raw: RawSettings): StackSettings => {
   }
   const lambdaArchitecture = optional(raw, 'lambdaArchitecture') ?? d.lambdaArchitecture;
   if (lambdaArchitecture !== 'arm64' && lambdaArchitecture !== 'x86_64') {
-    throw new InfraConfigError('lambdaArchitecture', `must be arm64 or x86_64, got ${JSON.stringify(lambdaArchitecture)}`);
+    throw new InfraConfigError(
+      'lambdaArchitecture',
+      `must be arm64 or x86_64, got ${JSON.stringify(lambdaArchitecture)}`,
+    );
   }
   const batchSize = int(raw, 'batchSize', d.batchSize, 1, 10_000);
   const batchWindowSeconds = int(raw, 'batchWindowSeconds', d.batchWindowSeconds, 0, 300);

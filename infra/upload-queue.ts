@@ -105,7 +105,8 @@ export class UploadQueue extends pulumi.ComponentResource {
     this.deadLetterAlarm = new aws.cloudwatch.MetricAlarm(
       `${name}-dlq-not-empty`,
       {
-        alarmDescription: 'Uploads failed maxReceiveCount times and wait in the dead-letter queue: inspect and redrive.',
+        alarmDescription:
+          'Uploads failed maxReceiveCount times and wait in the dead-letter queue: inspect and redrive.',
         namespace: 'AWS/SQS',
         metricName: 'ApproximateNumberOfMessagesVisible',
         dimensions: { QueueName: this.deadLetterQueue.name },

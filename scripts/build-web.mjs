@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the web page: bundles packages/gateway/web/src/main.ts into web/dist/app.js with esbuild and copies
 // index.html and styles.css beside it. Offline, deterministic (same input, same bytes), well under a second.
-import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -12,7 +12,7 @@ const src = join(web, 'src');
 const dist = join(web, 'dist');
 
 const started = performance.now();
-await rm(dist, { recursive: true, force: true });
+// Files are overwritten in place (a running server keeps serving), then anything stale is removed.
 await mkdir(dist, { recursive: true });
 const result = await build({
   entryPoints: [join(src, 'main.ts')],
@@ -29,6 +29,13 @@ const result = await build({
   absWorkingDir: root,
   metafile: true,
 });
-await Promise.all(['index.html', 'styles.css'].map((name) => copyFile(join(src, name), join(dist, name))));
-const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-console.log(`web built into ${dist} (${(bytes / 1024).toFixed(1)} KiB js) in ${Math.round(performance.now() - started)} ms`);
+const copied = ['index.html', 'styles.css'];
+await Promise.all(copied.map((name) => copyFile(join(src, name), join(dist, name))));
+const produced = new Set([...copied, 'app.js', 'app.js.map']);
+for (const name of await readdir(dist)) {
+  if (!produced.has(name)) await rm(join(dist, name), { recursive: true, force: true });
+}
+const bytes = Object.entries(result.metafile.outputs).find(([name]) => name.endsWith('app.js'))?.[1].bytes ?? 0;
+console.log(
+  `web built into ${dist} (${(bytes / 1024).toFixed(1)} KiB js) in ${Math.round(performance.now() - started)} ms`,
+);

@@ -11,7 +11,11 @@ const DLQ = 'uploads-dlq';
 const newQueue = (visibilityTimeoutSeconds: number, maxReceiveCount = 3) =>
   new SqliteWorkQueue(join(tempDir(), 'queue.sqlite'), localQueueConfig({ visibilityTimeoutSeconds, maxReceiveCount }));
 
-const poolOf = (queue: SqliteWorkQueue, handler: SQSHandler, overrides: Partial<ConstructorParameters<typeof WorkerPool>[0]> = {}) =>
+const poolOf = (
+  queue: SqliteWorkQueue,
+  handler: SQSHandler,
+  overrides: Partial<ConstructorParameters<typeof WorkerPool>[0]> = {},
+) =>
   new WorkerPool({
     queue,
     queueName: QUEUE,
@@ -34,7 +38,11 @@ describe('the local worker pool', () => {
     const queue = newQueue(5);
     cleanup.push(() => queue.close());
     assert.throws(
-      () => poolOf(queue, async () => ({ batchItemFailures: [] }), { visibilityTimeoutSeconds: 5, handlerTimeoutSeconds: 10 }),
+      () =>
+        poolOf(queue, async () => ({ batchItemFailures: [] }), {
+          visibilityTimeoutSeconds: 5,
+          handlerTimeoutSeconds: 10,
+        }),
       /exceeds the queue visibility timeout/,
     );
   });
@@ -54,7 +62,11 @@ describe('the local worker pool', () => {
     await queue.send(QUEUE, '{"a":1}');
     // Act
     pool.start();
-    await waitFor(async () => ((await queue.stats(QUEUE)).visible + (await queue.stats(QUEUE)).inFlight === 0 ? true : undefined), 5000, 'deletion');
+    await waitFor(
+      async () => ((await queue.stats(QUEUE)).visible + (await queue.stats(QUEUE)).inFlight === 0 ? true : undefined),
+      5000,
+      'deletion',
+    );
     // Assess
     const record = seen[0]?.Records[0];
     assert.equal(record?.body, '{"a":1}');
@@ -84,7 +96,12 @@ describe('the local worker pool', () => {
     // Act
     pool.start();
     await waitFor(async () => (receives.get('bad') === 2 ? true : undefined), 10_000, 'the retry');
-    await waitFor(async () => ((await queue.stats(QUEUE)).inFlight === 0 && (await queue.stats(QUEUE)).visible === 0 ? true : undefined), 5000, 'an empty queue');
+    await waitFor(
+      async () =>
+        (await queue.stats(QUEUE)).inFlight === 0 && (await queue.stats(QUEUE)).visible === 0 ? true : undefined,
+      5000,
+      'an empty queue',
+    );
     // Assess
     assert.equal(receives.get('good'), 1);
     assert.equal(receives.get('bad'), 2);
@@ -104,7 +121,12 @@ describe('the local worker pool', () => {
     await queue.send(QUEUE, 'x');
     pool.start();
     await waitFor(async () => (calls >= 2 ? true : undefined), 10_000, 'the batch to be retried');
-    await waitFor(async () => ((await queue.stats(QUEUE)).inFlight === 0 && (await queue.stats(QUEUE)).visible === 0 ? true : undefined), 5000, 'deletion');
+    await waitFor(
+      async () =>
+        (await queue.stats(QUEUE)).inFlight === 0 && (await queue.stats(QUEUE)).visible === 0 ? true : undefined,
+      5000,
+      'deletion',
+    );
     assert.equal(calls, 2);
   });
 
@@ -122,10 +144,14 @@ describe('the local worker pool', () => {
     const body = JSON.stringify({ poison: true, ü: 'a b+c%' });
     await queue.send(QUEUE, body);
     pool.start();
-    const [dead] = await waitFor(async () => {
-      const peeked = await queue.peek(DLQ);
-      return peeked.length ? peeked : undefined;
-    }, 15_000, 'the DLQ');
+    const [dead] = await waitFor(
+      async () => {
+        const peeked = await queue.peek(DLQ);
+        return peeked.length ? peeked : undefined;
+      },
+      15_000,
+      'the DLQ',
+    );
     assert.equal(receives, 3);
     assert.equal(dead?.body, body);
   });
@@ -153,7 +179,11 @@ describe('the local worker pool', () => {
     await queue.send(QUEUE, 'slow');
     // Act
     pool.start();
-    await waitFor(async () => ((await queue.stats(QUEUE)).inFlight + (await queue.stats(QUEUE)).visible === 0 ? true : undefined), 10_000, 'deletion');
+    await waitFor(
+      async () => ((await queue.stats(QUEUE)).inFlight + (await queue.stats(QUEUE)).visible === 0 ? true : undefined),
+      10_000,
+      'deletion',
+    );
     // Assess
     assert.equal(deliveries.length, 1);
   });

@@ -11,7 +11,8 @@ interface JobView {
   progress: { done: number; total: number };
 }
 
-const getJob = async (url: string, id: string): Promise<JobView> => (await fetch(`${url}/api/jobs/${id}`)).json() as Promise<JobView>;
+const getJob = async (url: string, id: string): Promise<JobView> =>
+  (await fetch(`${url}/api/jobs/${id}`)).json() as Promise<JobView>;
 
 const upload = async (url: string, variants: number, image = sharedImage('ladybird.jpg')): Promise<JobView> => {
   const response = await fetch(`${url}/api/jobs`, {
@@ -23,11 +24,15 @@ const upload = async (url: string, variants: number, image = sharedImage('ladybi
 };
 
 const completed = (url: string, id: string, timeoutMs: number) =>
-  waitFor(async () => {
-    const job = await getJob(url, id);
-    assert.notEqual(job.status, 'failed', JSON.stringify(job));
-    return job.status === 'completed' ? job : undefined;
-  }, timeoutMs, `job ${id} to complete`);
+  waitFor(
+    async () => {
+      const job = await getJob(url, id);
+      assert.notEqual(job.status, 'failed', JSON.stringify(job));
+      return job.status === 'completed' ? job : undefined;
+    },
+    timeoutMs,
+    `job ${id} to complete`,
+  );
 
 const assertZipOfImages = async (url: string, id: string, count: number) => {
   const response = await fetch(`${url}/api/jobs/${id}/archive`);
@@ -60,8 +65,14 @@ describe('the service started as npm start runs it', () => {
     const job = await completed(server.url, created.id, 60_000);
     // Assess
     assert.deepEqual(job.progress, { done: 20, total: 20 });
-    const events = (await (await fetch(`${server.url}/api/jobs/${created.id}/events`)).json()) as { seq: number; type: string }[];
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+    const events = (await (await fetch(`${server.url}/api/jobs/${created.id}/events`)).json()) as {
+      seq: number;
+      type: string;
+    }[];
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+    );
     assert.equal(events[0]?.type, 'JobCreated');
     assert.equal(events.at(-1)?.type, 'JobCompleted');
     assert.equal(events.filter((e) => e.type === 'VariantWritten').length, 20);
@@ -76,10 +87,14 @@ describe('the service started as npm start runs it', () => {
     servers.push(first);
     const big = await sharp(sharedImage('ladybird.jpg')).resize(4000, 3000, { fit: 'fill' }).jpeg().toBuffer();
     const created = await upload(first.url, 20, big);
-    const before = await waitFor(async () => {
-      const job = await getJob(first.url, created.id);
-      return job.progress.done > 0 ? job : undefined;
-    }, 60_000, 'first variants');
+    const before = await waitFor(
+      async () => {
+        const job = await getJob(first.url, created.id);
+        return job.progress.done > 0 ? job : undefined;
+      },
+      60_000,
+      'first variants',
+    );
     assert.ok(before.progress.done < 20, 'the kill lands before the job is done');
     // Act
     await first.kill9();
@@ -88,8 +103,14 @@ describe('the service started as npm start runs it', () => {
     // Assess
     const job = await completed(second.url, created.id, 90_000);
     assert.deepEqual(job.progress, { done: 20, total: 20 });
-    const events = (await (await fetch(`${second.url}/api/jobs/${created.id}/events`)).json()) as { seq: number; type: string }[];
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
+    const events = (await (await fetch(`${second.url}/api/jobs/${created.id}/events`)).json()) as {
+      seq: number;
+      type: string;
+    }[];
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+    );
     assert.equal(events.filter((e) => e.type === 'JobCompleted').length, 1);
     await assertZipOfImages(second.url, created.id, 20);
     await second.stop();

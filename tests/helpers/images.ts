@@ -17,13 +17,19 @@ export const gradientJpeg = async (width = 64, height = 48): Promise<Buffer> => 
       raw[i + 2] = 128;
     }
   }
-  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .jpeg()
+    .toBuffer();
 };
 
 /** Multipart form with image files and fields, as a browser or curl would send it. */
-export const jobForm = (files: { name: string; data: Buffer; type?: string }[], fields: Record<string, string> = {}): FormData => {
+export const jobForm = (
+  files: { name: string; data: Buffer; type?: string }[],
+  fields: Record<string, string> = {},
+): FormData => {
   const form = new FormData();
   for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  for (const f of files) form.append('file', new Blob([new Uint8Array(f.data)], { type: f.type ?? 'image/jpeg' }), f.name);
+  for (const f of files)
+    form.append('file', new Blob([new Uint8Array(f.data)], { type: f.type ?? 'image/jpeg' }), f.name);
   return form;
 };

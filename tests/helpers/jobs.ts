@@ -1,11 +1,11 @@
 import { createHandler, type SQSEvent } from '@delta-augment/augmenter';
 import {
-  blobKeys,
   type BlobStore,
+  blobKeys,
   decideCreate,
   JobService,
-  loadConfig,
   type LocalPorts,
+  loadConfig,
   localPorts,
   newId,
   objectCreatedEvent,
@@ -47,7 +47,8 @@ export const seedJob = async (
     }),
   );
   const blobs = options.blobs ?? f.ports.blobs;
-  for (const [i, ref] of refs.entries()) await blobs.put(ref.key, sources[i]?.data ?? Buffer.alloc(0), { contentType: 'image/jpeg' });
+  for (const [i, ref] of refs.entries())
+    await blobs.put(ref.key, sources[i]?.data ?? Buffer.alloc(0), { contentType: 'image/jpeg' });
   return { jobId, refs };
 };
 
@@ -57,7 +58,11 @@ export const sqsEventFor = (keys: readonly string[], receiveCount = 1): SQSEvent
     messageId: `m-${i}-${key.length}`,
     receiptHandle: `r-${i}`,
     body: JSON.stringify(objectCreatedEvent('sources', key, 1, Date.now())),
-    attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', ApproximateFirstReceiveTimestamp: '0' },
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '0',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
@@ -66,7 +71,11 @@ export const sqsEventFor = (keys: readonly string[], receiveCount = 1): SQSEvent
   })),
 });
 
-export const handlerFor = (f: { jobs: JobService; ports: Pick<Ports, 'blobs'> }, blobs?: BlobStore, maxReceiveCount = 5) =>
+export const handlerFor = (
+  f: { jobs: JobService; ports: Pick<Ports, 'blobs'> },
+  blobs?: BlobStore,
+  maxReceiveCount = 5,
+) =>
   createHandler({
     blobs: blobs ?? f.ports.blobs,
     jobs: f.jobs,

@@ -31,7 +31,9 @@ export interface RunningServer {
 }
 
 /** Spawns the real server (`npm start`'s entry) on a free port and waits until /healthz answers. */
-export const startServer = async (options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<RunningServer> => {
+export const startServer = async (
+  options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<RunningServer> => {
   const port = await freePort();
   const dataDir = options.dataDir ?? tempDir();
   const child = spawn(process.execPath, ['--import', 'tsx', 'packages/gateway/src/main.ts'], {
@@ -52,7 +54,10 @@ export const startServer = async (options: { dataDir?: string; env?: Record<stri
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-    const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

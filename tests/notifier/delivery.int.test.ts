@@ -66,9 +66,9 @@ describe('notifier event delivery', () => {
       await first.closed;
       const lastSeen = Math.max(...first.seqs(jobId));
 
-      // Act: reconnect while 31 more events are being appended.
+      // Act: reconnect while 30 more events are being appended.
       const producing = (async () => {
-        for (let i = 0; i < 31; i++) {
+        for (let i = 0; i < 30; i++) {
           await appendEvents(world, jobId, 1);
           await new Promise((resolve) => setTimeout(resolve, 2));
         }

@@ -8,6 +8,7 @@ import {
   createWorld,
   eventually,
   type Instance,
+  range,
   startInstance,
   TestClient,
   type World,
@@ -137,6 +138,29 @@ describe('notifier protection and lifecycle', () => {
       assert.equal(connectionsAfter, 0);
       assert.equal(closed.code, 1013);
       assert.equal(closed.reason, 'slow consumer: send buffer over 65536 bytes');
+    });
+  });
+
+  describe('when a client catches up on a history larger than the send buffer limit', () => {
+    it('paces the stored events instead of closing it as a slow consumer', async () => {
+      // Prepare: 24 events of 256 KiB (6 MiB) against a 64 KiB send buffer limit.
+      const { url } = await start({ maxBufferedBytes: 64 * 1024 });
+      const jobId = await createJob(world, 'alice');
+      const reason = 'y'.repeat(256 * 1024);
+      for (let attempt = 1; attempt <= 24; attempt++) {
+        await world.store.append(jobId, attempt, [
+          { type: 'SourceFailed', data: { sourceId: 's1', reason, attempt, final: false } },
+        ]);
+      }
+      const client = await connect(url, 'alice-key');
+
+      // Act
+      client.subscribe(jobId);
+      await client.untilSeq(jobId, 25);
+
+      // Assess
+      assert.deepEqual(client.seqs(jobId), range(1, 25));
+      assert.equal(client.ws.readyState, client.ws.OPEN);
     });
   });
 

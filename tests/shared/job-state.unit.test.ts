@@ -51,7 +51,17 @@ describe('a job stream', () => {
   it('is created once: creating an existing job decides nothing', () => {
     const events = created();
     assert.equal(stateOf(events).status, 'created');
-    assert.deepEqual(decideCreate(stateOf(events), { owner: 'x', pipeline: { seed: 1 }, variants: 1, tags: [], sources: [], expiresAt: AT }), []);
+    assert.deepEqual(
+      decideCreate(stateOf(events), {
+        owner: 'x',
+        pipeline: { seed: 1 },
+        variants: 1,
+        tags: [],
+        sources: [],
+        expiresAt: AT,
+      }),
+      [],
+    );
   });
 
   it('is queued once every source is uploaded, and processing once one starts', () => {
@@ -83,7 +93,10 @@ describe('a job stream', () => {
     events = apply(events, decideVariant(stateOf(events), variant('s1', 0)));
     events = apply(events, decideComplete(stateOf(events), 's1'));
     assert.deepEqual(decideFinalise(stateOf(events), { key: 'a', bytes: 1, count: 1 }), []);
-    events = apply(events, decideFailure(stateOf(events), { sourceId: 's2', reason: 'corrupt', attempt: 1, final: true }));
+    events = apply(
+      events,
+      decideFailure(stateOf(events), { sourceId: 's2', reason: 'corrupt', attempt: 1, final: true }),
+    );
     events = apply(events, decideFinalise(stateOf(events), { key: 'a', bytes: 1, count: 1 }));
     const state = stateOf(events);
     assert.equal(state.status, 'completed');
@@ -93,7 +106,10 @@ describe('a job stream', () => {
 
   it('fails with the reasons when every source failed', () => {
     let events = created();
-    events = apply(events, decideFailure(stateOf(events), { sourceId: 's1', reason: 'not an image', attempt: 1, final: true }));
+    events = apply(
+      events,
+      decideFailure(stateOf(events), { sourceId: 's1', reason: 'not an image', attempt: 1, final: true }),
+    );
     events = apply(events, decideFinalise(stateOf(events), undefined));
     assert.equal(stateOf(events).status, 'failed');
     assert.match(stateOf(events).failure ?? '', /not an image/);
@@ -101,7 +117,10 @@ describe('a job stream', () => {
 
   it('keeps a retryable failure open and settles a dead-lettered source', () => {
     let events = created();
-    events = apply(events, decideFailure(stateOf(events), { sourceId: 's1', reason: 'disk', attempt: 1, final: false }));
+    events = apply(
+      events,
+      decideFailure(stateOf(events), { sourceId: 's1', reason: 'disk', attempt: 1, final: false }),
+    );
     assert.equal(stateOf(events).sources[0]?.status, 'pending');
     events = apply(events, decideDeadLetter(stateOf(events), 's1', 'after 5 attempts: disk'));
     assert.equal(stateOf(events).sources[0]?.status, 'dead-lettered');

@@ -45,12 +45,12 @@ export const manifestOf = (state: JobState): ManifestEntry[] => {
 const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 export const manifestCsv = (entries: readonly ManifestEntry[]): string =>
-  [
+  `${[
     'file,label,source,index,operations',
     ...entries.map((e) =>
       [e.file, e.label, e.source, String(e.index), JSON.stringify(e.operations)].map(csvCell).join(','),
     ),
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 
 /** Streams the job's completed variants and the manifest into one zip in the blob store. */
 export const writeArchive = async (
@@ -66,9 +66,17 @@ export const writeArchive = async (
   zip.pipe(out);
   const key = blobKeys.archive(state.id);
   const upload = blobs.put(key, out, { contentType: 'application/zip' });
-  const failed = state.sources.filter((s) => s.status !== 'completed').map((s) => ({ source: s.name, label: s.label, reason: s.failure ?? s.status }));
+  const failed = state.sources
+    .filter((s) => s.status !== 'completed')
+    .map((s) => ({ source: s.name, label: s.label, reason: s.failure ?? s.status }));
   const manifest = {
-    job: { id: state.id, pipeline: state.pipeline, variantsPerSource: state.variantsPerSource, tags: state.tags, createdAt: state.createdAt },
+    job: {
+      id: state.id,
+      pipeline: state.pipeline,
+      variantsPerSource: state.variantsPerSource,
+      tags: state.tags,
+      createdAt: state.createdAt,
+    },
     variants: entries,
     failed,
   };

@@ -16,7 +16,10 @@ export const createHandler =
         try {
           await handleRecord(deps, record, context);
         } catch (error) {
-          deps.log?.('record failed; it will be retried', { messageId: record.messageId, reason: (error as Error).message });
+          deps.log?.('record failed; it will be retried', {
+            messageId: record.messageId,
+            reason: (error as Error).message,
+          });
           failures.push({ itemIdentifier: record.messageId });
         }
       }),
@@ -42,6 +45,12 @@ const handleRecord = async (deps: ProcessDeps, record: SQSRecord, context?: Hand
       deps.log?.('object outside sources/ acknowledged', { key });
       continue;
     }
-    await processSource(deps, { jobId: parsed.jobId, sourceId: parsed.sourceId, key, attempt, signal: context?.signal });
+    await processSource(deps, {
+      jobId: parsed.jobId,
+      sourceId: parsed.sourceId,
+      key,
+      attempt,
+      signal: context?.signal,
+    });
   }
 };

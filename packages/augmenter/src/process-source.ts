@@ -1,6 +1,7 @@
 import {
   type BlobStore,
   blobKeys,
+  DeltaError,
   decideComplete,
   decideDeadLetter,
   decideFailure,
@@ -9,11 +10,10 @@ import {
   decideStart,
   decideUpload,
   decideVariant,
-  DeltaError,
   isSourceSettled,
   type JobService,
-  needsFinalising,
   NotFoundError,
+  needsFinalising,
   PermanentError,
 } from '@delta-augment/shared';
 import { writeArchive } from './archive.js';
@@ -53,7 +53,7 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  * rejects when it must be retried.
  */
 export const processSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
-  const { jobs, blobs } = deps;
+  const { jobs } = deps;
   const { jobId, sourceId, attempt } = message;
   let state = await jobs.load(jobId);
   const source = state?.sources.find((s) => s.sourceId === sourceId);
@@ -103,7 +103,13 @@ const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<
   if (!state) throw new PermanentError(`job ${jobId} was deleted while it was processed`);
   const pipeline = resolvePipeline(state.pipeline);
   await jobs.updateExisting(jobId, (s) =>
-    decideUpload(s, { sourceId, bytes: input.length, format: decoded.format, width: decoded.width, height: decoded.height }),
+    decideUpload(s, {
+      sourceId,
+      bytes: input.length,
+      format: decoded.format,
+      width: decoded.width,
+      height: decoded.height,
+    }),
   );
   const thumbKey = blobKeys.thumbnail(jobId, sourceId);
   if (!(await blobs.head(thumbKey))) {
@@ -117,7 +123,13 @@ const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<
     const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
     await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
     await jobs.updateExisting(jobId, (s) =>
-      decideVariant(s, { sourceId, index, key: variantKey, bytes: variant.data.length, operations: variant.operations }),
+      decideVariant(s, {
+        sourceId,
+        index,
+        key: variantKey,
+        bytes: variant.data.length,
+        operations: variant.operations,
+      }),
     );
   });
 };

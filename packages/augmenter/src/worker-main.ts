@@ -8,7 +8,9 @@ import { createLocalWorkerPool } from './local-worker.js';
 const config = loadConfig();
 const ports = localPorts(config);
 const log = (message: string, fields?: Record<string, unknown>) =>
-  process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), pid: process.pid, msg: message, ...fields })}\n`);
+  process.stderr.write(
+    `${JSON.stringify({ at: new Date().toISOString(), pid: process.pid, msg: message, ...fields })}\n`,
+  );
 const pool = createLocalWorkerPool(config, ports, log);
 pool.start();
 process.send?.({ type: 'ready' });

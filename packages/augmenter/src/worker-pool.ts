@@ -13,7 +13,7 @@ export interface WorkerPoolOptions {
   readonly maxConcurrency: number;
   readonly visibilityTimeoutSeconds: number;
   readonly handlerTimeoutSeconds: number;
-  /** Seconds between visibility extensions of in-flight messages; default a third of the visibility timeout. */
+  /** Seconds between visibility extensions of received messages; default a third of the visibility timeout. */
   readonly heartbeatSeconds?: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
@@ -64,7 +64,9 @@ export class WorkerPool {
       if (lease.messages.length === 0) continue;
       if (this.abort.signal.aborted) {
         lease.end();
-        await Promise.all(lease.messages.map((m) => queue.changeVisibility(queueName, m.receiptHandle, 0).catch(() => undefined)));
+        await Promise.all(
+          lease.messages.map((m) => queue.changeVisibility(queueName, m.receiptHandle, 0).catch(() => undefined)),
+        );
         return;
       }
       await this.invoke(lease);
@@ -74,12 +76,23 @@ export class WorkerPool {
   /** Receives up to a batch, gathering for the batching window; every message is heartbeated from its receipt. */
   private async receiveBatch(lease: Lease): Promise<void> {
     const { queue, queueName, batchSize, batchWindowSeconds } = this.options;
-    lease.add(await queue.receive(queueName, { maxMessages: batchSize, waitTimeSeconds: 1, signal: this.abort.signal }));
+    lease.add(
+      await queue.receive(queueName, { maxMessages: batchSize, waitTimeSeconds: 1, signal: this.abort.signal }),
+    );
     const deadline = Date.now() + batchWindowSeconds * 1000;
-    while (lease.messages.length > 0 && lease.messages.length < batchSize && Date.now() < deadline && !this.abort.signal.aborted) {
+    while (
+      lease.messages.length > 0 &&
+      lease.messages.length < batchSize &&
+      Date.now() < deadline &&
+      !this.abort.signal.aborted
+    ) {
       const wait = Math.min(1, Math.ceil((deadline - Date.now()) / 1000));
       lease.add(
-        await queue.receive(queueName, { maxMessages: batchSize - lease.messages.length, waitTimeSeconds: wait, signal: this.abort.signal }),
+        await queue.receive(queueName, {
+          maxMessages: batchSize - lease.messages.length,
+          waitTimeSeconds: wait,
+          signal: this.abort.signal,
+        }),
       );
     }
   }
@@ -94,7 +107,9 @@ export class WorkerPool {
       const result = await Promise.race([
         handler(event, { signal: timeout.signal }),
         new Promise<never>((_, reject) =>
-          timeout.signal.addEventListener('abort', () => reject(new Error(`handler timed out after ${handlerTimeoutSeconds}s`))),
+          timeout.signal.addEventListener('abort', () =>
+            reject(new Error(`handler timed out after ${handlerTimeoutSeconds}s`)),
+          ),
         ),
       ]);
       const ids = new Set(messages.map((m) => m.messageId));
@@ -104,7 +119,9 @@ export class WorkerPool {
         this.options.log?.('batch response named an unknown message id; the whole batch is retried');
         return;
       }
-      await Promise.all(messages.filter((m) => !failed.has(m.messageId)).map((m) => queue.delete(queueName, m.receiptHandle)));
+      await Promise.all(
+        messages.filter((m) => !failed.has(m.messageId)).map((m) => queue.delete(queueName, m.receiptHandle)),
+      );
     } catch (error) {
       this.options.log?.('invocation failed; the batch will be retried', { reason: (error as Error).message });
     } finally {
@@ -124,12 +141,18 @@ class Lease {
 
   add(messages: readonly QueueMessage[]): void {
     for (const m of messages) {
+      // A message received again within one batching window replaces its older receipt.
+      const earlier = this.messages.findIndex((e) => e.messageId === m.messageId);
+      if (earlier >= 0) {
+        this.live.delete(this.messages[earlier]?.receiptHandle ?? '');
+        this.messages.splice(earlier, 1);
+      }
       this.messages.push(m);
       this.live.add(m.receiptHandle);
     }
     if (!this.timer && this.messages.length > 0) {
       const { queue, queueName, visibilityTimeoutSeconds } = this.options;
-      const everyMs = (this.options.heartbeatSeconds ?? Math.max(1, visibilityTimeoutSeconds / 3)) * 1000;
+      const everyMs = (this.options.heartbeatSeconds ?? Math.max(0.1, visibilityTimeoutSeconds / 3)) * 1000;
       this.timer = setInterval(() => {
         for (const handle of this.live) {
           queue.changeVisibility(queueName, handle, visibilityTimeoutSeconds).catch((error: unknown) => {

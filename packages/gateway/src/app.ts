@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type Clock, type Config, JobService, type Ports, systemClock } from '@delta-augment/shared';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -7,7 +8,6 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { type Clock, type Config, JobService, type Ports, systemClock } from '@delta-augment/shared';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Caller, createAuthenticator, isOpenMode } from './auth.js';
 import { createContext, type GatewayContext } from './context.js';
@@ -60,7 +60,10 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     $id: 'error',
     type: 'object',
     properties: {
-      error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } } },
+      error: {
+        type: 'object',
+        properties: { code: { type: 'string' }, message: { type: 'string' }, field: { type: 'string' } },
+      },
     },
   });
   app.setErrorHandler((error, request, reply) => {
@@ -70,12 +73,19 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
+    reply
+      .code(404)
+      .send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` } }),
   );
 
   await app.register(helmet, {
     contentSecurityPolicy: {
-      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'], connectSrc: ["'self'", 'ws:', 'wss:'], styleSrc: ["'self'", "'unsafe-inline'"] },
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+      },
     },
     crossOriginResourcePolicy: { policy: 'same-origin' },
   });
@@ -142,9 +152,21 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
       metrics.jobsCreated.render(),
       metrics.variantsProduced.render(),
       metrics.jobsFinished.render(),
-      gauge('delta_queue_visible_messages', 'Messages waiting in each queue', stats.map((s) => ({ labels: { queue: s.name }, value: s.visible }))),
-      gauge('delta_queue_in_flight_messages', 'Messages being processed', stats.map((s) => ({ labels: { queue: s.name }, value: s.inFlight }))),
-      gauge('delta_queue_oldest_message_age_seconds', 'Age of the oldest message', stats.map((s) => ({ labels: { queue: s.name }, value: s.oldestAgeSeconds }))),
+      gauge(
+        'delta_queue_visible_messages',
+        'Messages waiting in each queue',
+        stats.map((s) => ({ labels: { queue: s.name }, value: s.visible })),
+      ),
+      gauge(
+        'delta_queue_in_flight_messages',
+        'Messages being processed',
+        stats.map((s) => ({ labels: { queue: s.name }, value: s.inFlight })),
+      ),
+      gauge(
+        'delta_queue_oldest_message_age_seconds',
+        'Age of the oldest message',
+        stats.map((s) => ({ labels: { queue: s.name }, value: s.oldestAgeSeconds })),
+      ),
     ].join('\n');
     return reply.type('text/plain; version=0.0.4').send(`${body}\n`);
   });
@@ -154,7 +176,11 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
   } else {
     app.get('/', async (_request, reply) =>
-      reply.type('text/html').send('<!doctype html><title>Delta Augment</title><p>The web page is not built: run <code>npm run build</code>. The API is at <a href="/docs">/docs</a>.</p>'),
+      reply
+        .type('text/html')
+        .send(
+          '<!doctype html><title>Delta Augment</title><p>The web page is not built: run <code>npm run build</code>. The API is at <a href="/docs">/docs</a>.</p>',
+        ),
     );
   }
   return { app, context: ctx };

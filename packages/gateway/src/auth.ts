@@ -10,12 +10,17 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** No keys configured and listening on loopback: the local default needs no login. */
 export const isOpenMode = (config: Pick<Config, 'apiKeys' | 'adminKey' | 'host'>): boolean =>
-  config.apiKeys.size === 0 && !config.adminKey && (LOOPBACK.has(config.host) || (isIP(config.host) === 4 && config.host.startsWith('127.')));
+  config.apiKeys.size === 0 &&
+  !config.adminKey &&
+  (LOOPBACK.has(config.host) || (isIP(config.host) === 4 && config.host.startsWith('127.')));
 
 export const LOCAL_CALLER: Caller = { owner: 'local', admin: true };
 
 /** Reads `Authorization: Bearer <key>`, or `?token=<key>` for links and WebSockets that cannot send headers. */
-export const tokenOf = (headers: Record<string, string | string[] | undefined>, url: string | undefined): string | undefined => {
+export const tokenOf = (
+  headers: Record<string, string | string[] | undefined>,
+  url: string | undefined,
+): string | undefined => {
   const header = headers.authorization;
   const value = Array.isArray(header) ? header[0] : header;
   if (value?.startsWith('Bearer ')) return value.slice(7).trim();

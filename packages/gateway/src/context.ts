@@ -49,6 +49,9 @@ export const createContext = (
     await ports.events.delete(jobId);
   },
   async resend(key, size) {
-    await ports.queue.send(UPLOAD_QUEUE, JSON.stringify(objectCreatedEvent(config.aws.sourceBucket, key, size, clock.now())));
+    await ports.queue.send(
+      UPLOAD_QUEUE,
+      JSON.stringify(objectCreatedEvent(config.aws.sourceBucket, key, size, clock.now())),
+    );
   },
 });

@@ -28,7 +28,8 @@ export interface CreateJobDeps {
   readonly retentionDays: number;
 }
 
-const expiry = (deps: CreateJobDeps): string => new Date(deps.clock.now() + deps.retentionDays * 86_400_000).toISOString();
+const expiry = (deps: CreateJobDeps): string =>
+  new Date(deps.clock.now() + deps.retentionDays * 86_400_000).toISOString();
 
 const sourceRefs = (jobId: string, files: readonly { name: string; label: string }[]): SourceRef[] =>
   files.map((file) => {
@@ -84,7 +85,9 @@ export const createJobForSignedUploads = async (
 ): Promise<JobState> => {
   const jobId = newId('j');
   const sources = sourceRefs(jobId, files);
-  const { state } = await deps.jobs.update(jobId, (s) => decideCreate(s, { owner, ...options, sources, expiresAt: expiry(deps) }));
+  const { state } = await deps.jobs.update(jobId, (s) =>
+    decideCreate(s, { owner, ...options, sources, expiresAt: expiry(deps) }),
+  );
   if (!state) throw new Error(`job ${jobId} vanished after it was created`);
   return state;
 };

@@ -16,7 +16,8 @@ export class RequestError extends DeltaError {
 export const badRequest = (field: string, message: string, code = 'INVALID_FIELD') =>
   new RequestError(code, message, 400, field);
 export const tooLarge = (field: string, message: string) => new RequestError('TOO_LARGE', message, 413, field);
-export const unsupported = (field: string, message: string) => new RequestError('UNSUPPORTED_MEDIA_TYPE', message, 415, field);
+export const unsupported = (field: string, message: string) =>
+  new RequestError('UNSUPPORTED_MEDIA_TYPE', message, 415, field);
 export const notFound = (what: string) => new RequestError('NOT_FOUND', `${what} was not found`, 404);
 export const unauthorized = () =>
   new RequestError('UNAUTHORIZED', 'missing or unknown API key: send Authorization: Bearer <key>', 401);
@@ -48,17 +49,31 @@ export interface ErrorBody {
 
 export const toErrorResponse = (error: unknown): { status: number; body: ErrorBody } => {
   if (error instanceof RequestError) {
-    return { status: error.statusCode, body: { error: { code: error.code, message: error.message, field: error.field } } };
+    return {
+      status: error.statusCode,
+      body: { error: { code: error.code, message: error.message, field: error.field } },
+    };
   }
-  const e = error as { code?: string; message?: string; statusCode?: number; field?: string; validation?: unknown[]; validationContext?: string };
+  const e = error as {
+    code?: string;
+    message?: string;
+    statusCode?: number;
+    field?: string;
+    validation?: unknown[];
+    validationContext?: string;
+  };
   if (e.validation) {
     const first = e.validation[0] as { instancePath?: string; params?: { missingProperty?: string } } | undefined;
     const path = `${e.validationContext ?? ''}${first?.instancePath ?? ''}`.replace(/\//g, '.');
     const field = first?.params?.missingProperty ? `${path}.${first.params.missingProperty}` : path;
-    return { status: 400, body: { error: { code: 'INVALID_FIELD', message: e.message ?? 'invalid request', field: field || undefined } } };
+    return {
+      status: 400,
+      body: { error: { code: 'INVALID_FIELD', message: e.message ?? 'invalid request', field: field || undefined } },
+    };
   }
   const code = e.code ?? 'INTERNAL';
-  const status = STATUS_BY_CODE[code] ?? (e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500);
+  const status =
+    STATUS_BY_CODE[code] ?? (e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500);
   const message = status >= 500 && status !== 503 ? 'internal error' : (e.message ?? code);
   return { status, body: { error: { code, message, ...(e.field ? { field: e.field } : {}) } } };
 };

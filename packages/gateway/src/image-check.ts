@@ -12,17 +12,30 @@ export interface CheckedImage {
  * Checks an uploaded image from its bytes: a known image type, a readable header, and at most
  * `maxPixels` pixels (a decompression bomb is refused from its header, before any decoding).
  */
-export const checkImage = async (field: string, name: string, data: Buffer, maxPixels: number): Promise<CheckedImage> => {
+export const checkImage = async (
+  field: string,
+  name: string,
+  data: Buffer,
+  maxPixels: number,
+): Promise<CheckedImage> => {
   if (data.length === 0) throw new RequestError('EMPTY_FILE', `${name} is empty`, 400, field);
   const format = sniffType(data);
   if (!format || !IMAGE_TYPES.has(format)) {
-    throw unsupported(field, `${name} is not a supported image (JPEG, PNG, WebP, TIFF, AVIF, GIF) — its bytes say ${format ?? 'unknown'}`);
+    throw unsupported(
+      field,
+      `${name} is not a supported image (JPEG, PNG, WebP, TIFF, AVIF, GIF) — its bytes say ${format ?? 'unknown'}`,
+    );
   }
   let meta: Metadata;
   try {
     meta = await sharp(data, { limitInputPixels: false }).metadata();
   } catch (error) {
-    throw new RequestError('CORRUPT_IMAGE', `${name} could not be read as ${format}: ${(error as Error).message}`, 422, field);
+    throw new RequestError(
+      'CORRUPT_IMAGE',
+      `${name} could not be read as ${format}: ${(error as Error).message}`,
+      422,
+      field,
+    );
   }
   const width = meta.autoOrient?.width ?? meta.width ?? 0;
   const height = meta.autoOrient?.height ?? meta.height ?? 0;

@@ -1,2 +1,2 @@
 export { buildApp, type GatewayDeps } from './app.js';
-export { startLocalStack, type LocalStack } from './local/stack.js';
+export { type LocalStack, startLocalStack } from './local/stack.js';

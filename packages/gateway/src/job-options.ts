@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { Config, PipelineChoice } from '@delta-augment/shared';
 import { PRESETS, resolvePipeline } from '@delta-augment/augmenter';
+import type { Config, PipelineChoice } from '@delta-augment/shared';
 import { badRequest, tooLarge } from './errors.js';
 
 export interface JobOptions {
@@ -17,7 +17,10 @@ export const parseVariants = (raw: unknown, config: Pick<Config, 'maxVariants'>)
   if (raw === undefined || raw === '') return 20;
   const value = typeof raw === 'number' ? raw : Number(String(raw).trim());
   if (!Number.isInteger(value) || value < 1 || value > config.maxVariants) {
-    throw badRequest('variants', `variants must be an integer from 1 to ${config.maxVariants} (MAX_VARIANTS), got ${JSON.stringify(raw)}`);
+    throw badRequest(
+      'variants',
+      `variants must be an integer from 1 to ${config.maxVariants} (MAX_VARIANTS), got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 };
@@ -28,7 +31,10 @@ export const parseTags = (raw: unknown): string[] => {
   if (tags.length > MAX_TAGS) throw badRequest('tags', `at most ${MAX_TAGS} tags, got ${tags.length}`);
   for (const tag of tags) {
     if (!TAG.test(tag)) {
-      throw badRequest('tags', `tag ${JSON.stringify(tag.slice(0, 50))} must be 1-40 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit`);
+      throw badRequest(
+        'tags',
+        `tag ${JSON.stringify(tag.slice(0, 50))} must be 1-40 letters, digits, spaces, '_', '.' or '-', starting with a letter or digit`,
+      );
     }
   }
   return tags;
@@ -52,7 +58,8 @@ export const parsePipeline = (preset: unknown, pipeline: unknown, seed: number):
   if (pipeline !== undefined && pipeline !== '') {
     let spec: unknown = pipeline;
     if (typeof pipeline === 'string') {
-      if (Buffer.byteLength(pipeline) > MAX_PIPELINE_BYTES) throw tooLarge('pipeline', `the pipeline spec is over ${MAX_PIPELINE_BYTES} bytes`);
+      if (Buffer.byteLength(pipeline) > MAX_PIPELINE_BYTES)
+        throw tooLarge('pipeline', `the pipeline spec is over ${MAX_PIPELINE_BYTES} bytes`);
       try {
         spec = JSON.parse(pipeline);
       } catch (error) {
@@ -63,7 +70,10 @@ export const parsePipeline = (preset: unknown, pipeline: unknown, seed: number):
   } else {
     const name = preset === undefined || preset === '' ? 'delta-classic' : String(preset);
     if (!Object.hasOwn(PRESETS, name)) {
-      throw badRequest('preset', `unknown preset ${JSON.stringify(name.slice(0, 60))}; known: ${Object.keys(PRESETS).join(', ')}`);
+      throw badRequest(
+        'preset',
+        `unknown preset ${JSON.stringify(name.slice(0, 60))}; known: ${Object.keys(PRESETS).join(', ')}`,
+      );
     }
     choice = { preset: name, seed };
   }

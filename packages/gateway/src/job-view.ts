@@ -58,7 +58,10 @@ export const jobViewSchema = {
     sources: { type: 'array', items: sourceViewSchema },
     tags: { type: 'array', items: { type: 'string' } },
     variantsPerSource: { type: 'integer' },
-    pipeline: { type: 'object', properties: { preset: { type: 'string' }, seed: { type: 'integer' }, custom: { type: 'boolean' } } },
+    pipeline: {
+      type: 'object',
+      properties: { preset: { type: 'string' }, seed: { type: 'integer' }, custom: { type: 'boolean' } },
+    },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
     expiresAt: { type: 'string' },

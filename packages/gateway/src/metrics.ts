@@ -59,7 +59,11 @@ export class Histogram {
 }
 
 export const gauge = (name: string, help: string, samples: readonly { labels: Labels; value: number }[]): string =>
-  [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, ...samples.map((s) => `${name}${labelText(s.labels)} ${s.value}`)].join('\n');
+  [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} gauge`,
+    ...samples.map((s) => `${name}${labelText(s.labels)} ${s.value}`),
+  ].join('\n');
 
 export const createMetrics = () => ({
   requests: new Histogram('delta_http_request_duration_seconds', 'HTTP request latency by route, method and status'),

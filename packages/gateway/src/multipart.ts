@@ -1,5 +1,5 @@
-import type { MultipartFile } from '@fastify/multipart';
 import { sanitizeName } from '@delta-augment/shared';
+import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, tooLarge } from './errors.js';
 
@@ -26,15 +26,21 @@ export const readForm = async (
   let total = 0;
   for await (const part of request.parts()) {
     if (part.type === 'field') {
-      if (!FIELDS.has(part.fieldname)) throw badRequest(part.fieldname, `unknown field ${JSON.stringify(part.fieldname.slice(0, 40))}; known: ${[...FIELDS].join(', ')}`);
+      if (!FIELDS.has(part.fieldname))
+        throw badRequest(
+          part.fieldname,
+          `unknown field ${JSON.stringify(part.fieldname.slice(0, 40))}; known: ${[...FIELDS].join(', ')}`,
+        );
       fields[part.fieldname] = String(part.value);
       continue;
     }
     if (part.fieldname !== 'file') throw badRequest(part.fieldname, 'files go in parts named "file"');
-    if (files.length >= limits.maxFiles) throw tooLarge('file', `more than ${limits.maxFiles} files in one job (MAX_FILES_PER_JOB)`);
+    if (files.length >= limits.maxFiles)
+      throw tooLarge('file', `more than ${limits.maxFiles} files in one job (MAX_FILES_PER_JOB)`);
     const data = await readFile(part as MultipartFile, limits.maxFileBytes);
     total += data.length;
-    if (total > limits.maxRequestBytes) throw tooLarge('file', `the request is over ${limits.maxRequestBytes} bytes (MAX_REQUEST_BYTES)`);
+    if (total > limits.maxRequestBytes)
+      throw tooLarge('file', `the request is over ${limits.maxRequestBytes} bytes (MAX_REQUEST_BYTES)`);
     files.push({ field: `file[${files.length}]`, name: sanitizeName(part.filename || 'image'), data });
   }
   return { fields, files };

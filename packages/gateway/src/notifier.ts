@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
-import type { Config, Ports } from '@delta-augment/shared';
 import { createNotifier } from '@delta-augment/notifier';
+import type { Config, Ports } from '@delta-augment/shared';
 import { createAuthenticator } from './auth.js';
 
 /** Attaches the WebSocket notifier at /ws, authenticated like the API. */

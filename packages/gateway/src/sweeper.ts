@@ -17,7 +17,12 @@ export const sweepExpired = async (ctx: Pick<GatewayContext, 'ports' | 'deleteJo
   }
 };
 
-export const startSweeper = (ctx: Pick<GatewayContext, 'ports' | 'deleteJob'>, clock: Clock, everyMs: number, log: (m: string, f?: Record<string, unknown>) => void) => {
+export const startSweeper = (
+  ctx: Pick<GatewayContext, 'ports' | 'deleteJob'>,
+  clock: Clock,
+  everyMs: number,
+  log: (m: string, f?: Record<string, unknown>) => void,
+) => {
   const run = () =>
     sweepExpired(ctx, clock)
       .then((removed) => removed && log('expired jobs deleted', { removed }))

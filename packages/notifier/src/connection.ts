@@ -10,6 +10,8 @@ export const CloseCode = {
   tryAgainLater: 1013,
 } as const;
 
+const DRAIN_POLL_MS = 10;
+
 /** One client: its socket, its subscriptions and its liveness. */
 export class Connection {
   /** Job streams by job id: explicit subscriptions and those a `"*"` subscription opened. */
@@ -45,12 +47,28 @@ export class Connection {
     this.tasks = this.tasks.then(task).catch(() => undefined);
   }
 
-  sendEvent(event: JobEvent): void {
-    this.sendFrame(encodeEvent(event));
+  /** Sends an event frame; unless `paced` (sent after waiting for {@link drained}), a full send buffer closes the connection. */
+  sendEvent(event: JobEvent, paced = false): void {
+    this.sendFrame(encodeEvent(event), !paced);
   }
 
   sendMessage(message: ServerMessage): void {
-    this.sendFrame(JSON.stringify(message));
+    this.sendFrame(JSON.stringify(message), true);
+  }
+
+  /** True while more than half of the send buffer limit is queued. */
+  get congested(): boolean {
+    return this.ws.bufferedAmount > this.maxBufferedBytes / 2;
+  }
+
+  /** Resolves once the send buffer is below half its limit, or the connection is closing. */
+  async drained(): Promise<void> {
+    while (this.congested && !this.closing) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+  }
+
+  /** Closes the connection because it does not read fast enough. */
+  closeSlow(): void {
+    this.close(CloseCode.tryAgainLater, `slow consumer: send buffer over ${this.maxBufferedBytes} bytes`);
   }
 
   /** Starts the closing handshake; the socket is destroyed if the client does not answer (ws' 30 s timeout). */
@@ -78,11 +96,9 @@ export class Connection {
     return true;
   }
 
-  private sendFrame(frame: Buffer | string): void {
+  private sendFrame(frame: Buffer | string, limited: boolean): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
     this.ws.send(frame, { binary: false });
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
-      this.close(CloseCode.tryAgainLater, `slow consumer: send buffer over ${this.maxBufferedBytes} bytes`);
-    }
+    if (limited && this.ws.bufferedAmount > this.maxBufferedBytes) this.closeSlow();
   }
 }

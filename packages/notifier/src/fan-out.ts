@@ -28,7 +28,10 @@ export class FanOut {
   open(connection: Connection, jobId: string, after: number, explicit: boolean, catchUp: boolean): JobStream {
     connection.streams.get(jobId)?.stop();
     const stream = new JobStream(jobId, after, explicit, this.read, {
-      send: (event) => connection.sendEvent(event),
+      send: (event, paced) => connection.sendEvent(event, paced),
+      congested: () => connection.congested,
+      drained: () => connection.drained(),
+      overflow: () => connection.closeSlow(),
       fail: (failedJobId, error) => {
         this.closeStream(connection, failedJobId);
         connection.sendMessage({

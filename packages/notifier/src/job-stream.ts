@@ -2,7 +2,14 @@ import type { JobEvent } from '@delta-augment/shared';
 
 /** Where a stream's events go. */
 export interface StreamSink {
-  send(event: JobEvent): void;
+  /** Sends an event; `paced` sends waited for {@link drained} and do not count against the slow-consumer limit. */
+  send(event: JobEvent, paced: boolean): void;
+  /** True while the connection's send buffer is too full to add queued or stored events to it. */
+  congested(): boolean;
+  /** Resolves once the send buffer has drained (or the connection has closed). */
+  drained(): Promise<void>;
+  /** More live events queued than the stream keeps; the connection is closed as a slow consumer. */
+  overflow(): void;
   /** Reading the store failed; the stream has stopped and the client must subscribe again. */
   fail(jobId: string, error: unknown): void;
 }
@@ -12,6 +19,8 @@ export type ReadEvents = (jobId: string, afterSeq: number) => Promise<JobEvent[]
 
 /** Time to wait before reading a gap a second time, for stores whose reads lag their writes. */
 const GAP_RETRY_MS = 50;
+/** Live events a busy stream queues before it gives up on the client. */
+const MAX_PENDING = 10_000;
 
 /**
  * The events of one job going to one connection, in `seq` order, each once.
@@ -19,7 +28,8 @@ const GAP_RETRY_MS = 50;
  * `lastSent` is the seq the client has. A live event at `lastSent + 1` is sent at once; an older
  * one is dropped; a newer one means events were missed, so the range after `lastSent` is read from
  * the store first. While a read is in flight, live events queue behind it, so catch-up and live
- * delivery never interleave.
+ * delivery never interleave. Stored and queued events are paced by the connection's send buffer
+ * (a long history does not make a client look slow); only live events sent at once count against it.
  */
 export class JobStream {
   private readonly pending: JobEvent[] = [];
@@ -56,11 +66,16 @@ export class JobStream {
     if (!this.busy) {
       if (event.seq <= this.lastSent) return;
       if (event.seq === this.lastSent + 1) {
-        this.emit(event);
+        this.emit(event, false);
         return;
       }
     }
     this.pending.push(event);
+    if (this.pending.length > MAX_PENDING) {
+      this.stop();
+      this.sink.overflow();
+      return;
+    }
     if (!this.busy) void this.drain(false);
   }
 
@@ -84,7 +99,7 @@ export class JobStream {
           await this.fill();
         }
         // The store is the record: if it still lacks the range, the live event is sent anyway.
-        if (this.active && event.seq > this.lastSent) this.emit(event);
+        if (this.active && event.seq > this.lastSent) await this.emitPaced(event);
       }
     } catch (error) {
       if (this.active) {
@@ -101,12 +116,17 @@ export class JobStream {
     const events = await this.read(this.jobId, this.lastSent);
     for (const event of events) {
       if (!this.active) return;
-      if (event.seq > this.lastSent) this.emit(event);
+      if (event.seq > this.lastSent) await this.emitPaced(event);
     }
   }
 
-  private emit(event: JobEvent): void {
+  private async emitPaced(event: JobEvent): Promise<void> {
+    if (this.sink.congested()) await this.sink.drained();
+    if (this.active) this.emit(event, true);
+  }
+
+  private emit(event: JobEvent, paced: boolean): void {
     this.lastSent = event.seq;
-    this.sink.send(event);
+    this.sink.send(event, paced);
   }
 }

@@ -173,7 +173,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
   }, limits.heartbeatMs);
   heartbeat.unref();
 
-  const unsubscribeBus = options.bus.subscribe((event) => fanOut.dispatch(event));
+  const onError = options.onError ?? ((error: unknown) => console.error('notifier: dispatch failed', error));
+  const unsubscribeBus = options.bus.subscribe((event) => {
+    try {
+      fanOut.dispatch(event);
+    } catch (error) {
+      onError(error);
+    }
+  });
   options.server.on('upgrade', onUpgrade);
 
   const shutDown = async (): Promise<void> => {

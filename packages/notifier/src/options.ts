@@ -50,6 +50,8 @@ export interface NotifierOptions {
    */
   readonly authenticate: (request: IncomingMessage) => Caller | undefined;
   readonly limits?: Partial<NotifierLimits>;
+  /** Unexpected errors while dispatching live events (never thrown into the bus); default console.error. */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** A running notifier. */

@@ -1,16 +1,13 @@
 import { DeltaError, TransientError } from './errors.js';
 
 /** The fields of an AWS SDK v3 service exception the adapters look at, without importing a client's classes. */
-export interface AwsErrorLike {
+interface AwsErrorLike {
   readonly name: string;
   readonly message: string;
   readonly $fault?: 'client' | 'server';
   readonly $retryable?: unknown;
   readonly $metadata?: { readonly httpStatusCode?: number };
 }
-
-export const isAwsError = (error: unknown): error is AwsErrorLike =>
-  error instanceof Error && (typeof (error as { $metadata?: unknown }).$metadata === 'object' || '$fault' in error);
 
 /** Error names that mean "slow down or try again": throttling, capacity and service faults of S3, SQS, DynamoDB and EventBridge. */
 const TRANSIENT_NAMES = new Set([

@@ -56,11 +56,18 @@ export const awsPorts = (config: AwsPortsConfig, options: { clock?: Clock; clien
   if (!aws.queueUrl) throw new ConfigError('QUEUE_URL must be set when ADAPTERS=aws');
   if (!aws.deadLetterQueueUrl) throw new ConfigError('DLQ_URL must be set when ADAPTERS=aws');
   const clients = options.clients ?? awsClients(config);
-  const blobs = new S3BlobStore(clients.s3, { buckets: { source: aws.sourceBucket, result: aws.resultBucket } });
+  const blobs = new S3BlobStore(clients.s3, {
+    buckets: { source: aws.sourceBucket, result: aws.resultBucket },
+    clock: options.clock,
+  });
   const events = new DynamoDbJobEventStore(clients.dynamodb, aws.table, options.clock ?? systemClock);
   const queue = new SqsWorkQueue(clients.sqs, {
     queues: {
-      [UPLOAD_QUEUE]: { url: aws.queueUrl, deadLetterQueue: DEAD_LETTER_QUEUE, maxReceiveCount: config.maxReceiveCount },
+      [UPLOAD_QUEUE]: {
+        url: aws.queueUrl,
+        deadLetterQueue: DEAD_LETTER_QUEUE,
+        maxReceiveCount: config.maxReceiveCount,
+      },
       [DEAD_LETTER_QUEUE]: { url: aws.deadLetterQueueUrl },
     },
   });

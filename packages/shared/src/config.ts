@@ -77,7 +77,8 @@ const parseKeys = (env: Env): Map<string, string> => {
 
 export const loadConfig = (env: Env = process.env): Config => {
   const adapters = str(env, 'ADAPTERS', 'local');
-  if (adapters !== 'local' && adapters !== 'aws') throw new ConfigError(`ADAPTERS must be local or aws, got ${adapters}`);
+  if (adapters !== 'local' && adapters !== 'aws')
+    throw new ConfigError(`ADAPTERS must be local or aws, got ${adapters}`);
   const handlerTimeoutSeconds = int(env, 'HANDLER_TIMEOUT_SECONDS', 120, 1, 900);
   const visibilityTimeoutSeconds = int(env, 'VISIBILITY_TIMEOUT_SECONDS', handlerTimeoutSeconds * 6, 1, 43_200);
   if (visibilityTimeoutSeconds < handlerTimeoutSeconds) {

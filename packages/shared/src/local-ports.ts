@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import type { BlobStore } from './blob-store/port.js';
 import { LocalBlobStore } from './blob-store/local.js';
+import type { BlobStore } from './blob-store/port.js';
 import { type Clock, systemClock } from './clock.js';
 import { type Config, DEAD_LETTER_QUEUE, UPLOAD_QUEUE } from './config.js';
 import { SqliteEventBus } from './event-bus/local.js';
@@ -19,7 +19,9 @@ export interface Ports {
   close(): Promise<void>;
 }
 
-export const localQueueConfig = (config: Pick<Config, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>): Record<string, QueueConfig> => ({
+export const localQueueConfig = (
+  config: Pick<Config, 'visibilityTimeoutSeconds' | 'maxReceiveCount'>,
+): Record<string, QueueConfig> => ({
   [UPLOAD_QUEUE]: {
     visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
     retentionSeconds: 4 * 24 * 3600,
@@ -34,7 +36,9 @@ export interface LocalPorts extends Ports {
 
 /** The embedded stand-ins under DATA_DIR: SQLite files and a blob directory. Safe to open from several processes. */
 export const localPorts = (
-  config: Pick<Config, 'dataDir' | 'visibilityTimeoutSeconds' | 'maxReceiveCount' | 'signingSecret'> & { signedUrlBase?: string | (() => string) },
+  config: Pick<Config, 'dataDir' | 'visibilityTimeoutSeconds' | 'maxReceiveCount' | 'signingSecret'> & {
+    signedUrlBase?: string | (() => string);
+  },
   clock: Clock = systemClock,
 ): LocalPorts => {
   const queue = new SqliteWorkQueue(join(config.dataDir, 'queue.sqlite'), localQueueConfig(config), clock);

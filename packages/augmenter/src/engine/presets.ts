@@ -54,7 +54,11 @@ export const PRESETS: Readonly<Record<string, unknown>> = {
         probability: 0.8,
       },
       {
-        oneOf: [{ op: 'blur', sigma: [0.5, 2] }, { op: 'sharpen', sigma: [0.5, 1.5] }, { op: 'noise', sigma: [5, 25] }],
+        oneOf: [
+          { op: 'blur', sigma: [0.5, 2] },
+          { op: 'sharpen', sigma: [0.5, 1.5] },
+          { op: 'noise', sigma: [5, 25] },
+        ],
         probability: 0.4,
       },
       { op: 'jpeg', probability: 0.2, quality: [30, 80] },

@@ -40,7 +40,12 @@ export const runCommand = async (args: readonly string[], options: CliOptions): 
     case 'queues peek':
       return call(options, 'GET', `/api/queues/${need(target, 'queue name')}/messages?max=${options.max ?? 10}`);
     case 'queues redrive':
-      return call(options, 'POST', `/api/queues/${need(target, 'dead-letter queue name')}/redrive`, options.ids?.length ? { messageIds: options.ids } : {});
+      return call(
+        options,
+        'POST',
+        `/api/queues/${need(target, 'dead-letter queue name')}/redrive`,
+        options.ids?.length ? { messageIds: options.ids } : {},
+      );
     case 'queues purge':
       if (!options.yes) throw new Error('purge deletes every message of the queue: add --yes');
       return call(options, 'POST', `/api/queues/${need(target, 'queue name')}/purge`);
@@ -69,7 +74,24 @@ interface QueueRow {
 export const formatQueues = (result: unknown): string => {
   const rows = (result as { queues: QueueRow[] }).queues;
   const header = ['QUEUE', 'VISIBLE', 'IN FLIGHT', 'DELAYED', 'OLDEST (s)', 'DLQ', 'DLQ DEPTH'];
-  const lines = rows.map((q) => [q.name, q.visible, q.inFlight, q.delayed, q.oldestAgeSeconds, q.deadLetterQueue ?? '-', q.deadLetterQueueDepth ?? '-'].map(String));
+  const lines = rows.map((q) =>
+    [
+      q.name,
+      q.visible,
+      q.inFlight,
+      q.delayed,
+      q.oldestAgeSeconds,
+      q.deadLetterQueue ?? '-',
+      q.deadLetterQueueDepth ?? '-',
+    ].map(String),
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-  return `${[header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${[header, ...lines]
+    .map((l) =>
+      l
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 };

@@ -5,7 +5,7 @@
  * Options: --url (DELTA_URL, default http://127.0.0.1:8080), --key (DELTA_ADMIN_KEY or ADMIN_KEY), --json.
  */
 import { parseArgs } from 'node:util';
-import { formatQueues, runCommand, type CliOptions } from './commands.js';
+import { type CliOptions, formatQueues, runCommand } from './commands.js';
 
 const USAGE = `usage: delta-augment <queues|jobs> <command> [args] [--url URL] [--key KEY] [--json]
   queues list                      every queue: visible, in flight, delayed, oldest age, DLQ depth
@@ -34,7 +34,13 @@ if (values.help || positionals.length < 2) {
   process.exit(values.help ? 0 : 2);
 }
 
-const options: CliOptions = { url: values.url, key: values.key, max: values.max ? Number(values.max) : undefined, ids: values.id, yes: values.yes };
+const options: CliOptions = {
+  url: values.url,
+  key: values.key,
+  max: values.max ? Number(values.max) : undefined,
+  ids: values.id,
+  yes: values.yes,
+};
 try {
   const result = await runCommand(positionals, options);
   const [group, command] = positionals;

@@ -25,7 +25,9 @@ export const lockDataDir = (dataDir: string): { previousOwnerDied: boolean; rele
     previous = undefined;
   }
   if (previous && previous !== process.pid && isAlive(previous)) {
-    throw new ConfigError(`DATA_DIR ${dataDir} is in use by another Delta Augment process (pid ${previous}); stop it or choose another DATA_DIR`);
+    throw new ConfigError(
+      `DATA_DIR ${dataDir} is in use by another Delta Augment process (pid ${previous}); stop it or choose another DATA_DIR`,
+    );
   }
   writeFileSync(file, String(process.pid));
   return {

@@ -25,7 +25,8 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   let url = config.publicUrl ?? '';
   const ports = localPorts({ ...config, signedUrlBase: () => `${url}/blobs` });
   const released = ports.queue.releaseInFlight();
-  if (released > 0) log('released in-flight messages of a previous run', { released, previousOwnerDied: lock.previousOwnerDied });
+  if (released > 0)
+    log('released in-flight messages of a previous run', { released, previousOwnerDied: lock.previousOwnerDied });
 
   const { app, context } = await buildApp({ config, ports, logger: false });
   const address = await app.listen({ port: config.port, host: config.host });

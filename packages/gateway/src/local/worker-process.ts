@@ -1,7 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const WORKER_ENTRY = fileURLToPath(import.meta.resolve('@delta-augment/augmenter').replace(/index\.ts$/, 'worker-main.ts'));
+const WORKER_ENTRY = fileURLToPath(
+  import.meta.resolve('@delta-augment/augmenter').replace(/index\.ts$/, 'worker-main.ts'),
+);
 
 /**
  * Runs the augmenter pool in a child process (so image work never blocks the gateway's event loop) and
@@ -36,7 +38,8 @@ export class WorkerProcess {
         const delay = Math.min(30_000, 500 * 2 ** Math.min(this.restarts, 6));
         this.log('augmenter worker exited; restarting', { code, signal, delayMs: delay });
         setTimeout(() => {
-          if (!this.stopping) this.start().catch((error: Error) => this.log('worker restart failed', { reason: error.message }));
+          if (!this.stopping)
+            this.start().catch((error: Error) => this.log('worker restart failed', { reason: error.message }));
         }, delay).unref();
       });
     });

@@ -10,7 +10,7 @@ import {
 } from '@delta-augment/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
-import { createJobFromImages, createJobForSignedUploads, type UploadedImage } from '../create-job.js';
+import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';
 import { extractDataset } from '../dataset.js';
 import { badRequest, forbidden, notFound, tooLarge } from '../errors.js';
 import { checkImage } from '../image-check.js';
@@ -46,7 +46,10 @@ const optionsFrom = (ctx: GatewayContext, fields: Record<string, unknown>): JobO
 const sendBlob = async (ctx: GatewayContext, reply: FastifyReply, key: string, fileName?: string) => {
   const head = await ctx.ports.blobs.head(key);
   if (!head) throw notFound('the file');
-  reply.header('content-type', head.contentType).header('content-length', head.size).header('cache-control', 'private, max-age=3600');
+  reply
+    .header('content-type', head.contentType)
+    .header('content-length', head.size)
+    .header('cache-control', 'private, max-age=3600');
   if (fileName) reply.header('content-disposition', `attachment; filename="${fileName}"`);
   return reply.send(await ctx.ports.blobs.get(key));
 };
@@ -83,7 +86,12 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
           });
           for (const [i, entry] of entries.entries()) {
             const label = entry.label ? `${entry.label}/` : '';
-            const checked = await checkImage(`${file.field}:${label}${entry.name}`, `${label}${entry.name}`, entry.data, config.maxPixels);
+            const checked = await checkImage(
+              `${file.field}:${label}${entry.name}`,
+              `${label}${entry.name}`,
+              entry.data,
+              config.maxPixels,
+            );
             images.push({ ...entry, ...checked, name: entry.name || `image-${i}` });
           }
         } else {
@@ -100,16 +108,25 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   const createSigned = async (_ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const files = body.files;
-    if (!Array.isArray(files) || files.length === 0) throw badRequest('files', 'files must list at least one { name, bytes } to upload');
-    if (files.length > ctx.config.maxFilesPerJob) throw tooLarge('files', `more than ${ctx.config.maxFilesPerJob} files in one job (MAX_FILES_PER_JOB)`);
+    if (!Array.isArray(files) || files.length === 0)
+      throw badRequest('files', 'files must list at least one { name, bytes } to upload');
+    if (files.length > ctx.config.maxFilesPerJob)
+      throw tooLarge('files', `more than ${ctx.config.maxFilesPerJob} files in one job (MAX_FILES_PER_JOB)`);
     const declared = files.map((f: unknown, i: number) => {
       const file = (f ?? {}) as Record<string, unknown>;
       const bytes = Number(file.bytes);
       if (typeof file.name !== 'string' || !file.name) throw badRequest(`files[${i}].name`, 'name is required');
       if (!Number.isInteger(bytes) || bytes < 1 || bytes > ctx.config.maxFileBytes) {
-        throw badRequest(`files[${i}].bytes`, `bytes must be an integer from 1 to ${ctx.config.maxFileBytes} (MAX_FILE_BYTES)`);
+        throw badRequest(
+          `files[${i}].bytes`,
+          `bytes must be an integer from 1 to ${ctx.config.maxFileBytes} (MAX_FILE_BYTES)`,
+        );
       }
-      return { name: sanitizeName(file.name), label: typeof file.label === 'string' ? sanitizeLabel(file.label) : '', bytes };
+      return {
+        name: sanitizeName(file.name),
+        label: typeof file.label === 'string' ? sanitizeLabel(file.label) : '',
+        bytes,
+      };
     });
     const options = optionsFrom(ctx, body);
     const state = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
@@ -123,7 +140,10 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
       })),
     );
     ctx.metrics.jobsCreated.inc();
-    return reply.code(201).header('location', `/api/jobs/${state.id}`).send({ ...jobView(state), uploads });
+    return reply
+      .code(201)
+      .header('location', `/api/jobs/${state.id}`)
+      .send({ ...jobView(state), uploads });
   };
 
   app.get(
@@ -147,13 +167,24 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
           },
         },
         response: {
-          200: { type: 'object', properties: { items: { type: 'array', items: jobViewSchema }, cursor: { type: 'string' } } },
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: jobViewSchema }, cursor: { type: 'string' } },
+          },
           '4xx': errorSchema,
         },
       },
     },
     async (request) => {
-      const q = request.query as { tag?: string; q?: string; status?: JobState['status']; from?: string; to?: string; limit?: number; cursor?: string };
+      const q = request.query as {
+        tag?: string;
+        q?: string;
+        status?: JobState['status'];
+        from?: string;
+        to?: string;
+        limit?: number;
+        cursor?: string;
+      };
       const page = await ctx.ports.events.query({
         owner: request.caller.admin ? undefined : request.caller.owner,
         tag: (q.tag ?? q.q)?.trim().toLowerCase() || undefined,
@@ -169,7 +200,14 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
 
   app.get(
     '/api/jobs/:id',
-    { schema: { summary: "A job's state and progress", tags: ['jobs'], params: idParams, response: { 200: jobViewSchema, '4xx': errorSchema } } },
+    {
+      schema: {
+        summary: "A job's state and progress",
+        tags: ['jobs'],
+        params: idParams,
+        response: { 200: jobViewSchema, '4xx': errorSchema },
+      },
+    },
     async (request) => jobView(await loadOwnJob(ctx, request, (request.params as { id: string }).id)),
   );
 
@@ -180,7 +218,10 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         summary: "A job's events in seq order",
         tags: ['jobs'],
         params: idParams,
-        querystring: { type: 'object', properties: { after: { type: 'integer', minimum: 0, default: 0 }, token: { type: 'string' } } },
+        querystring: {
+          type: 'object',
+          properties: { after: { type: 'integer', minimum: 0, default: 0 }, token: { type: 'string' } },
+        },
       },
     },
     async (request) => {
@@ -191,11 +232,20 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
 
   app.get(
     '/api/jobs/:id/archive',
-    { schema: { summary: "The job's zip: variants in their label folders, manifest.json and manifest.csv", tags: ['jobs'], params: idParams } },
+    {
+      schema: {
+        summary: "The job's zip: variants in their label folders, manifest.json and manifest.csv",
+        tags: ['jobs'],
+        params: idParams,
+      },
+    },
     async (request, reply) => {
       const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
       if (!state.archive) {
-        throw Object.assign(badRequest('id', `job ${state.id} has no archive yet (status ${state.status})`, 'NOT_READY'), { statusCode: 409 });
+        throw Object.assign(
+          badRequest('id', `job ${state.id} has no archive yet (status ${state.status})`, 'NOT_READY'),
+          { statusCode: 409 },
+        );
       }
       return sendBlob(ctx, reply, state.archive.key, `${state.id}.zip`);
     },
@@ -204,7 +254,11 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   const sourceParams = {
     type: 'object',
     required: ['id', 'sourceId'],
-    properties: { id: idParams.properties.id, sourceId: { type: 'string', pattern: '^s_[A-Za-z0-9_-]{22}$' }, index: { type: 'integer', minimum: 0 } },
+    properties: {
+      id: idParams.properties.id,
+      sourceId: { type: 'string', pattern: '^s_[A-Za-z0-9_-]{22}$' },
+      index: { type: 'integer', minimum: 0 },
+    },
   } as const;
 
   app.get(
@@ -242,7 +296,13 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
 
   app.post(
     '/api/jobs/:id/retry',
-    { schema: { summary: 'Retry the failed and dead-lettered sources of a job (admin)', tags: ['queues'], params: idParams } },
+    {
+      schema: {
+        summary: 'Retry the failed and dead-lettered sources of a job (admin)',
+        tags: ['queues'],
+        params: idParams,
+      },
+    },
     async (request, reply) => {
       if (!request.caller.admin) throw forbidden('retrying a job needs the admin key');
       const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);

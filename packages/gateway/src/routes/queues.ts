@@ -7,7 +7,11 @@ const requireAdmin = (request: FastifyRequest) => {
   if (!request.caller.admin) throw forbidden('queue operations need the admin key');
 };
 
-const queueParams = { type: 'object', required: ['name'], properties: { name: { type: 'string', maxLength: 80 } } } as const;
+const queueParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', maxLength: 80 } },
+} as const;
 
 /** What a dead-lettered message is about: its job and source, and the last failure the job recorded. */
 const describeMessage = async (ctx: GatewayContext, body: string) => {
@@ -19,7 +23,12 @@ const describeMessage = async (ctx: GatewayContext, body: string) => {
     if (!parsed) return { kind: 'unknown object' };
     const state = await ctx.jobs.load(parsed.jobId);
     const source = state?.sources.find((s) => s.sourceId === parsed.sourceId);
-    return { kind: 'source', jobId: parsed.jobId, sourceId: parsed.sourceId, failureReason: source?.failure ?? (state ? undefined : 'job no longer exists') };
+    return {
+      kind: 'source',
+      jobId: parsed.jobId,
+      sourceId: parsed.sourceId,
+      failureReason: source?.failure ?? (state ? undefined : 'job no longer exists'),
+    };
   } catch (error) {
     return { kind: 'unreadable', failureReason: (error as Error).message };
   }
@@ -31,17 +40,28 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
     if (!(await queue.queues()).includes(name)) throw notFound(`queue ${name}`);
   };
 
-  app.get('/api/queues', { schema: { summary: 'Each queue with visible, in-flight, delayed, oldest age and its DLQ (admin)', tags: ['queues'] } }, async (request) => {
-    requireAdmin(request);
-    const names = await queue.queues();
-    const stats = await Promise.all(names.map((name) => queue.stats(name)));
-    return {
-      queues: stats.map((s) => ({
-        ...s,
-        deadLetterQueueDepth: s.deadLetterQueue ? (stats.find((d) => d.name === s.deadLetterQueue)?.visible ?? 0) : undefined,
-      })),
-    };
-  });
+  app.get(
+    '/api/queues',
+    {
+      schema: {
+        summary: 'Each queue with visible, in-flight, delayed, oldest age and its DLQ (admin)',
+        tags: ['queues'],
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      const names = await queue.queues();
+      const stats = await Promise.all(names.map((name) => queue.stats(name)));
+      return {
+        queues: stats.map((s) => ({
+          ...s,
+          deadLetterQueueDepth: s.deadLetterQueue
+            ? (stats.find((d) => d.name === s.deadLetterQueue)?.visible ?? 0)
+            : undefined,
+        })),
+      };
+    },
+  );
 
   app.get(
     '/api/queues/:name/messages',
@@ -50,7 +70,10 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Peek messages (a DLQ shows each with its job, source, failure reason and receive count) (admin)',
         tags: ['queues'],
         params: queueParams,
-        querystring: { type: 'object', properties: { max: { type: 'integer', minimum: 1, maximum: 100, default: 10 }, token: { type: 'string' } } },
+        querystring: {
+          type: 'object',
+          properties: { max: { type: 'integer', minimum: 1, maximum: 100, default: 10 }, token: { type: 'string' } },
+        },
       },
     },
     async (request) => {
@@ -58,7 +81,10 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
       const { name } = request.params as { name: string };
       await known(name);
       const messages = await queue.peek(name, { max: (request.query as { max: number }).max });
-      return { queue: name, messages: await Promise.all(messages.map(async (m) => ({ ...m, ...(await describeMessage(ctx, m.body)) }))) };
+      return {
+        queue: name,
+        messages: await Promise.all(messages.map(async (m) => ({ ...m, ...(await describeMessage(ctx, m.body)) }))),
+      };
     },
   );
 

@@ -22,7 +22,13 @@ const checkSignature = (ctx: GatewayContext, request: FastifyRequest, method: 'G
   if (!isSafeKey(key)) throw notFound('object');
   const verdict = verifyBlobUrl(
     ctx.config.signingSecret,
-    { method, key, expires: Number(query.expires), signature: String(query.signature ?? ''), contentType: query.contentType ?? '' },
+    {
+      method,
+      key,
+      expires: Number(query.expires),
+      signature: String(query.signature ?? ''),
+      contentType: query.contentType ?? '',
+    },
     ctx.clock.now(),
   );
   if (verdict === 'expired') throw forbidden('this signed URL has expired');
@@ -40,10 +46,13 @@ export const signedBlobRoutes = async (app: FastifyInstance, ctx: GatewayContext
 
   app.put('/blobs/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
     const key = checkSignature(ctx, request, 'PUT');
-    if (await ctx.ports.blobs.head(key)) throw new RequestError('ALREADY_UPLOADED', 'this object was already uploaded; signed URLs are single-use', 409);
+    if (await ctx.ports.blobs.head(key))
+      throw new RequestError('ALREADY_UPLOADED', 'this object was already uploaded; signed URLs are single-use', 409);
     const body = request.body as NodeJS.ReadableStream;
     const limited = (body as import('node:stream').Readable).pipe(byteLimit(ctx.config.maxFileBytes));
-    const head = await ctx.ports.blobs.put(key, limited, { contentType: request.headers['content-type'] ?? 'application/octet-stream' });
+    const head = await ctx.ports.blobs.put(key, limited, {
+      contentType: request.headers['content-type'] ?? 'application/octet-stream',
+    });
     return reply.code(200).send({ key, bytes: head.size });
   });
 

@@ -86,11 +86,14 @@ export class ApiClient {
           try {
             resolve(JSON.parse(xhr.responseText) as JobView);
           } catch {
-            reject(new ApiError(xhr.status, 'BAD_RESPONSE', 'The server accepted the upload but its answer was unreadable.'));
+            reject(
+              new ApiError(xhr.status, 'BAD_RESPONSE', 'The server accepted the upload but its answer was unreadable.'),
+            );
           }
         } else reject(errorFromResponse(xhr.status, xhr.statusText, xhr.responseText));
       };
-      xhr.onerror = () => reject(new ApiError(0, 'NETWORK', 'The upload could not reach the server. Check your connection.'));
+      xhr.onerror = () =>
+        reject(new ApiError(0, 'NETWORK', 'The upload could not reach the server. Check your connection.'));
       xhr.onabort = () => reject(new ApiError(0, 'ABORTED', 'The upload was cancelled.'));
       xhr.send(form);
     });

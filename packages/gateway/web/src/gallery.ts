@@ -23,7 +23,7 @@ export class Gallery {
   private readonly body = byId('gallery-body');
   private readonly titleEl = byId('gallery-title');
   private readonly sub = byId('gallery-sub');
-  private readonly download = byId<HTMLAnchorElement>('gallery-download');
+  private readonly download = h('a', { class: 'button primary small', download: true, hidden: true });
   private readonly lightbox = byId('lightbox');
   private readonly image = byId<HTMLImageElement>('lightbox-image');
   private readonly caption = byId('lightbox-caption');
@@ -36,6 +36,7 @@ export class Gallery {
 
   constructor(private readonly api: ApiClient) {
     this.lightbox.tabIndex = -1;
+    byId('gallery-close').before(this.download);
     byId('gallery-close').addEventListener('click', () => this.dialog.close());
     byId('lightbox-close').addEventListener('click', () => this.closeLightbox());
     byId('lightbox-prev').addEventListener('click', () => this.show(this.current - 1));
@@ -117,6 +118,14 @@ export class Gallery {
       loading: 'lazy',
       decoding: 'async',
     });
+    // A variant counted but not yet readable (or briefly unavailable) is tried again a few times.
+    let tries = 0;
+    img.addEventListener('error', () => {
+      if (++tries > 3 || !this.job) return;
+      setTimeout(() => {
+        img.src = `${img.src.split('#')[0]}#retry${tries}`;
+      }, 1000 * tries);
+    });
     const tile = h('button', { type: 'button', class: 'variant-tile', 'data-key': key }, img);
     tile.addEventListener('click', () => this.openLightbox(key));
     // Keep each source's tiles in index order even when variants arrive out of order.
@@ -179,7 +188,8 @@ export class Gallery {
   private show(position: number): void {
     if (this.items.length === 0 || !this.job) return;
     this.current = (position + this.items.length) % this.items.length;
-    const item = this.items[this.current]!;
+    const item = this.items[this.current];
+    if (!item) return;
     const perSource = this.job.view.variantsPerSource;
     this.image.src = this.api.variantUrl(this.job.view.id, item.source.sourceId, item.index);
     this.image.alt = `Variant ${item.index + 1} of ${sourceName(item.source)}`;

@@ -29,7 +29,10 @@ let cardCount = 0;
 export class JobCard {
   readonly element: HTMLLIElement;
   private readonly thumbs = h('div', { class: 'job-thumbs' });
-  private readonly thumbState = new Map<string, { img: HTMLImageElement; box: HTMLElement; tries: number; ok: boolean }>();
+  private readonly thumbState = new Map<
+    string,
+    { img: HTMLImageElement; box: HTMLElement; tries: number; ok: boolean }
+  >();
   private readonly emptyThumb = h('div', { class: 'thumb-placeholder' }, icon(ICONS.images));
   private readonly moreCount = h('span', { class: 'thumb-count' });
   private readonly title = h('h3', { class: 'job-title' });
@@ -43,7 +46,13 @@ export class JobCard {
   private readonly failures = h('ul', { class: 'source-failures', 'aria-label': 'Sources that failed' });
   private readonly view = h('button', { type: 'button', class: 'button small', 'data-action': 'gallery' });
   private readonly download = h('a', { class: 'button small primary', 'data-action': 'download', download: true });
-  private readonly remove = h('button', { type: 'button', class: 'button small ghost danger', 'data-action': 'delete' });
+  private readonly remove = h('button', {
+    type: 'button',
+    class: 'button small ghost danger',
+    'data-action': 'delete',
+  });
+  private readonly viewLabel = h('span', {}, 'View variants');
+  private readonly removeLabel = h('span', {}, 'Delete');
   private confirmTimer: ReturnType<typeof setTimeout> | undefined;
   private job: TrackedJob;
 
@@ -58,8 +67,8 @@ export class JobCard {
     this.bar.setAttribute('aria-labelledby', titleId);
     this.bar.append(this.fill);
     this.status.append(h('div', { class: 'status-line' }, this.badge, this.text), this.bar);
-    this.view.append(icon(ICONS.images), h('span', {}, 'View variants'));
-    this.remove.append(icon(ICONS.trash), h('span', {}, 'Delete'));
+    this.view.append(icon(ICONS.images), this.viewLabel);
+    this.remove.append(icon(ICONS.trash), this.removeLabel);
     this.view.addEventListener('click', () => this.actions.openGallery(this.job.view.id, this.view));
     this.remove.addEventListener('click', () => void this.onDelete());
     this.element = h(
@@ -103,11 +112,17 @@ export class JobCard {
     this.failures.hidden = failed.length === 0;
     const variants = view.sources.reduce((sum, s) => sum + s.variants, 0);
     this.view.hidden = variants === 0;
-    this.view.lastElementChild!.textContent = `View ${variants} variant${variants === 1 ? '' : 's'}`;
+    this.viewLabel.textContent = `View ${variants} variant${variants === 1 ? '' : 's'}`;
     if (view.archive) {
       this.download.href = this.api.archiveUrl(view.id);
-      this.download.replaceChildren(icon(ICONS.download), h('span', {}, `Download zip · ${formatBytes(view.archive.bytes)}`));
-      this.download.setAttribute('aria-label', `Download the zip of ${jobTitle(view)}, ${formatBytes(view.archive.bytes)}`);
+      this.download.replaceChildren(
+        icon(ICONS.download),
+        h('span', {}, `Download zip · ${formatBytes(view.archive.bytes)}`),
+      );
+      this.download.setAttribute(
+        'aria-label',
+        `Download the zip of ${jobTitle(view)}, ${formatBytes(view.archive.bytes)}`,
+      );
     }
     this.download.hidden = !view.archive;
     this.renderThumbs();
@@ -140,7 +155,12 @@ export class JobCard {
     let state = this.thumbState.get(source.sourceId);
     if (!state) {
       const img = h('img', { alt: '', decoding: 'async', width: 320, height: 180, hidden: true });
-      const entry = { img, box: h('div', { class: 'thumb-placeholder' }, icon(ICONS.images), img), tries: 0, ok: false };
+      const entry = {
+        img,
+        box: h('div', { class: 'thumb-placeholder' }, icon(ICONS.images), img),
+        tries: 0,
+        ok: false,
+      };
       img.addEventListener('load', () => {
         entry.ok = true;
         img.hidden = false;
@@ -166,7 +186,7 @@ export class JobCard {
   private async onDelete(): Promise<void> {
     if (!this.remove.classList.contains('confirming')) {
       this.remove.classList.add('confirming');
-      this.remove.lastElementChild!.textContent = 'Confirm delete';
+      this.removeLabel.textContent = 'Confirm delete';
       this.confirmTimer = setTimeout(() => this.resetDelete(), 4000);
       return;
     }
@@ -182,6 +202,6 @@ export class JobCard {
 
   private resetDelete(): void {
     this.remove.classList.remove('confirming');
-    this.remove.lastElementChild!.textContent = 'Delete';
+    this.removeLabel.textContent = 'Delete';
   }
 }

@@ -38,10 +38,7 @@ export class PipelineControls {
       this.showMode();
       this.onChange();
     });
-    this.panel.append(
-      ...OPERATION_DEFS.map((def) => this.operationRow(def)),
-      this.resetButton(),
-    );
+    this.panel.append(...OPERATION_DEFS.map((def) => this.operationRow(def)), this.resetButton());
     this.showMode();
   }
 
@@ -93,7 +90,7 @@ export class PipelineControls {
 
   private operationRow(def: OperationDef): HTMLElement {
     const id = `op-${def.key}`;
-    const toggle = h('input', { id, type: 'checkbox', role: 'switch', 'aria-describedby': `${id}-hint` });
+    const toggle = h('input', { id, type: 'checkbox', 'aria-describedby': `${id}-hint` });
     toggle.addEventListener('change', () => this.change(def.key, { on: toggle.checked }));
     const sliders = [
       { key: 'chance', label: 'Chance', min: 0, max: 100, step: 5, format: (v: number) => `${v}%` },
@@ -115,12 +112,14 @@ export class PipelineControls {
       const element = h(
         'div',
         { class: 'slider' },
-        h('div', { class: 'slider-head' }, h('label', { for: sliderId }, `${def.label}: ${slider.label.toLowerCase()}`), output),
+        h(
+          'div',
+          { class: 'slider-head' },
+          h('label', { for: sliderId }, h('span', { class: 'visually-hidden' }, `${def.label} `), slider.label),
+          output,
+        ),
         input,
       );
-      // The visible label is short; the accessible one says which operation it belongs to.
-      element.querySelector('label')!.textContent = slider.label;
-      input.setAttribute('aria-label', `${def.label} ${slider.label.toLowerCase()}`);
       const update = (custom: CustomPipeline) => {
         const state = custom[def.key];
         const value = slider.key === 'chance' ? state.chance : (state.values[slider.key] ?? slider.min);

@@ -152,7 +152,7 @@ const rangeOf = (value: unknown): [number, number] | undefined => {
 const sliderBounds = (key: OperationKey, slider: string): SliderDef | undefined =>
   OPERATION_DEFS.find((def) => def.key === key)?.sliders.find((s) => s.key === slider);
 
-const fit = (key: OperationKey, slider: string, value: number): number => {
+const fitSlider = (key: OperationKey, slider: string, value: number): number => {
   const def = sliderBounds(key, slider);
   if (!def) return value;
   const stepped = Math.round(value / def.step) * def.step;
@@ -170,7 +170,9 @@ export const fromSpec = (spec: unknown): CustomPipeline => {
   const steps = isRecord(spec) && Array.isArray(spec.steps) ? spec.steps : [];
   const set = (key: OperationKey, step: Record<string, unknown>, values: Record<string, number> = {}) => {
     const chance = typeof step.probability === 'number' ? Math.round(step.probability * 100) : 100;
-    const fitted = Object.fromEntries(Object.entries(values).map(([name, value]) => [name, fit(key, name, value)]));
+    const fitted = Object.fromEntries(
+      Object.entries(values).map(([name, value]) => [name, fitSlider(key, name, value)]),
+    );
     result[key] = { on: true, chance, values: { ...result[key].values, ...fitted } };
   };
   for (const step of steps) {

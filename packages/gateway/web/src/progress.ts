@@ -13,8 +13,12 @@ export interface TrackedJob {
 
 export const track = (view: JobView): TrackedJob => ({ view, lastSeq: 0, variantIndices: {} });
 
-/** Takes a fresh JobView from the API, keeping the seq and the indices seen. */
-export const withView = (job: TrackedJob, view: JobView): TrackedJob => ({ ...job, view });
+/**
+ * Takes a JobView fetched from the API, keeping the seq and the indices seen; a view older than the
+ * events already folded in (its `version` is below `lastSeq`) is ignored.
+ */
+export const withView = (job: TrackedJob, view: JobView): TrackedJob =>
+  view.version !== undefined && view.version < job.lastSeq ? job : { ...job, view };
 
 const isSettled = (status: SourceStatus): boolean =>
   status === 'completed' || status === 'failed' || status === 'dead-lettered';

@@ -26,6 +26,8 @@ export interface JobView {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly expiresAt?: string;
+  /** Seq of the last event folded into this view, when the server says. */
+  readonly version?: number;
   readonly failure?: string;
   readonly archive?: { readonly bytes: number; readonly count: number };
 }

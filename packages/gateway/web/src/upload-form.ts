@@ -124,11 +124,16 @@ export class UploadForm {
   private renderFiles(): void {
     this.list.replaceChildren(
       ...this.files.map(({ file, preview }, index) => {
-        const remove = h('button', { type: 'button', class: 'button ghost small', 'aria-label': `Remove ${file.name}` }, 'Remove');
+        const remove = h(
+          'button',
+          { type: 'button', class: 'button ghost small', 'aria-label': `Remove ${file.name}` },
+          'Remove',
+        );
         remove.addEventListener('click', () => this.removeFile(index));
-        const thumb = preview
-          ? h('img', { class: 'file-preview', src: preview, alt: '' })
-          : h('span', { class: 'file-preview', 'aria-hidden': 'true' }, isZip(file) ? 'ZIP' : 'FILE');
+        const badge = h('span', { class: 'file-preview', 'aria-hidden': 'true' }, isZip(file) ? 'ZIP' : 'FILE');
+        const thumb = preview ? h('img', { class: 'file-preview', src: preview, alt: '' }) : badge;
+        // A file the browser cannot show (corrupt, or a format it lacks) gets the plain badge instead.
+        thumb.addEventListener('error', () => thumb.replaceWith(badge));
         return h(
           'li',
           { class: 'file-item' },
@@ -139,8 +144,7 @@ export class UploadForm {
       }),
     );
     const count = this.files.length;
-    this.zone.querySelector('.drop-sub')!.textContent =
-      count === 0 ? 'or press to choose files' : `${count} chosen · press to add more`;
+    byId('drop-sub').textContent = count === 0 ? 'or press to choose files' : `${count} chosen · press to add more`;
   }
 
   /** Client-side checks, so that obvious mistakes are explained before anything is sent. */
@@ -152,7 +156,8 @@ export class UploadForm {
     const other = files.find((f) => !isZip(f) && !isImage(f));
     if (files.length === 0) problems.push(['file', 'Choose at least one image or a dataset .zip.']);
     else if (other) problems.push(['file', `${other.name} is neither an image nor a .zip.`]);
-    else if (zips.length > 0 && files.length > 1) problems.push(['file', 'A dataset .zip must be uploaded on its own.']);
+    else if (zips.length > 0 && files.length > 1)
+      problems.push(['file', 'A dataset .zip must be uploaded on its own.']);
     const variants = Number(this.variants.value);
     if (!Number.isInteger(variants) || variants < 1 || variants > this.options.maxVariants) {
       problems.push(['variants', `Variants must be a whole number from 1 to ${this.options.maxVariants}.`]);
@@ -169,8 +174,9 @@ export class UploadForm {
     if ('problem' in pipeline) problems.push(['pipeline', pipeline.problem]);
     if (problems.length > 0) {
       for (const [field, message] of problems) this.showFieldError(field, message);
-      const [firstField] = problems[0]!;
-      this.showAlert(problems.length === 1 ? problems[0]![1] : 'Please fix the highlighted fields.', false);
+      // Each message sits by its field; focusing the first field makes a screen reader read it.
+      const [[firstField]] = problems as [[string, string]];
+      if (problems.length > 1) this.showAlert(`Please fix the ${problems.length} highlighted fields.`, false);
       this.controlOf(firstField)?.focus();
       return undefined;
     }
@@ -218,7 +224,7 @@ export class UploadForm {
     }
     if (error.status === 401) this.options.onAuthNeeded();
     const field = error.field?.split(/[:.[]/)[0];
-    if (field && CONTROL_OF[field]) this.showFieldError(field, error.message);
+    if (field && CONTROL_OF[field]) this.controlOf(field)?.setAttribute('aria-invalid', 'true');
     this.showAlert(error.message);
   }
 

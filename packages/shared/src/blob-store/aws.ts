@@ -11,6 +11,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { awsCall, errorName, toSharedError } from '../aws-errors.js';
+import { type Clock, systemClock } from '../clock.js';
 import { DeltaError, NotFoundError } from '../errors.js';
 import { type BlobHead, type BlobStore, isSafeKey, type PutOptions } from './port.js';
 
@@ -21,6 +22,8 @@ export interface S3BlobStoreOptions {
   readonly sourcesPrefix?: string;
   /** Streams are uploaded in parts of this size (S3 minimum 5 MiB); default 8 MiB. */
   readonly partSize?: number;
+  /** Signing time of presigned URLs. */
+  readonly clock?: Clock;
 }
 
 const NOT_FOUND = new Set(['NotFound', 'NoSuchKey']);
@@ -32,16 +35,22 @@ const NOT_FOUND = new Set(['NotFound', 'NoSuchKey']);
  */
 export class S3BlobStore implements BlobStore {
   private readonly sourcesPrefix: string;
+  private readonly clock: Clock;
 
   constructor(
     private readonly s3: S3Client,
     private readonly options: S3BlobStoreOptions,
   ) {
     this.sourcesPrefix = options.sourcesPrefix ?? 'sources/';
+    this.clock = options.clock ?? systemClock;
   }
 
   private bucketOf(key: string): string {
     if (!isSafeKey(key)) throw new DeltaError('INVALID_KEY', `object key is not allowed: ${JSON.stringify(key)}`);
+    return this.bucketFor(key);
+  }
+
+  private bucketFor(key: string): string {
     return key.startsWith(this.sourcesPrefix) ? this.options.buckets.source : this.options.buckets.result;
   }
 
@@ -57,7 +66,11 @@ export class S3BlobStore implements BlobStore {
       if (Buffer.isBuffer(body)) {
         await this.s3.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.length }));
       } else {
-        await new Upload({ client: this.s3, params: { ...params, Body: body }, partSize: this.options.partSize }).done();
+        await new Upload({
+          client: this.s3,
+          params: { ...params, Body: body },
+          partSize: this.options.partSize,
+        }).done();
       }
     });
     const head = await this.head(key);
@@ -128,7 +141,7 @@ export class S3BlobStore implements BlobStore {
         );
         for (const object of page.Contents ?? []) {
           // A key from the other bucket's half (a stray object) is not part of this store's namespace.
-          if (object.Key && this.bucketOf(object.Key) === Bucket) keys.push(object.Key);
+          if (object.Key && this.bucketFor(object.Key) === Bucket) keys.push(object.Key);
         }
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
@@ -143,7 +156,9 @@ export class S3BlobStore implements BlobStore {
       method === 'GET'
         ? new GetObjectCommand({ Bucket, Key: key })
         : new PutObjectCommand({ Bucket, Key: key, ContentType: contentType });
-    return awsCall(`s3 sign ${key}`, () => getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds }));
+    return awsCall(`s3 sign ${key}`, () =>
+      getSignedUrl(this.s3, command, { expiresIn: expiresInSeconds, signingDate: new Date(this.clock.now()) }),
+    );
   }
 
   /** True when both buckets answer HeadBucket. */

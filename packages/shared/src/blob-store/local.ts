@@ -60,7 +60,10 @@ export class LocalBlobStore implements BlobStore {
     try {
       await mkdir(dirname(path), { recursive: true });
       await mkdir(dirname(this.sidecarOf(key)), { recursive: true });
-      const sidecar: Sidecar = { contentType: options.contentType ?? 'application/octet-stream', metadata: { ...options.metadata } };
+      const sidecar: Sidecar = {
+        contentType: options.contentType ?? 'application/octet-stream',
+        metadata: { ...options.metadata },
+      };
       await writeFile(`${this.sidecarOf(key)}`, JSON.stringify(sidecar));
       if (Buffer.isBuffer(body)) await writeFile(tmp, body);
       else await pipeline(body, createWriteStream(tmp));
@@ -79,7 +82,10 @@ export class LocalBlobStore implements BlobStore {
     if (!head) throw new TransientError(`blob store: ${key} vanished after its write`);
     const notify = this.options.notify;
     if (notify && key.startsWith(notify.prefix)) {
-      await notify.workQueue.send(notify.queue, JSON.stringify(objectCreatedEvent(this.options.bucket ?? 'local', key, head.size, this.clock.now())));
+      await notify.workQueue.send(
+        notify.queue,
+        JSON.stringify(objectCreatedEvent(this.options.bucket ?? 'local', key, head.size, this.clock.now())),
+      );
     }
     return head;
   }
@@ -110,7 +116,13 @@ export class LocalBlobStore implements BlobStore {
       const sidecar = await readFile(this.sidecarOf(key), 'utf8')
         .then((text) => JSON.parse(text) as Sidecar)
         .catch((): Sidecar => ({ contentType: 'application/octet-stream', metadata: {} }));
-      return { key, size: info.size, contentType: sidecar.contentType, metadata: sidecar.metadata, lastModified: info.mtime.toISOString() };
+      return {
+        key,
+        size: info.size,
+        contentType: sidecar.contentType,
+        metadata: sidecar.metadata,
+        lastModified: info.mtime.toISOString(),
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       return transient(`head ${key}`, error);
@@ -125,10 +137,12 @@ export class LocalBlobStore implements BlobStore {
   async list(prefix: string): Promise<string[]> {
     const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     const start = base ? join(this.objects, ...base.split('/')) : this.objects;
-    const files = await readdir(start, { recursive: true, withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
-      throw error;
-    });
+    const files = await readdir(start, { recursive: true, withFileTypes: true }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return [];
+        throw error;
+      },
+    );
     return files
       .filter((f) => f.isFile() && !f.name.endsWith('.tmp'))
       .map((f) => relative(this.objects, join(f.parentPath, f.name)).split(sep).join('/'))
@@ -140,7 +154,8 @@ export class LocalBlobStore implements BlobStore {
     const { signingSecret } = this.options;
     const base = this.options.signedUrlBase;
     const signedUrlBase = typeof base === 'function' ? base() : base;
-    if (!signedUrlBase || !signingSecret) throw new DeltaError('NOT_CONFIGURED', 'signed URLs need signedUrlBase and signingSecret');
+    if (!signedUrlBase || !signingSecret)
+      throw new DeltaError('NOT_CONFIGURED', 'signed URLs need signedUrlBase and signingSecret');
     const expires = Math.floor(this.clock.now() / 1000) + expiresInSeconds;
     const signature = signBlobUrl(signingSecret, method, key, expires, contentType ?? '');
     const query = new URLSearchParams({ expires: String(expires), signature });
@@ -154,8 +169,13 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
-export const signBlobUrl = (secret: string, method: string, key: string, expires: number, contentType: string): string =>
-  createHmac('sha256', secret).update(`${method}\n${key}\n${expires}\n${contentType}`).digest('base64url');
+export const signBlobUrl = (
+  secret: string,
+  method: string,
+  key: string,
+  expires: number,
+  contentType: string,
+): string => createHmac('sha256', secret).update(`${method}\n${key}\n${expires}\n${contentType}`).digest('base64url');
 
 /** Checks a local signed URL's signature and expiry. */
 export const verifyBlobUrl = (

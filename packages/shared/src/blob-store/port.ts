@@ -37,4 +37,6 @@ export const isSafeKey = (key: string): boolean =>
   key.length > 0 &&
   key.length <= 1024 &&
   !key.startsWith('/') &&
-  key.split('/').every((segment) => segment.length > 0 && segment !== '.' && segment !== '..' && !segment.includes('\0'));
+  key
+    .split('/')
+    .every((segment) => segment.length > 0 && segment !== '.' && segment !== '..' && !segment.includes('\0'));

@@ -81,7 +81,9 @@ export class EventBridgeBus implements EventBus {
       if (failed.length === 0) return;
       if (attempt >= this.retries) {
         const codes = [...new Set(results.flatMap((r) => (r.ErrorCode ? [r.ErrorCode] : [])))].join(', ');
-        throw new TransientError(`eventbridge: ${failed.length} of ${events.length} entries still failing after ${attempt + 1} tries (${codes})`);
+        throw new TransientError(
+          `eventbridge: ${failed.length} of ${events.length} entries still failing after ${attempt + 1} tries (${codes})`,
+        );
       }
       pending = failed;
       await sleep(this.retryDelayMs * 2 ** attempt);
@@ -103,7 +105,8 @@ export class EventBridgeBus implements EventBus {
     const value: unknown = typeof received === 'string' ? parseJson(received) : received;
     const detail = isJobEvent(value) ? value : (value as EventBridgeEnvelope | undefined)?.detail;
     const event = typeof detail === 'string' ? parseJson(detail) : detail;
-    if (!isJobEvent(event)) throw new DeltaError('INVALID_EVENT', 'not a job event or an EventBridge envelope around one');
+    if (!isJobEvent(event))
+      throw new DeltaError('INVALID_EVENT', 'not a job event or an EventBridge envelope around one');
     for (const listener of this.listeners) listener(event);
     return event;
   }

@@ -40,12 +40,13 @@ export class SqliteEventBus implements EventBus {
   }
 
   subscribe(listener: JobEventListener): () => void {
-    if (this.listeners.size === 0) {
+    const first = this.listeners.size === 0;
+    this.listeners.add(listener);
+    if (first) {
       const row = this.db.prepare('SELECT MAX(id) AS id FROM bus').get() as { id: number | null };
       this.cursor = row.id ?? 0;
       this.schedule();
     }
-    this.listeners.add(listener);
     return () => {
       this.listeners.delete(listener);
       if (this.listeners.size === 0 && this.timer) clearTimeout(this.timer);

@@ -6,8 +6,8 @@ import {
   GetItemCommand,
   QueryCommand,
   ScanCommand,
-  TransactWriteItemsCommand,
   type TransactWriteItem,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { awsCall, errorName, sleep, toSharedError } from '../aws-errors.js';
@@ -123,7 +123,11 @@ export class DynamoDbJobEventStore implements JobEventStore {
         },
         ...(expectedVersion === 0
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : { ConditionExpression: 'version = :expected', ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } } }),
+          : {
+              ConditionExpression: '#version = :expected',
+              ExpressionAttributeNames: { '#version': 'version' },
+              ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+            }),
       },
     });
     try {
@@ -143,7 +147,11 @@ export class DynamoDbJobEventStore implements JobEventStore {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: marshall({ ':pk': pkOf(jobId), ':from': eventSk(afterSeq + 1), ':to': eventSk(9_999_999_999) }),
+            ExpressionAttributeValues: marshall({
+              ':pk': pkOf(jobId),
+              ':from': eventSk(afterSeq + 1),
+              ':to': eventSk(9_999_999_999),
+            }),
             ConsistentRead: true,
             ExclusiveStartKey,
           }),
@@ -167,17 +175,31 @@ export class DynamoDbJobEventStore implements JobEventStore {
   async query(query: JobQuery): Promise<JobPage> {
     const limit = Math.min(Math.max(query.limit ?? 20, 1), 100);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    const items = query.owner === undefined ? await this.scanJobs(query, limit, after) : await this.queryOwner(query.owner, query, limit, after);
+    const items =
+      query.owner === undefined
+        ? await this.scanJobs(query, limit, after)
+        : await this.queryOwner(query.owner, query, limit, after);
     const page = await Promise.all(items.slice(0, limit).map((item) => this.stateOf(item)));
     const last = items[limit - 1];
-    return { items: page, cursor: items.length > limit && last ? encodeCursor(last.createdAt, jobIdOf(last.pk)) : undefined };
+    return {
+      items: page,
+      cursor: items.length > limit && last ? encodeCursor(last.createdAt, jobIdOf(last.pk)) : undefined,
+    };
   }
 
   /** Up to `limit + 1` projection items of one owner, newest first, after the cursor. */
-  private async queryOwner(owner: string, query: JobQuery, limit: number, after: [string, string] | undefined): Promise<StateItem[]> {
-    const names: Record<string, string> = { '#owner': 'owner', '#createdAt': 'createdAt' };
+  private async queryOwner(
+    owner: string,
+    query: JobQuery,
+    limit: number,
+    after: [string, string] | undefined,
+  ): Promise<StateItem[]> {
+    // BETWEEN with its bounds the wrong way round is a ValidationException; the answer is simply empty.
+    if (query.createdAfter && query.createdBefore && query.createdAfter >= query.createdBefore) return [];
+    const names: Record<string, string> = { '#owner': 'owner' };
     const values: Record<string, unknown> = { ':owner': owner };
     let key = '#owner = :owner';
+    if (query.createdAfter || query.createdBefore) names['#createdAt'] = 'createdAt';
     if (query.createdAfter && query.createdBefore) {
       key += ' AND #createdAt BETWEEN :after AND :before';
       Object.assign(values, { ':after': query.createdAfter, ':before': query.createdBefore });
@@ -230,11 +252,18 @@ export class DynamoDbJobEventStore implements JobEventStore {
       a.createdAt === b.createdAt ? (a.pk < b.pk ? 1 : a.pk > b.pk ? -1 : 0) : a.createdAt < b.createdAt ? 1 : -1;
     return all
       .sort(newestFirst)
-      .filter((item) => !after || item.createdAt < after[0] || (item.createdAt === after[0] && jobIdOf(item.pk) < after[1]))
+      .filter(
+        (item) => !after || item.createdAt < after[0] || (item.createdAt === after[0] && jobIdOf(item.pk) < after[1]),
+      )
       .slice(0, limit + 1);
   }
 
-  private async scan(filter: string | undefined, names: Record<string, string>, values: Record<string, unknown>, max = Number.POSITIVE_INFINITY): Promise<StateItem[]> {
+  private async scan(
+    filter: string | undefined,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+    max = Number.POSITIVE_INFINITY,
+  ): Promise<StateItem[]> {
     const out: StateItem[] = [];
     let ExclusiveStartKey: Item | undefined;
     do {
@@ -300,7 +329,9 @@ export class DynamoDbJobEventStore implements JobEventStore {
       const out = await awsCall('dynamodb batch delete', () =>
         this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests } })),
       );
-      requests = (out.UnprocessedItems?.[this.table] ?? []).flatMap((r) => (r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : []));
+      requests = (out.UnprocessedItems?.[this.table] ?? []).flatMap((r) =>
+        r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : [],
+      );
       if (requests.length > 0 && attempt >= BATCH_WRITE_ATTEMPTS) {
         throw new TransientError(`dynamodb batch delete left ${requests.length} items unprocessed`);
       }
@@ -310,7 +341,9 @@ export class DynamoDbJobEventStore implements JobEventStore {
 
   /** GetItem of a key that never exists: needs only the permission the store uses anyway. */
   async ping(): Promise<boolean> {
-    await awsCall('dynamodb ping', () => this.db.send(new GetItemCommand({ TableName: this.table, Key: marshall({ pk: 'PING', sk: 'PING' }) })));
+    await awsCall('dynamodb ping', () =>
+      this.db.send(new GetItemCommand({ TableName: this.table, Key: marshall({ pk: 'PING', sk: 'PING' }) })),
+    );
     return true;
   }
 
@@ -320,7 +353,11 @@ export class DynamoDbJobEventStore implements JobEventStore {
   private async stateItem(jobId: string): Promise<StateItem | undefined> {
     const out = await awsCall(`dynamodb load ${jobId}`, () =>
       this.db.send(
-        new GetItemCommand({ TableName: this.table, Key: marshall({ pk: pkOf(jobId), sk: STATE_SK }), ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.table,
+          Key: marshall({ pk: pkOf(jobId), sk: STATE_SK }),
+          ConsistentRead: true,
+        }),
       ),
     );
     return out.Item ? (unmarshall(out.Item) as StateItem) : undefined;
@@ -386,9 +423,14 @@ const appendError = (error: unknown, jobId: string, expectedVersion: number): De
   const name = errorName(error);
   if (name === 'ConditionalCheckFailedException') return new ConcurrencyError(jobId, expectedVersion, { cause: error });
   if (name === 'TransactionCanceledException') {
-    const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+    const reasons = ((error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []).map(
+      (r) => r.Code ?? 'None',
+    );
     const message = (error as Error).message;
-    if (reasons.some((code) => CONFLICT_REASONS.has(code)) || (reasons.length === 0 && /ConditionalCheckFailed/.test(message))) {
+    if (
+      reasons.some((code) => CONFLICT_REASONS.has(code)) ||
+      (reasons.length === 0 && /ConditionalCheckFailed/.test(message))
+    ) {
       return new ConcurrencyError(jobId, expectedVersion, { cause: error });
     }
     if (reasons.some((code) => THROTTLE_REASONS.has(code))) {

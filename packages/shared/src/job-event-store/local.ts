@@ -1,10 +1,10 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { ConcurrencyError, DeltaError } from '../errors.js';
 import type { JobEvent, JobEventBody } from '../jobs/events.js';
 import { evolve, type JobState } from '../jobs/state.js';
-import { decodeCursor, encodeCursor, type JobEventStore, type JobPage, type JobQuery } from './port.js';
 import { openDatabase } from '../sqlite.js';
+import { decodeCursor, encodeCursor, type JobEventStore, type JobPage, type JobQuery } from './port.js';
 
 interface EventRow {
   job_id: string;
@@ -79,7 +79,9 @@ export class SqliteJobEventStore implements JobEventStore {
     const rows = this.db
       .prepare('SELECT job_id, seq, type, at, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq')
       .all(jobId, afterSeq) as EventRow[];
-    return rows.map((r) => ({ jobId: r.job_id, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) }) as JobEvent);
+    return rows.map(
+      (r) => ({ jobId: r.job_id, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) }) as JobEvent,
+    );
   }
 
   async load(jobId: string): Promise<JobState | undefined> {

@@ -42,8 +42,7 @@ export interface JobState {
 export const isSourceSettled = (source: SourceState): boolean =>
   source.status === 'completed' || source.status === 'failed' || source.status === 'dead-lettered';
 
-export const isJobTerminal = (state: JobState): boolean =>
-  state.status === 'completed' || state.status === 'failed';
+export const isJobTerminal = (state: JobState): boolean => state.status === 'completed' || state.status === 'failed';
 
 export const progressOf = (state: JobState): { done: number; total: number } => ({
   done: state.sources.reduce((sum, source) => sum + Object.keys(source.variants).length, 0),

@@ -8,8 +8,8 @@ import {
   PurgeQueueCommand,
   type QueueAttributeName,
   ReceiveMessageCommand,
-  type SendMessageBatchRequestEntry,
   SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
   SendMessageCommand,
   type SQSClient,
   StartMessageMoveTaskCommand,
@@ -34,7 +34,11 @@ export interface SqsWorkQueueOptions {
   readonly retryDelayMs?: number;
 }
 
-const SYSTEM_ATTRIBUTES: MessageSystemAttributeName[] = ['ApproximateReceiveCount', 'SentTimestamp', 'ApproximateFirstReceiveTimestamp'];
+const SYSTEM_ATTRIBUTES: MessageSystemAttributeName[] = [
+  'ApproximateReceiveCount',
+  'SentTimestamp',
+  'ApproximateFirstReceiveTimestamp',
+];
 const RECEIPT_ERRORS = new Set(['ReceiptHandleIsInvalid', 'MessageNotInflight']);
 /** How long the operator-side redrive keeps a dead-lettered message hidden while it moves it. */
 const REDRIVE_VISIBILITY_SECONDS = 60;
@@ -65,7 +69,8 @@ const toQueueMessage = (message: Message): QueueMessage => {
  * - `stats().oldestAgeSeconds` is always 0: the age of the oldest message is only published as the
  *   CloudWatch metric `ApproximateAgeOfOldestMessage`, not as a queue attribute.
  * - `peek` is a receive with visibility timeout 0, so it adds one to each peeked message's receive count
- *   (on a queue with a redrive policy it can push a message to the DLQ); it reports the count before the peek.
+ *   (more than one when a full page comes round twice; on a queue with a redrive policy it can push a
+ *   message to the DLQ); it reports the count before the peek. Peek the DLQ, not the source queue.
  * - `redrive` of everything starts an asynchronous `StartMessageMoveTask` and reports how many messages
  *   the DLQ held when it started; by ids (or with `maxMessages`) it moves them one by one, and a moved
  *   message gets a new message id in the source queue (the body is byte-identical).
@@ -110,7 +115,11 @@ export class SqsWorkQueue implements WorkQueue {
    * (too large, bad characters) can never succeed and throws a `PermanentError` at once.
    * Message ids come back in the order of `bodies`.
    */
-  async sendBatch(queue: string, bodies: readonly string[], options: { delaySeconds?: number } = {}): Promise<{ messageIds: string[] }> {
+  async sendBatch(
+    queue: string,
+    bodies: readonly string[],
+    options: { delaySeconds?: number } = {},
+  ): Promise<{ messageIds: string[] }> {
     const QueueUrl = this.urlOf(queue);
     const messageIds: string[] = new Array(bodies.length).fill('');
     for (let start = 0; start < bodies.length; start += 10) {
@@ -126,14 +135,18 @@ export class SqsWorkQueue implements WorkQueue {
         const failed = out.Failed ?? [];
         const refused = failed.find((f) => f.SenderFault);
         if (refused) {
-          throw new PermanentError(`sqs refused message ${refused.Id} for ${queue}: ${refused.Code}: ${refused.Message ?? ''}`);
+          throw new PermanentError(
+            `sqs refused message ${refused.Id} for ${queue}: ${refused.Code}: ${refused.Message ?? ''}`,
+          );
         }
         const failedIds = new Set(failed.map((f) => f.Id));
         pending = entries.filter((entry) => failedIds.has(entry.Id));
         if (pending.length === 0) break;
         if (attempt >= this.batchAttempts) {
           const codes = [...new Set(failed.map((f) => f.Code))].join(', ');
-          throw new TransientError(`sqs send batch ${queue}: ${pending.length} entries still failing after ${attempt} tries (${codes})`);
+          throw new TransientError(
+            `sqs send batch ${queue}: ${pending.length} entries still failing after ${attempt} tries (${codes})`,
+          );
         }
         await sleep(this.retryDelayMs * 2 ** (attempt - 1));
       }
@@ -166,9 +179,16 @@ export class SqsWorkQueue implements WorkQueue {
   async changeVisibility(queue: string, receiptHandle: string, timeoutSeconds: number): Promise<void> {
     const QueueUrl = this.urlOf(queue);
     try {
-      await this.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle: receiptHandle, VisibilityTimeout: timeoutSeconds }));
+      await this.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl,
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: timeoutSeconds,
+        }),
+      );
     } catch (error) {
-      if (isReceiptError(error)) throw new ReceiptHandleError(`receipt handle is not current for a message in queue ${queue}`);
+      if (isReceiptError(error))
+        throw new ReceiptHandleError(`receipt handle is not current for a message in queue ${queue}`);
       throw toSharedError(error, `sqs change visibility ${queue}`);
     }
   }
@@ -193,8 +213,11 @@ export class SqsWorkQueue implements WorkQueue {
       'VisibilityTimeout',
       'RedrivePolicy',
     ]);
-    const redrive = attributes.RedrivePolicy ? (JSON.parse(attributes.RedrivePolicy) as { maxReceiveCount?: number | string }) : undefined;
-    const maxReceiveCount = config.maxReceiveCount ?? (redrive?.maxReceiveCount === undefined ? undefined : Number(redrive.maxReceiveCount));
+    const redrive = attributes.RedrivePolicy
+      ? (JSON.parse(attributes.RedrivePolicy) as { maxReceiveCount?: number | string })
+      : undefined;
+    const maxReceiveCount =
+      config.maxReceiveCount ?? (redrive?.maxReceiveCount === undefined ? undefined : Number(redrive.maxReceiveCount));
     return {
       name: queue,
       visible: Number(attributes.ApproximateNumberOfMessages ?? 0),
@@ -207,9 +230,14 @@ export class SqsWorkQueue implements WorkQueue {
     };
   }
 
-  private async attributes(queue: string, names: QueueAttributeName[]): Promise<Partial<Record<QueueAttributeName, string>>> {
+  private async attributes(
+    queue: string,
+    names: QueueAttributeName[],
+  ): Promise<Partial<Record<QueueAttributeName, string>>> {
     const QueueUrl = this.urlOf(queue);
-    const out = await awsCall(`sqs attributes ${queue}`, () => this.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: names })));
+    const out = await awsCall(`sqs attributes ${queue}`, () =>
+      this.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: names })),
+    );
     return out.Attributes ?? {};
   }
 
@@ -218,11 +246,12 @@ export class SqsWorkQueue implements WorkQueue {
     const max = Math.min(Math.max(options.max ?? 10, 1), 1000);
     const seen = new Map<string, PeekedMessage>();
     for (let round = 0; seen.size < max && round < Math.ceil(max / 10) + 2; round++) {
+      const asked = Math.min(10, max - seen.size);
       const out = await awsCall(`sqs peek ${queue}`, () =>
         this.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl,
-            MaxNumberOfMessages: Math.min(10, max - seen.size),
+            MaxNumberOfMessages: asked,
             VisibilityTimeout: 0,
             // Long polling asks every SQS server, so a short queue does not look empty.
             WaitTimeSeconds: 1,
@@ -241,12 +270,16 @@ export class SqsWorkQueue implements WorkQueue {
           sentAt: new Date(Number(message.attributes.SentTimestamp)).toISOString(),
         });
       }
-      if (seen.size === before) break;
+      // Fewer than asked for: the queue had no more. None new: the same messages came round again.
+      if ((out.Messages ?? []).length < asked || seen.size === before) break;
     }
     return [...seen.values()];
   }
 
-  async redrive(deadLetterQueue: string, options: { messageIds?: readonly string[]; maxMessages?: number } = {}): Promise<RedriveResult> {
+  async redrive(
+    deadLetterQueue: string,
+    options: { messageIds?: readonly string[]; maxMessages?: number } = {},
+  ): Promise<RedriveResult> {
     this.configOf(deadLetterQueue);
     const source = Object.entries(this.options.queues).find(([, c]) => c.deadLetterQueue === deadLetterQueue)?.[0];
     if (!source) throw new DeltaError('NOT_A_DEAD_LETTER_QUEUE', `no queue redrives to ${deadLetterQueue}`);
@@ -300,7 +333,13 @@ export class SqsWorkQueue implements WorkQueue {
             continue;
           }
           await awsCall(`sqs redrive ${id}`, () =>
-            this.sqs.send(new SendMessageCommand({ QueueUrl: to, MessageBody: message.Body ?? '', MessageAttributes: message.MessageAttributes })),
+            this.sqs.send(
+              new SendMessageCommand({
+                QueueUrl: to,
+                MessageBody: message.Body ?? '',
+                MessageAttributes: message.MessageAttributes,
+              }),
+            ),
           );
           await this.delete(deadLetterQueue, message.ReceiptHandle ?? '');
           wanted?.delete(id);
@@ -309,7 +348,9 @@ export class SqsWorkQueue implements WorkQueue {
       }
     } finally {
       // Messages looked at but not moved become visible again at once.
-      await Promise.all(skipped.map((handle) => this.changeVisibility(deadLetterQueue, handle, 0).catch(() => undefined)));
+      await Promise.all(
+        skipped.map((handle) => this.changeVisibility(deadLetterQueue, handle, 0).catch(() => undefined)),
+      );
     }
     return { moved };
   }

@@ -111,15 +111,20 @@ export class SqliteWorkQueue implements WorkQueue {
     return this.db
       .transaction(() => {
         const now = this.clock.now();
-        this.db.prepare('DELETE FROM messages WHERE queue = ? AND sent_at < ?').run(queue, now - config.retentionSeconds * 1000);
+        this.db
+          .prepare('DELETE FROM messages WHERE queue = ? AND sent_at < ?')
+          .run(queue, now - config.retentionSeconds * 1000);
         const out: QueueMessage[] = [];
         const select = this.db.prepare(
           'SELECT id, body, sent_at, receive_count, first_receive_at FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
         );
+        const taken = new Set<string>();
         while (out.length < max) {
-          const rows = select.all(queue, now, max - out.length) as MessageRow[];
+          const rows = (select.all(queue, now, max - out.length + taken.size) as MessageRow[]).filter((r) => !taken.has(r.id));
           if (rows.length === 0) break;
           for (const row of rows) {
+            if (out.length >= max) break;
+            taken.add(row.id);
             const dead = config.deadLetter;
             if (dead && row.receive_count >= dead.maxReceiveCount) {
               this.db
@@ -131,7 +136,9 @@ export class SqliteWorkQueue implements WorkQueue {
             const count = row.receive_count + 1;
             const first = row.first_receive_at ?? now;
             this.db
-              .prepare('UPDATE messages SET receive_count = ?, first_receive_at = ?, visible_at = ?, receipt = ? WHERE id = ?')
+              .prepare(
+                'UPDATE messages SET receive_count = ?, first_receive_at = ?, visible_at = ?, receipt = ? WHERE id = ?',
+              )
               .run(count, first, now + visibility * 1000, receipt, row.id);
             out.push({
               messageId: row.id,
@@ -179,7 +186,12 @@ export class SqliteWorkQueue implements WorkQueue {
            MIN(sent_at) AS oldest
          FROM messages WHERE queue = ?`,
       )
-      .get(now, now, now, queue) as { visible: number | null; in_flight: number | null; delayed: number | null; oldest: number | null };
+      .get(now, now, now, queue) as {
+      visible: number | null;
+      in_flight: number | null;
+      delayed: number | null;
+      oldest: number | null;
+    };
     return {
       name: queue,
       visible: row.visible ?? 0,

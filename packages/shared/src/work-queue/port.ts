@@ -63,7 +63,10 @@ export interface WorkQueue {
   /** Reads messages without receiving them (no receive count change). */
   peek(queue: string, options?: { max?: number }): Promise<PeekedMessage[]>;
   /** Moves dead-lettered messages (all, or those ids) back to the queue they came from. */
-  redrive(deadLetterQueue: string, options?: { messageIds?: readonly string[]; maxMessages?: number }): Promise<RedriveResult>;
+  redrive(
+    deadLetterQueue: string,
+    options?: { messageIds?: readonly string[]; maxMessages?: number },
+  ): Promise<RedriveResult>;
   purge(queue: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: typed-array and fixed-size tuple indexing in hot loops, in bounds by construction.
 /** A 3×3 row-major homogeneous matrix: x' = (m0 x + m1 y + m2) / (m6 x + m7 y + m8), y' likewise with m3..m5. */
 export type Mat3 = readonly [number, number, number, number, number, number, number, number, number];
 

@@ -77,7 +77,17 @@ export function hueMatrix(degrees: number): number[] {
 /** Mixes the colour channels with a 3×3 matrix (fixed point, clamped). */
 export function applyColourMatrix(image: RawImage, matrix: readonly number[], owned: boolean): RawImage {
   const w = matrix.map((v) => Math.round(v * 4096));
-  const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = w as [number, number, number, number, number, number, number, number, number];
+  const [m0, m1, m2, m3, m4, m5, m6, m7, m8] = w as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const src = image.data;
   const data = owned ? src : Buffer.allocUnsafe(src.length);
   const out = clamped(data);
@@ -122,7 +132,10 @@ export function equalise(image: RawImage, owned: boolean): RawImage {
   const tables: Uint8Array[] = [];
   for (let c = 0; c < 3; c++) {
     const hist = new Uint32Array(256);
-    for (let i = c; i < src.length; i += step) hist[src[i] as number]! += 1;
+    for (let i = c; i < src.length; i += step) {
+      const v = src[i] as number;
+      hist[v] = (hist[v] as number) + 1;
+    }
     let cdf = 0;
     let first = -1;
     const cumulative = new Float64Array(256);
@@ -132,7 +145,7 @@ export function equalise(image: RawImage, owned: boolean): RawImage {
       if (first < 0 && cdf > 0) first = cdf;
     }
     const span = pixels - first;
-    tables.push(span <= 0 ? lut((v) => v) : lut((v) => ((cumulative[v]! - first) / span) * 255));
+    tables.push(span <= 0 ? lut((v) => v) : lut((v) => (((cumulative[v] as number) - first) / span) * 255));
   }
   const data = outputBuffer(image, owned);
   const [t0, t1, t2] = tables as [Uint8Array, Uint8Array, Uint8Array];

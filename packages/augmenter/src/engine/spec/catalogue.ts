@@ -16,7 +16,12 @@ export type ParamDef =
       readonly default?: number;
       readonly description: string;
     }
-  | { readonly type: 'enum'; readonly values: readonly string[]; readonly default: string; readonly description: string }
+  | {
+      readonly type: 'enum';
+      readonly values: readonly string[];
+      readonly default: string;
+      readonly description: string;
+    }
   | {
       /** '#rgb', '#rrggbb', '#rrggbbaa' or one of `keywords`. */
       readonly type: 'colour';
@@ -42,7 +47,8 @@ const geometricMode: ParamDef = {
   type: 'enum',
   values: ['crop', 'fill'],
   default: 'crop',
-  description: "'crop': zoom in just enough that no uncovered area shows; 'fill': keep the size and paint uncovered areas.",
+  description:
+    "'crop': zoom in just enough that no uncovered area shows; 'fill': keep the size and paint uncovered areas.",
 };
 
 /** Every operation a spec may name, with its parameters. The JSON Schema and the validator are built from this. */
@@ -78,12 +84,18 @@ export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
     },
   },
   crop: {
-    description: 'Cut out a region, by pixel size (`width` and `height`) or by `area` fraction (keeping the aspect ratio).',
+    description:
+      'Cut out a region, by pixel size (`width` and `height`) or by `area` fraction (keeping the aspect ratio).',
     params: {
       position: { type: 'enum', values: ['random', 'centre'], default: 'random', description: 'Where the region is.' },
       width: { type: 'int', min: 1, max: 65535, description: 'Region width in pixels (with `height`).' },
       height: { type: 'int', min: 1, max: 65535, description: 'Region height in pixels (with `width`).' },
-      area: { type: 'range', min: 0.01, max: 1, description: 'Region area as a fraction of the image (default 0.5–0.9).' },
+      area: {
+        type: 'range',
+        min: 0.01,
+        max: 1,
+        description: 'Region area as a fraction of the image (default 0.5–0.9).',
+      },
       resize: { type: 'boolean', default: false, description: 'Scale the region back to the size before the crop.' },
     },
   },
@@ -114,7 +126,8 @@ export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
         type: 'enum',
         values: ['tilt', 'tiltLeftRight', 'tiltTopBottom', 'corner', 'random'],
         default: 'tilt',
-        description: "'tilt' any side, 'tiltLeftRight' the left or right side, 'tiltTopBottom' the top or bottom, 'corner' one corner, 'random' any of these.",
+        description:
+          "'tilt' any side, 'tiltLeftRight' the left or right side, 'tiltTopBottom' the top or bottom, 'corner' one corner, 'random' any of these.",
       },
       magnitude: { type: 'range', min: 0, max: 0.9, default: [0.1, 0.3], description: 'Fraction of the side length.' },
       fill,
@@ -173,7 +186,9 @@ export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
   invert: { description: 'Invert the colour channels (negative).', params: {} },
   threshold: {
     description: 'Black and white: pixels whose luma is at least `level` become white, the others black.',
-    params: { level: { type: 'range', min: 0, max: 255, default: 128, integer: true, description: 'Luma level, 0–255.' } },
+    params: {
+      level: { type: 'range', min: 0, max: 255, default: 128, integer: true, description: 'Luma level, 0–255.' },
+    },
   },
   equalise: { description: 'Histogram equalisation of each colour channel.', params: {} },
   noise: {
@@ -201,7 +216,13 @@ export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
     description: 'Random erasing (cutout): paint `count` rectangles of `area` fraction and `aspect` ratio.',
     params: {
       count: { type: 'range', min: 1, max: 16, default: 1, integer: true, description: 'Number of rectangles.' },
-      area: { type: 'range', min: 0.001, max: 1, default: [0.02, 0.2], description: 'Area of each, fraction of the image.' },
+      area: {
+        type: 'range',
+        min: 0.001,
+        max: 1,
+        default: [0.02, 0.2],
+        description: 'Area of each, fraction of the image.',
+      },
       aspect: { type: 'range', min: 0.05, max: 20, default: [0.3, 3.3], description: 'Width / height of each.' },
       fill: {
         type: 'colour',

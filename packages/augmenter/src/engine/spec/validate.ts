@@ -32,7 +32,8 @@ function checkKeys(record: Record<string, unknown>, allowed: readonly string[], 
 }
 
 function finiteNumber(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) fail(field, `must be a finite number, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    fail(field, `must be a finite number, got ${describe(value)}`);
   return value as number;
 }
 
@@ -48,7 +49,11 @@ function probability(value: unknown, field: string): number {
   return value === undefined ? 1 : boundedNumber(value, field, 0, 1);
 }
 
-function rangeValue(value: unknown, field: string, def: Extract<ParamDef, { type: 'range' }>): readonly [number, number] {
+function rangeValue(
+  value: unknown,
+  field: string,
+  def: Extract<ParamDef, { type: 'range' }>,
+): readonly [number, number] {
   const integer = def.integer === true;
   if (Array.isArray(value)) {
     if (value.length !== 2) fail(field, `must be a number or a [min, max] pair, got an array of ${value.length}`);
@@ -96,7 +101,8 @@ function crossCheck(op: string, params: Record<string, ParamValue | undefined>, 
     const hasSize = params.width !== undefined || params.height !== undefined;
     if (params.width !== undefined && params.height === undefined) fail(join(path, 'height'), 'is required with width');
     if (params.height !== undefined && params.width === undefined) fail(join(path, 'width'), 'is required with height');
-    if (hasSize && params.area !== undefined) fail(join(path, 'area'), 'give either area or width and height, not both');
+    if (hasSize && params.area !== undefined)
+      fail(join(path, 'area'), 'give either area or width and height, not both');
     if (!hasSize && params.area === undefined) params.area = [0.5, 0.9];
   }
   if (op === 'resize' && params.width === undefined && params.height === undefined) {

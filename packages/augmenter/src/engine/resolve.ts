@@ -1,0 +1,36 @@
+import type { PipelineChoice } from '@delta-augment/shared';
+import { PipelineSpecError } from './errors.js';
+import { DEFAULT_PRESET, PRESETS } from './presets.js';
+import { validateSeed, validateSpec } from './spec/validate.js';
+import type { ResolvedPipeline } from './types.js';
+
+/**
+ * Resolves a job's pipeline choice. Rules:
+ * - `spec` given: it is validated and used (naming a `preset` as well is an error, field `preset`);
+ * - `preset` given: the named preset (unknown names are an error, field `preset`);
+ * - neither: the `delta-classic` preset.
+ * Seed: the spec's own `seed` when it has one, otherwise the choice's `seed`.
+ * Throws {@link PipelineSpecError} (code INVALID_PIPELINE) naming the bad field.
+ */
+export function resolvePipeline(choice: PipelineChoice): ResolvedPipeline {
+  if (choice.spec !== undefined && choice.spec !== null && choice.preset !== undefined) {
+    throw new PipelineSpecError('preset', 'give either a preset or a pipeline spec, not both');
+  }
+  let specInput: unknown;
+  let presetName: string | undefined;
+  if (choice.spec !== undefined && choice.spec !== null) {
+    specInput = choice.spec;
+  } else {
+    presetName = choice.preset ?? DEFAULT_PRESET;
+    specInput = Object.hasOwn(PRESETS, presetName) ? PRESETS[presetName] : undefined;
+    if (specInput === undefined) {
+      throw new PipelineSpecError(
+        'preset',
+        `unknown preset '${presetName}'; known presets: ${Object.keys(PRESETS).join(', ')}`,
+      );
+    }
+  }
+  const spec = validateSpec(specInput);
+  const seed = spec.seed ?? validateSeed(choice.seed, 'seed');
+  return { name: presetName ?? spec.name ?? 'custom', seed, spec };
+}

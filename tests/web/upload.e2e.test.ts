@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, REPO_ROOT, type Stack, spawnStack } from '../helpers/browser.js';
+
+const LADYBIRD = '/work/shared/images/ladybird.jpg';
+const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web');
+const VARIANTS = 3;
+const JOB_TIMEOUT_MS = 30_000;
+
+/** Presses Tab until `selector` has focus; fails after `max` presses. */
+const tabTo = async (page: Page, selector: string, max = 25): Promise<number> => {
+  for (let presses = 1; presses <= max; presses++) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return presses;
+  }
+  throw new Error(`${selector} was not reached with ${max} Tab presses`);
+};
+
+/** Records every status line a job card shows, so that the test sees the live steps, not only the end. */
+const recordStatusLines = (page: Page) =>
+  page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { statusLines: string[] }).statusLines = seen;
+    const grid = document.getElementById('job-grid');
+    if (!grid) throw new Error('no job grid');
+    new MutationObserver(() => {
+      for (const text of grid.querySelectorAll('.status-text')) {
+        const line = text.textContent ?? '';
+        if (seen.at(-1) !== line) seen.push(line);
+      }
+    }).observe(grid, { subtree: true, childList: true, characterData: true });
+  });
+
+describe('the web page, against the running local stack', () => {
+  let stack: Stack;
+  let browser: Browser;
+
+  before(async () => {
+    await promisify(execFile)(process.execPath, ['scripts/build-web.mjs'], { cwd: REPO_ROOT });
+    await mkdir(ARTIFACTS, { recursive: true });
+    stack = await spawnStack();
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  describe('when an image is uploaded with a few variants', () => {
+    it('shows live progress to done, a gallery whose variants load, and downloads the zip', async () => {
+      // Prepare
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+      const liveEvents: string[] = [];
+      page.on('websocket', (socket) =>
+        socket.on('framereceived', (frame) => {
+          const message = JSON.parse(String(frame.payload)) as { type: string; event?: { type: string } };
+          if (message.type === 'event' && message.event) liveEvents.push(message.event.type);
+        }),
+      );
+      await page.goto(stack.url);
+      await page.locator('#preset option[value="delta-classic"]').waitFor({ state: 'attached' });
+      await recordStatusLines(page);
+
+      // Act: upload
+      await page.setInputFiles('#file-input', LADYBIRD);
+      await page.fill('#variants', String(VARIANTS));
+      await page.fill('#tags', 'e2e, ladybird');
+      await page.click('#submit');
+      const card = page.locator('.job-card').first();
+      await card.locator('.job-title', { hasText: 'ladybird.jpg' }).waitFor();
+      await page.locator('.job-card[data-status="completed"]').first().waitFor({ timeout: JOB_TIMEOUT_MS });
+      await page.screenshot({ path: join(ARTIFACTS, 'job-done.png') });
+
+      // Assess: progress
+      const jobId = await card.getAttribute('data-job-id');
+      assert.ok(jobId, 'the card names its job');
+      assert.equal(await card.locator('.status-text').textContent(), `Done: ${VARIANTS} variants`);
+      const bar = card.locator('[role="progressbar"]');
+      assert.equal(await bar.getAttribute('aria-valuenow'), String(VARIANTS));
+      assert.equal(await bar.getAttribute('aria-valuemax'), String(VARIANTS));
+      const lines = await page.evaluate(() => (window as unknown as { statusLines: string[] }).statusLines);
+      assert.ok(
+        lines.some((line) => /^Processing \d+ of 3$/.test(line) || line === 'Queued'),
+        `the card showed the job before it was done: ${lines.join(' | ')}`,
+      );
+      assert.ok(
+        liveEvents.includes('VariantWritten') && liveEvents.includes('JobCompleted'),
+        `progress came over the WebSocket (events received: ${liveEvents.join(', ') || 'none'})`,
+      );
+      await page.waitForFunction(() => /Done: 3 variants/.test(document.getElementById('live-region')?.textContent ?? ''));
+
+      // Act: gallery
+      await card.locator('[data-action="gallery"]').click();
+      const dialog = page.locator('#gallery');
+      await dialog.waitFor({ state: 'visible' });
+      await page.waitForFunction(
+        (count) => {
+          const images = [...document.querySelectorAll<HTMLImageElement>('#gallery .variant-tile img')];
+          return images.length === count && images.every((img) => img.complete && img.naturalWidth > 0);
+        },
+        VARIANTS,
+        { timeout: 10_000 },
+      );
+      await page.screenshot({ path: join(ARTIFACTS, 'gallery.png') });
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('Enter');
+      const caption = page.locator('#lightbox-caption');
+      await caption.waitFor({ state: 'visible' });
+      const shown = await caption.textContent();
+      await page.keyboard.press('ArrowRight');
+      const next = await caption.textContent();
+      const large = await page.waitForFunction(() => {
+        const img = document.querySelector<HTMLImageElement>('#lightbox-image');
+        return img?.complete && img.naturalWidth > 0 ? img.naturalWidth : false;
+      });
+      await page.screenshot({ path: join(ARTIFACTS, 'lightbox.png') });
+      await page.keyboard.press('Escape');
+      const lightboxHiddenAfterEsc = await page.locator('#lightbox').isHidden();
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+
+      // Assess: gallery
+      assert.match(shown ?? '', /variant 2 of 3/);
+      assert.match(next ?? '', /variant 3 of 3/);
+      assert.ok(Number(await large.jsonValue()) > 0);
+      assert.ok(lightboxHiddenAfterEsc, 'the first Esc leaves the lightbox, the second closes the gallery');
+
+      // Act: download
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        card.locator('[data-action="download"]').click(),
+      ]);
+      const zip = await readFile(await download.path());
+      const view = (await (await fetch(`${stack.url}/api/jobs/${jobId}`)).json()) as { archive?: { bytes: number } };
+
+      // Assess: download
+      assert.equal(zip.subarray(0, 4).toString('binary'), 'PK\u0003\u0004', 'the download is a zip');
+      assert.equal(zip.length, view.archive?.bytes);
+      assert.match(download.suggestedFilename(), /\.zip$/);
+      await page.close();
+    });
+  });
+
+  describe('when a corrupt file is uploaded', () => {
+    it('shows the server’s reason in the form, marks the file field and creates no job', async () => {
+      // Prepare
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(stack.url);
+      await page.locator('#job-grid[aria-busy="false"]').waitFor({ state: 'attached' });
+      const jobsBefore = await page.locator('.job-card').count();
+
+      // Act
+      await page.setInputFiles('#file-input', { name: 'x.jpg', mimeType: 'image/jpeg', buffer: randomBytes(2048) });
+      await page.click('#submit');
+      const alert = page.locator('#form-error');
+      await alert.waitFor({ state: 'visible' });
+      await page.screenshot({ path: join(ARTIFACTS, 'corrupt-file.png') });
+
+      // Assess
+      assert.match((await alert.textContent()) ?? '', /x\.jpg/);
+      assert.equal(await alert.getAttribute('role'), 'alert');
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'form-error');
+      assert.equal(await page.locator('#drop-zone').getAttribute('aria-invalid'), 'true');
+      assert.equal(await page.locator('.job-card').count(), jobsBefore);
+      await page.close();
+    });
+  });
+
+  describe('on a phone-sized screen', () => {
+    it('fits 375 px without scrolling sideways', async () => {
+      // Prepare
+      const page = await browser.newPage({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
+
+      // Act
+      await page.goto(stack.url);
+      await page.locator('#job-grid[aria-busy="false"]').waitFor({ state: 'attached' });
+      await page.screenshot({ path: join(ARTIFACTS, 'phone.png'), fullPage: true });
+      const widths = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        dropZone: document.getElementById('drop-zone')?.getBoundingClientRect().width ?? 0,
+        submit: document.getElementById('submit')?.getBoundingClientRect().width ?? 0,
+      }));
+
+      // Assess
+      assert.ok(widths.page <= 375, `the page is ${widths.page} px wide`);
+      assert.ok(widths.dropZone > 300, `the drop zone takes the width (${widths.dropZone} px)`);
+      assert.ok(widths.submit > 300, `the submit button takes the width (${widths.submit} px)`);
+      await page.close();
+    });
+  });
+
+  describe('with the keyboard only', () => {
+    it('reaches the drop zone, opens the picker with Enter and starts a job', async () => {
+      // Prepare
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(stack.url);
+      await page.locator('#preset option[value="delta-classic"]').waitFor({ state: 'attached' });
+      const jobsBefore = await page.locator('.job-card').count();
+
+      // Act
+      await tabTo(page, '#drop-zone');
+      const outline = await page.evaluate(() => {
+        const zone = document.getElementById('drop-zone');
+        return zone ? getComputedStyle(zone).outlineStyle : 'none';
+      });
+      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+      await chooser.setFiles(LADYBIRD);
+      await tabTo(page, '#variants');
+      await page.keyboard.press('Control+A');
+      await page.keyboard.type('2');
+      await tabTo(page, '#submit');
+      await page.keyboard.press('Enter');
+      await page.locator('.job-card').nth(jobsBefore).waitFor();
+      const card = page.locator('.job-card').first();
+      await page.locator('.job-card[data-status="completed"]').first().waitFor({ timeout: JOB_TIMEOUT_MS });
+
+      // Assess
+      assert.notEqual(outline, 'none', 'the focused drop zone shows a focus outline');
+      assert.ok(chooser.isMultiple(), 'the picker accepts several files');
+      assert.equal(await card.locator('.status-text').textContent(), 'Done: 2 variants');
+      await page.close();
+    });
+  });
+});
