@@ -127,10 +127,10 @@ describe('planning geometric steps', () => {
     });
 
     it('warps in stages when an intermediate canvas clips the image', () => {
-      // Zoom out (leaving a border), then zoom back in: the border must stay filled.
-      const out = transform(about(scale(0.5, 0.5), 32, 24));
-      const back = transform(about(scale(2, 2), 32, 24));
-      assert.equal(planGeometry([out, back], canvas).kind, 'stages');
+      // Rotate (cutting the corners off), then rotate back: the cut corners must stay cut.
+      const there = transform(about(rotation(0.5), 32, 24));
+      const back = transform(about(rotation(-0.5), 32, 24));
+      assert.equal(planGeometry([there, back], canvas).kind, 'stages');
     });
   });
 });
@@ -196,7 +196,6 @@ describe('warping', () => {
 describe('displacement fields', () => {
   it('keeps a grid distortion zero on the border and bounded inside', () => {
     const field = gridField(64, 48, 4, 4, 0.2, 7);
-    assert.equal(field.dx[0], field.dx[0]);
     let largest = 0;
     for (let i = 0; i < field.dx.length; i++) largest = Math.max(largest, Math.abs(field.dx[i]!));
     assert.ok(largest > 0 && largest <= 0.2 * 16 + 1e-9, `largest ${largest}`);

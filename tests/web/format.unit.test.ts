@@ -37,7 +37,11 @@ describe('tags typed into the form', () => {
 describe('API errors', () => {
   it('are read from the { error: { code, message, field } } body', () => {
     // Act
-    const error = errorFromResponse(422, 'Unprocessable Entity', '{"error":{"code":"CORRUPT_IMAGE","message":"x.jpg could not be read","field":"file"}}');
+    const error = errorFromResponse(
+      422,
+      'Unprocessable Entity',
+      '{"error":{"code":"CORRUPT_IMAGE","message":"x.jpg could not be read","field":"file"}}',
+    );
     // Assess
     assert.equal(error.status, 422);
     assert.equal(error.code, 'CORRUPT_IMAGE');
@@ -84,9 +88,21 @@ describe('the API key', () => {
 
 describe('reconnecting the WebSocket', () => {
   it('waits 0.5 s doubling up to 15 s, shortened by at most 30 % jitter', () => {
-    assert.equal(backoffDelay(0, () => 0), 500);
-    assert.equal(backoffDelay(3, () => 0), 4000);
-    assert.equal(backoffDelay(20, () => 0), 15_000);
-    assert.equal(backoffDelay(20, () => 1), 10_500);
+    assert.equal(
+      backoffDelay(0, () => 0),
+      500,
+    );
+    assert.equal(
+      backoffDelay(3, () => 0),
+      4000,
+    );
+    assert.equal(
+      backoffDelay(20, () => 0),
+      15_000,
+    );
+    assert.equal(
+      backoffDelay(20, () => 1),
+      10_500,
+    );
   });
 });

@@ -90,7 +90,10 @@ describe('progress of a tracked job', () => {
       assert.equal(sourceFailed.view.sources[0]?.status, 'failed');
       assert.equal(sourceFailed.view.sources[0]?.failure, 'not an image');
       assert.equal(statusText(jobFailed.view), 'Failed: every source failed');
-      assert.equal(statusText(viewOf({ status: 'failed', sources: sourceFailed.view.sources })), 'Failed: not an image');
+      assert.equal(
+        statusText(viewOf({ status: 'failed', sources: sourceFailed.view.sources })),
+        'Failed: not an image',
+      );
     });
 
     it('keeps a retryable source failure as a reason without settling the source', () => {
@@ -98,7 +101,10 @@ describe('progress of a tracked job', () => {
       seq = 0;
       const job = fold(track(viewOf()), [event('SourceStarted', { sourceId: 's_a', attempt: 1 })]);
       // Act
-      const retried = applyEvent(job, event('SourceFailed', { sourceId: 's_a', reason: 'timeout', attempt: 1, final: false }));
+      const retried = applyEvent(
+        job,
+        event('SourceFailed', { sourceId: 's_a', reason: 'timeout', attempt: 1, final: false }),
+      );
       // Assess
       assert.equal(retried.view.sources[0]?.status, 'processing');
       assert.equal(retried.view.status, 'processing');

@@ -22,6 +22,14 @@ const tabTo = async (page: Page, selector: string, max = 25): Promise<number> =>
   throw new Error(`${selector} was not reached with ${max} Tab presses`);
 };
 
+/** Waits for the grid to gain a card (the new job, first in the grid) and returns its job id. */
+const newJobId = async (page: Page, cardsBefore: number): Promise<string> => {
+  await page.locator('.job-card').nth(cardsBefore).waitFor();
+  const id = await page.locator('.job-card').first().getAttribute('data-job-id');
+  assert.ok(id, 'the new card names its job');
+  return id;
+};
+
 /** Records every status line a job card shows, so that the test sees the live steps, not only the end. */
 const recordStatusLines = (page: Page) =>
   page.evaluate(() => {
@@ -73,14 +81,15 @@ describe('the web page, against the running local stack', () => {
       await page.fill('#variants', String(VARIANTS));
       await page.fill('#tags', 'e2e, ladybird');
       await page.click('#submit');
-      const card = page.locator('.job-card').first();
-      await card.locator('.job-title', { hasText: 'ladybird.jpg' }).waitFor();
-      await page.locator('.job-card[data-status="completed"]').first().waitFor({ timeout: JOB_TIMEOUT_MS });
+      const jobId = await newJobId(page, 0);
+      const card = page.locator(`.job-card[data-job-id="${jobId}"]`);
+      await page
+        .locator(`.job-card[data-job-id="${jobId}"][data-status="completed"]`)
+        .waitFor({ timeout: JOB_TIMEOUT_MS });
       await page.screenshot({ path: join(ARTIFACTS, 'job-done.png') });
 
       // Assess: progress
-      const jobId = await card.getAttribute('data-job-id');
-      assert.ok(jobId, 'the card names its job');
+      assert.equal(await card.locator('.job-title').textContent(), 'ladybird.jpg');
       assert.equal(await card.locator('.status-text').textContent(), `Done: ${VARIANTS} variants`);
       const bar = card.locator('[role="progressbar"]');
       assert.equal(await bar.getAttribute('aria-valuenow'), String(VARIANTS));
@@ -94,7 +103,9 @@ describe('the web page, against the running local stack', () => {
         liveEvents.includes('VariantWritten') && liveEvents.includes('JobCompleted'),
         `progress came over the WebSocket (events received: ${liveEvents.join(', ') || 'none'})`,
       );
-      await page.waitForFunction(() => /Done: 3 variants/.test(document.getElementById('live-region')?.textContent ?? ''));
+      await page.waitForFunction(() =>
+        /Done: 3 variants/.test(document.getElementById('live-region')?.textContent ?? ''),
+      );
 
       // Act: gallery
       await card.locator('[data-action="gallery"]').click();
@@ -217,9 +228,11 @@ describe('the web page, against the running local stack', () => {
       await page.keyboard.type('2');
       await tabTo(page, '#submit');
       await page.keyboard.press('Enter');
-      await page.locator('.job-card').nth(jobsBefore).waitFor();
-      const card = page.locator('.job-card').first();
-      await page.locator('.job-card[data-status="completed"]').first().waitFor({ timeout: JOB_TIMEOUT_MS });
+      const jobId = await newJobId(page, jobsBefore);
+      const card = page.locator(`.job-card[data-job-id="${jobId}"]`);
+      await page
+        .locator(`.job-card[data-job-id="${jobId}"][data-status="completed"]`)
+        .waitFor({ timeout: JOB_TIMEOUT_MS });
 
       // Assess
       assert.notEqual(outline, 'none', 'the focused drop zone shows a focus outline');

@@ -47,7 +47,10 @@ export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly field?: string };
 }
 
-export const toErrorResponse = (error: unknown): { status: number; body: ErrorBody } => {
+/** Messages for limits enforced by plugins, so that every limit is named in its error. */
+export type LimitMessages = Readonly<Record<string, { field: string; message: string }>>;
+
+export const toErrorResponse = (error: unknown, limits: LimitMessages = {}): { status: number; body: ErrorBody } => {
   if (error instanceof RequestError) {
     return {
       status: error.statusCode,
@@ -72,6 +75,8 @@ export const toErrorResponse = (error: unknown): { status: number; body: ErrorBo
     };
   }
   const code = e.code ?? 'INTERNAL';
+  const limit = limits[code];
+  if (limit) return { status: STATUS_BY_CODE[code] ?? 413, body: { error: { code: 'TOO_LARGE', message: limit.message, field: limit.field } } };
   const status =
     STATUS_BY_CODE[code] ?? (e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500);
   const message = status >= 500 && status !== 503 ? 'internal error' : (e.message ?? code);
