@@ -16,7 +16,8 @@ describe('drawing a variant', () => {
 
   describe('when a step has probability 1', () => {
     it('always runs it', () => {
-      for (let i = 0; i < 50; i++) assert.deepEqual(ops({ steps: [{ op: 'invert', probability: 1 }] }, `k${i}`), ['invert']);
+      for (let i = 0; i < 50; i++)
+        assert.deepEqual(ops({ steps: [{ op: 'invert', probability: 1 }] }, `k${i}`), ['invert']);
     });
   });
 
@@ -50,7 +51,10 @@ describe('drawing a variant', () => {
         const drawn = ops(spec, `s${i}`);
         assert.ok(drawn.length >= 2 && drawn.length <= 3);
         assert.equal(new Set(drawn).size, drawn.length);
-        assert.deepEqual(drawn, [...drawn].sort((a, b) => order.indexOf(a) - order.indexOf(b)));
+        assert.deepEqual(
+          drawn,
+          [...drawn].sort((a, b) => order.indexOf(a) - order.indexOf(b)),
+        );
       }
     });
   });
@@ -58,7 +62,11 @@ describe('drawing a variant', () => {
   describe('when ranges are drawn', () => {
     it('keeps drawn parameters in their range, rounded to 4 decimals', () => {
       for (let i = 0; i < 100; i++) {
-        const [rotate] = drawVariant(validateSpec({ steps: [{ op: 'rotate', angle: [-20, 20] }] }), Rng.fromKey(`r${i}`), canvas);
+        const [rotate] = drawVariant(
+          validateSpec({ steps: [{ op: 'rotate', angle: [-20, 20] }] }),
+          Rng.fromKey(`r${i}`),
+          canvas,
+        );
         const angle = rotate?.params.angle as number;
         assert.ok(angle >= -20 && angle <= 20);
         assert.equal(Math.round(angle * 1e4) / 1e4, angle);

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: indexing typed arrays at positions the test set up.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Effect } from '../../packages/augmenter/src/engine/effects.js';
@@ -8,6 +9,7 @@ import {
   compose,
   homography,
   invert,
+  type Mat3,
   rotation,
   scale,
   translate,
@@ -23,7 +25,7 @@ const close = (actual: number, expected: number, tolerance = 1e-9): void =>
 
 const pattern = (): RawImage => ({ data: patternPixels(), width: 64, height: 48, channels: 3 });
 const canvas = { width: 64, height: 48, hasAlpha: false };
-const transform = (matrix: Effect extends infer E ? (E extends { kind: 'transform' } ? E['matrix'] : never) : never, width = 64, height = 48): Effect => ({
+const transform = (matrix: Mat3, width = 64, height = 48): Extract<Effect, { kind: 'transform' }> => ({
   kind: 'transform',
   matrix,
   width,
@@ -173,7 +175,12 @@ describe('warping', () => {
     const src = pattern();
     const inverse = invert(about(compose(scale(1.3, 1.3), rotation(0.3)), 32, 24));
     const fast = warpAffine(src, inverse, 64, 48, [0, 0, 0, 255]);
-    const staged = warpStages(src, [{ kind: 'matrix', inverse, inWidth: 64, inHeight: 48, fill: [0, 0, 0, 255] }], 64, 48);
+    const staged = warpStages(
+      src,
+      [{ kind: 'matrix', inverse, inWidth: 64, inHeight: 48, fill: [0, 0, 0, 255] }],
+      64,
+      48,
+    );
     assert.ok(fast);
     let worst = 0;
     for (let i = 0; i < staged.data.length; i++) worst = Math.max(worst, Math.abs(fast.data[i]! - staged.data[i]!));
@@ -183,8 +190,20 @@ describe('warping', () => {
   it('keeps the fill from the step that uncovered it', () => {
     const src = pattern();
     const stages = [
-      { kind: 'matrix' as const, inverse: invert(about(scale(0.5, 0.5), 32, 24)), inWidth: 64, inHeight: 48, fill: [255, 0, 0, 255] as const },
-      { kind: 'matrix' as const, inverse: invert(about(scale(0.8, 0.8), 32, 24)), inWidth: 64, inHeight: 48, fill: [0, 0, 255, 255] as const },
+      {
+        kind: 'matrix' as const,
+        inverse: invert(about(scale(0.5, 0.5), 32, 24)),
+        inWidth: 64,
+        inHeight: 48,
+        fill: [255, 0, 0, 255] as const,
+      },
+      {
+        kind: 'matrix' as const,
+        inverse: invert(about(scale(0.8, 0.8), 32, 24)),
+        inWidth: 64,
+        inHeight: 48,
+        fill: [0, 0, 255, 255] as const,
+      },
     ];
     const out = warpStages(src, stages, 64, 48);
     assert.deepEqual([...out.data.subarray(0, 3)], [0, 0, 255]);

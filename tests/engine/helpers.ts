@@ -30,7 +30,9 @@ export function patternPixels(width = 64, height = 48, channels: 3 | 4 = 3): Buf
 
 /** The test pattern encoded as PNG (lossless, so renders can be compared pixel for pixel). */
 export function patternPng(width = 64, height = 48, channels: 3 | 4 = 3): Promise<Buffer> {
-  return sharp(patternPixels(width, height, channels), { raw: { width, height, channels } }).png().toBuffer();
+  return sharp(patternPixels(width, height, channels), { raw: { width, height, channels } })
+    .png()
+    .toBuffer();
 }
 
 export const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');

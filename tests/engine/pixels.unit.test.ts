@@ -1,3 +1,4 @@
+// biome-ignore-all lint/style/noNonNullAssertion: indexing typed arrays at positions the test set up.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { erase } from '../../packages/augmenter/src/engine/pixels/erase.js';
@@ -17,7 +18,12 @@ import {
 import type { RawImage } from '../../packages/augmenter/src/engine/types.js';
 import { patternPixels } from './helpers.js';
 
-const image = (channels: 3 | 4 = 3): RawImage => ({ data: patternPixels(64, 48, channels), width: 64, height: 48, channels });
+const image = (channels: 3 | 4 = 3): RawImage => ({
+  data: patternPixels(64, 48, channels),
+  width: 64,
+  height: 48,
+  channels,
+});
 const pixel = (img: RawImage, x: number, y: number): number[] => {
   const o = (y * img.width + x) * img.channels;
   return [...img.data.subarray(o, o + img.channels)];
@@ -40,7 +46,10 @@ describe('per-channel tables', () => {
   it('inverts, and inverting twice is the identity', () => {
     const twice = composeLuts(invertLut(), invertLut());
     assert.equal(invertLut()[0], 255);
-    assert.deepEqual([...twice], Array.from({ length: 256 }, (_, v) => v));
+    assert.deepEqual(
+      [...twice],
+      Array.from({ length: 256 }, (_, v) => v),
+    );
   });
 
   it('clamps between composed steps as running them one by one would', () => {

@@ -33,12 +33,7 @@ describe('the seeded generator', () => {
   describe('when the variant index, seed or source differ', () => {
     it('gives a different sequence for each', () => {
       // Prepare
-      const keys = [
-        variantRng(1, 'abc', 0),
-        variantRng(1, 'abc', 1),
-        variantRng(2, 'abc', 0),
-        variantRng(1, 'abd', 0),
-      ];
+      const keys = [variantRng(1, 'abc', 0), variantRng(1, 'abc', 1), variantRng(2, 'abc', 0), variantRng(1, 'abd', 0)];
       // Act
       const firsts = keys.map((rng) => draws(rng, 2).join(','));
       // Assess
@@ -98,7 +93,10 @@ describe('the seeded generator', () => {
       for (let i = 0; i < 200; i++) {
         const picked = rng.sampleIndices(6, 3);
         assert.equal(new Set(picked).size, 3);
-        assert.deepEqual(picked, [...picked].sort((a, b) => a - b));
+        assert.deepEqual(
+          picked,
+          [...picked].sort((a, b) => a - b),
+        );
         assert.ok(picked.every((p) => p >= 0 && p < 6));
       }
     });

@@ -25,8 +25,7 @@ function rejects(spec: unknown, field: string): PipelineSpecError {
   return caught;
 }
 
-const nest = (depth: number): unknown =>
-  depth === 0 ? { op: 'invert' } : { oneOf: [nest(depth - 1)] };
+const nest = (depth: number): unknown => (depth === 0 ? { op: 'invert' } : { oneOf: [nest(depth - 1)] });
 
 describe('validating a pipeline spec', () => {
   describe('when the spec is valid', () => {
@@ -40,7 +39,12 @@ describe('validating a pipeline spec', () => {
         probability: 1,
         params: { angle: [-15, 15], mode: 'crop', fill: 'auto' },
       });
-      assert.deepEqual(spec.steps[1], { kind: 'op', op: 'zoom', probability: 0.5, params: { factor: [1.2, 1.2], fill: 'auto' } });
+      assert.deepEqual(spec.steps[1], {
+        kind: 'op',
+        op: 'zoom',
+        probability: 0.5,
+        params: { factor: [1.2, 1.2], fill: 'auto' },
+      });
     });
 
     it('keeps name, seed, format and quality', () => {
@@ -71,7 +75,10 @@ describe('validating a pipeline spec', () => {
 
   describe('when a field is wrong', () => {
     it('names the field of a probability out of range', () => {
-      rejects({ steps: [{ op: 'invert' }, { op: 'invert' }, { op: 'rotate', probability: 1.5 }] }, 'steps[2].probability');
+      rejects(
+        { steps: [{ op: 'invert' }, { op: 'invert' }, { op: 'rotate', probability: 1.5 }] },
+        'steps[2].probability',
+      );
     });
 
     it('names an unknown operation', () => {
@@ -248,7 +255,7 @@ describe('the published JSON Schema', () => {
   });
 
   it('lists every operation and both groups as the step alternatives', () => {
-    const refs = (defs.step?.oneOf as { $ref: string }[]).map((r) => r.$ref);
+    const refs = ((defs.step?.oneOf ?? []) as { $ref: string }[]).map((r) => r.$ref);
     assert.equal(refs.length, OPERATION_NAMES.length + 2);
     for (const ref of refs) assert.ok(defs[ref.replace('#/$defs/', '')], ref);
   });

@@ -119,6 +119,13 @@ describe('the web page, against the running local stack', () => {
         VARIANTS,
         { timeout: 10_000 },
       );
+      await page.evaluate(() =>
+        Promise.all(
+          [...document.querySelectorAll('#gallery img')].map((img) =>
+            (img as HTMLImageElement).decode().catch(() => undefined),
+          ),
+        ),
+      );
       await page.screenshot({ path: join(ARTIFACTS, 'gallery.png') });
       await page.keyboard.press('ArrowRight');
       await page.keyboard.press('Enter');
@@ -239,6 +246,116 @@ describe('the web page, against the running local stack', () => {
       assert.ok(chooser.isMultiple(), 'the picker accepts several files');
       assert.equal(await card.locator('.status-text').textContent(), 'Done: 2 variants');
       await page.close();
+    });
+  });
+  describe('when the operations are customised', () => {
+    it('sends a pipeline spec the server accepts and runs', async () => {
+      // Prepare
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(stack.url);
+      await page.locator('#preset option[value="delta-classic"]').waitFor({ state: 'attached' });
+      const jobsBefore = await page.locator('.job-card').count();
+
+      // Act
+      await page.check('#customise');
+      await page.uncheck('#op-rotate');
+      await page.check('#op-noise');
+      await page.locator('#op-noise-chance').fill('100');
+      await page.locator('#op-zoom-min').fill('1.5');
+      await page.screenshot({ path: join(ARTIFACTS, 'customise.png'), fullPage: true });
+      await page.setInputFiles('#file-input', LADYBIRD);
+      await page.fill('#variants', '2');
+      await page.click('#submit');
+      const jobId = await newJobId(page, jobsBefore);
+      await page
+        .locator(`.job-card[data-job-id="${jobId}"][data-status="completed"]`)
+        .waitFor({ timeout: JOB_TIMEOUT_MS });
+      const events = (await (await fetch(`${stack.url}/api/jobs/${jobId}/events`)).json()) as {
+        type: string;
+        data: { pipeline?: { spec?: { steps: { op: string }[] } }; operations?: { op: string }[] };
+      }[];
+
+      // Assess
+      const spec = events.find((event) => event.type === 'JobCreated')?.data.pipeline?.spec;
+      assert.deepEqual(
+        spec?.steps.map((step) => step.op),
+        ['flip', 'flip', 'zoom', 'noise'],
+        'the spec holds the switched-on operations in order',
+      );
+      const applied = events
+        .filter((event) => event.type === 'VariantWritten')
+        .map((event) => event.data.operations ?? []);
+      assert.equal(applied.length, 2);
+      assert.ok(
+        applied.every((operations) => operations.some((operation) => operation.op === 'noise')),
+        'noise at 100 % ran on every variant',
+      );
+      assert.ok(
+        applied.every((operations) => !operations.some((operation) => operation.op === 'rotate')),
+        'rotate, switched off, never ran',
+      );
+      await page.close();
+    });
+  });
+});
+
+describe('the web page, against a stack that requires an API key', () => {
+  const KEY = 'web-e2e-key-0123456789';
+  let stack: Stack;
+  let browser: Browser;
+
+  before(async () => {
+    stack = await spawnStack({ env: { API_KEYS: `${KEY}:alice` } });
+    browser = await launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  describe('when the page is opened without a key', () => {
+    it('asks for one, keeps it, and uses it for the API, the images and the WebSocket', async () => {
+      // Prepare
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const sockets: string[] = [];
+      page.on('websocket', (socket) => sockets.push(socket.url()));
+      await page.goto(stack.url);
+
+      // Act: the first API call answers 401
+      const keyInput = page.locator('#api-key');
+      await keyInput.waitFor({ state: 'visible' });
+      const asked = await page.evaluate(() => document.activeElement?.id);
+      const message = await page.locator('#jobs-error').textContent();
+      await keyInput.fill(KEY);
+      await keyInput.press('Enter');
+      await page.locator('#preset option[value="delta-classic"]').waitFor({ state: 'attached' });
+      await page.setInputFiles('#file-input', LADYBIRD);
+      await page.fill('#variants', '2');
+      await page.click('#submit');
+      const jobId = await newJobId(page, 0);
+      await page
+        .locator(`.job-card[data-job-id="${jobId}"][data-status="completed"]`)
+        .waitFor({ timeout: JOB_TIMEOUT_MS });
+      await page.locator(`.job-card[data-job-id="${jobId}"] [data-action="gallery"]`).click();
+      await page.waitForFunction(() => {
+        const images = [...document.querySelectorAll<HTMLImageElement>('#gallery .variant-tile img')];
+        return images.length === 2 && images.every((img) => img.complete && img.naturalWidth > 0);
+      });
+      await page.reload();
+      await page.locator(`.job-card[data-job-id="${jobId}"]`).waitFor();
+
+      // Assess
+      assert.equal(asked, 'api-key', 'the key field is focused');
+      assert.match(message ?? '', /API key/);
+      assert.ok(
+        sockets.length > 0 && sockets.every((url) => url.includes(`token=${KEY}`)),
+        `sockets: ${sockets.join(', ')}`,
+      );
+      assert.equal(await page.evaluate(() => localStorage.getItem('delta-augment.apiKey')), KEY);
+      assert.equal(await page.locator('#api-key-summary').textContent(), 'API key ✓');
+      await context.close();
     });
   });
 });

@@ -1,7 +1,35 @@
-import type { Config } from '@delta-augment/shared';
+import { awsPorts, type Config, startQueueIngress } from '@delta-augment/shared';
+import { buildApp } from './app.js';
 import type { LocalStack, Log } from './local/stack.js';
+import { attachNotifier } from './notifier.js';
+import { startSweeper } from './sweeper.js';
 
-/** The gateway with the AWS adapters (wired once the AWS adapters land). */
-export const startAwsGateway = async (_config: Config, _log: Log): Promise<LocalStack> => {
-  throw new Error('ADAPTERS=aws is not wired yet');
+/**
+ * The gateway and notifier on the AWS adapters (one EC2 instance of the auto-scaling group). The
+ * augmenter runs as a Lambda, so there is no worker pool here; job events reach this instance's
+ * WebSocket clients through its own notification queue.
+ */
+export const startAwsGateway = async (config: Config, log: Log): Promise<LocalStack> => {
+  const ports = awsPorts(config);
+  const { app, context } = await buildApp({ config, ports });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const notifier = attachNotifier(app.server, config, ports);
+  const ingress = config.aws.notifyQueueUrl
+    ? startQueueIngress(ports.clients.sqs, config.aws.notifyQueueUrl, ports.bus, log)
+    : undefined;
+  if (!ingress) log('NOTIFY_QUEUE_URL is not set: WebSocket clients get catch-up reads only, no live events');
+  // Bucket lifecycle rules and DynamoDB TTL expire data on AWS; the sweeper removes what TTL has not yet.
+  const stopSweeper = startSweeper(context, context.clock, 6 * 3_600_000, log);
+  log('Delta Augment gateway is up on AWS adapters', { url: address, region: config.aws.region });
+  return {
+    app,
+    url: address,
+    stop: async () => {
+      stopSweeper();
+      await ingress?.stop();
+      await notifier.close();
+      await app.close();
+      await ports.close();
+    },
+  };
 };

@@ -45,11 +45,6 @@ export class JobStream {
     private readonly sink: StreamSink,
   ) {}
 
-  /** The seq of the last event sent. */
-  get position(): number {
-    return this.lastSent;
-  }
-
   /** True while nothing is queued or being read. */
   get idle(): boolean {
     return !this.busy;

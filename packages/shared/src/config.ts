@@ -38,6 +38,8 @@ export interface Config {
     readonly deadLetterQueueUrl: string;
     readonly table: string;
     readonly eventBus: string;
+    /** This instance's notification queue (EventBridge → SNS → SQS), polled by the notifier. */
+    readonly notifyQueueUrl?: string;
   };
 }
 
@@ -121,6 +123,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       deadLetterQueueUrl: str(env, 'DLQ_URL', ''),
       table: str(env, 'TABLE_NAME', 'delta-augment-jobs'),
       eventBus: str(env, 'EVENT_BUS_NAME', 'delta-augment'),
+      notifyQueueUrl: env.NOTIFY_QUEUE_URL || undefined,
     },
   };
 };

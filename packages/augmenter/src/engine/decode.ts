@@ -53,7 +53,8 @@ export async function decodeSource(input: Buffer, limits: EngineLimits): Promise
   let decoded: { data: Buffer; info: OutputInfo };
   try {
     decoded = await sharp(input, {
-      failOn: 'error',
+      // Strict: a warning from the decoder (corrupt entropy data, truncation) fails the source.
+      failOn: 'warning',
       limitInputPixels: Math.max(1, Math.floor(limits.maxPixels)),
       autoOrient: true,
       sequentialRead: true,

@@ -120,7 +120,9 @@ export class SqliteWorkQueue implements WorkQueue {
         );
         const taken = new Set<string>();
         while (out.length < max) {
-          const rows = (select.all(queue, now, max - out.length + taken.size) as MessageRow[]).filter((r) => !taken.has(r.id));
+          const rows = (select.all(queue, now, max - out.length + taken.size) as MessageRow[]).filter(
+            (r) => !taken.has(r.id),
+          );
           if (rows.length === 0) break;
           for (const row of rows) {
             if (out.length >= max) break;
