@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// Runs the test files of one kind (unit, int, e2e) or all, with node's test runner, and ends with
-// a line "N passed, N failed" so that CI can tell a run that executed no test.
+// Runs the test files of some kinds (unit, int, e2e) and/or folders of tests/ (e.g. reliability), or all,
+// with node's test runner, and ends with a line "N passed, N failed" so that CI can tell a run that
+// executed no test.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const kinds = process.argv[2] ? process.argv[2].split(',') : ['unit', 'int', 'e2e'];
+const KINDS = ['unit', 'int', 'e2e'];
+const wanted = process.argv[2] ? process.argv[2].split(',') : KINDS;
+const kinds = wanted.filter((w) => KINDS.includes(w));
+const folders = wanted.filter((w) => !KINDS.includes(w));
 const walk = (dir) =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -13,10 +17,11 @@ const walk = (dir) =>
     return [path];
   });
 const files = walk('tests')
-  .filter((f) => kinds.some((kind) => f.endsWith(`.${kind}.test.ts`)))
+  .filter((f) => KINDS.some((kind) => f.endsWith(`.${kind}.test.ts`)))
+  .filter((f) => kinds.some((kind) => f.endsWith(`.${kind}.test.ts`)) || folders.some((d) => f.startsWith(join('tests', d))))
   .sort();
 if (files.length === 0) {
-  console.error(`no test files for ${kinds.join(', ')}`);
+  console.error(`no test files for ${wanted.join(', ')}`);
   process.exit(1);
 }
 const child = spawn(

@@ -187,4 +187,33 @@ describe('the local worker pool', () => {
     // Assess
     assert.equal(deliveries.length, 1);
   });
+
+  it('on a graceful stop finishes in-flight work, or releases what outlives the grace period', async () => {
+    // Prepare: one quick and one slow message on a queue with a long visibility timeout
+    const queue = newQueue(60);
+    let finished = 0;
+    const pool = poolOf(
+      queue,
+      async (event) => {
+        const slow = event.Records.some((r) => r.body === 'slow');
+        await new Promise((resolve) => setTimeout(resolve, slow ? 5000 : 300));
+        finished += 1;
+        return { batchItemFailures: [] };
+      },
+      { visibilityTimeoutSeconds: 60, handlerTimeoutSeconds: 10, batchSize: 1, maxConcurrency: 2 },
+    );
+    cleanup.push(() => queue.close());
+    await queue.send(QUEUE, 'quick');
+    await queue.send(QUEUE, 'slow');
+    pool.start();
+    await waitFor(async () => ((await queue.stats(QUEUE)).inFlight === 2 ? true : undefined), 5000, 'both in flight');
+    // Act
+    await pool.stop(1000);
+    // Assess: the quick one finished and was deleted; the slow one is visible again at once
+    assert.equal(finished, 1);
+    const stats = await queue.stats(QUEUE);
+    assert.equal(stats.inFlight, 0);
+    assert.equal(stats.visible, 1);
+    assert.equal((await queue.peek(QUEUE))[0]?.body, 'slow');
+  });
 });

@@ -219,6 +219,7 @@ describe('the web page, against the running local stack', () => {
       // Prepare
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(stack.url);
+      await page.bringToFront();
       await page.locator('#preset option[value="delta-classic"]').waitFor({ state: 'attached' });
       const jobsBefore = await page.locator('.job-card').count();
 

@@ -26,6 +26,7 @@ export interface WorkerPoolOptions {
 export class WorkerPool {
   private readonly abort = new AbortController();
   private readonly loops: Promise<void>[] = [];
+  private readonly leases = new Set<Lease>();
   private started = false;
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -45,22 +46,35 @@ export class WorkerPool {
   /** Stops receiving, then waits up to `graceMs` for in-flight invocations; what is left is released to the queue. */
   async stop(graceMs = 30_000): Promise<void> {
     this.abort.abort();
-    const grace = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-    await Promise.race([Promise.all(this.loops), grace]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), graceMs);
+    });
+    const outcome = await Promise.race([Promise.all(this.loops), grace]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      const { queue, queueName } = this.options;
+      const unfinished = [...this.leases].flatMap((lease) => lease.release());
+      this.options.log?.('stopping with unfinished messages; releasing them to the queue', { count: unfinished.length });
+      await Promise.all(unfinished.map((handle) => queue.changeVisibility(queueName, handle, 0).catch(() => undefined)));
+    }
   }
 
   private async loop(): Promise<void> {
     const { queue, queueName } = this.options;
     while (!this.abort.signal.aborted) {
       const lease = new Lease(this.options);
+      this.leases.add(lease);
       try {
         await this.receiveBatch(lease);
       } catch (error) {
         lease.end();
+        this.leases.delete(lease);
         this.options.log?.('receive failed; retrying', { reason: (error as Error).message });
         await new Promise((resolve) => setTimeout(resolve, 500));
         continue;
       }
+      if (lease.messages.length === 0 || this.abort.signal.aborted) this.leases.delete(lease);
       if (lease.messages.length === 0) continue;
       if (this.abort.signal.aborted) {
         lease.end();
@@ -70,6 +84,7 @@ export class WorkerPool {
         return;
       }
       await this.invoke(lease);
+      this.leases.delete(lease);
     }
   }
 
@@ -166,6 +181,13 @@ class Lease {
   end(): void {
     if (this.timer) clearInterval(this.timer);
     this.live.clear();
+  }
+
+  /** Ends the heartbeat and hands back the receipts still held, for release. */
+  release(): string[] {
+    const handles = [...this.live];
+    this.end();
+    return handles;
   }
 }
 

@@ -3,8 +3,10 @@ import {
   blobKeys,
   type Clock,
   decideCreate,
-  decideUpload,
-  type JobService,
+  type EventBus,
+  foldEvents,
+  type JobEventBody,
+  type JobEventStore,
   type JobState,
   newId,
   type SourceRef,
@@ -22,10 +24,11 @@ export interface UploadedImage {
 }
 
 export interface CreateJobDeps {
-  readonly jobs: JobService;
-  readonly blobs: BlobStore;
+  readonly ports: { readonly events: JobEventStore; readonly bus: EventBus; readonly blobs: BlobStore };
   readonly clock: Clock;
   readonly retentionDays: number;
+  /** Removes a job and its blobs (used to undo a job whose sources could not be stored). */
+  deleteJob(jobId: string): Promise<void>;
 }
 
 const expiry = (deps: CreateJobDeps): string =>
@@ -38,8 +41,22 @@ const sourceRefs = (jobId: string, files: readonly { name: string; label: string
   });
 
 /**
- * Creates a job from images the gateway already holds: the job is recorded first, then each source is
- * stored (its durable write queues the ObjectCreated message), then the uploads are recorded.
+ * Starts a new stream: its id is fresh (128 random bits), so the append expects version 0 and needs no
+ * read first; the state is the fold of what was appended. Published on the bus for live clients.
+ */
+const startStream = async (deps: CreateJobDeps, jobId: string, bodies: readonly JobEventBody[]): Promise<JobState> => {
+  const events = await deps.ports.events.append(jobId, 0, bodies);
+  await deps.ports.bus.publish(events).catch(() => undefined);
+  const state = foldEvents(events);
+  if (!state) throw new Error(`job ${jobId} has no events after it was created`);
+  return state;
+};
+
+/**
+ * Creates a job from images the gateway already holds and checked: `JobCreated` and one `SourceUploaded`
+ * per image are appended in one write, then each source is stored (its durable write queues the
+ * ObjectCreated message, so a worker always finds the job). If a source cannot be stored, the job and
+ * whatever was stored are removed and the error is rethrown.
  */
 export const createJobFromImages = async (
   deps: CreateJobDeps,
@@ -49,35 +66,41 @@ export const createJobFromImages = async (
 ): Promise<JobState> => {
   const jobId = newId('j');
   const sources = sourceRefs(jobId, images);
-  await deps.jobs.update(jobId, (state) =>
-    decideCreate(state, { owner, ...options, sources, expiresAt: expiry(deps) }),
-  );
-  await Promise.all(
-    images.map((image, i) => {
-      const source = sources[i] as SourceRef;
-      return deps.blobs.put(source.key, image.data, {
-        contentType: CONTENT_TYPES[image.format] ?? 'application/octet-stream',
-        metadata: { job: jobId, source: source.sourceId },
-      });
-    }),
-  );
-  const { state } = await deps.jobs.updateExisting(jobId, (s) =>
-    images.flatMap((image, i) =>
-      decideUpload(s, {
-        sourceId: (sources[i] as SourceRef).sourceId,
-        bytes: image.data.length,
-        format: image.format,
-        width: image.width,
-        height: image.height,
+  const bodies: JobEventBody[] = [
+    ...decideCreate(undefined, { owner, ...options, sources, expiresAt: expiry(deps) }),
+    ...images.map(
+      (image, i): JobEventBody => ({
+        type: 'SourceUploaded',
+        data: {
+          sourceId: (sources[i] as SourceRef).sourceId,
+          bytes: image.data.length,
+          format: image.format,
+          width: image.width,
+          height: image.height,
+        },
       }),
     ),
-  );
-  if (!state) throw new Error(`job ${jobId} vanished after it was created`);
+  ];
+  const state = await startStream(deps, jobId, bodies);
+  try {
+    await Promise.all(
+      images.map((image, i) => {
+        const source = sources[i] as SourceRef;
+        return deps.ports.blobs.put(source.key, image.data, {
+          contentType: CONTENT_TYPES[image.format] ?? 'application/octet-stream',
+          metadata: { job: jobId, source: source.sourceId },
+        });
+      }),
+    );
+  } catch (error) {
+    await deps.deleteJob(jobId).catch(() => undefined);
+    throw error;
+  }
   return state;
 };
 
-/** Creates a job whose sources the client uploads itself through signed URLs. */
-export const createJobForSignedUploads = async (
+/** Creates a job whose sources the client uploads itself through signed URLs (status `created` until then). */
+export const createJobForSignedUploads = (
   deps: CreateJobDeps,
   owner: string,
   options: JobOptions,
@@ -85,9 +108,5 @@ export const createJobForSignedUploads = async (
 ): Promise<JobState> => {
   const jobId = newId('j');
   const sources = sourceRefs(jobId, files);
-  const { state } = await deps.jobs.update(jobId, (s) =>
-    decideCreate(s, { owner, ...options, sources, expiresAt: expiry(deps) }),
-  );
-  if (!state) throw new Error(`job ${jobId} vanished after it was created`);
-  return state;
+  return startStream(deps, jobId, decideCreate(undefined, { owner, ...options, sources, expiresAt: expiry(deps) }));
 };

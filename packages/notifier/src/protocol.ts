@@ -56,11 +56,12 @@ export const parseClientMessage = (data: RawData, isBinary: boolean, maxBytes: n
   switch (message.type) {
     case 'subscribe': {
       const jobId = jobIdOf(message);
+      if (jobId === ALL_JOBS) return { type: 'subscribe', jobId, after: 0 };
       const after = message.after ?? 0;
       if (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0) {
         throw new ProtocolError('INVALID_MESSAGE', 'after must be a non-negative integer', jobId);
       }
-      return { type: 'subscribe', jobId, after: jobId === ALL_JOBS ? 0 : after };
+      return { type: 'subscribe', jobId, after };
     }
     case 'unsubscribe':
       return { type: 'unsubscribe', jobId: jobIdOf(message) };

@@ -7,6 +7,7 @@ import { compose, scale } from './geometry/matrix.js';
 import { type DihedralPlan, planGeometry } from './geometry/plan.js';
 import { warpAffine, warpStages } from './geometry/warp.js';
 import { applyLut, composeLuts } from './pixels/point.js';
+import { giveBuffer } from './pool.js';
 import { variantRng } from './rng.js';
 import type { DecodedSource, RawImage, RenderedVariant, ResolvedPipeline } from './types.js';
 
@@ -56,6 +57,8 @@ class VariantRenderer {
   }
 
   #set(image: RawImage): void {
+    const previous = this.#image.data;
+    if (this.#owned && previous !== image.data && Buffer.isBuffer(previous)) giveBuffer(previous);
     this.#image = image;
     this.#owned = true;
   }
@@ -103,6 +106,7 @@ class VariantRenderer {
     const { data, info } = await withFormat(pipeline, format, quality, image.channels === 4).toBuffer({
       resolveWithObject: true,
     });
+    if (this.#owned && Buffer.isBuffer(image.data)) giveBuffer(image.data);
     return { data, width: info.width, height: info.height };
   }
 

@@ -227,10 +227,18 @@ export class SqliteWorkQueue implements WorkQueue {
     const now = this.clock.now();
     const moved = this.db
       .transaction(() => {
-        const rows = this.db
-          .prepare('SELECT id, source_queue FROM messages WHERE queue = ? ORDER BY seq LIMIT ?')
-          .all(deadLetterQueue, options.maxMessages ?? -1) as { id: string; source_queue: string | null }[];
         const wanted = options.messageIds ? new Set(options.messageIds) : undefined;
+        // maxMessages bounds the messages moved (as the SQS adapter does), so with ids it applies after the filter.
+        const rows = (
+          this.db
+            .prepare('SELECT id, source_queue FROM messages WHERE queue = ? ORDER BY seq LIMIT ?')
+            .all(deadLetterQueue, wanted ? -1 : (options.maxMessages ?? -1)) as {
+            id: string;
+            source_queue: string | null;
+          }[]
+        )
+          .filter((row) => !wanted || wanted.has(row.id))
+          .slice(0, options.maxMessages ?? Number.POSITIVE_INFINITY);
         let count = 0;
         const update = this.db.prepare(
           'UPDATE messages SET queue = ?, source_queue = NULL, visible_at = ?, receive_count = 0, first_receive_at = NULL, receipt = NULL, sent_at = ? WHERE id = ?',

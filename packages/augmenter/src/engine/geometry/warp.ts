@@ -1,5 +1,6 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array and fixed-size tuple indexing in hot loops, in bounds by construction.
 import type { DisplacementField, Fill } from '../effects.js';
+import { takeBuffer } from '../pool.js';
 import type { RawImage } from '../types.js';
 import type { Mat3 } from './matrix.js';
 
@@ -75,7 +76,7 @@ export function warpAffine(
   ] as const) {
     if (Math.abs(a * x + b * y + c) > FIXED_LIMIT || Math.abs(d * x + e * y + f) > FIXED_LIMIT) return undefined;
   }
-  const out = Buffer.allocUnsafe(outWidth * outHeight * src.channels);
+  const out = takeBuffer(outWidth * outHeight * src.channels);
   const row = { a, b, c, d, e, f, outWidth, outHeight, fill };
   if (src.channels === 3) affineRows3(src, out, row);
   else affineRows4(src, out, row);
@@ -206,7 +207,7 @@ function fieldAt(field: DisplacementField, u: number, v: number, which: Float32A
  */
 export function warpStages(src: RawImage, stages: readonly WarpStage[], outWidth: number, outHeight: number): RawImage {
   const C = src.channels;
-  const out = Buffer.allocUnsafe(outWidth * outHeight * C);
+  const out = takeBuffer(outWidth * outHeight * C);
   const U = new Float64Array(outWidth);
   const V = new Float64Array(outWidth);
   const filled = new Int32Array(outWidth);

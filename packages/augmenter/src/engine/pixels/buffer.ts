@@ -1,9 +1,10 @@
+import { takeBuffer } from '../pool.js';
 import type { RawImage } from '../types.js';
 
 /** The buffer an operation writes into: the input's own when the variant owns it, else a fresh one. */
 export function outputBuffer(image: RawImage, owned: boolean): Uint8Array {
   if (owned) return image.data;
-  const copy = Buffer.allocUnsafe(image.data.length);
+  const copy = takeBuffer(image.data.length);
   copy.set(image.data);
   return copy;
 }

@@ -1,3 +1,4 @@
+import { takeBuffer } from '../pool.js';
 import type { RawImage } from '../types.js';
 import { clamped, outputBuffer, withData } from './buffer.js';
 
@@ -25,7 +26,7 @@ export function composeLuts(first: Uint8Array, second: Uint8Array): Uint8Array {
 /** Applies one table to every colour channel (alpha untouched). */
 export function applyLut(image: RawImage, table: Uint8Array, owned: boolean): RawImage {
   const src = image.data;
-  const out = owned ? src : Buffer.allocUnsafe(src.length);
+  const out = owned ? src : takeBuffer(src.length);
   const n = src.length;
   if (image.channels === 3) {
     for (let i = 0; i < n; i++) out[i] = table[src[i] as number] as number;
@@ -89,7 +90,7 @@ export function applyColourMatrix(image: RawImage, matrix: readonly number[], ow
     number,
   ];
   const src = image.data;
-  const data = owned ? src : Buffer.allocUnsafe(src.length);
+  const data = owned ? src : takeBuffer(src.length);
   const out = clamped(data);
   const step = image.channels;
   for (let i = 0; i < src.length; i += step) {
@@ -107,7 +108,7 @@ export function applyColourMatrix(image: RawImage, matrix: readonly number[], ow
 /** Black and white: luma ≥ level becomes white, the rest black (alpha untouched). */
 export function threshold(image: RawImage, level: number, owned: boolean): RawImage {
   const src = image.data;
-  const out = owned ? src : Buffer.allocUnsafe(src.length);
+  const out = owned ? src : takeBuffer(src.length);
   const step = image.channels;
   // Integer luma, weights summing to 4096; compare against level scaled the same way.
   const wr = 871;
