@@ -18,7 +18,9 @@ const walk = (dir) =>
   });
 const files = walk('tests')
   .filter((f) => KINDS.some((kind) => f.endsWith(`.${kind}.test.ts`)))
-  .filter((f) => kinds.some((kind) => f.endsWith(`.${kind}.test.ts`)) || folders.some((d) => f.startsWith(join('tests', d))))
+  .filter(
+    (f) => kinds.some((kind) => f.endsWith(`.${kind}.test.ts`)) || folders.some((d) => f.startsWith(join('tests', d))),
+  )
   .sort();
 if (files.length === 0) {
   console.error(`no test files for ${wanted.join(', ')}`);

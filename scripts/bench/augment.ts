@@ -10,7 +10,7 @@
  */
 import { fork } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -162,6 +162,7 @@ async function main(): Promise<void> {
     `delta-augment bench: preset ${values.preset}, ${all.length} sources (${images.length} JPEGs × ${repeat}) from ${dir}, ` +
       `${variants} variants each, JPEG out, zipped; ${workers} worker processes on ${cores} cores`,
   );
+  const loadBefore = loadavg()[0] ?? 0;
   const started = performance.now();
   try {
     const results = await Promise.all(
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
       ['decode s (all workers)', results.reduce((n, r) => n + r.decodeSeconds, 0).toFixed(2)],
       ['zip MB (all workers)', (results.reduce((n, r) => n + r.bytes, 0) / 1024 / 1024).toFixed(1)],
       ['peak RSS MB per worker', results.map((r) => r.peakRssMb.toFixed(0)).join(' / ')],
+      ['load average (1 min)', `${loadBefore.toFixed(1)} before, ${loadavg()[0]?.toFixed(1)} after`],
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     console.log(rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n'));
@@ -193,6 +195,9 @@ async function main(): Promise<void> {
       `target ${TARGET_PER_CORE} variants/s per core: ${verdict(best >= TARGET_PER_CORE)} ` +
         `(wall-clock ${perCore.toFixed(1)}, CPU-time ${perCpuSecond.toFixed(1)}; Augmentor ~11)`,
     );
+    if (loadBefore > 0.5) {
+      console.log('note: other work was running; wall-clock figures understate, CPU-time figures do not.');
+    }
     console.log(
       `target peak RSS < ${TARGET_RSS_MB} MB per worker: ${verdict(peak < TARGET_RSS_MB)} (${peak.toFixed(0)} MB)`,
     );

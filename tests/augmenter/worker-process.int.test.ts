@@ -29,10 +29,14 @@ describe('a worker process killed in the middle of a message', () => {
     const { jobId } = await seedJob(f, [{ name: 'dune.jpg', data: big }], { variants: 12 });
     const first = spawnWorker(dataDir);
     children.push(first);
-    await waitFor(async () => {
-      const state = await f.jobs.load(jobId);
-      return Object.keys(state?.sources[0]?.variants ?? {}).length > 0 ? true : undefined;
-    }, 30_000, 'the first variant');
+    await waitFor(
+      async () => {
+        const state = await f.jobs.load(jobId);
+        return Object.keys(state?.sources[0]?.variants ?? {}).length > 0 ? true : undefined;
+      },
+      30_000,
+      'the first variant',
+    );
 
     // Act
     first.kill('SIGKILL');
@@ -41,18 +45,33 @@ describe('a worker process killed in the middle of a message', () => {
     children.push(second);
 
     // Assess
-    const state = await waitFor(async () => {
-      const s = await f.jobs.load(jobId);
-      return s?.status === 'completed' ? s : undefined;
-    }, 60_000, 'completion by the second worker');
+    await waitFor(
+      async () => {
+        const s = await f.jobs.load(jobId);
+        return s?.status === 'completed' ? s : undefined;
+      },
+      60_000,
+      'completion by the second worker',
+    );
     assert.ok(partial < 12, 'the first worker was killed before it finished');
     const events = await f.ports.events.read(jobId);
-    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1));
-    const written = events.filter((e) => e.type === 'VariantWritten').map((e) => (e.type === 'VariantWritten' ? e.data.index : -1));
-    assert.deepEqual([...written].sort((a, b) => a - b), Array.from({ length: 12 }, (_, i) => i));
+    assert.deepEqual(
+      events.map((e) => e.seq),
+      events.map((_, i) => i + 1),
+    );
+    const written = events
+      .filter((e) => e.type === 'VariantWritten')
+      .map((e) => (e.type === 'VariantWritten' ? e.data.index : -1));
+    assert.deepEqual(
+      [...written].sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, i) => i),
+    );
     assert.equal(events.filter((e) => e.type === 'JobCompleted').length, 1);
     const starts = events.filter((e) => e.type === 'SourceStarted');
-    assert.deepEqual(starts.map((e) => (e.type === 'SourceStarted' ? e.data.attempt : 0)), [1, 2]);
+    assert.deepEqual(
+      starts.map((e) => (e.type === 'SourceStarted' ? e.data.attempt : 0)),
+      [1, 2],
+    );
     const outputs = (await f.ports.blobs.list(`results/${jobId}/`)).filter((k) => k.endsWith('.jpg'));
     assert.equal(outputs.length, 12);
     await f.close();

@@ -200,6 +200,14 @@ describe('resolving a pipeline choice', () => {
       assert.equal(resolvePipeline({ spec: { steps: [] }, seed: 1 }).name, 'custom');
     });
 
+    it('accepts the spec as JSON text, and names a syntax error', () => {
+      assert.equal(resolvePipeline({ spec: '{"steps": [{"op": "invert"}]}', seed: 1 }).spec.steps.length, 1);
+      assert.throws(
+        () => resolvePipeline({ spec: '{"steps": [', seed: 1 }),
+        (error: unknown) => error instanceof PipelineSpecError && error.field === 'spec',
+      );
+    });
+
     it('rejects a preset named as well', () => {
       assert.throws(
         () => resolvePipeline({ preset: 'light', spec: { steps: [] }, seed: 1 }),

@@ -5,7 +5,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, FileChooser, Page } from 'playwright-core';
 import { launchBrowser, REPO_ROOT, type Stack, spawnStack } from '../helpers/browser.js';
 
 const LADYBIRD = '/work/shared/images/ladybird.jpg';
@@ -218,8 +218,10 @@ describe('the web page, against the running local stack', () => {
     it('reaches the drop zone, opens the picker with Enter and starts a job', async () => {
       // Prepare
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      // Listening before the page loads: file-chooser interception is switched on asynchronously, and a
+      // listener added just before the key press sometimes misses the chooser it opens.
+      const chooserOpened = new Promise<FileChooser>((resolve) => page.on('filechooser', resolve));
       await page.goto(stack.url);
-      await page.bringToFront();
       await page.locator('#preset option[value="delta-classic"]').waitFor({ state: 'attached' });
       const jobsBefore = await page.locator('.job-card').count();
 
@@ -229,7 +231,8 @@ describe('the web page, against the running local stack', () => {
         const zone = document.getElementById('drop-zone');
         return zone ? getComputedStyle(zone).outlineStyle : 'none';
       });
-      const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+      await page.keyboard.press('Enter');
+      const chooser = await chooserOpened;
       await chooser.setFiles(LADYBIRD);
       await tabTo(page, '#variants');
       await page.keyboard.press('Control+A');

@@ -55,8 +55,12 @@ export class WorkerPool {
     if (outcome === 'timeout') {
       const { queue, queueName } = this.options;
       const unfinished = [...this.leases].flatMap((lease) => lease.release());
-      this.options.log?.('stopping with unfinished messages; releasing them to the queue', { count: unfinished.length });
-      await Promise.all(unfinished.map((handle) => queue.changeVisibility(queueName, handle, 0).catch(() => undefined)));
+      this.options.log?.('stopping with unfinished messages; releasing them to the queue', {
+        count: unfinished.length,
+      });
+      await Promise.all(
+        unfinished.map((handle) => queue.changeVisibility(queueName, handle, 0).catch(() => undefined)),
+      );
     }
   }
 

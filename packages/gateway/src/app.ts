@@ -67,9 +67,15 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     },
   });
   const limitMessages = {
-    FST_FILES_LIMIT: { field: 'file', message: `more than ${config.maxFilesPerJob} files in one job (MAX_FILES_PER_JOB)` },
+    FST_FILES_LIMIT: {
+      field: 'file',
+      message: `more than ${config.maxFilesPerJob} files in one job (MAX_FILES_PER_JOB)`,
+    },
     FST_REQ_FILE_TOO_LARGE: { field: 'file', message: `a file is over ${config.maxFileBytes} bytes (MAX_FILE_BYTES)` },
-    FST_PARTS_LIMIT: { field: 'file', message: `more than ${config.maxFilesPerJob + 10} parts in one request (MAX_FILES_PER_JOB + 10 fields)` },
+    FST_PARTS_LIMIT: {
+      field: 'file',
+      message: `more than ${config.maxFilesPerJob + 10} parts in one request (MAX_FILES_PER_JOB + 10 fields)`,
+    },
     FST_FIELDS_LIMIT: { field: 'body', message: 'more than 10 fields in one request' },
     FST_ERR_CTP_BODY_TOO_LARGE: { field: 'body', message: 'the JSON body is over 1048576 bytes' },
   };

@@ -76,7 +76,11 @@ export const toErrorResponse = (error: unknown, limits: LimitMessages = {}): { s
   }
   const code = e.code ?? 'INTERNAL';
   const limit = limits[code];
-  if (limit) return { status: STATUS_BY_CODE[code] ?? 413, body: { error: { code: 'TOO_LARGE', message: limit.message, field: limit.field } } };
+  if (limit)
+    return {
+      status: STATUS_BY_CODE[code] ?? 413,
+      body: { error: { code: 'TOO_LARGE', message: limit.message, field: limit.field } },
+    };
   const status =
     STATUS_BY_CODE[code] ?? (e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500);
   const message = status >= 500 && status !== 503 ? 'internal error' : (e.message ?? code);

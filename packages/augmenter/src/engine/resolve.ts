@@ -4,9 +4,18 @@ import { DEFAULT_PRESET, PRESETS } from './presets.js';
 import { validateSeed, validateSpec } from './spec/validate.js';
 import type { ResolvedPipeline } from './types.js';
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new PipelineSpecError('spec', `is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
 /**
  * Resolves a job's pipeline choice. Rules:
- * - `spec` given: it is validated and used (naming a `preset` as well is an error, field `preset`);
+ * - `spec` given (an object, or its JSON text): it is validated and used (naming a `preset` as well is
+ *   an error, field `preset`);
  * - `preset` given: the named preset (unknown names are an error, field `preset`);
  * - neither: the `delta-classic` preset.
  * Seed: the spec's own `seed` when it has one, otherwise the choice's `seed`.
@@ -19,7 +28,7 @@ export function resolvePipeline(choice: PipelineChoice): ResolvedPipeline {
   let specInput: unknown;
   let presetName: string | undefined;
   if (choice.spec !== undefined && choice.spec !== null) {
-    specInput = choice.spec;
+    specInput = typeof choice.spec === 'string' ? parseJson(choice.spec) : choice.spec;
   } else {
     presetName = choice.preset ?? DEFAULT_PRESET;
     specInput = Object.hasOwn(PRESETS, presetName) ? PRESETS[presetName] : undefined;
