@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
+import WebSocket from 'ws';
 import { jobForm, sharedImage } from '../helpers/images.js';
 import { type RunningServer, startServer, tempDir, waitFor } from '../helpers/server.js';
 import { readZip } from '../helpers/zip.js';
@@ -114,5 +115,46 @@ describe('the service started as npm start runs it', () => {
     assert.equal(events.filter((e) => e.type === 'JobCompleted').length, 1);
     await assertZipOfImages(second.url, created.id, 20);
     await second.stop();
+  });
+
+  it('pushes every event of a job over the WebSocket in seq order, up to the terminal one', async () => {
+    // Prepare
+    const server = await startServer();
+    servers.push(server);
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/ws`);
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    const seqs: number[] = [];
+    const terminal = new Promise<string>((resolve) => {
+      socket.on('message', (raw) => {
+        const message = JSON.parse(String(raw)) as { type: string; seq?: number; event?: { type: string } };
+        if (message.type !== 'event' || !message.event || message.seq === undefined) return;
+        seqs.push(message.seq);
+        if (message.event.type === 'JobCompleted' || message.event.type === 'JobFailed') resolve(message.event.type);
+      });
+    });
+    // Act
+    const created = await upload(server.url, 5);
+    socket.send(JSON.stringify({ type: 'subscribe', jobId: created.id, after: 0 }));
+    // Assess
+    assert.equal(await terminal, 'JobCompleted');
+    assert.deepEqual(
+      seqs,
+      seqs.map((_, i) => i + 1),
+    );
+    socket.close();
+    await server.stop();
+  });
+
+  it('refuses a WebSocket from another origin in the keyless local mode', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const socket = new WebSocket(`${server.url.replace('http', 'ws')}/ws`, {
+      headers: { origin: 'https://evil.example' },
+    });
+    const status = await new Promise<number>((resolve) =>
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0)),
+    );
+    assert.equal(status, 401);
+    await server.stop();
   });
 });

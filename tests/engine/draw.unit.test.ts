@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { drawVariant } from '../../packages/augmenter/src/engine/draw.js';
+import { apply } from '../../packages/augmenter/src/engine/geometry/matrix.js';
 import { PRESETS, Rng, validateSpec } from '../../packages/augmenter/src/engine/index.js';
 
 const canvas = { width: 640, height: 480, hasAlpha: false };
@@ -81,6 +82,25 @@ describe('drawing a variant', () => {
       );
       // After the quarter turn the canvas is 480×640, so a centred 100×50 crop starts at (190, 295).
       assert.deepEqual(drawn[1]?.params, { left: 190, top: 295, width: 100, height: 50, resize: false });
+    });
+  });
+
+  describe('when a skew tilts the left or right side', () => {
+    it('moves only that side's corners, towards each other', () => {
+      for (let i = 0; i < 20; i++) {
+        const spec = validateSpec({ steps: [{ op: 'skew', type: 'tiltLeftRight', magnitude: 0.2 }] });
+        const [skew] = drawVariant(spec, Rng.fromKey(`t${i}`), canvas);
+        const side = skew?.params.side as string;
+        assert.ok(side === 'left' || side === 'right', side);
+        assert.equal(skew?.effect.kind, 'transform');
+        if (skew?.effect.kind !== 'transform') return;
+        const x = side === 'left' ? 0 : 640;
+        const [tx, ty] = apply(skew.effect.matrix, x, 0);
+        assert.ok(Math.abs(tx - x) < 1e-6 && Math.abs(ty - 48) < 1e-6, `top corner of the ${side} side went to ${tx},${ty}`);
+        const other = side === 'left' ? 640 : 0;
+        const [ox, oy] = apply(skew.effect.matrix, other, 0);
+        assert.ok(Math.abs(ox - other) < 1e-6 && Math.abs(oy) < 1e-6, 'the other side stays');
+      }
     });
   });
 

@@ -4,6 +4,7 @@ import { before, describe, it } from 'node:test';
 import {
   type DecodedSource,
   decodeSource,
+  OPERATION_NAMES,
   PRESETS,
   renderVariant,
   resolvePipeline,
@@ -19,7 +20,7 @@ const GOLDEN_PATTERN_HEAVY = [
   'd682d7b18fb9ba42096e8858557a7546490db57b14f7bad37feb93119d6a854c',
   '20ddca42e790de414baa437b2cd062bf1370f520f0b0d5572f2ee39a981c0d25',
   '2ebb319a84b4d7a19960563fc07e17991e0d4393725ca280ad9c7fec02d97f4a',
-  '52c7110d3d149975795a6ed1a11588bac66a1cef673295353e122692018fc5cb',
+  '2471ce0c2307caaec3e278ac5299c17ba50ab3a827f4f631753dfca26f623da4',
   '90fb2172d2d8f793dc2130e6b049de7fe763d309b50b811285bfb028dc95bd0b',
 ];
 
@@ -30,6 +31,37 @@ const GOLDEN_PHOTO_CLASSIC = [
   '8109f120443ad6ffff8c1cc4aca5b1ddfd815281d1235446ffde5d975d1544c4',
   'bf5de626b368dbde6e6993d100dd93e442d1006a68b9a751c7e6dd21eb83cde0',
 ];
+
+/** sha256 of variant 0 of each operation alone (probability 1, defaults, seed 99, PNG out) on the pattern. */
+const GOLDEN_EACH_OPERATION: Readonly<Record<string, string>> = {
+  rotate: 'fed05be78bb914ac0eeaf543dfc79ae58997776b20fde54a4e67d259d30a5623',
+  rotate90: '3813f0835e6e22e527850c9fba17c7d46caf7edf73a0c3814745bc6e80b1c693',
+  rotate180: '7d7059bf78a5366d1eed63d49f1699d7530510678917a13ad9e1b2800181aba3',
+  rotate270: 'dbb977b0f1cd6d1f403809c3c4a142ff2dacb16d7958d9b48036cdc6e55f2279',
+  rotateRandom90: '7d7059bf78a5366d1eed63d49f1699d7530510678917a13ad9e1b2800181aba3',
+  flip: 'c4d3202e4f8e7cd4d0b671b2870b9270dbc1cf4c200e47640123344853c57730',
+  zoom: '09c623a8911c496e63789db3e1b33eb223225556ec1dcb94efeea9674f0054f3',
+  crop: 'f910f2befa11295c9615732faf862881556bc1fc236f84f0e83c7726969a1470',
+  resize: 'da1dcb17326148d29dde804a82f0c8761eb0030e7c5c83113c05caef799382a0',
+  scale: '469018cc4ff9b3e2c2c59c007ebb706a978bffd5338b1dd487150dacf62bf47d',
+  shear: '78e19803fa9b1ca2518b851598e332371e1f57323cebd1e4b160fec0659808f8',
+  skew: 'bd2a544aeb79466ece93fe70d89f97f37e6167670aac27827e0ad90dbb8f8d8d',
+  gridDistort: 'efa8306cbc2a082ca30a14405d8ee253ecfc2619b5cd69423cd263b6630a866a',
+  elasticDistort: 'e0dfcea6562db9ee86818e0b176ff9372e24367708d7cabe3c6a77568aa276f8',
+  brightness: '66e1ecf78e5872286fd6687f6ad444c34e20b2153b53c938dc6844328b81e63c',
+  contrast: '76d460e02a8fdb658fb6889bc2540695b5d36f6f2ff13066db65cc31a5b1e8ad',
+  saturation: '1b52f591a0728c8ec0554166ce708a72aeb80c2d4e23335db8f7179c46ade9ae',
+  hue: '3b1235fe583706a7a532bbbaeb940c15ade9c2386fc059391cb22319a4b53aa5',
+  greyscale: '5510a548ce80b71fc7d69984d82dfea8e1b0919028e75055020f9bec5e05b263',
+  invert: '95f237575d7db9a1386b14a5287af10fba48321fd8ef9836f36c7001911d15f4',
+  threshold: '12a26c304d9bc1ab00db1a1cfc1c374f5b13f234f8f25ba736362b1fc7d565c8',
+  equalise: '5620e883bb8f23b88e37af5ea8d24dc259ec99c3d3d2886b8ec359aca37b06d2',
+  noise: '8ae137e2cc8d390aea5cd23d10545655cd83cb248294a52ef36bf9869d72b803',
+  blur: 'ab1d8b2c2a17908e39a290c076a58f18f4990f38f21c2b83fdf4acf6f3bbf438',
+  sharpen: '5c740917eaa165c185ed8db3c1c63ca7e74313467a421f0d9e006a01c5fdbd8c',
+  jpeg: '09f806c8b9213d8eebac7f501a8f7115efdb6dd70926eafb01bb80731080aa6f',
+  erase: 'f8abda3bdcd618564a66d6d6bdcd2f5529c3abcfe6fb843fb1a5e2e0877a3c90',
+};
 
 const heavyPng = resolvePipeline({ spec: { ...(PRESETS.heavy as object), format: 'png', seed: 2024 }, seed: 0 });
 const classic = resolvePipeline({ preset: 'delta-classic', seed: 7 });
@@ -50,6 +82,18 @@ describe('seeded determinism', () => {
         hashes.push(sha256((await renderVariant(pattern, heavyPng, i)).data));
       }
       assert.deepEqual(hashes, GOLDEN_PATTERN_HEAVY);
+    });
+  });
+
+  describe('when each operation runs alone with seed 99', () => {
+    it('gives the pinned bytes for every operation', async () => {
+      const hashes: Record<string, string> = {};
+      for (const op of OPERATION_NAMES) {
+        const step = op === 'resize' ? { op, width: 40 } : { op };
+        const pipeline = resolvePipeline({ spec: { format: 'png', steps: [step] }, seed: 99 });
+        hashes[op] = sha256((await renderVariant(pattern, pipeline, 0)).data);
+      }
+      assert.deepEqual(hashes, GOLDEN_EACH_OPERATION);
     });
   });
 

@@ -138,6 +138,55 @@ describe('chains of operations', () => {
     });
   });
 
+  describe('when steps only move whole pixels', () => {
+    it('moves each pixel exactly where a quarter turn, a flip and a crop put it', async () => {
+      // Prepare
+      const spec = {
+        format: 'png',
+        steps: [
+          { op: 'rotate90' },
+          { op: 'flip', direction: 'vertical' },
+          { op: 'crop', width: 40, height: 30, position: 'centre' },
+        ],
+      };
+      const original = await rawOf(await patternPng());
+      // Act
+      const variant = await renderVariant(source, resolvePipeline({ spec, seed: 1 }), 0);
+      // Assess: rotate90 maps (x, y) to (47 - y, x) on 48×64; the flip maps that row r to 63 - r; the
+      // centred crop then starts at (4, 17).
+      const out = await rawOf(variant.data);
+      assert.deepEqual([out.width, out.height], [40, 30]);
+      for (const [x, y] of [
+        [0, 0],
+        [39, 29],
+        [17, 5],
+      ] as const) {
+        const rx = x + 4;
+        const ry = 63 - (y + 17);
+        const [sx, sy] = [ry, 47 - rx];
+        const o = (y * 40 + x) * 3;
+        const i = (sy * 64 + sx) * 3;
+        assert.deepEqual([...out.data.subarray(o, o + 3)], [...original.data.subarray(i, i + 3)], `pixel ${x},${y}`);
+      }
+    });
+  });
+
+  describe('when a step shrinks the image by more than half', () => {
+    it('filters before warping, so the average colour survives', async () => {
+      const spec = { format: 'png', steps: [{ op: 'scale', factor: 0.25 }] };
+      const variant = await renderVariant(source, resolvePipeline({ spec, seed: 1 }), 0);
+      const out = await rawOf(variant.data);
+      const original = await rawOf(await patternPng());
+      assert.deepEqual([out.width, out.height], [16, 12]);
+      const mean = (data: Buffer, c: number) => {
+        let sum = 0;
+        for (let i = c; i < data.length; i += 3) sum += data[i] ?? 0;
+        return sum / (data.length / 3);
+      };
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs(mean(out.data, c) - mean(original.data, c)) < 4, `channel ${c}`);
+    });
+  });
+
   describe('when a rotation in fill mode runs on an image with alpha', () => {
     it('keeps the alpha channel and makes the uncovered corners transparent', async () => {
       const withAlpha = await decodeSource(await patternPng(64, 48, 4), LIMITS);

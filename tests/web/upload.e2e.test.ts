@@ -12,6 +12,8 @@ const LADYBIRD = '/work/shared/images/ladybird.jpg';
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web');
 const VARIANTS = 3;
 const JOB_TIMEOUT_MS = 30_000;
+/** A test that hangs (a chooser that never opens, a stuck page) fails instead of blocking the run. */
+const TEST_TIMEOUT_MS = 60_000;
 
 /** Presses Tab until `selector` has focus; fails after `max` presses. */
 const tabTo = async (page: Page, selector: string, max = 25): Promise<number> => {
@@ -62,7 +64,9 @@ describe('the web page, against the running local stack', () => {
   });
 
   describe('when an image is uploaded with a few variants', () => {
-    it('shows live progress to done, a gallery whose variants load, and downloads the zip', async () => {
+    it('shows live progress to done, a gallery whose variants load, and downloads the zip', {
+      timeout: TEST_TIMEOUT_MS,
+    }, async () => {
       // Prepare
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
       const liveEvents: string[] = [];
@@ -167,7 +171,9 @@ describe('the web page, against the running local stack', () => {
   });
 
   describe('when a corrupt file is uploaded', () => {
-    it('shows the server’s reason in the form, marks the file field and creates no job', async () => {
+    it('shows the server’s reason in the form, marks the file field and creates no job', {
+      timeout: TEST_TIMEOUT_MS,
+    }, async () => {
       // Prepare
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(stack.url);
@@ -192,7 +198,7 @@ describe('the web page, against the running local stack', () => {
   });
 
   describe('on a phone-sized screen', () => {
-    it('fits 375 px without scrolling sideways', async () => {
+    it('fits 375 px without scrolling sideways', { timeout: TEST_TIMEOUT_MS }, async () => {
       // Prepare
       const page = await browser.newPage({ viewport: { width: 375, height: 700 }, isMobile: true, hasTouch: true });
 
@@ -215,7 +221,9 @@ describe('the web page, against the running local stack', () => {
   });
 
   describe('with the keyboard only', () => {
-    it('reaches the drop zone, opens the picker with Enter and starts a job', async () => {
+    it('reaches the drop zone, opens the picker with Enter and starts a job', {
+      timeout: TEST_TIMEOUT_MS,
+    }, async () => {
       // Prepare
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       // Listening before the page loads: file-chooser interception is switched on asynchronously, and a
@@ -232,7 +240,13 @@ describe('the web page, against the running local stack', () => {
         return zone ? getComputedStyle(zone).outlineStyle : 'none';
       });
       await page.keyboard.press('Enter');
-      const chooser = await chooserOpened;
+      let timer: NodeJS.Timeout | undefined;
+      const chooser = await Promise.race([
+        chooserOpened,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('Enter on the drop zone did not open the file picker')), 10_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       await chooser.setFiles(LADYBIRD);
       await tabTo(page, '#variants');
       await page.keyboard.press('Control+A');
@@ -253,7 +267,7 @@ describe('the web page, against the running local stack', () => {
     });
   });
   describe('when the operations are customised', () => {
-    it('sends a pipeline spec the server accepts and runs', async () => {
+    it('sends a pipeline spec the server accepts and runs', { timeout: TEST_TIMEOUT_MS }, async () => {
       // Prepare
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(stack.url);
@@ -319,7 +333,9 @@ describe('the web page, against a stack that requires an API key', () => {
   });
 
   describe('when the page is opened without a key', () => {
-    it('asks for one, keeps it, and uses it for the API, the images and the WebSocket', async () => {
+    it('asks for one, keeps it, and uses it for the API, the images and the WebSocket', {
+      timeout: TEST_TIMEOUT_MS,
+    }, async () => {
       // Prepare
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       const page = await context.newPage();

@@ -5,7 +5,8 @@ import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord 
 /**
  * The augmenter's Lambda handler: every SQS record holds an S3 event notification. Records that fail
  * transiently are returned in `batchItemFailures` so that only they are retried; permanent failures are
- * recorded on the job and acknowledged; `s3:TestEvent` messages are acknowledged and ignored.
+ * recorded on the job and acknowledged; `s3:TestEvent` messages are acknowledged and ignored; a body that
+ * is not an S3 notification is returned as failed, so that it ends in the dead-letter queue.
  */
 export const createHandler =
   (deps: ProcessDeps): SQSHandler =>
@@ -32,8 +33,9 @@ const handleRecord = async (deps: ProcessDeps, record: SQSRecord, context?: Hand
   try {
     notification = parseS3Notification(record.body);
   } catch (error) {
-    deps.log?.('unreadable message acknowledged', { messageId: record.messageId, reason: (error as Error).message });
-    return;
+    // Not acknowledged: an unreadable message is retried and then dead-lettered, where an operator sees it
+    // (nothing leaves the queue unprocessed without a trace).
+    throw new Error(`unreadable message: ${(error as Error).message}`, { cause: error });
   }
   if (isTestEvent(notification)) return;
   const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;

@@ -6,6 +6,7 @@ import {
   decideDeadLetter,
   decideFailure,
   decideFinalise,
+  decideFinaliseFailed,
   decideRedrive,
   decideStart,
   decideUpload,
@@ -65,7 +66,7 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
     // Only a redrive brings a dead-lettered source's message back to the upload queue.
     await jobs.updateExisting(jobId, (s) => decideRedrive(s, sourceId));
   } else if (isSourceSettled(source)) {
-    await finaliseJob(deps, jobId);
+    await finaliseOrGiveUp(deps, jobId, attempt);
     return;
   }
   await jobs.updateExisting(jobId, (s) => decideStart(s, sourceId, attempt));
@@ -80,7 +81,7 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
     } else if (attempt >= deps.maxReceiveCount) {
       deps.log?.('source dead-lettered', { jobId, sourceId, reason, attempt });
       await jobs.updateExisting(jobId, (s) => decideDeadLetter(s, sourceId, `after ${attempt} attempts: ${reason}`));
-      await finaliseJob(deps, jobId);
+      await finaliseOrGiveUp(deps, jobId, attempt);
       throw error;
     } else {
       await jobs.updateExisting(jobId, (s) => decideFailure(s, { sourceId, reason, attempt, final: false }));
@@ -88,7 +89,23 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
     }
   }
   state = await jobs.load(jobId);
-  if (state && needsFinalising(state)) await finaliseJob(deps, jobId);
+  if (state && needsFinalising(state)) await finaliseOrGiveUp(deps, jobId, attempt);
+};
+
+/**
+ * Finalises the job; a finalisation that still fails at the message's last allowed attempt (the archive
+ * cannot be written, say) is recorded as the job's failure, so that the job ends instead of waiting forever
+ * with its message in the dead-letter queue and nothing on the job to say why.
+ */
+const finaliseOrGiveUp = async (deps: ProcessDeps, jobId: string, attempt: number): Promise<void> => {
+  try {
+    await finaliseJob(deps, jobId);
+  } catch (error) {
+    if (attempt < deps.maxReceiveCount) throw error;
+    const reason = `the job could not be finalised after ${attempt} attempts: ${reasonOf(error)}`;
+    deps.log?.('job failed: finalising it kept failing', { jobId, reason });
+    await deps.jobs.updateExisting(jobId, (s) => decideFinaliseFailed(s, reason));
+  }
 };
 
 const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {

@@ -13,7 +13,7 @@ export const startAwsGateway = async (config: Config, log: Log): Promise<LocalSt
   const ports = awsPorts(config);
   const { app, context } = await buildApp({ config, ports });
   const address = await app.listen({ port: config.port, host: config.host });
-  const notifier = attachNotifier(app.server, config, ports);
+  const notifier = attachNotifier(app.server, config, ports, log);
   const ingress = config.aws.notifyQueueUrl
     ? startQueueIngress(ports.clients.sqs, config.aws.notifyQueueUrl, ports.bus, log)
     : undefined;

@@ -4,22 +4,53 @@ import { badRequest, RequestError, tooLarge } from './errors.js';
 
 export interface DatasetFile {
   readonly name: string;
+  /** The class label: the entry's folder ('' for an entry at the top). */
   readonly label: string;
   readonly data: Buffer;
 }
 
 export interface DatasetLimits {
+  /** Images per dataset (MAX_FILES_PER_JOB). */
   readonly maxFiles: number;
+  /** Inflated bytes per image (MAX_FILE_BYTES). */
   readonly maxFileBytes: number;
+  /** Inflated bytes in all (MAX_REQUEST_BYTES). */
   readonly maxTotalBytes: number;
 }
 
+/** yauzl's messages for entry names that would escape a folder (zip-slip): the whole upload is refused. */
+const UNSAFE_PATH = /^(absolute path|invalid relative path|invalid characters in fileName): /;
+
+/** yauzl's message when an entry inflates past the size its header claims. */
+const LYING_SIZE = /^too many bytes in the stream/;
+
 const IMAGE_NAME = /\.(jpe?g|png|gif|webp|tiff?|avif)$/i;
+
+interface RawFile {
+  readonly folders: readonly string[];
+  readonly base: string;
+  readonly data: Buffer;
+}
+
+/**
+ * Labels from folders: the first folder under a top folder that every image shares (a zipped `dataset/`
+ * folder holding `cats/` and `dogs/`), or the first folder itself.
+ */
+const labelled = (files: readonly RawFile[]): DatasetFile[] => {
+  const top = files[0]?.folders[0];
+  const sharedTop = top !== undefined && files.every((f) => f.folders.length >= 2 && f.folders[0] === top);
+  return files.map((f) => {
+    const folder = sharedTop ? f.folders[1] : f.folders[0];
+    return { name: sanitizeName(f.base), label: folder ? sanitizeLabel(folder) : '', data: f.data };
+  });
+};
 
 /**
  * Reads a dataset zip whose folders are class labels (`cats/a.jpg` → label `cats`). Entry paths never
- * reach the filesystem: only the sanitised first folder and base name are kept (no zip-slip). Inflated
- * bytes are counted while streaming, so a zip bomb is stopped at the limit, whatever its headers claim.
+ * reach the filesystem: only a sanitised folder name and base name are kept, and a zip with an entry
+ * named `../x` or `/x` is refused outright (zip-slip). Entries that are not images, hidden files and
+ * `__MACOSX` are skipped. Inflated bytes are counted while streaming, so a zip bomb is stopped at the
+ * limit, whatever its headers claim.
  */
 export const extractDataset = (zip: Buffer, field: string, limits: DatasetLimits): Promise<DatasetFile[]> =>
   new Promise((resolve, reject) => {
@@ -33,17 +64,30 @@ export const extractDataset = (zip: Buffer, field: string, limits: DatasetLimits
           );
           return;
         }
-        const files: DatasetFile[] = [];
+        const files: RawFile[] = [];
         let total = 0;
+        let failed = false;
         const fail = (error: Error) => {
+          if (failed) return;
+          failed = true;
           archive.close();
           reject(error);
         };
+        const inflatesTooFar = (path: string) =>
+          tooLarge(
+            field,
+            `${path} inflates past its limit (MAX_FILE_BYTES ${limits.maxFileBytes} per image, MAX_REQUEST_BYTES ${limits.maxTotalBytes} in all)`,
+          );
         archive.on('error', (error: Error) =>
-          fail(new RequestError('CORRUPT_ZIP', `the dataset zip is corrupt: ${error.message}`, 422, field)),
+          fail(
+            UNSAFE_PATH.test(error.message)
+              ? badRequest(field, `the dataset zip has an unsafe entry name (${error.message})`, 'UNSAFE_PATH')
+              : new RequestError('CORRUPT_ZIP', `the dataset zip is corrupt: ${error.message}`, 422, field),
+          ),
         );
         archive.on('end', () => {
-          if (files.length === 0)
+          if (failed) return;
+          if (files.length === 0) {
             reject(
               badRequest(
                 field,
@@ -51,10 +95,10 @@ export const extractDataset = (zip: Buffer, field: string, limits: DatasetLimits
                 'EMPTY_DATASET',
               ),
             );
-          else resolve(files);
+          } else resolve(labelled(files));
         });
         archive.on('entry', (entry: yauzl.Entry) => {
-          const path = entry.fileName.replace(/\\/g, '/');
+          const path = entry.fileName;
           const parts = path.split('/').filter(Boolean);
           const base = parts.at(-1) ?? '';
           const skip =
@@ -88,22 +132,21 @@ export const extractDataset = (zip: Buffer, field: string, limits: DatasetLimits
               total += chunk.length;
               if (size > limits.maxFileBytes || total > limits.maxTotalBytes) {
                 stream.destroy();
-                fail(
-                  tooLarge(
-                    field,
-                    `the dataset inflates past its limit (MAX_FILE_BYTES ${limits.maxFileBytes} per image, MAX_REQUEST_BYTES ${limits.maxTotalBytes} in all)`,
-                  ),
-                );
+                fail(inflatesTooFar(path));
                 return;
               }
               chunks.push(chunk);
             });
             stream.on('error', (error: Error) =>
-              fail(new RequestError('CORRUPT_ZIP', `${path}: ${error.message}`, 422, field)),
+              fail(
+                LYING_SIZE.test(error.message)
+                  ? tooLarge(field, `${path} inflates past the ${entry.uncompressedSize} bytes its header declares`)
+                  : new RequestError('CORRUPT_ZIP', `${path}: ${error.message}`, 422, field),
+              ),
             );
             stream.on('end', () => {
-              const label = parts.length > 1 ? sanitizeLabel(parts[0] as string) : '';
-              files.push({ name: sanitizeName(base), label, data: Buffer.concat(chunks) });
+              if (failed) return;
+              files.push({ folders: parts.slice(0, -1), base, data: Buffer.concat(chunks) });
               archive.readEntry();
             });
           });

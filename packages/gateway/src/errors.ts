@@ -50,6 +50,25 @@ export interface ErrorBody {
 /** Messages for limits enforced by plugins, so that every limit is named in its error. */
 export type LimitMessages = Readonly<Record<string, { field: string; message: string }>>;
 
+interface ValidationIssue {
+  readonly instancePath?: string;
+  readonly message?: string;
+  readonly params?: { readonly missingProperty?: string; readonly additionalProperty?: string };
+}
+
+/**
+ * The field a schema error is about, as a client names it: `limit`, `files[0].bytes`, `id`; the part
+ * of the request (`body`, `querystring`) when the error is about the whole of it.
+ */
+const validationField = (issue: ValidationIssue | undefined, context = 'body'): string => {
+  const segments = (issue?.instancePath ?? '').split('/').filter(Boolean);
+  const extra = issue?.params?.missingProperty ?? issue?.params?.additionalProperty;
+  if (extra) segments.push(extra);
+  const path = segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
+  return path || context;
+};
+
+/** Maps any error to its status and `{ error: { code, message, field? } }` body; 5xx bodies never leak internals. */
 export const toErrorResponse = (error: unknown, limits: LimitMessages = {}): { status: number; body: ErrorBody } => {
   if (error instanceof RequestError) {
     return {
@@ -66,13 +85,14 @@ export const toErrorResponse = (error: unknown, limits: LimitMessages = {}): { s
     validationContext?: string;
   };
   if (e.validation) {
-    const first = e.validation[0] as { instancePath?: string; params?: { missingProperty?: string } } | undefined;
-    const path = `${e.validationContext ?? ''}${first?.instancePath ?? ''}`.replace(/\//g, '.');
-    const field = first?.params?.missingProperty ? `${path}.${first.params.missingProperty}` : path;
-    return {
-      status: 400,
-      body: { error: { code: 'INVALID_FIELD', message: e.message ?? 'invalid request', field: field || undefined } },
-    };
+    const first = e.validation[0] as ValidationIssue | undefined;
+    const field = validationField(first, e.validationContext);
+    const message = first?.params?.additionalProperty
+      ? `unknown field ${JSON.stringify(field)}`
+      : first?.params?.missingProperty
+        ? `${field} is required`
+        : `${field} ${first?.message ?? 'is not valid'}`;
+    return { status: 400, body: { error: { code: 'INVALID_FIELD', message, field } } };
   }
   const code = e.code ?? 'INTERNAL';
   const limit = limits[code];
@@ -84,5 +104,6 @@ export const toErrorResponse = (error: unknown, limits: LimitMessages = {}): { s
   const status =
     STATUS_BY_CODE[code] ?? (e.statusCode && e.statusCode >= 400 && e.statusCode < 600 ? e.statusCode : 500);
   const message = status >= 500 && status !== 503 ? 'internal error' : (e.message ?? code);
-  return { status, body: { error: { code, message, ...(e.field ? { field: e.field } : {}) } } };
+  const field = e.field ?? (code.startsWith('FST_ERR_CTP_') ? (status === 415 ? 'content-type' : 'body') : undefined);
+  return { status, body: { error: { code, message, ...(field ? { field } : {}) } } };
 };

@@ -1,3 +1,5 @@
+import type { Clock, JobEventStore, JobStatus } from '@delta-augment/shared';
+
 /** A minimal Prometheus text-format registry: counters, gauges and one latency histogram. */
 
 type Labels = Readonly<Record<string, string>>;
@@ -73,3 +75,45 @@ export const createMetrics = () => ({
 });
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Jobs counted per status at most, by paging the job query (the JobEventStore port has no count). */
+export const JOB_COUNT_CAP = 500;
+
+/**
+ * Counts jobs by status with bounded queries (at most `cap` per status, 100 per page), cached for
+ * `ttlMs` so that frequent scrapes cost one count per interval.
+ */
+export const jobsByStatusCounter = (
+  events: Pick<JobEventStore, 'query'>,
+  clock: Clock,
+  options: { cap?: number; ttlMs?: number } = {},
+) => {
+  const cap = options.cap ?? JOB_COUNT_CAP;
+  const ttlMs = options.ttlMs ?? 15_000;
+  let cached: { at: number; counts: Promise<Record<JobStatus, number>> } | undefined;
+  const countOne = async (status: JobStatus): Promise<number> => {
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await events.query({ status, limit: Math.min(100, cap - count), cursor });
+      count += page.items.length;
+      cursor = page.cursor;
+    } while (cursor && count < cap);
+    return count;
+  };
+  return (): Promise<Record<JobStatus, number>> => {
+    const now = clock.now();
+    if (!cached || now - cached.at >= ttlMs) {
+      const counts = Promise.all(JOB_STATUSES.map(countOne)).then(
+        (values) => Object.fromEntries(JOB_STATUSES.map((s, i) => [s, values[i] ?? 0])) as Record<JobStatus, number>,
+      );
+      cached = { at: now, counts };
+      counts.catch(() => {
+        cached = undefined;
+      });
+    }
+    return cached.counts;
+  };
+};
+
+export const JOB_STATUSES: readonly JobStatus[] = ['created', 'queued', 'processing', 'completed', 'failed'];

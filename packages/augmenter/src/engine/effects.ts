@@ -12,11 +12,18 @@ export interface Canvas {
   readonly hasAlpha: boolean;
 }
 
-/** A backward displacement field over a canvas: output pixel (x, y) samples the input at (x, y) + d. */
+/**
+ * A backward displacement field over a width × height canvas: the output at point p samples the
+ * input at p + d(p). d is smooth, so it is stored on a coarser lattice (sample (i, j) at canvas point
+ * (i × step, j × step), `cols` × `rows` samples) and interpolated bilinearly: memory stays small
+ * however large the image.
+ */
 export interface DisplacementField {
   readonly width: number;
   readonly height: number;
-  /** Displacement at each pixel centre, row-major. */
+  readonly step: number;
+  readonly cols: number;
+  readonly rows: number;
   readonly dx: Float32Array;
   readonly dy: Float32Array;
 }

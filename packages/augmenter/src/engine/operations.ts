@@ -71,17 +71,20 @@ function pixels(run: (image: RawImage, owned: boolean) => RawImage): Effect {
 /** Positions of the corners: top-left, top-right, bottom-right, bottom-left. */
 type Quad = [[number, number], [number, number], [number, number], [number, number]];
 
+const corners = ({ width: w, height: h }: Canvas): Quad => [
+  [0, 0],
+  [w, 0],
+  [w, h],
+  [0, h],
+];
+
+/** Where the corners go: a tilted side's two corners move towards each other; a pulled corner moves inwards. */
 function skewCorners(kind: string, where: string, magnitude: number, canvas: Canvas): Quad {
   const { width: w, height: h } = canvas;
-  const q: Quad = [
-    [0, 0],
-    [w, 0],
-    [w, h],
-    [0, h],
-  ];
+  const q = corners(canvas);
   const dw = (magnitude * w) / 2;
   const dh = (magnitude * h) / 2;
-  if (kind === 'tilt') {
+  if (kind !== 'corner') {
     if (where === 'top') [q[0][0], q[1][0]] = [dw, w - dw];
     if (where === 'bottom') [q[3][0], q[2][0]] = [dw, w - dw];
     if (where === 'left') [q[0][1], q[3][1]] = [dh, h - dh];
@@ -243,8 +246,8 @@ export const DRAWERS: Readonly<Record<string, Draw>> = {
         : rng.pick(SKEW_SIDES[kind] ?? []);
     const magnitude = draw(params.magnitude, rng);
     const fill = resolveFill(fillParam(params.fill), canvas.hasAlpha);
-    const from: Quad = skewCorners('tilt', '', 0, canvas);
-    const to = skewCorners(kind === 'corner' ? 'corner' : 'tilt', where, magnitude, canvas);
+    const from = corners(canvas);
+    const to = skewCorners(kind, where, magnitude, canvas);
     const recorded = {
       type: kind === 'corner' ? 'corner' : 'tilt',
       [kind === 'corner' ? 'corner' : 'side']: where,

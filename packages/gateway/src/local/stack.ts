@@ -31,7 +31,7 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   const { app, context } = await buildApp({ config, ports, logger: false });
   const address = await app.listen({ port: config.port, host: config.host });
   url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1');
-  const notifier = attachNotifier(app.server, config, ports);
+  const notifier = attachNotifier(app.server, config, ports, log);
 
   const worker = new WorkerProcess(
     { ...process.env, DATA_DIR: config.dataDir, SIGNING_SECRET: config.signingSecret, ADAPTERS: 'local' },

@@ -1,16 +1,42 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 
-export const healthRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
-  app.get('/healthz', { schema: { summary: 'Liveness: 200 when the process is up', tags: ['health'] } }, async () => ({
-    status: 'ok',
-  }));
+/** Probes are exempt from the rate limit: a load balancer must always be able to ask. */
+const probe = { public: true, rateLimit: false } as const;
 
+export const healthRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+  app.get(
+    '/healthz',
+    {
+      config: probe,
+      schema: {
+        summary: 'Liveness: 200 when the process is up',
+        tags: ['health'],
+        response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+
+  const checks = {
+    type: 'object',
+    properties: { events: { type: 'boolean' }, blobs: { type: 'boolean' }, queue: { type: 'boolean' } },
+  } as const;
   app.get(
     '/readyz',
-    { schema: { summary: 'Readiness: 200 when the stores answer', tags: ['health'] } },
+    {
+      config: probe,
+      schema: {
+        summary: 'Readiness: 200 when the job store, blob store and queue answer, 503 otherwise',
+        tags: ['health'],
+        response: {
+          200: { type: 'object', properties: { status: { type: 'string' }, checks } },
+          503: { type: 'object', properties: { status: { type: 'string' }, checks } },
+        },
+      },
+    },
     async (_request, reply) => {
-      const checks = await Promise.all([
+      const results = await Promise.all([
         ctx.ports.events.ping().catch(() => false),
         ctx.ports.blobs.ping().catch(() => false),
         ctx.ports.queue.queues().then(
@@ -18,8 +44,8 @@ export const healthRoutes = async (app: FastifyInstance, ctx: GatewayContext): P
           () => false,
         ),
       ]);
-      const [events, blobs, queue] = checks;
-      const ok = checks.every(Boolean);
+      const [events, blobs, queue] = results;
+      const ok = results.every(Boolean);
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: { events, blobs, queue } });
     },
   );

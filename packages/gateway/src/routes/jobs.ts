@@ -2,29 +2,28 @@ import {
   blobKeys,
   DEAD_LETTER_QUEUE,
   decideRedrive,
+  decodeCursor,
   isId,
   type JobState,
-  sanitizeLabel,
-  sanitizeName,
+  type JobStatus,
   UPLOAD_QUEUE,
 } from '@delta-augment/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
-import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';
-import { extractDataset } from '../dataset.js';
-import { badRequest, forbidden, notFound, tooLarge } from '../errors.js';
-import { checkImage } from '../image-check.js';
-import { type JobOptions, parsePipeline, parseSeed, parseTags, parseVariants } from '../job-options.js';
+import { badRequest, forbidden, notFound, RequestError } from '../errors.js';
 import { jobView, jobViewSchema } from '../job-view.js';
-import { readForm } from '../multipart.js';
-import { sniffType } from '../sniff.js';
-
-const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', pattern: '^j_[A-Za-z0-9_-]{22}$' } },
-} as const;
-const errorSchema = { $ref: 'error#' };
+import { createFromSignedRequest, createFromUpload, signedRequestSchema, uploadFormSchema } from './create-routes.js';
+import { recentImageRoutes } from './recent-images.js';
+import {
+  binary,
+  clientErrors,
+  errorSchema,
+  eventSchema,
+  idParams,
+  sourceParams,
+  tokenQuery,
+  variantParams,
+} from './schemas.js';
 
 /** Loads a job the caller may see; other owners' jobs are reported as missing, never as forbidden. */
 export const loadOwnJob = async (ctx: GatewayContext, request: FastifyRequest, id: string): Promise<JobState> => {
@@ -32,15 +31,6 @@ export const loadOwnJob = async (ctx: GatewayContext, request: FastifyRequest, i
   const state = await ctx.jobs.load(id);
   if (!state || (!request.caller.admin && state.owner !== request.caller.owner)) throw notFound(`job ${id}`);
   return state;
-};
-
-const optionsFrom = (ctx: GatewayContext, fields: Record<string, unknown>): JobOptions => {
-  const seed = parseSeed(fields.seed);
-  return {
-    variants: parseVariants(fields.variants, ctx.config),
-    tags: parseTags(fields.tags),
-    pipeline: parsePipeline(fields.preset, fields.pipeline, seed),
-  };
 };
 
 const sendBlob = async (ctx: GatewayContext, reply: FastifyReply, key: string, fileName?: string) => {
@@ -54,103 +44,77 @@ const sendBlob = async (ctx: GatewayContext, reply: FastifyReply, key: string, f
   return reply.send(await ctx.ports.blobs.get(key));
 };
 
+const STATUSES: readonly JobStatus[] = ['created', 'queued', 'processing', 'completed', 'failed'];
+
+interface ListQuery {
+  tag?: string;
+  q?: string;
+  status?: JobStatus;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+}
+
 export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
   app.post(
     '/api/jobs',
     {
       schema: {
-        summary: 'Create a job: multipart upload of images or one dataset zip, or JSON for signed direct uploads',
+        summary: 'Create a job',
+        description:
+          'multipart/form-data: one or more `file` parts (images, or one dataset .zip whose folders are class labels) ' +
+          'and the fields variants, tags, preset or pipeline, seed → 202 with the queued job. ' +
+          'application/json: `{ files: [{ name, bytes, label? }], variants, tags, preset | pipeline, seed }` → 201 with ' +
+          'the job and one signed PUT URL per file, for direct-to-storage uploads that the gateway does not carry.',
         tags: ['jobs'],
         consumes: ['multipart/form-data', 'application/json'],
-        response: { 202: jobViewSchema, 201: { type: 'object', additionalProperties: true }, '4xx': errorSchema },
+        body: {
+          content: {
+            'application/json': { schema: signedRequestSchema(ctx.config) },
+            'multipart/form-data': { schema: uploadFormSchema(ctx.config) },
+          },
+        },
+        response: {
+          202: { description: 'the job, queued', ...jobViewSchema },
+          201: {
+            description: 'the job, waiting for its uploads',
+            type: 'object',
+            properties: {
+              ...jobViewSchema.properties,
+              uploads: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    sourceId: { type: 'string' },
+                    name: { type: 'string' },
+                    label: { type: 'string' },
+                    method: { type: 'string' },
+                    url: { type: 'string' },
+                    expiresInSeconds: { type: 'integer' },
+                  },
+                },
+              },
+            },
+          },
+          ...clientErrors,
+        },
       },
     },
-    async (request, reply) => {
-      if (!request.isMultipart()) return createSigned(ctx, request, reply);
-      const { config } = ctx;
-      const form = await readForm(request, {
-        maxFileBytes: config.maxFileBytes,
-        maxRequestBytes: config.maxRequestBytes,
-        maxFiles: config.maxFilesPerJob,
-      });
-      const options = optionsFrom(ctx, form.fields);
-      if (form.files.length === 0) throw badRequest('file', 'send at least one file part named "file"');
-      const images: UploadedImage[] = [];
-      for (const file of form.files) {
-        if (sniffType(file.data) === 'zip') {
-          if (form.files.length > 1) throw badRequest(file.field, 'a dataset zip must be the only file of its job');
-          const entries = await extractDataset(file.data, file.field, {
-            maxFiles: config.maxFilesPerJob,
-            maxFileBytes: config.maxFileBytes,
-            maxTotalBytes: config.maxRequestBytes * 4,
-          });
-          for (const [i, entry] of entries.entries()) {
-            const label = entry.label ? `${entry.label}/` : '';
-            const checked = await checkImage(
-              `${file.field}:${label}${entry.name}`,
-              `${label}${entry.name}`,
-              entry.data,
-              config.maxPixels,
-            );
-            images.push({ ...entry, ...checked, name: entry.name || `image-${i}` });
-          }
-        } else {
-          const checked = await checkImage(file.field, file.name, file.data, config.maxPixels);
-          images.push({ name: file.name, label: '', data: file.data, ...checked });
-        }
-      }
-      const state = await createJobFromImages(ctx, request.caller.owner, options, images);
-      ctx.metrics.jobsCreated.inc();
-      return reply.code(202).header('location', `/api/jobs/${state.id}`).send(jobView(state));
-    },
+    async (request, reply) =>
+      request.isMultipart() ? createFromUpload(ctx, request, reply) : createFromSignedRequest(ctx, request, reply),
   );
-
-  const createSigned = async (_ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    const files = body.files;
-    if (!Array.isArray(files) || files.length === 0)
-      throw badRequest('files', 'files must list at least one { name, bytes } to upload');
-    if (files.length > ctx.config.maxFilesPerJob)
-      throw tooLarge('files', `more than ${ctx.config.maxFilesPerJob} files in one job (MAX_FILES_PER_JOB)`);
-    const declared = files.map((f: unknown, i: number) => {
-      const file = (f ?? {}) as Record<string, unknown>;
-      const bytes = Number(file.bytes);
-      if (typeof file.name !== 'string' || !file.name) throw badRequest(`files[${i}].name`, 'name is required');
-      if (!Number.isInteger(bytes) || bytes < 1 || bytes > ctx.config.maxFileBytes) {
-        throw badRequest(
-          `files[${i}].bytes`,
-          `bytes must be an integer from 1 to ${ctx.config.maxFileBytes} (MAX_FILE_BYTES)`,
-        );
-      }
-      return {
-        name: sanitizeName(file.name),
-        label: typeof file.label === 'string' ? sanitizeLabel(file.label) : '',
-        bytes,
-      };
-    });
-    const options = optionsFrom(ctx, body);
-    const state = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
-    const uploads = await Promise.all(
-      state.sources.map(async (source) => ({
-        sourceId: source.sourceId,
-        name: source.name,
-        method: 'PUT',
-        url: await ctx.ports.blobs.signedUrl(source.key, 'PUT', ctx.signedUrlSeconds),
-        expiresInSeconds: ctx.signedUrlSeconds,
-      })),
-    );
-    ctx.metrics.jobsCreated.inc();
-    return reply
-      .code(201)
-      .header('location', `/api/jobs/${state.id}`)
-      .send({ ...jobView(state), uploads });
-  };
 
   app.get(
     '/api/jobs',
     {
       schema: {
-        summary: "List the caller's jobs, newest first; filter by tag, status and creation date; search with q",
+        summary: "List the caller's jobs, newest first",
+        description:
+          'Filter by tag, status and creation time (from inclusive, to exclusive); `q` searches: a job id finds that ' +
+          'job, anything else is matched against the tags (case-insensitive). Pages of `limit`; pass the returned ' +
+          '`cursor` for the next page.',
         tags: ['jobs'],
         querystring: {
           type: 'object',
@@ -158,12 +122,12 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
           properties: {
             tag: { type: 'string', maxLength: 40 },
             q: { type: 'string', maxLength: 40 },
-            status: { type: 'string', enum: ['created', 'queued', 'processing', 'completed', 'failed'] },
+            status: { type: 'string', enum: STATUSES },
             from: { type: 'string', format: 'date-time' },
             to: { type: 'string', format: 'date-time' },
             limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
             cursor: { type: 'string', maxLength: 400 },
-            token: { type: 'string' },
+            ...tokenQuery,
           },
         },
         response: {
@@ -171,30 +135,33 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
             type: 'object',
             properties: { items: { type: 'array', items: jobViewSchema }, cursor: { type: 'string' } },
           },
-          '4xx': errorSchema,
+          ...clientErrors,
         },
       },
     },
     async (request) => {
-      const q = request.query as {
-        tag?: string;
-        q?: string;
-        status?: JobState['status'];
-        from?: string;
-        to?: string;
-        limit?: number;
-        cursor?: string;
-      };
+      const q = request.query as ListQuery;
+      if (q.cursor && !decodeCursor(q.cursor)) throw badRequest('cursor', 'cursor is not one this API returned');
+      if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) {
+        throw badRequest('from', `from (${q.from}) must be before to (${q.to})`);
+      }
+      const search = q.q?.trim();
+      if (search && isId(search) && search.startsWith('j_')) {
+        const state = await ctx.jobs.load(search);
+        const visible = state && (request.caller.admin || state.owner === request.caller.owner);
+        return { items: visible ? [jobView(state)] : [] };
+      }
       const page = await ctx.ports.events.query({
         owner: request.caller.admin ? undefined : request.caller.owner,
-        tag: (q.tag ?? q.q)?.trim().toLowerCase() || undefined,
+        tag: (q.tag ?? search)?.trim().toLowerCase() || undefined,
         status: q.status,
-        createdAfter: q.from,
-        createdBefore: q.to,
+        createdAfter: q.from && new Date(q.from).toISOString(),
+        createdBefore: q.to && new Date(q.to).toISOString(),
         limit: q.limit,
         cursor: q.cursor,
       });
-      return { items: page.items.map(jobView), cursor: page.cursor };
+      const items = search && q.tag ? page.items.filter((s) => s.tags.includes(search.toLowerCase())) : page.items;
+      return { items: items.map(jobView), cursor: page.cursor };
     },
   );
 
@@ -202,10 +169,11 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
     '/api/jobs/:id',
     {
       schema: {
-        summary: "A job's state and progress",
+        summary: "A job's state, progress, sources and tags",
         tags: ['jobs'],
         params: idParams,
-        response: { 200: jobViewSchema, '4xx': errorSchema },
+        querystring: { type: 'object', properties: tokenQuery },
+        response: { 200: jobViewSchema, ...clientErrors },
       },
     },
     async (request) => jobView(await loadOwnJob(ctx, request, (request.params as { id: string }).id)),
@@ -220,8 +188,12 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         params: idParams,
         querystring: {
           type: 'object',
-          properties: { after: { type: 'integer', minimum: 0, default: 0 }, token: { type: 'string' } },
+          properties: {
+            after: { type: 'integer', minimum: 0, default: 0, description: 'only events with a greater seq' },
+            ...tokenQuery,
+          },
         },
+        response: { 200: { type: 'array', items: eventSchema }, ...clientErrors },
       },
     },
     async (request) => {
@@ -234,36 +206,39 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
     '/api/jobs/:id/archive',
     {
       schema: {
-        summary: "The job's zip: variants in their label folders, manifest.json and manifest.csv",
+        summary: "The job's zip, streamed: variants in their label folders, manifest.json and manifest.csv",
         tags: ['jobs'],
         params: idParams,
+        querystring: { type: 'object', properties: tokenQuery },
+        produces: ['application/zip'],
+        response: {
+          200: { description: 'the zip', content: { 'application/zip': { schema: binary('the zip') } } },
+          409: { description: 'the job has no archive yet', ...errorSchema },
+          ...clientErrors,
+        },
       },
     },
     async (request, reply) => {
       const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
       if (!state.archive) {
-        throw Object.assign(
-          badRequest('id', `job ${state.id} has no archive yet (status ${state.status})`, 'NOT_READY'),
-          { statusCode: 409 },
-        );
+        throw new RequestError('NOT_READY', `job ${state.id} has no archive yet (status ${state.status})`, 409, 'id');
       }
       return sendBlob(ctx, reply, state.archive.key, `${state.id}.zip`);
     },
   );
 
-  const sourceParams = {
-    type: 'object',
-    required: ['id', 'sourceId'],
-    properties: {
-      id: idParams.properties.id,
-      sourceId: { type: 'string', pattern: '^s_[A-Za-z0-9_-]{22}$' },
-      index: { type: 'integer', minimum: 0 },
-    },
-  } as const;
-
   app.get(
     '/api/jobs/:id/sources/:sourceId/variants/:index',
-    { schema: { summary: 'One variant image, for preview', tags: ['jobs'], params: sourceParams } },
+    {
+      schema: {
+        summary: 'One variant image, for preview',
+        tags: ['jobs'],
+        params: variantParams,
+        querystring: { type: 'object', properties: tokenQuery },
+        produces: ['image/jpeg', 'image/png', 'image/webp'],
+        response: { 200: binary('the variant image'), ...clientErrors },
+      },
+    },
     async (request, reply) => {
       const { id, sourceId, index } = request.params as { id: string; sourceId: string; index: number };
       const state = await loadOwnJob(ctx, request, id);
@@ -275,7 +250,16 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
 
   app.get(
     '/api/jobs/:id/sources/:sourceId/thumbnail',
-    { schema: { summary: 'A small preview of a source image', tags: ['jobs'], params: sourceParams } },
+    {
+      schema: {
+        summary: 'A small WebP preview of a source image (written when the source is first processed)',
+        tags: ['jobs'],
+        params: sourceParams,
+        querystring: { type: 'object', properties: tokenQuery },
+        produces: ['image/webp'],
+        response: { 200: binary('the thumbnail'), ...clientErrors },
+      },
+    },
     async (request, reply) => {
       const { id, sourceId } = request.params as { id: string; sourceId: string };
       const state = await loadOwnJob(ctx, request, id);
@@ -286,7 +270,14 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
 
   app.delete(
     '/api/jobs/:id',
-    { schema: { summary: 'Delete a job and all its data', tags: ['jobs'], params: idParams } },
+    {
+      schema: {
+        summary: 'Delete a job and all its data (sources, variants, thumbnails, zip, events)',
+        tags: ['jobs'],
+        params: idParams,
+        response: { 204: { description: 'deleted', type: 'null' }, ...clientErrors },
+      },
+    },
     async (request, reply) => {
       const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
       await ctx.deleteJob(state.id);
@@ -301,6 +292,18 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         summary: 'Retry the failed and dead-lettered sources of a job (admin)',
         tags: ['queues'],
         params: idParams,
+        response: {
+          202: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              retried: { type: 'array', items: { type: 'string' } },
+              queue: { type: 'string' },
+              deadLetterQueue: { type: 'string' },
+            },
+          },
+          ...clientErrors,
+        },
       },
     },
     async (request, reply) => {
@@ -317,4 +320,6 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
       return reply.code(202).send({ id: state.id, retried, queue: UPLOAD_QUEUE, deadLetterQueue: DEAD_LETTER_QUEUE });
     },
   );
+
+  await recentImageRoutes(app, ctx);
 };

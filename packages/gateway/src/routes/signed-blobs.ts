@@ -1,17 +1,48 @@
-import { Transform } from 'node:stream';
-import { isSafeKey, verifyBlobUrl } from '@delta-augment/shared';
+import { type Readable, Transform } from 'node:stream';
+import { isSafeKey, parseSourceKey, verifyBlobUrl } from '@delta-augment/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
-import { forbidden, notFound, RequestError, tooLarge } from '../errors.js';
+import { forbidden, notFound, RequestError, tooLarge, unsupported } from '../errors.js';
+import { IMAGE_TYPES, sniffType } from '../sniff.js';
 
-/** Counts bytes through a stream and fails once `max` is passed. */
-const byteLimit = (max: number) => {
+const IMAGE_CONTENT_TYPE = /^image\/[a-z0-9.+-]{1,40}$/i;
+
+/** Bytes needed to tell every supported image type from its signature. */
+const SNIFF_BYTES = 16;
+
+/**
+ * Passes a body through while counting its bytes (failing once `max` is passed) and checking, from its
+ * first bytes, that it is an image of a supported type: the client's content type is not trusted.
+ */
+const checkedBody = (max: number, what: string) => {
   let seen = 0;
+  let head: Buffer | undefined = Buffer.alloc(0);
+  const sniff = (): Error | undefined => {
+    if (!head) return undefined;
+    const type = sniffType(head);
+    head = undefined;
+    if (type && IMAGE_TYPES.has(type)) return undefined;
+    return unsupported(
+      'body',
+      `${what} is not a supported image (JPEG, PNG, WebP, TIFF, AVIF, GIF): its bytes say ${type ?? 'unknown'}`,
+    );
+  };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
-      if (seen > max) callback(tooLarge('body', `the upload is over ${max} bytes (MAX_FILE_BYTES)`));
-      else callback(null, chunk);
+      if (seen > max) return callback(tooLarge('body', `the upload is over ${max} bytes (MAX_FILE_BYTES)`));
+      if (head) {
+        head = Buffer.concat([head, chunk]);
+        if (head.length >= SNIFF_BYTES) {
+          const error = sniff();
+          if (error) return callback(error);
+        }
+      }
+      callback(null, chunk);
+    },
+    flush(callback) {
+      if (seen === 0) return callback(new RequestError('EMPTY_FILE', 'the upload is empty', 400, 'body'));
+      callback(sniff() ?? null);
     },
   });
 };
@@ -36,30 +67,58 @@ const checkSignature = (ctx: GatewayContext, request: FastifyRequest, method: 'G
   return key;
 };
 
+const signedQuery = {
+  type: 'object',
+  required: ['expires', 'signature'],
+  properties: {
+    expires: { type: 'string', pattern: '^[0-9]{1,12}$' },
+    signature: { type: 'string', maxLength: 100 },
+    contentType: { type: 'string', maxLength: 100 },
+  },
+} as const;
+
 /**
  * The local stand-in for S3's signed URLs: `PUT /blobs/<key>?expires&signature` stores the body
  * (once: a replayed URL is refused), `GET` reads it. No API key is needed; the signature is the credential.
+ * A PUT of a source must belong to a job that still exists, stay within MAX_FILE_BYTES and be an image.
  */
 export const signedBlobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
-  app.put('/blobs/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
-    const key = checkSignature(ctx, request, 'PUT');
-    if (await ctx.ports.blobs.head(key))
-      throw new RequestError('ALREADY_UPLOADED', 'this object was already uploaded; signed URLs are single-use', 409);
-    const body = request.body as NodeJS.ReadableStream;
-    const limited = (body as import('node:stream').Readable).pipe(byteLimit(ctx.config.maxFileBytes));
-    const head = await ctx.ports.blobs.put(key, limited, {
-      contentType: request.headers['content-type'] ?? 'application/octet-stream',
-    });
-    return reply.code(200).send({ key, bytes: head.size });
-  });
+  app.put(
+    '/blobs/*',
+    { config: { public: true }, schema: { hide: true, querystring: signedQuery } },
+    async (request, reply) => {
+      const key = checkSignature(ctx, request, 'PUT');
+      const max = ctx.config.maxFileBytes;
+      const declared = Number(request.headers['content-length']);
+      if (declared > max) throw tooLarge('body', `the upload is ${declared} bytes, over ${max} (MAX_FILE_BYTES)`);
+      const source = parseSourceKey(key);
+      if (source) {
+        const state = await ctx.jobs.load(source.jobId);
+        if (!state?.sources.some((s) => s.sourceId === source.sourceId)) throw notFound(`job ${source.jobId}`);
+      }
+      if (await ctx.ports.blobs.head(key))
+        throw new RequestError('ALREADY_UPLOADED', 'this object was already uploaded; signed URLs are single-use', 409);
+      const contentType = request.headers['content-type'] ?? '';
+      const body = (request.body as Readable).pipe(checkedBody(max, source?.name ?? 'the upload'));
+      const head = await ctx.ports.blobs.put(key, body, {
+        contentType: IMAGE_CONTENT_TYPE.test(contentType) ? contentType : 'application/octet-stream',
+        metadata: source ? { job: source.jobId, source: source.sourceId } : {},
+      });
+      return reply.code(200).send({ key, bytes: head.size });
+    },
+  );
 
-  app.get('/blobs/*', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
-    const key = checkSignature(ctx, request, 'GET');
-    const head = await ctx.ports.blobs.head(key);
-    if (!head) throw notFound('object');
-    return reply.header('content-type', head.contentType).send(await ctx.ports.blobs.get(key));
-  });
+  app.get(
+    '/blobs/*',
+    { config: { public: true }, schema: { hide: true, querystring: signedQuery } },
+    async (request, reply) => {
+      const key = checkSignature(ctx, request, 'GET');
+      const head = await ctx.ports.blobs.head(key);
+      if (!head) throw notFound('object');
+      return reply.header('content-type', head.contentType).send(await ctx.ports.blobs.get(key));
+    },
+  );
 };

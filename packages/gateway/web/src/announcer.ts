@@ -22,8 +22,8 @@ export class Announcer {
     this.pending = [];
     // Clearing first makes assistive technology announce the same text twice in a row.
     this.region.textContent = '';
-    requestAnimationFrame(() => {
+    setTimeout(() => {
       this.region.textContent = text;
-    });
+    }, 50);
   }
 }

@@ -85,7 +85,8 @@ export class Gallery {
     const { view } = job;
     this.titleEl.textContent = jobTitle(view);
     const count = view.sources.reduce((sum, s) => sum + s.variants, 0);
-    this.sub.textContent = `${statusText(view)} · ${count} variant${count === 1 ? '' : 's'} to view`;
+    this.sub.textContent =
+      view.status === 'completed' ? statusText(view) : `${statusText(view)} · ${count} to view so far`;
     if (view.archive) {
       this.download.href = this.api.archiveUrl(view.id);
       this.download.textContent = `Download zip · ${formatBytes(view.archive.bytes)}`;

@@ -117,13 +117,15 @@ const scheduleRefresh = (jobId: string, delayMs: number): void => {
 
 const onConnection = (state: ConnectionState): void => {
   connectionState = state;
-  clearTimeout(connectionTimer);
   if (state === 'open') {
+    clearTimeout(connectionTimer);
+    connectionTimer = undefined;
     connection.hidden = true;
     return;
   }
-  // Brief reconnects stay quiet; a longer outage is shown, and active jobs are polled meanwhile.
-  connectionTimer = setTimeout(() => {
+  // Brief reconnects stay quiet; an outage longer than a few seconds is shown (active jobs are polled meanwhile).
+  connectionTimer ??= setTimeout(() => {
+    connectionTimer = undefined;
     if (connectionState === 'open' || activeJobs().length === 0) return;
     connection.textContent = 'Live updates are reconnecting… progress is refreshed every few seconds meanwhile.';
     connection.hidden = false;
@@ -133,7 +135,9 @@ const onConnection = (state: ConnectionState): void => {
 // Safety net: a job that has been quiet for a while is re-read, so progress never freezes.
 setInterval(() => {
   const now = Date.now();
-  for (const card of activeJobs()) {
+  const active = activeJobs();
+  if (active.length === 0) connection.hidden = true;
+  for (const card of active) {
     const id = card.tracked.view.id;
     if (connectionState !== 'open' || now - (lastHeard.get(id) ?? 0) >= QUIET_MS) scheduleRefresh(id, 0);
   }

@@ -82,10 +82,18 @@ export class LocalBlobStore implements BlobStore {
     if (!head) throw new TransientError(`blob store: ${key} vanished after its write`);
     const notify = this.options.notify;
     if (notify && key.startsWith(notify.prefix)) {
-      await notify.workQueue.send(
-        notify.queue,
-        JSON.stringify(objectCreatedEvent(this.options.bucket ?? 'local', key, head.size, this.clock.now())),
-      );
+      try {
+        await notify.workQueue.send(
+          notify.queue,
+          JSON.stringify(objectCreatedEvent(this.options.bucket ?? 'local', key, head.size, this.clock.now())),
+        );
+      } catch (error) {
+        // S3 notifies every durable write. An object stored without its message would never be processed
+        // (and a single-use signed PUT could not be repeated), so the write is undone and the caller retries both.
+        await rm(path, { force: true }).catch(() => undefined);
+        await rm(this.sidecarOf(key), { force: true }).catch(() => undefined);
+        transient(`notify for ${key}`, error);
+      }
     }
     return head;
   }

@@ -24,7 +24,7 @@ export class SqliteEventBus implements EventBus {
   ) {
     this.db = openDatabase(file);
     this.db.exec(
-      'CREATE TABLE IF NOT EXISTS bus (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, event TEXT NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS bus (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, event TEXT NOT NULL); CREATE INDEX IF NOT EXISTS bus_at ON bus (at);',
     );
   }
 

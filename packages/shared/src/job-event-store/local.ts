@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
-import { ConcurrencyError, DeltaError } from '../errors.js';
+import { ConcurrencyError, DeltaError, TransientError } from '../errors.js';
 import type { JobEvent, JobEventBody } from '../jobs/events.js';
 import { evolve, type JobState } from '../jobs/state.js';
 import { openDatabase } from '../sqlite.js';
@@ -68,8 +68,13 @@ export class SqliteJobEventStore implements JobEventStore {
     try {
       return run.immediate();
     } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new ConcurrencyError(jobId, expectedVersion, { cause: error });
+      const code = error instanceof Error && 'code' in error ? String(error.code) : '';
+      if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConcurrencyError(jobId, expectedVersion, { cause: error });
+      // Locked by another process past the busy timeout, disk full, read-only or I/O error: it may pass.
+      if (/^SQLITE_(BUSY|LOCKED|FULL|READONLY|IOERR|CANTOPEN)/.test(code)) {
+        throw new TransientError(`event store: append to job ${jobId} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
       throw error;
     }

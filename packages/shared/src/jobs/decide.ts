@@ -106,3 +106,10 @@ export const decideFinalise = (
     { type: 'JobCompleted', data: { variants: archive.count, failedSources: failed.length } },
   ];
 };
+
+/**
+ * Ends an open job whose finalisation (archive, terminal event) kept failing until its message's last
+ * allowed attempt: one JobFailed with the reason, so that the job does not wait forever.
+ */
+export const decideFinaliseFailed = (state: JobState, reason: string): JobEventBody[] =>
+  needsFinalising(state) ? [{ type: 'JobFailed', data: { reason } }] : [];

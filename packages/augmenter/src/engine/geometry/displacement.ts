@@ -2,6 +2,18 @@
 import type { DisplacementField } from '../effects.js';
 import { Rng } from '../rng.js';
 
+/** Lattice spacing for a field over a w×h canvas: at most about 2^18 samples. */
+export const fieldStep = (width: number, height: number): number =>
+  Math.max(1, Math.ceil(Math.sqrt((width * height) / 262144)));
+
+/** An empty field over the canvas, with its lattice. */
+function lattice(width: number, height: number) {
+  const step = fieldStep(width, height);
+  const cols = Math.ceil(width / step) + 1;
+  const rows = Math.ceil(height / step) + 1;
+  return { width, height, step, cols, rows, dx: new Float32Array(cols * rows), dy: new Float32Array(cols * rows) };
+}
+
 /**
  * Grid distortion: the inner vertices of a `gridWidth` × `gridHeight` grid move by up to `magnitude`
  * of a cell (drawn from `seed`); the displacement is bilinear inside each cell, zero on the border.
@@ -26,24 +38,24 @@ export function gridField(
       vy[j * cols + i] = rng.uniform(-magnitude, magnitude) * cellH;
     }
   }
-  const dx = new Float32Array(width * height);
-  const dy = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const gy = Math.min((y + 0.5) / cellH, gridHeight - 1e-9);
+  const field = lattice(width, height);
+  const { dx, dy, step } = field;
+  for (let r = 0; r < field.rows; r++) {
+    const gy = Math.min(Math.min(r * step, height) / cellH, gridHeight - 1e-9);
     const j = Math.floor(gy);
     const ty = gy - j;
-    for (let x = 0; x < width; x++) {
-      const gx = Math.min((x + 0.5) / cellW, gridWidth - 1e-9);
+    for (let c = 0; c < field.cols; c++) {
+      const gx = Math.min(Math.min(c * step, width) / cellW, gridWidth - 1e-9);
       const i = Math.floor(gx);
       const tx = gx - i;
       const a = j * cols + i;
       const b = a + cols;
-      const o = y * width + x;
+      const o = r * field.cols + c;
       dx[o] = (vx[a]! * (1 - tx) + vx[a + 1]! * tx) * (1 - ty) + (vx[b]! * (1 - tx) + vx[b + 1]! * tx) * ty;
       dy[o] = (vy[a]! * (1 - tx) + vy[a + 1]! * tx) * (1 - ty) + (vy[b]! * (1 - tx) + vy[b + 1]! * tx) * ty;
     }
   }
-  return { width, height, dx, dy };
+  return field;
 }
 
 /** Uniform cubic B-spline weights at t ∈ [0, 1). */
@@ -79,21 +91,21 @@ export function elasticField(
     cx[k] = rng.uniform(-amplitude, amplitude);
     cy[k] = rng.uniform(-amplitude, amplitude);
   }
-  const xIndex = new Int32Array(width);
-  const xWeights = new Float64Array(width * 4);
-  for (let x = 0; x < width; x++) {
-    const p = (x + 0.5) / spacing;
+  const field = lattice(width, height);
+  const { dx, dy, step, cols } = field;
+  const xIndex = new Int32Array(cols);
+  const xWeights = new Float64Array(cols * 4);
+  for (let c = 0; c < cols; c++) {
+    const p = Math.min(c * step, width) / spacing;
     const i = Math.floor(p);
-    xIndex[x] = i;
-    bspline(p - i, xWeights, x * 4);
+    xIndex[c] = i;
+    bspline(p - i, xWeights, c * 4);
   }
   const rowX = new Float64Array(nx);
   const rowY = new Float64Array(nx);
   const yw = new Float64Array(4);
-  const dx = new Float32Array(width * height);
-  const dy = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const p = (y + 0.5) / spacing;
+  for (let r = 0; r < field.rows; r++) {
+    const p = Math.min(r * step, height) / spacing;
     const j = Math.floor(p);
     bspline(p - j, yw, 0);
     for (let i = 0; i < nx; i++) {
@@ -106,10 +118,10 @@ export function elasticField(
       rowX[i] = sx;
       rowY[i] = sy;
     }
-    for (let x = 0; x < width; x++) {
-      const i = xIndex[x]!;
-      const w = x * 4;
-      const o = y * width + x;
+    for (let c = 0; c < cols; c++) {
+      const i = xIndex[c]!;
+      const w = c * 4;
+      const o = r * cols + c;
       dx[o] =
         xWeights[w]! * rowX[i]! +
         xWeights[w + 1]! * rowX[i + 1]! +
@@ -122,5 +134,5 @@ export function elasticField(
         xWeights[w + 3]! * rowY[i + 3]!;
     }
   }
-  return { width, height, dx, dy };
+  return field;
 }

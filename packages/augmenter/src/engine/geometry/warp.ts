@@ -184,19 +184,17 @@ function affineRows4(src: RawImage, out: Uint8Array, job: AffineJob): void {
 
 /** Bilinear read of a displacement field at continuous (u, v), clamped to its edge. */
 function fieldAt(field: DisplacementField, u: number, v: number, which: Float32Array): number {
-  const { width, height } = field;
-  let fx = u - 0.5;
-  let fy = v - 0.5;
-  fx = Math.min(Math.max(fx, 0), width - 1);
-  fy = Math.min(Math.max(fy, 0), height - 1);
+  const { cols, rows, step } = field;
+  const fx = Math.min(Math.max(u / step, 0), cols - 1);
+  const fy = Math.min(Math.max(v / step, 0), rows - 1);
   const x0 = Math.floor(fx);
   const y0 = Math.floor(fy);
-  const x1 = x0 + 1 < width ? x0 + 1 : x0;
-  const y1 = y0 + 1 < height ? y0 + 1 : y0;
+  const x1 = x0 + 1 < cols ? x0 + 1 : x0;
+  const y1 = y0 + 1 < rows ? y0 + 1 : y0;
   const tx = fx - x0;
   const ty = fy - y0;
-  const top = which[y0 * width + x0]! * (1 - tx) + which[y0 * width + x1]! * tx;
-  const bottom = which[y1 * width + x0]! * (1 - tx) + which[y1 * width + x1]! * tx;
+  const top = which[y0 * cols + x0]! * (1 - tx) + which[y0 * cols + x1]! * tx;
+  const bottom = which[y1 * cols + x0]! * (1 - tx) + which[y1 * cols + x1]! * tx;
   return top + (bottom - top) * ty;
 }
 

@@ -77,7 +77,7 @@ const groupItems = {
  */
 export const pipelineJsonSchema: Readonly<Record<string, unknown>> = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
-  $id: 'https://delta-augment.dev/schemas/pipeline-spec.json',
+  $id: 'urn:delta-augment:pipeline-spec:v1',
   title: 'Delta Augment pipeline spec',
   description:
     'Ordered augmentation steps; each runs with its probability. Every variant draws its parameters from its own ' +

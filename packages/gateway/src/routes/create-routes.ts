@@ -1,0 +1,146 @@
+import { type Config, sanitizeLabel, sanitizeName } from '@delta-augment/shared';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatewayContext } from '../context.js';
+import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';
+import { extractDataset } from '../dataset.js';
+import { badRequest, tooLarge } from '../errors.js';
+import { checkImage } from '../image-check.js';
+import { type JobOptions, MAX_TAGS, parsePipeline, parseSeed, parseTags, parseVariants } from '../job-options.js';
+import { jobView } from '../job-view.js';
+import { readForm } from '../multipart.js';
+import { sniffType } from '../sniff.js';
+
+const optionsFrom = (ctx: GatewayContext, fields: Record<string, unknown>): JobOptions => {
+  const seed = parseSeed(fields.seed);
+  return {
+    variants: parseVariants(fields.variants, ctx.config),
+    tags: parseTags(fields.tags),
+    pipeline: parsePipeline(fields.preset, fields.pipeline, seed),
+  };
+};
+
+const optionProperties = (config: Pick<Config, 'maxVariants'>) => ({
+  variants: {
+    description: `variants per source, 1 to ${config.maxVariants} (MAX_VARIANTS); default 20`,
+    type: ['integer', 'string'],
+  },
+  tags: {
+    description: `up to ${MAX_TAGS} tags, comma-separated or a list; each 1-40 letters, digits, spaces, _ . -`,
+    type: ['string', 'array'],
+    items: { type: 'string' },
+  },
+  preset: { description: 'a named pipeline (GET /api/presets); default delta-classic', type: 'string' },
+  pipeline: { description: 'a pipeline spec (JSON; schema at GET /api/presets)', type: ['string', 'object'] },
+  seed: { description: 'integer 0 to 4294967295, for reproducible variants', type: ['integer', 'string'] },
+});
+
+/** The JSON body of a signed-upload job (validated again, field by field, with named limits). */
+export const signedRequestSchema = (config: Pick<Config, 'maxVariants' | 'maxFileBytes'>) => ({
+  type: 'object',
+  required: ['files'],
+  additionalProperties: false,
+  properties: {
+    files: {
+      type: 'array',
+      description: 'the files the client will PUT to the returned URLs',
+      items: {
+        type: 'object',
+        required: ['name', 'bytes'],
+        additionalProperties: false,
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 255 },
+          bytes: { type: 'integer', description: `1 to ${config.maxFileBytes} (MAX_FILE_BYTES)` },
+          label: { type: 'string', maxLength: 120, description: 'class label (the folder in the zip)' },
+        },
+      },
+    },
+    ...optionProperties(config),
+  },
+});
+
+/** The multipart form, for the OpenAPI document (multipart bodies are read and checked by `readForm`). */
+export const uploadFormSchema = (config: Pick<Config, 'maxVariants'>) => ({
+  description: 'file parts and option fields; read as a stream, checked part by part',
+  properties: {
+    file: {
+      description: 'images (type sniffed from the bytes), or one dataset .zip whose folders are class labels',
+      type: 'array',
+      items: { type: 'string', format: 'binary' },
+    },
+    ...optionProperties(config),
+  },
+});
+
+/** POST /api/jobs, multipart: images, or one dataset zip, checked from their bytes, stored, queued. */
+export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => {
+  const { config } = ctx;
+  const form = await readForm(request, {
+    maxFileBytes: config.maxFileBytes,
+    maxRequestBytes: config.maxRequestBytes,
+    maxFiles: config.maxFilesPerJob,
+  });
+  const options = optionsFrom(ctx, form.fields);
+  if (form.files.length === 0) throw badRequest('file', 'send at least one file part named "file"');
+  const images: UploadedImage[] = [];
+  for (const file of form.files) {
+    if (sniffType(file.data) === 'zip') {
+      if (form.files.length > 1) throw badRequest(file.field, 'a dataset zip must be the only file of its job');
+      const entries = await extractDataset(file.data, file.field, {
+        maxFiles: config.maxFilesPerJob,
+        maxFileBytes: config.maxFileBytes,
+        maxTotalBytes: config.maxRequestBytes,
+      });
+      for (const entry of entries) {
+        const path = entry.label ? `${entry.label}/${entry.name}` : entry.name;
+        const checked = await checkImage(`${file.field}:${path}`, path, entry.data, config.maxPixels);
+        images.push({ ...entry, ...checked });
+      }
+    } else {
+      const checked = await checkImage(file.field, file.name, file.data, config.maxPixels);
+      images.push({ name: file.name, label: '', data: file.data, ...checked });
+    }
+  }
+  const state = await createJobFromImages(ctx, request.caller.owner, options, images);
+  ctx.metrics.jobsCreated.inc();
+  return reply.code(202).header('location', `/api/jobs/${state.id}`).send(jobView(state));
+};
+
+/** POST /api/jobs, JSON: a job whose files the client PUTs straight to storage through signed URLs. */
+export const createFromSignedRequest = async (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => {
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  const files = body.files;
+  if (!Array.isArray(files) || files.length === 0)
+    throw badRequest('files', 'files must list at least one { name, bytes } to upload');
+  if (files.length > ctx.config.maxFilesPerJob)
+    throw tooLarge('files', `more than ${ctx.config.maxFilesPerJob} files in one job (MAX_FILES_PER_JOB)`);
+  const declared = files.map((f: unknown, i: number) => {
+    const file = (f ?? {}) as Record<string, unknown>;
+    const bytes = Number(file.bytes);
+    if (typeof file.name !== 'string' || !file.name) throw badRequest(`files[${i}].name`, 'name is required');
+    const limit = `bytes must be an integer from 1 to ${ctx.config.maxFileBytes} (MAX_FILE_BYTES)`;
+    if (Number.isInteger(bytes) && bytes > ctx.config.maxFileBytes) throw tooLarge(`files[${i}].bytes`, limit);
+    if (!Number.isInteger(bytes) || bytes < 1) throw badRequest(`files[${i}].bytes`, limit);
+    return {
+      name: sanitizeName(file.name),
+      label: typeof file.label === 'string' ? sanitizeLabel(file.label) : '',
+      bytes,
+    };
+  });
+  const options = optionsFrom(ctx, body);
+  const state = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
+  const uploads = await Promise.all(
+    state.sources.map(async (source) => ({
+      sourceId: source.sourceId,
+      name: source.name,
+      label: source.label,
+      method: 'PUT',
+      url: await ctx.ports.blobs.signedUrl(source.key, 'PUT', ctx.signedUrlSeconds),
+      expiresInSeconds: ctx.signedUrlSeconds,
+    })),
+  );
+  ctx.metrics.jobsCreated.inc();
+  return reply
+    .code(201)
+    .header('location', `/api/jobs/${state.id}`)
+    .send({ ...jobView(state), uploads });
+};
