@@ -86,7 +86,7 @@ describe('drawing a variant', () => {
   });
 
   describe('when a skew tilts the left or right side', () => {
-    it('moves only that side's corners, towards each other', () => {
+    it('moves only the corners of that side, towards each other', () => {
       for (let i = 0; i < 20; i++) {
         const spec = validateSpec({ steps: [{ op: 'skew', type: 'tiltLeftRight', magnitude: 0.2 }] });
         const [skew] = drawVariant(spec, Rng.fromKey(`t${i}`), canvas);
@@ -96,7 +96,10 @@ describe('drawing a variant', () => {
         if (skew?.effect.kind !== 'transform') return;
         const x = side === 'left' ? 0 : 640;
         const [tx, ty] = apply(skew.effect.matrix, x, 0);
-        assert.ok(Math.abs(tx - x) < 1e-6 && Math.abs(ty - 48) < 1e-6, `top corner of the ${side} side went to ${tx},${ty}`);
+        assert.ok(
+          Math.abs(tx - x) < 1e-6 && Math.abs(ty - 48) < 1e-6,
+          `top corner of the ${side} side went to ${tx},${ty}`,
+        );
         const other = side === 'left' ? 640 : 0;
         const [ox, oy] = apply(skew.effect.matrix, other, 0);
         assert.ok(Math.abs(ox - other) < 1e-6 && Math.abs(oy) < 1e-6, 'the other side stays');
