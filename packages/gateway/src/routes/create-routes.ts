@@ -22,16 +22,15 @@ const optionsFrom = (ctx: GatewayContext, fields: Record<string, unknown>): JobO
 const optionProperties = (config: Pick<Config, 'maxVariants'>) => ({
   variants: {
     description: `variants per source, 1 to ${config.maxVariants} (MAX_VARIANTS); default 20`,
-    type: ['integer', 'string'],
+    anyOf: [{ type: 'integer' }, { type: 'string' }],
   },
   tags: {
     description: `up to ${MAX_TAGS} tags, comma-separated or a list; each 1-40 letters, digits, spaces, _ . -`,
-    type: ['string', 'array'],
-    items: { type: 'string' },
+    anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
   },
   preset: { description: 'a named pipeline (GET /api/presets); default delta-classic', type: 'string' },
-  pipeline: { description: 'a pipeline spec (JSON; schema at GET /api/presets)', type: ['string', 'object'] },
-  seed: { description: 'integer 0 to 4294967295, for reproducible variants', type: ['integer', 'string'] },
+  pipeline: { description: 'a pipeline spec (JSON; schema at GET /api/presets)', anyOf: [{ type: 'string' }, { type: 'object' }] },
+  seed: { description: 'integer 0 to 4294967295, for reproducible variants', anyOf: [{ type: 'integer' }, { type: 'string' }] },
 });
 
 /** The JSON body of a signed-upload job (validated again, field by field, with named limits). */
@@ -61,6 +60,7 @@ export const signedRequestSchema = (config: Pick<Config, 'maxVariants' | 'maxFil
 /** The multipart form, for the OpenAPI document (multipart bodies are read and checked by `readForm`). */
 export const uploadFormSchema = (config: Pick<Config, 'maxVariants'>) => ({
   description: 'file parts and option fields; read as a stream, checked part by part',
+  type: 'object',
   properties: {
     file: {
       description: 'images (type sniffed from the bytes), or one dataset .zip whose folders are class labels',
