@@ -39,6 +39,7 @@ const { values } = parseArgs({
     mode: { type: 'string', default: 'both' },
     workers: { type: 'string', default: '1' },
     warmup: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '0' },
     quiet: { type: 'boolean', default: false },
   },
 });
@@ -181,7 +182,7 @@ interface Figures {
   readonly seconds: number;
 }
 
-const fire = (url: string, body: Buffer, contentType: string, connections: number, duration: number) =>
+const fire = (url: string, body: Buffer, contentType: string, connections: number, duration: number, rate = 0) =>
   autocannon({
     url: `${url}/api/jobs`,
     method: 'POST',
@@ -190,6 +191,7 @@ const fire = (url: string, body: Buffer, contentType: string, connections: numbe
     connections,
     duration,
     timeout: 10,
+    ...(rate > 0 ? { overallRate: rate } : {}),
   });
 
 const run = async (mode: 'gateway-only' | 'with-workers', upload: { body: Buffer; contentType: string }) => {
@@ -200,8 +202,9 @@ const run = async (mode: 'gateway-only' | 'with-workers', upload: { body: Buffer
     const connections = Number(values.connections);
     say(`${mode}: warming up for ${values.warmup} s`);
     await fire(server.url, upload.body, upload.contentType, connections, Number(values.warmup));
-    say(`${mode}: ${connections} connections for ${values.duration} s`);
-    const result = await fire(server.url, upload.body, upload.contentType, connections, Number(values.duration));
+    const rate = Number(values.rate);
+    say(`${mode}: ${connections} connections for ${values.duration} s${rate ? `, offering ${rate} uploads/s` : ''}`);
+    const result = await fire(server.url, upload.body, upload.contentType, connections, Number(values.duration), rate);
     const accepted = result['2xx'];
     const figures: Figures = {
       mode,
@@ -229,7 +232,9 @@ const main = async () => {
   say(`image: ${file} resized to 1200x900, JPEG quality ${image.quality}, ${image.data.length} bytes`);
   const upload = multipart(image.data, { variants: values.variants, tags: 'bench' });
   const modes =
-    values.mode === 'both' ? (['gateway-only', 'with-workers'] as const) : [values.mode as 'gateway-only' | 'with-workers'];
+    values.mode === 'both'
+      ? (['gateway-only', 'with-workers'] as const)
+      : [values.mode as 'gateway-only' | 'with-workers'];
   const results: Figures[] = [];
   for (const mode of modes) results.push(await run(mode, upload));
   const table = results.map(
@@ -239,7 +244,10 @@ const main = async () => {
   );
   process.stdout.write(
     [
-      `uploads of a ${image.data.length}-byte JPEG (1200x900), variants=${values.variants}, ${values.connections} connections`,
+      `uploads of a ${image.data.length}-byte JPEG (1200x900), variants=${values.variants}, ${values.connections} connections, ` +
+        (Number(values.rate)
+          ? `open loop at ${values.rate} uploads/s`
+          : 'closed loop (each connection sends as soon as it is answered)'),
       ...table,
       `target: >= ${TARGET_RPS} accepted uploads/s with p99 < ${TARGET_P99_MS} ms`,
       '',

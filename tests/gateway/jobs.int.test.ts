@@ -179,3 +179,127 @@ describe('a job from upload to zip, with the worker pool running', () => {
     assert.deepEqual(await t.ports.blobs.list(`sources/${id}/`), []);
   });
 });
+
+describe('POST /api/jobs: more rules, each answered with a 4xx naming its field', () => {
+  let t: TestApp;
+  let jpeg: Buffer;
+  before(async () => {
+    t = await testApp({ env: { MAX_FILE_BYTES: '200000', MAX_REQUEST_BYTES: '300000', MAX_VARIANTS: '50' } });
+    jpeg = await gradientJpeg();
+  });
+  after(() => t.close());
+
+  const post = (files: Parameters<typeof multipartBody>[0], fields: Record<string, string> = {}) =>
+    t.app.inject({ method: 'POST', url: '/api/jobs', ...multipartBody(files, fields) });
+
+  it('takes the variants limit from MAX_VARIANTS', async () => {
+    const response = await post([{ name: 'a.jpg', data: jpeg }], { variants: '51' });
+    assert.equal(response.statusCode, 400);
+    assert.match(errorOf(response.body).message, /1 to 50 \(MAX_VARIANTS\)/);
+    assert.equal((await post([{ name: 'a.jpg', data: jpeg }], { variants: '50' })).statusCode, 202);
+  });
+
+  for (const [what, fields, field] of [
+    ['an unknown field', { colour: 'red' }, 'colour'],
+    ['both a preset and a pipeline', { preset: 'delta-classic', pipeline: '{"steps":[]}' }, 'pipeline'],
+    ['a seed that is not an integer', { seed: '-1' }, 'seed'],
+    ['a tag over 40 characters', { tags: 'x'.repeat(41) }, 'tags'],
+    ['a pipeline with an unknown operation', { pipeline: '{"steps":[{"op":"explode","probability":1}]}' }, 'pipeline'],
+  ] as const) {
+    it(`refuses ${what}`, async () => {
+      const response = await post([{ name: 'a.jpg', data: jpeg }], fields);
+      assert.equal(response.statusCode, 400, response.body);
+      assert.equal(errorOf(response.body).field?.split('.')[0], field);
+    });
+  }
+
+  it('refuses a file part with another name', async () => {
+    const response = await post([{ name: 'a.jpg', data: jpeg, field: 'image' }]);
+    assert.equal(response.statusCode, 400);
+    assert.equal(errorOf(response.body).field, 'image');
+  });
+
+  it('refuses a request over MAX_REQUEST_BYTES with a 413', async () => {
+    const padded = Buffer.concat([jpeg, Buffer.alloc(150_000)]);
+    const response = await post([
+      { name: 'a.jpg', data: padded },
+      { name: 'b.jpg', data: padded },
+    ]);
+    assert.equal(response.statusCode, 413);
+    assert.match(errorOf(response.body).message, /MAX_REQUEST_BYTES/);
+  });
+
+  it('refuses an image whose header cannot be read with a 422', async () => {
+    const corrupt = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100, 0x42)]);
+    const response = await post([{ name: 'broken.jpg', data: corrupt }]);
+    assert.equal(response.statusCode, 422);
+    assert.equal(errorOf(response.body).code, 'CORRUPT_IMAGE');
+    assert.equal(errorOf(response.body).field, 'file[0]');
+  });
+
+  it('refuses HEIC, which it cannot augment, with a 415', async () => {
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(64)]);
+    const response = await post([{ name: 'a.heic', data: heic, type: 'image/heic' }]);
+    assert.equal(response.statusCode, 415);
+    assert.match(errorOf(response.body).message, /heif/);
+  });
+
+  it('refuses a JPEG header that claims 65535x65535 pixels (a crafted bomb) with a 422', async () => {
+    const bomb = Buffer.from(jpeg);
+    const sof = bomb.indexOf(Buffer.from([0xff, 0xc0]));
+    bomb.writeUInt16BE(65_535, sof + 5);
+    bomb.writeUInt16BE(65_535, sof + 7);
+    const response = await post([{ name: 'bomb.jpg', data: bomb }]);
+    assert.equal(response.statusCode, 422);
+    assert.equal(errorOf(response.body).code, 'TOO_MANY_PIXELS');
+    assert.match(errorOf(response.body).message, /65535x65535 = 4294836225 pixels/);
+  });
+});
+
+describe('reading a job that is not there yet or at all', () => {
+  let t: TestApp;
+  let id: string;
+  before(async () => {
+    t = await testApp();
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      ...multipartBody([{ name: 'a.jpg', data: await gradientJpeg() }], { variants: '2' }),
+    });
+    id = created.json().id;
+  });
+  after(() => t.close());
+
+  it('answers 409 for the zip of a job still queued', async () => {
+    const response = await t.app.inject(`/api/jobs/${id}/archive`);
+    assert.equal(response.statusCode, 409);
+    assert.equal(errorOf(response.body).code, 'NOT_READY');
+  });
+
+  it('answers 400 naming the id for a malformed id, and 404 for an unknown one', async () => {
+    const malformed = await t.app.inject('/api/jobs/..%2F..%2Fetc');
+    assert.equal(malformed.statusCode, 400);
+    assert.equal(errorOf(malformed.body).field, 'id');
+    const unknown = await t.app.inject(`/api/jobs/j_${'A'.repeat(22)}`);
+    assert.equal(unknown.statusCode, 404);
+    const deleteUnknown = await t.app.inject({ method: 'DELETE', url: `/api/jobs/j_${'A'.repeat(22)}` });
+    assert.equal(deleteUnknown.statusCode, 404);
+  });
+
+  it('answers 404 for a variant or thumbnail not written yet', async () => {
+    const job = (await t.app.inject(`/api/jobs/${id}`)).json();
+    const sourceId = job.sources[0].sourceId;
+    assert.equal((await t.app.inject(`/api/jobs/${id}/sources/${sourceId}/variants/0`)).statusCode, 404);
+    assert.equal((await t.app.inject(`/api/jobs/${id}/sources/${sourceId}/thumbnail`)).statusCode, 404);
+    assert.equal((await t.app.inject(`/api/jobs/${id}/sources/s_${'B'.repeat(22)}/thumbnail`)).statusCode, 404);
+  });
+
+  it('returns only the events after ?after=', async () => {
+    const all = (await t.app.inject(`/api/jobs/${id}/events`)).json() as { seq: number }[];
+    const later = (await t.app.inject(`/api/jobs/${id}/events?after=1`)).json() as { seq: number }[];
+    assert.deepEqual(
+      later.map((e) => e.seq),
+      all.slice(1).map((e) => e.seq),
+    );
+  });
+});

@@ -162,7 +162,7 @@ describe('storage faults, with real worker processes on the local adapters', () 
         'the worker to report the failing receives',
       );
       // Assess
-      assert.match(w.output(), /"receive failed; retrying","reason":"attempt to write a readonly database"/);
+      assert.match(w.output(), /"receive failed; retrying","reason":"[^"]*readonly[^"]*"/);
       assert.equal(w.child.exitCode, null, 'the worker is still running');
       const stats = await t.ports.queue.stats(UPLOAD_QUEUE);
       assert.deepEqual([stats.visible, stats.inFlight], [1, 0]);
@@ -182,7 +182,7 @@ describe('storage faults, with real worker processes on the local adapters', () 
       const t = open();
       cleanup.push(() => t.ports.close());
       const { jobId } = await seedJob(t, [{ name: 'a.jpg', data: await gradientJpeg() }], { variants: 2 });
-      const lock = await holdWriteLock(join(t.dataDir, 'events.sqlite'), 8000);
+      const lock = await holdWriteLock(join(t.dataDir, 'events.sqlite'));
       locks.push(lock);
       // Act
       const w = await worker(t.dataDir, { env: { HANDLER_TIMEOUT_SECONDS: '6', VISIBILITY_TIMEOUT_SECONDS: '6' } });

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/shared';
 import { createHandler } from './handler.js';
 import { WorkerPool } from './worker-pool.js';
@@ -14,7 +13,7 @@ export const createLocalWorkerPool = (
     jobs: new JobService(ports.events, ports.bus),
     limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },
     maxReceiveCount: config.maxReceiveCount,
-    renderConcurrency: Math.max(1, availableParallelism()),
+    renderConcurrency: 2,
     log,
   });
   return new WorkerPool({

@@ -20,7 +20,9 @@ export interface Config {
   readonly retentionDays: number;
   readonly corsOrigins: readonly string[];
   readonly rateLimitPerMinute: number;
-  /** Concurrent messages handled by the local worker pool. */
+  /** Augmenter worker processes of the local stack (the engine's warp runs on a JS thread: one per core). */
+  readonly workerProcesses: number;
+  /** Concurrent invocations in each local worker process. */
   readonly workerConcurrency: number;
   readonly handlerTimeoutSeconds: number;
   readonly visibilityTimeoutSeconds: number;
@@ -106,7 +108,8 @@ export const loadConfig = (env: Env = process.env): Config => {
     retentionDays: int(env, 'RETENTION_DAYS', 27, 1, 3650),
     corsOrigins: list(env, 'CORS_ORIGINS'),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
-    workerConcurrency: int(env, 'WORKER_CONCURRENCY', availableParallelism(), 1, 256),
+    workerProcesses: int(env, 'WORKER_PROCESSES', availableParallelism(), 1, 64),
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 256),
     handlerTimeoutSeconds,
     visibilityTimeoutSeconds,
     maxReceiveCount: int(env, 'MAX_RECEIVE_COUNT', 5, 1, 1000),

@@ -72,7 +72,9 @@ class VariantRenderer {
         this.#geometry.push(effect);
         return;
       case 'lut':
-        await this.#flushAll();
+        // Consecutive tables compose exactly (clamping included), so only other pending work is flushed.
+        await this.#flushGeometry();
+        await this.#flushPass();
         this.#lut = this.#lut === undefined ? effect.lut : composeLuts(this.#lut, effect.lut);
         return;
       case 'sharp': {

@@ -16,8 +16,8 @@ export interface LocalStack {
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
 /**
- * The whole service on one machine: gateway + notifier in this process, the augmenter pool in a child
- * process, SQLite and the filesystem under DATA_DIR standing in for DynamoDB, SQS, EventBridge and S3.
+ * The whole service on one machine: gateway + notifier in this process, the augmenter pool in child
+ * processes (WORKER_PROCESSES, one per core by default), SQLite and the filesystem under DATA_DIR standing in for DynamoDB, SQS, EventBridge and S3.
  */
 export const startLocalStack = async (base: Config, log: Log): Promise<LocalStack> => {
   const lock = lockDataDir(base.dataDir);
@@ -33,13 +33,16 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1');
   const notifier = attachNotifier(app.server, config, ports, log);
 
-  const worker = new WorkerProcess(
-    { ...process.env, DATA_DIR: config.dataDir, SIGNING_SECRET: config.signingSecret, ADAPTERS: 'local' },
-    log,
-  );
-  await worker.start();
+  const workerEnv = {
+    ...process.env,
+    DATA_DIR: config.dataDir,
+    SIGNING_SECRET: config.signingSecret,
+    ADAPTERS: 'local',
+  };
+  const workers = Array.from({ length: config.workerProcesses }, () => new WorkerProcess(workerEnv, log));
+  await Promise.all(workers.map((w) => w.start()));
   const stopSweeper = startSweeper(context, context.clock, 3_600_000, log);
-  log('Delta Augment is up', { url, dataDir: config.dataDir, workerPid: worker.pid });
+  log('Delta Augment is up', { url, dataDir: config.dataDir, workerPids: workers.map((w) => w.pid) });
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
@@ -47,7 +50,7 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
       stopSweeper();
       await notifier.close();
       await app.close();
-      await worker.stop();
+      await Promise.all(workers.map((w) => w.stop()));
       await ports.close();
       lock.release();
     })();

@@ -29,8 +29,14 @@ const optionProperties = (config: Pick<Config, 'maxVariants'>) => ({
     anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
   },
   preset: { description: 'a named pipeline (GET /api/presets); default delta-classic', type: 'string' },
-  pipeline: { description: 'a pipeline spec (JSON; schema at GET /api/presets)', anyOf: [{ type: 'string' }, { type: 'object' }] },
-  seed: { description: 'integer 0 to 4294967295, for reproducible variants', anyOf: [{ type: 'integer' }, { type: 'string' }] },
+  pipeline: {
+    description: 'a pipeline spec (JSON; schema at GET /api/presets)',
+    anyOf: [{ type: 'string' }, { type: 'object' }],
+  },
+  seed: {
+    description: 'integer 0 to 4294967295, for reproducible variants',
+    anyOf: [{ type: 'integer' }, { type: 'string' }],
+  },
 });
 
 /** The JSON body of a signed-upload job (validated again, field by field, with named limits). */

@@ -10,7 +10,7 @@ import {
 } from '@delta-augment/shared';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
-import { badRequest, forbidden, notFound, RequestError } from '../errors.js';
+import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
 import { jobView, jobViewSchema } from '../job-view.js';
 import { createFromSignedRequest, createFromUpload, signedRequestSchema, uploadFormSchema } from './create-routes.js';
 import { recentImageRoutes } from './recent-images.js';
@@ -60,6 +60,21 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   app.post(
     '/api/jobs',
     {
+      config: {
+        // The multipart form is read part by part by `readForm`; described here for /docs only.
+        swaggerTransform: ({ schema, url }) => ({
+          url,
+          schema: {
+            ...schema,
+            body: {
+              content: {
+                'application/json': { schema: signedRequestSchema(ctx.config) },
+                'multipart/form-data': { schema: uploadFormSchema(ctx.config) },
+              },
+            },
+          },
+        }),
+      },
       schema: {
         summary: 'Create a job',
         description:
@@ -69,12 +84,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
           'the job and one signed PUT URL per file, for direct-to-storage uploads that the gateway does not carry.',
         tags: ['jobs'],
         consumes: ['multipart/form-data', 'application/json'],
-        body: {
-          content: {
-            'application/json': { schema: signedRequestSchema(ctx.config) },
-            'multipart/form-data': { schema: uploadFormSchema(ctx.config) },
-          },
-        },
+        body: { content: { 'application/json': { schema: signedRequestSchema(ctx.config) } } },
         response: {
           202: { description: 'the job, queued', ...jobViewSchema },
           201: {
@@ -102,8 +112,13 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         },
       },
     },
-    async (request, reply) =>
-      request.isMultipart() ? createFromUpload(ctx, request, reply) : createFromSignedRequest(ctx, request, reply),
+    async (request, reply) => {
+      if (request.isMultipart()) return createFromUpload(ctx, request, reply);
+      if (request.headers['content-type']?.toLowerCase().startsWith('application/json')) {
+        return createFromSignedRequest(ctx, request, reply);
+      }
+      throw unsupported('content-type', 'send multipart/form-data (files) or application/json (signed uploads)');
+    },
   );
 
   app.get(

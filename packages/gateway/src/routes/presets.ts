@@ -4,7 +4,22 @@ import type { FastifyInstance } from 'fastify';
 export const presetRoutes = async (app: FastifyInstance): Promise<void> => {
   app.get(
     '/api/presets',
-    { schema: { summary: 'Named pipeline presets and the JSON Schema of a pipeline spec', tags: ['pipelines'] } },
+    {
+      schema: {
+        summary: 'Named pipeline presets and the JSON Schema of a pipeline spec',
+        tags: ['pipelines'],
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              default: { type: 'string' },
+              presets: { type: 'object', additionalProperties: true },
+              schema: { type: 'object', additionalProperties: true },
+            },
+          },
+        },
+      },
+    },
     async () => ({ default: 'delta-classic', presets: PRESETS, schema: pipelineJsonSchema }),
   );
 };

@@ -2,6 +2,7 @@ import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { forbidden, notFound } from '../errors.js';
+import { clientErrors, tokenQuery } from './schemas.js';
 
 const requireAdmin = (request: FastifyRequest) => {
   if (!request.caller.admin) throw forbidden('queue operations need the admin key');
@@ -10,7 +11,38 @@ const requireAdmin = (request: FastifyRequest) => {
 const queueParams = {
   type: 'object',
   required: ['name'],
-  properties: { name: { type: 'string', maxLength: 80 } },
+  properties: { name: { type: 'string', maxLength: 80, description: 'uploads or uploads-dlq' } },
+} as const;
+
+const statsSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    name: { type: 'string' },
+    visible: { type: 'integer' },
+    inFlight: { type: 'integer' },
+    delayed: { type: 'integer' },
+    oldestAgeSeconds: { type: 'number' },
+    deadLetterQueue: { type: 'string' },
+    deadLetterQueueDepth: { type: 'integer' },
+    maxReceiveCount: { type: 'integer' },
+    visibilityTimeoutSeconds: { type: 'integer' },
+  },
+} as const;
+
+const peekedSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    messageId: { type: 'string' },
+    body: { type: 'string' },
+    receiveCount: { type: 'integer' },
+    sentAt: { type: 'string' },
+    kind: { type: 'string', description: 'source, s3:TestEvent, unknown object or unreadable' },
+    jobId: { type: 'string' },
+    sourceId: { type: 'string' },
+    failureReason: { type: 'string' },
+  },
 } as const;
 
 /** What a dead-lettered message is about: its job and source, and the last failure the job recorded. */
@@ -46,6 +78,10 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
       schema: {
         summary: 'Each queue with visible, in-flight, delayed, oldest age and its DLQ (admin)',
         tags: ['queues'],
+        response: {
+          200: { type: 'object', properties: { queues: { type: 'array', items: statsSchema } } },
+          ...clientErrors,
+        },
       },
     },
     async (request) => {
@@ -72,7 +108,14 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
         params: queueParams,
         querystring: {
           type: 'object',
-          properties: { max: { type: 'integer', minimum: 1, maximum: 100, default: 10 }, token: { type: 'string' } },
+          properties: { max: { type: 'integer', minimum: 1, maximum: 100, default: 10 }, ...tokenQuery },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { queue: { type: 'string' }, messages: { type: 'array', items: peekedSchema } },
+          },
+          ...clientErrors,
         },
       },
     },
@@ -100,6 +143,14 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
           additionalProperties: false,
           properties: { messageIds: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 1000 } },
         },
+        response: {
+          200: {
+            type: 'object',
+            additionalProperties: true,
+            properties: { queue: { type: 'string' }, moved: { type: 'integer' } },
+          },
+          ...clientErrors,
+        },
       },
     },
     async (request) => {
@@ -113,7 +164,17 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
 
   app.post(
     '/api/queues/:name/purge',
-    { schema: { summary: 'Delete every message of a queue (admin)', tags: ['queues'], params: queueParams } },
+    {
+      schema: {
+        summary: 'Delete every message of a queue (admin)',
+        tags: ['queues'],
+        params: queueParams,
+        response: {
+          200: { type: 'object', properties: { queue: { type: 'string' }, purged: { type: 'boolean' } } },
+          ...clientErrors,
+        },
+      },
+    },
     async (request) => {
       requireAdmin(request);
       const { name } = request.params as { name: string };

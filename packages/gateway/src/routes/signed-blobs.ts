@@ -1,4 +1,4 @@
-import { type Readable, Transform } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { isSafeKey, parseSourceKey, verifyBlobUrl } from '@delta-augment/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
@@ -102,11 +102,19 @@ export const signedBlobRoutes = async (app: FastifyInstance, ctx: GatewayContext
       if (await ctx.ports.blobs.head(key))
         throw new RequestError('ALREADY_UPLOADED', 'this object was already uploaded; signed URLs are single-use', 409);
       const contentType = request.headers['content-type'] ?? '';
-      const body = (request.body as Readable).pipe(checkedBody(max, source?.name ?? 'the upload'));
-      const head = await ctx.ports.blobs.put(key, body, {
-        contentType: IMAGE_CONTENT_TYPE.test(contentType) ? contentType : 'application/octet-stream',
-        metadata: source ? { job: source.jobId, source: source.sourceId } : {},
+      // The body is checked while it streams; the first failure (size, type) is the one reported.
+      let failure: Error | undefined;
+      const body = pipeline(request.body as Readable, checkedBody(max, source?.name ?? 'the upload'), (error) => {
+        failure ??= error ?? undefined;
       });
+      const head = await ctx.ports.blobs
+        .put(key, body, {
+          contentType: IMAGE_CONTENT_TYPE.test(contentType) ? contentType : 'application/octet-stream',
+          metadata: source ? { job: source.jobId, source: source.sourceId } : {},
+        })
+        .catch((error: unknown) => {
+          throw failure ?? error;
+        });
       return reply.code(200).send({ key, bytes: head.size });
     },
   );

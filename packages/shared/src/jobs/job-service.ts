@@ -5,6 +5,8 @@ import type { JobEvent, JobEventBody } from './events.js';
 import type { JobState } from './state.js';
 
 const MAX_ATTEMPTS = 50;
+/** Pause before each retry of a failed publish; `undefined` marks the last attempt. */
+const PUBLISH_RETRY_PAUSES_MS = [100, 1000, undefined] as const;
 
 /**
  * Runs a decision against the current state of a job and appends what it decides, re-reading and
@@ -30,11 +32,28 @@ export class JobService {
       if (bodies.length === 0) return { state, events: [] };
       try {
         const events = await this.store.append(jobId, state?.version ?? 0, bodies);
-        await this.bus.publish(events).catch(() => undefined);
+        await this.publish(events);
         return { state: await this.store.load(jobId), events };
       } catch (error) {
         if (!isConcurrencyError(error) || attempt >= MAX_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
+      }
+    }
+  }
+
+  /**
+   * Publishes appended events, retrying a failed publish twice (after 0.1 s and 1 s): the store is the
+   * record, but a subscriber learns of a job's *last* event only from the bus, so a lost publish of a
+   * terminal event would leave it waiting. A publish that still fails is given up (the append stands).
+   */
+  private async publish(events: readonly JobEvent[]): Promise<void> {
+    for (const pauseMs of PUBLISH_RETRY_PAUSES_MS) {
+      try {
+        await this.bus.publish(events);
+        return;
+      } catch {
+        if (pauseMs === undefined) return;
+        await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     }
   }

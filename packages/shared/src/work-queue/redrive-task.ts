@@ -86,7 +86,11 @@ export class RedriveTask {
         if (done || (!this.pendingIds && moved < this.batchSize)) return this.finish('completed');
       }
     } catch (error) {
-      this.current = { ...this.current, state: 'failed', error: error instanceof Error ? error.message : String(error) };
+      this.current = {
+        ...this.current,
+        state: 'failed',
+        error: error instanceof Error ? error.message : String(error),
+      };
       return this.status();
     }
   }

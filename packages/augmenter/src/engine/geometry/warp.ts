@@ -182,20 +182,48 @@ function affineRows4(src: RawImage, out: Uint8Array, job: AffineJob): void {
   }
 }
 
-/** Bilinear read of a displacement field at continuous (u, v), clamped to its edge. */
-function fieldAt(field: DisplacementField, u: number, v: number, which: Float32Array): number {
-  const { cols, rows, step } = field;
-  const fx = Math.min(Math.max(u / step, 0), cols - 1);
-  const fy = Math.min(Math.max(v / step, 0), rows - 1);
-  const x0 = Math.floor(fx);
-  const y0 = Math.floor(fy);
-  const x1 = x0 + 1 < cols ? x0 + 1 : x0;
-  const y1 = y0 + 1 < rows ? y0 + 1 : y0;
-  const tx = fx - x0;
-  const ty = fy - y0;
-  const top = which[y0 * cols + x0]! * (1 - tx) + which[y0 * cols + x1]! * tx;
-  const bottom = which[y1 * cols + x0]! * (1 - tx) + which[y1 * cols + x1]! * tx;
-  return top + (bottom - top) * ty;
+/** Samples one output row at the source positions U, V (or the fill of the stage that left its canvas). */
+function sampleRow(
+  src: RawImage,
+  U: Float64Array,
+  V: Float64Array,
+  filled: Int32Array,
+  stages: readonly WarpStage[],
+  out: Uint8Array,
+  start: number,
+): void {
+  const { width: W, height: H, channels: C, data: s } = src;
+  const stride = W * C;
+  const maxX = W - 1;
+  const maxY = H - 1;
+  let o = start;
+  for (let x = 0; x < U.length; x++, o += C) {
+    const k = filled[x]!;
+    if (k >= 0) {
+      writeFill(out, o, stages[k]!.fill, C);
+      continue;
+    }
+    const fx = U[x]! - 0.5;
+    const fy = V[x]! - 0.5;
+    if (!(fx >= 0 && fy >= 0 && fx < maxX && fy < maxY)) {
+      sampleClamped(src, U[x]!, V[x]!, out, o);
+      continue;
+    }
+    // Same 8-bit-weight bilinear as the affine fast path.
+    const ix = fx | 0;
+    const iy = fy | 0;
+    const tx = ((fx - ix) * 256) | 0;
+    const ty = ((fy - iy) * 256) | 0;
+    const w00 = (256 - tx) * (256 - ty);
+    const w01 = tx * (256 - ty);
+    const w10 = (256 - tx) * ty;
+    const w11 = tx * ty;
+    const p = iy * stride + ix * C;
+    const q = p + stride;
+    for (let c = 0; c < C; c++) {
+      out[o + c] = (s[p + c]! * w00 + s[p + C + c]! * w01 + s[q + c]! * w10 + s[q + C + c]! * w11 + 32768) >>> 16;
+    }
+  }
 }
 
 /**
@@ -233,27 +261,37 @@ export function warpStages(src: RawImage, stages: readonly WarpStage[], outWidth
           if (!(q > 0 && nu >= -EDGE && nv >= -EDGE && nu <= w && nv <= h)) filled[x] = k;
         }
       } else {
-        const { field } = stage;
-        const w = field.width + EDGE;
-        const h = field.height + EDGE;
+        const { dx, dy, cols, rows, step } = stage.field;
+        const w = stage.field.width + EDGE;
+        const h = stage.field.height + EDGE;
+        const inv = 1 / step;
         for (let x = 0; x < outWidth; x++) {
           if (filled[x]! >= 0) continue;
           const u = U[x]!;
           const v = V[x]!;
-          const nu = u + fieldAt(field, u, v, field.dx);
-          const nv = v + fieldAt(field, u, v, field.dy);
+          // Bilinear read of the field lattice (clamped to its edge).
+          const fx = Math.min(Math.max(u * inv, 0), cols - 1);
+          const fy = Math.min(Math.max(v * inv, 0), rows - 1);
+          // A lattice has at least 2 × 2 samples.
+          const x0 = Math.min(fx | 0, cols - 2);
+          const y0 = Math.min(fy | 0, rows - 2);
+          const tx = fx - x0;
+          const ty = fy - y0;
+          const a = y0 * cols + x0;
+          const b = a + cols;
+          const w00 = (1 - tx) * (1 - ty);
+          const w01 = tx * (1 - ty);
+          const w10 = (1 - tx) * ty;
+          const w11 = tx * ty;
+          const nu = u + dx[a]! * w00 + dx[a + 1]! * w01 + dx[b]! * w10 + dx[b + 1]! * w11;
+          const nv = v + dy[a]! * w00 + dy[a + 1]! * w01 + dy[b]! * w10 + dy[b + 1]! * w11;
           U[x] = nu;
           V[x] = nv;
           if (!(nu >= -EDGE && nv >= -EDGE && nu <= w && nv <= h)) filled[x] = k;
         }
       }
     }
-    let o = y * outWidth * C;
-    for (let x = 0; x < outWidth; x++, o += C) {
-      const k = filled[x]!;
-      if (k >= 0) writeFill(out, o, stages[k]!.fill, C);
-      else sampleClamped(src, U[x]!, V[x]!, out, o);
-    }
+    sampleRow(src, U, V, filled, stages, out, y * outWidth * C);
   }
   return { data: out, width: outWidth, height: outHeight, channels: C };
 }

@@ -1,6 +1,6 @@
 import { takeBuffer } from '../pool.js';
 import type { RawImage } from '../types.js';
-import { clamped, outputBuffer, withData } from './buffer.js';
+import { outputBuffer, withData } from './buffer.js';
 
 /** Rec. 709 luma weights (as CSS filter effects use). */
 const LUMA = [0.2126, 0.7152, 0.0722] as const;
@@ -75,6 +75,8 @@ export function hueMatrix(degrees: number): number[] {
   ];
 }
 
+const clamp255 = (v: number): number => Math.min(Math.max(v, 0), 255);
+
 /** Mixes the colour channels with a 3×3 matrix (fixed point, clamped). */
 export function applyColourMatrix(image: RawImage, matrix: readonly number[], owned: boolean): RawImage {
   const w = matrix.map((v) => Math.round(v * 4096));
@@ -90,19 +92,18 @@ export function applyColourMatrix(image: RawImage, matrix: readonly number[], ow
     number,
   ];
   const src = image.data;
-  const data = owned ? src : takeBuffer(src.length);
-  const out = clamped(data);
+  const out = owned ? src : takeBuffer(src.length);
   const step = image.channels;
   for (let i = 0; i < src.length; i += step) {
     const r = src[i] as number;
     const g = src[i + 1] as number;
     const b = src[i + 2] as number;
-    out[i] = (m0 * r + m1 * g + m2 * b + 2048) >> 12;
-    out[i + 1] = (m3 * r + m4 * g + m5 * b + 2048) >> 12;
-    out[i + 2] = (m6 * r + m7 * g + m8 * b + 2048) >> 12;
+    out[i] = clamp255((m0 * r + m1 * g + m2 * b + 2048) >> 12);
+    out[i + 1] = clamp255((m3 * r + m4 * g + m5 * b + 2048) >> 12);
+    out[i + 2] = clamp255((m6 * r + m7 * g + m8 * b + 2048) >> 12);
     if (step === 4) out[i + 3] = src[i + 3] as number;
   }
-  return withData(image, data);
+  return withData(image, out);
 }
 
 /** Black and white: luma ≥ level becomes white, the rest black (alpha untouched). */
