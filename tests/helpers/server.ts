@@ -30,9 +30,51 @@ export interface RunningServer {
   kill9(): Promise<void>;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Signals the server's whole process group: the gateway and its worker processes. */
+const signalGroup = (child: ChildProcess, signal: NodeJS.Signals): void => {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+};
+
+process.once('exit', () => {
+  for (const child of running) signalGroup(child, 'SIGKILL');
+});
+
+const waitForHealth = async (
+  url: string,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `the server exited (${child.exitCode ?? child.signalCode}) before /healthz answered:\n${output()}`,
+      );
+    }
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) {
+      signalGroup(child, 'SIGKILL');
+      throw new Error(`GET ${url}/healthz did not answer 200 within ${timeoutMs} ms:\n${output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
 /** Spawns the real server (`npm start`'s entry) on a free port and waits until /healthz answers. */
 export const startServer = async (
-  options: { dataDir?: string; env?: Record<string, string> } = {},
+  options: { dataDir?: string; env?: Record<string, string>; readyTimeoutMs?: number } = {},
 ): Promise<RunningServer> => {
   const port = await freePort();
   const dataDir = options.dataDir ?? tempDir();
@@ -42,50 +84,37 @@ export const startServer = async (
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
+  running.add(child);
+  const lines: string[] = [];
+  const keep = (chunk: Buffer) => {
+    lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 500));
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const output = () => lines.join('\n');
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-    const ok = await fetch(`${url}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not answer /healthz within 30 s:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      if (child.pid) process.kill(-child.pid, signal);
-    } catch {
-      // already gone
-    }
+  const finish = async () => {
+    await exited;
+    signalGroup(child, 'SIGKILL'); // workers that outlived the server
+    running.delete(child);
   };
+  await waitForHealth(url, child, output, options.readyTimeoutMs ?? 30_000);
   return {
     url,
     dataDir,
     child,
-    output: () => output,
+    output,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
-      await exited;
+      const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 20_000);
+      await finish();
       clearTimeout(timer);
     },
     kill9: async () => {
-      signalGroup('SIGKILL');
-      await exited;
+      signalGroup(child, 'SIGKILL');
+      await finish();
     },
   };
 };

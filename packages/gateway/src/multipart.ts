@@ -1,7 +1,7 @@
 import { sanitizeName } from '@delta-augment/shared';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
-import { badRequest, tooLarge } from './errors.js';
+import { badRequest, RequestError, tooLarge } from './errors.js';
 
 export interface ReceivedFile {
   readonly field: string;
@@ -16,11 +16,27 @@ export interface ReceivedForm {
 
 const FIELDS = new Set(['variants', 'tags', 'preset', 'pipeline', 'seed']);
 
-/** Reads a multipart body into memory within the byte and file limits, naming the limit that was hit. */
-export const readForm = async (
-  request: FastifyRequest,
-  limits: { maxFileBytes: number; maxRequestBytes: number; maxFiles: number },
-): Promise<ReceivedForm> => {
+export interface FormLimits {
+  readonly maxFileBytes: number;
+  readonly maxRequestBytes: number;
+  readonly maxFiles: number;
+}
+
+/**
+ * Reads a multipart body into memory within the byte and file limits, naming the limit that was hit.
+ * A body the parser cannot read (no boundary, cut short) is the client's fault: a 400 naming `body`.
+ */
+export const readForm = async (request: FastifyRequest, limits: FormLimits): Promise<ReceivedForm> => {
+  try {
+    return await readParts(request, limits);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (error instanceof RequestError || (typeof code === 'string' && code.startsWith('FST_'))) throw error;
+    throw badRequest('body', `the multipart body could not be read: ${(error as Error).message}`, 'MALFORMED_BODY');
+  }
+};
+
+const readParts = async (request: FastifyRequest, limits: FormLimits): Promise<ReceivedForm> => {
   const fields: Record<string, string> = {};
   const files: ReceivedFile[] = [];
   let total = 0;

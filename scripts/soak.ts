@@ -1,0 +1,409 @@
+/**
+ * Load and soak run with injected faults: `node --import tsx scripts/soak.ts` (options below).
+ *
+ *   --uploads N        uploads in all (300)
+ *   --duration S       seconds over which they are sent, in bursts (120)
+ *   --burst N          uploads sent at once (10)
+ *   --fault-rate F     share of deliveries whose first storage read fails with a transient error (0.1)
+ *   --poison-rate F    share of uploads that are poison (0.05): half a JPEG cut in its scan data (a
+ *                      permanent failure), half an object whose every read fails (dead-lettered)
+ *   --kill-every S     kill -9 one worker process every S seconds and start another (0: never)
+ *   --workers N        worker processes (2), each with WORKER_CONCURRENCY=1
+ *   --variants N       variants per upload (4)
+ *   --size WxH         source image size (320x240)
+ *   --visibility S     queue visibility and handler timeout, seconds (5)
+ *   --drain-timeout S  seconds to wait for the last terminal events after the last upload (180)
+ *   --json             print the summary as JSON only
+ *
+ * It composes the local stack itself, from the real packages: the gateway (buildApp, listening on a free
+ * port) and the notifier in this process, over the local adapters on a fresh DATA_DIR, and N worker
+ * processes running the real worker pool and Lambda handler, whose blob store fails on purpose
+ * (`--fault-rate`, poison objects). A WebSocket client subscribed to `"*"` times each upload from its
+ * POST to its terminal event. At the end it prints uploads accepted, terminal events seen, DLQ depth,
+ * p50/p99 end-to-end latency and peak memory, checks "nothing lost" (tests/reliability/invariants.ts)
+ * and exits 1 when uploads accepted ≠ terminal events or an invariant is broken.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createLocalWorkerPool } from '@delta-augment/augmenter';
+import { buildApp } from '@delta-augment/gateway';
+import { createNotifier } from '@delta-augment/notifier';
+import {
+  type BlobStore,
+  DEAD_LETTER_QUEUE,
+  loadConfig,
+  localPorts,
+  type Ports,
+  TransientError,
+  UPLOAD_QUEUE,
+} from '@delta-augment/shared';
+import sharp from 'sharp';
+import WebSocket from 'ws';
+import { checkNothingLost } from '../tests/reliability/invariants.js';
+
+const { values } = parseArgs({
+  options: {
+    worker: { type: 'boolean', default: false },
+    uploads: { type: 'string', default: '300' },
+    duration: { type: 'string', default: '120' },
+    burst: { type: 'string', default: '10' },
+    'fault-rate': { type: 'string', default: '0.1' },
+    'poison-rate': { type: 'string', default: '0.05' },
+    'kill-every': { type: 'string', default: '0' },
+    workers: { type: 'string', default: '2' },
+    variants: { type: 'string', default: '4' },
+    size: { type: 'string', default: '320x240' },
+    visibility: { type: 'string', default: '5' },
+    'drain-timeout': { type: 'string', default: '180' },
+    json: { type: 'boolean', default: false },
+  },
+});
+
+/** Marks an upload whose every read fails: it must end dead-lettered. */
+const POISON_TRANSIENT = 'poison-transient-';
+/** Marks an upload cut in its scan data: it must end failed permanently. */
+const POISON_CORRUPT = 'poison-corrupt-';
+
+const peakRss = (pid: number): number => {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Worker mode: the real worker pool and handler, with a blob store that fails on purpose.
+
+/** Fails source reads: every read of a transient-poison object, and a `rate` share of first reads. */
+const withFaults = (inner: BlobStore, rate: number, onFault: () => void): BlobStore => {
+  const seen = new Set<string>();
+  return new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'getBuffer') {
+        return async (key: string) => {
+          if (key.includes(`/${POISON_TRANSIENT}`)) throw new TransientError(`injected: ${key} cannot be read`);
+          if (key.startsWith('sources/') && !seen.has(key)) {
+            seen.add(key);
+            if (Math.random() < rate) {
+              onFault();
+              throw new TransientError(`injected: storage unavailable reading ${key}`);
+            }
+          }
+          return target.getBuffer(key);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+};
+
+/** Tells the driver something, unless it has already gone (a late message is of no use to it). */
+const tell = (message: Record<string, unknown>) => {
+  if (process.connected) process.send?.(message, undefined, undefined, () => undefined);
+};
+
+const runWorker = () => {
+  const config = loadConfig();
+  const ports = localPorts(config);
+  let faults = 0;
+  const faulty: Ports = {
+    ...ports,
+    blobs: withFaults(ports.blobs, Number(process.env.SOAK_FAULT_RATE ?? 0), () => {
+      faults += 1;
+      tell({ type: 'fault', faults });
+    }),
+  };
+  const pool = createLocalWorkerPool(config, faulty);
+  pool.start();
+  tell({ type: 'ready' });
+  if (!process.connected) process.exit(0);
+  process.on('disconnect', () => {
+    void pool
+      .stop(2000)
+      .then(() => ports.close())
+      .finally(() => process.exit(0));
+  });
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Driver mode.
+
+interface Summary {
+  readonly settings: Record<string, unknown>;
+  readonly uploadsSent: number;
+  readonly uploadsAccepted: number;
+  readonly uploadsRefused: number;
+  readonly terminalEventsSeen: number;
+  readonly completed: number;
+  readonly failed: number;
+  readonly deadLetterDepth: number;
+  readonly transientFaultsInjected: number;
+  readonly retriedDeliveries: number;
+  readonly workerKills: number;
+  readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
+  readonly peakRssMiB: { gateway: number; worker: number };
+  readonly wallSeconds: number;
+  readonly violations: unknown[];
+  readonly ok: boolean;
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
+
+const runDriver = async (): Promise<void> => {
+  const uploads = Number(values.uploads);
+  const duration = Number(values.duration);
+  const burst = Math.max(1, Number(values.burst));
+  const faultRate = Number(values['fault-rate']);
+  const poisonRate = Number(values['poison-rate']);
+  const killEvery = Number(values['kill-every']);
+  const workerCount = Math.max(1, Number(values.workers));
+  const [width = 320, height = 240] = String(values.size).split('x').map(Number);
+  const visibility = String(values.visibility);
+  const say = (line: string) => {
+    if (!values.json) process.stderr.write(`${line}\n`);
+  };
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'delta-soak-'));
+  const env = {
+    DATA_DIR: dataDir,
+    HANDLER_TIMEOUT_SECONDS: visibility,
+    VISIBILITY_TIMEOUT_SECONDS: visibility,
+    MAX_RECEIVE_COUNT: '5',
+    WORKER_CONCURRENCY: '1',
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    SIGNING_SECRET: 'soak-signing-secret',
+    MAX_VARIANTS: '100',
+  };
+  const config = loadConfig(env);
+  const ports = localPorts({ ...config, signedUrlBase: 'http://127.0.0.1:9/blobs' });
+  const { app } = await buildApp({ config, ports, webRoot: '/nonexistent' });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const notifier = createNotifier({
+    server: app.server,
+    events: ports.events,
+    bus: ports.bus,
+    authenticate: () => ({ owner: 'local', admin: true }),
+  });
+
+  // Workers
+  const workers = new Set<ChildProcess>();
+  let faults = 0;
+  let kills = 0;
+  let workerPeak = 0;
+  const faultsBy = new Map<number, number>();
+  const starting = new Set<Promise<unknown>>();
+  const startWorker = () =>
+    new Promise<ChildProcess>((resolve, reject) => {
+      const child = fork(import.meta.filename, ['--worker'], {
+        env: { ...process.env, ...env, SOAK_FAULT_RATE: String(faultRate) },
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      child.on('message', (message: { type: string; faults?: number }) => {
+        if (message.type === 'ready') resolve(child);
+        if (message.type === 'fault' && child.pid) {
+          faultsBy.set(child.pid, message.faults ?? 0);
+          faults = [...faultsBy.values()].reduce((a, b) => a + b, 0);
+        }
+      });
+      child.once('exit', () => workers.delete(child));
+      child.once('error', reject);
+      workers.add(child);
+    });
+  await Promise.all(Array.from({ length: workerCount }, startWorker));
+  const sampler = setInterval(() => {
+    for (const w of workers) if (w.pid) workerPeak = Math.max(workerPeak, peakRss(w.pid));
+  }, 500);
+  const killer =
+    killEvery > 0
+      ? setInterval(() => {
+          const victim = [...workers][Math.floor(Math.random() * workers.size)];
+          if (!victim?.pid) return;
+          workerPeak = Math.max(workerPeak, peakRss(victim.pid));
+          victim.kill('SIGKILL');
+          kills += 1;
+          starting.add(startWorker().finally(() => starting.clear()));
+        }, killEvery * 1000)
+      : undefined;
+
+  // The watcher: every terminal event, timed against the upload's POST
+  const sentAt = new Map<string, number>();
+  const endedAt = new Map<string, { at: number; type: string }>();
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/ws`);
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  ws.on('message', (data) => {
+    const message = JSON.parse(String(data)) as { type: string; jobId?: string; event?: { type: string } };
+    const type = message.event?.type;
+    if (message.type === 'event' && message.jobId && (type === 'JobCompleted' || type === 'JobFailed')) {
+      if (!endedAt.has(message.jobId)) endedAt.set(message.jobId, { at: Date.now(), type });
+    }
+  });
+  ws.send(JSON.stringify({ type: 'subscribe', jobId: '*' }));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+
+  // The uploads
+  const image = await sharp({
+    create: { width, height, channels: 3, background: { r: 40, g: 120, b: 200 } },
+  })
+    .composite([
+      {
+        input: Buffer.from(
+          `<svg width="${width}" height="${height}"><circle cx="${width / 2}" cy="${height / 2}" r="${Math.min(width, height) / 3}" fill="#e33"/></svg>`,
+        ),
+      },
+    ])
+    .jpeg()
+    .toBuffer();
+  const corrupt = image.subarray(0, Math.floor(image.length * 0.6));
+  const started = Date.now();
+  let sent = 0;
+  let refused = 0;
+  const accepted: string[] = [];
+  const send = async (n: number) => {
+    const poison = Math.random() < poisonRate;
+    const transient = poison && n % 2 === 0;
+    const name = poison ? `${transient ? POISON_TRANSIENT : POISON_CORRUPT}${n}.jpg` : `upload-${n}.jpg`;
+    const form = new FormData();
+    form.append('variants', String(values.variants));
+    form.append('tags', 'soak');
+    form.append('file', new Blob([new Uint8Array(poison && !transient ? corrupt : image)], { type: 'image/jpeg' }), name);
+    const at = Date.now();
+    sent += 1;
+    try {
+      const response = await fetch(`${url}/api/jobs`, { method: 'POST', body: form });
+      if (response.status !== 202) {
+        refused += 1;
+        say(`upload ${n} refused: ${response.status} ${(await response.text()).slice(0, 200)}`);
+        return;
+      }
+      const { id } = (await response.json()) as { id: string };
+      sentAt.set(id, at);
+      accepted.push(id);
+    } catch (error) {
+      refused += 1;
+      say(`upload ${n} failed: ${(error as Error).message}`);
+    }
+  };
+  const bursts = Math.ceil(uploads / burst);
+  const gapMs = bursts > 1 ? (duration * 1000) / (bursts - 1) : 0;
+  say(`soak: ${uploads} uploads in ${bursts} bursts of ${burst}, every ${Math.round(gapMs)} ms, on ${url}`);
+  for (let b = 0; b < bursts; b++) {
+    const due = started + b * gapMs;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - Date.now())));
+    const n0 = b * burst;
+    await Promise.all(Array.from({ length: Math.min(burst, uploads - n0) }, (_, i) => send(n0 + i)));
+    if (b % 10 === 0) say(`  ${sent} sent, ${accepted.length} accepted, ${endedAt.size} ended`);
+  }
+
+  // Drain
+  const drainDeadline = Date.now() + Number(values['drain-timeout']) * 1000;
+  while (accepted.some((id) => !endedAt.has(id)) && Date.now() < drainDeadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  clearInterval(sampler);
+  if (killer) clearInterval(killer);
+  for (const w of workers) if (w.pid) workerPeak = Math.max(workerPeak, peakRss(w.pid));
+
+  // Figures
+  const latencies = accepted
+    .flatMap((id) => {
+      const end = endedAt.get(id)?.at;
+      const start = sentAt.get(id);
+      return end !== undefined && start !== undefined ? [end - start] : [];
+    })
+    .sort((a, b) => a - b);
+  const report = await checkNothingLost({
+    events: ports.events,
+    queue: ports.queue,
+    jobIds: accepted,
+    requireTerminal: true,
+  });
+  let retried = 0;
+  for (const id of accepted) {
+    retried += (await ports.events.read(id)).filter((e) => e.type === 'SourceFailed' && !e.data.final).length;
+  }
+  const dlq = await ports.queue.stats(DEAD_LETTER_QUEUE);
+  const upq = await ports.queue.stats(UPLOAD_QUEUE);
+  const ended = accepted.filter((id) => endedAt.has(id));
+  const summary: Summary = {
+    settings: {
+      uploads,
+      duration,
+      burst,
+      faultRate,
+      poisonRate,
+      killEvery,
+      workers: workerCount,
+      variants: Number(values.variants),
+      size: `${width}x${height}`,
+      visibilitySeconds: Number(visibility),
+      maxReceiveCount: 5,
+    },
+    uploadsSent: sent,
+    uploadsAccepted: accepted.length,
+    uploadsRefused: refused,
+    terminalEventsSeen: ended.length,
+    completed: ended.filter((id) => endedAt.get(id)?.type === 'JobCompleted').length,
+    failed: ended.filter((id) => endedAt.get(id)?.type === 'JobFailed').length,
+    deadLetterDepth: dlq.visible + dlq.inFlight + dlq.delayed,
+    transientFaultsInjected: faults,
+    retriedDeliveries: retried,
+    workerKills: kills,
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? 0,
+    },
+    peakRssMiB: { gateway: Math.round(peakRss(process.pid) / 1048576), worker: Math.round(workerPeak / 1048576) },
+    wallSeconds: Math.round((Date.now() - started) / 1000),
+    violations: report.violations,
+    ok: accepted.length === ended.length && report.violations.length === 0 && report.terminal === accepted.length,
+  };
+
+  ws.close();
+  await Promise.allSettled([...starting]);
+  for (const w of workers) w.disconnect();
+  await notifier.close();
+  await app.close();
+  await ports.close();
+
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } else {
+    const row = (k: string, v: unknown) => process.stdout.write(`${k.padEnd(28)} ${String(v)}\n`);
+    row('uploads sent', summary.uploadsSent);
+    row('uploads accepted', summary.uploadsAccepted);
+    row('terminal events (seen)', `${summary.terminalEventsSeen} (${summary.completed} completed, ${summary.failed} failed)`);
+    row('DLQ depth', summary.deadLetterDepth);
+    row('upload queue left', upq.visible + upq.inFlight + upq.delayed);
+    row('transient faults injected', summary.transientFaultsInjected);
+    row('retried deliveries', summary.retriedDeliveries);
+    row('worker kills', summary.workerKills);
+    row('latency p50 / p90 / p99', `${summary.latencyMs.p50} / ${summary.latencyMs.p90} / ${summary.latencyMs.p99} ms`);
+    row('latency max', `${summary.latencyMs.max} ms`);
+    row('peak RSS gateway / worker', `${summary.peakRssMiB.gateway} / ${summary.peakRssMiB.worker} MiB`);
+    row('wall time', `${summary.wallSeconds} s`);
+    row('"nothing lost" violations', summary.violations.length);
+    row('uploads = terminal events', summary.ok ? 'yes' : 'NO');
+    if (summary.violations.length) process.stdout.write(`${JSON.stringify(summary.violations.slice(0, 20), null, 2)}\n`);
+  }
+  process.exit(summary.ok ? 0 : 1);
+};
+
+if (values.worker) runWorker();
+else
+  runDriver().catch((error: unknown) => {
+    process.stderr.write(`soak failed: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  });
