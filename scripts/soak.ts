@@ -4,7 +4,7 @@
  *   --uploads N        uploads in all (300)
  *   --duration S       seconds over which they are sent, in bursts (120)
  *   --burst N          uploads sent at once (10)
- *   --fault-rate F     share of deliveries whose first storage read fails with a transient error (0.1)
+ *   --fault-rate F     share of deliveries whose source read fails with a transient error (0.1)
  *   --poison-rate F    share of uploads that are poison (0.05): half a JPEG cut in its scan data (a
  *                      permanent failure), half an object whose every read fails (dead-lettered)
  *   --kill-every S     kill -9 one worker process every S seconds and start another (0: never)
@@ -78,20 +78,16 @@ const peakRss = (pid: number): number => {
 // ---------------------------------------------------------------------------------------------------
 // Worker mode: the real worker pool and handler, with a blob store that fails on purpose.
 
-/** Fails source reads: every read of a transient-poison object, and a `rate` share of first reads. */
-const withFaults = (inner: BlobStore, rate: number, onFault: () => void): BlobStore => {
-  const seen = new Set<string>();
-  return new Proxy(inner, {
+/** Fails source reads: every read of a transient-poison object, and a `rate` share of the others. */
+const withFaults = (inner: BlobStore, rate: number, onFault: () => void): BlobStore =>
+  new Proxy(inner, {
     get(target, property, receiver) {
       if (property === 'getBuffer') {
         return async (key: string) => {
           if (key.includes(`/${POISON_TRANSIENT}`)) throw new TransientError(`injected: ${key} cannot be read`);
-          if (key.startsWith('sources/') && !seen.has(key)) {
-            seen.add(key);
-            if (Math.random() < rate) {
-              onFault();
-              throw new TransientError(`injected: storage unavailable reading ${key}`);
-            }
+          if (key.startsWith('sources/') && Math.random() < rate) {
+            onFault();
+            throw new TransientError(`injected: storage unavailable reading ${key}`);
           }
           return target.getBuffer(key);
         };
@@ -100,7 +96,6 @@ const withFaults = (inner: BlobStore, rate: number, onFault: () => void): BlobSt
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-};
 
 /** Tells the driver something, unless it has already gone (a late message is of no use to it). */
 const tell = (message: Record<string, unknown>) => {
@@ -142,10 +137,13 @@ interface Summary {
   readonly completed: number;
   readonly failed: number;
   readonly deadLetterDepth: number;
+  readonly poisonAccepted: { corrupt: number; transient: number };
   readonly transientFaultsInjected: number;
   readonly retriedDeliveries: number;
   readonly workerKills: number;
   readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** The same without the poison uploads. */
+  readonly healthyLatencyMs: { p50: number; p99: number };
   readonly peakRssMiB: { gateway: number; worker: number };
   readonly wallSeconds: number;
   readonly violations: unknown[];
@@ -267,6 +265,8 @@ const runDriver = async (): Promise<void> => {
   const started = Date.now();
   let sent = 0;
   let refused = 0;
+  const poisons = { corrupt: 0, transient: 0 };
+  const poisonIds = new Set<string>();
   const accepted: string[] = [];
   const send = async (n: number) => {
     const poison = Math.random() < poisonRate;
@@ -275,7 +275,11 @@ const runDriver = async (): Promise<void> => {
     const form = new FormData();
     form.append('variants', String(values.variants));
     form.append('tags', 'soak');
-    form.append('file', new Blob([new Uint8Array(poison && !transient ? corrupt : image)], { type: 'image/jpeg' }), name);
+    form.append(
+      'file',
+      new Blob([new Uint8Array(poison && !transient ? corrupt : image)], { type: 'image/jpeg' }),
+      name,
+    );
     const at = Date.now();
     sent += 1;
     try {
@@ -288,6 +292,10 @@ const runDriver = async (): Promise<void> => {
       const { id } = (await response.json()) as { id: string };
       sentAt.set(id, at);
       accepted.push(id);
+      if (poison) {
+        poisons[transient ? 'transient' : 'corrupt'] += 1;
+        poisonIds.add(id);
+      }
     } catch (error) {
       refused += 1;
       say(`upload ${n} failed: ${(error as Error).message}`);
@@ -309,12 +317,27 @@ const runDriver = async (): Promise<void> => {
   while (accepted.some((id) => !endedAt.has(id)) && Date.now() < drainDeadline) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  // A dead-lettered message moves to the DLQ on the first receive after its last visibility timeout
+  const settleDeadline = Date.now() + (Number(visibility) * 2 + 5) * 1000;
+  for (;;) {
+    const left = await ports.queue.stats(UPLOAD_QUEUE);
+    if (left.visible + left.inFlight + left.delayed === 0 || Date.now() > settleDeadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
   clearInterval(sampler);
   if (killer) clearInterval(killer);
   for (const w of workers) if (w.pid) workerPeak = Math.max(workerPeak, peakRss(w.pid));
 
   // Figures
+  const latencyOf = (ids: readonly string[]) =>
+    ids
+      .flatMap((id) => {
+        const end = endedAt.get(id)?.at;
+        const start = sentAt.get(id);
+        return end !== undefined && start !== undefined ? [end - start] : [];
+      })
+      .sort((a, b) => a - b);
+  const healthy = latencyOf(accepted.filter((id) => !poisonIds.has(id)));
   const latencies = accepted
     .flatMap((id) => {
       const end = endedAt.get(id)?.at;
@@ -356,6 +379,7 @@ const runDriver = async (): Promise<void> => {
     completed: ended.filter((id) => endedAt.get(id)?.type === 'JobCompleted').length,
     failed: ended.filter((id) => endedAt.get(id)?.type === 'JobFailed').length,
     deadLetterDepth: dlq.visible + dlq.inFlight + dlq.delayed,
+    poisonAccepted: poisons,
     transientFaultsInjected: faults,
     retriedDeliveries: retried,
     workerKills: kills,
@@ -365,6 +389,7 @@ const runDriver = async (): Promise<void> => {
       p99: percentile(latencies, 99),
       max: latencies.at(-1) ?? 0,
     },
+    healthyLatencyMs: { p50: percentile(healthy, 50), p99: percentile(healthy, 99) },
     peakRssMiB: { gateway: Math.round(peakRss(process.pid) / 1048576), worker: Math.round(workerPeak / 1048576) },
     wallSeconds: Math.round((Date.now() - started) / 1000),
     violations: report.violations,
@@ -384,7 +409,11 @@ const runDriver = async (): Promise<void> => {
     const row = (k: string, v: unknown) => process.stdout.write(`${k.padEnd(28)} ${String(v)}\n`);
     row('uploads sent', summary.uploadsSent);
     row('uploads accepted', summary.uploadsAccepted);
-    row('terminal events (seen)', `${summary.terminalEventsSeen} (${summary.completed} completed, ${summary.failed} failed)`);
+    row(
+      'terminal events (seen)',
+      `${summary.terminalEventsSeen} (${summary.completed} completed, ${summary.failed} failed)`,
+    );
+    row('poison accepted', `${poisons.corrupt} corrupt (fail at once), ${poisons.transient} unreadable (DLQ)`);
     row('DLQ depth', summary.deadLetterDepth);
     row('upload queue left', upq.visible + upq.inFlight + upq.delayed);
     row('transient faults injected', summary.transientFaultsInjected);
@@ -392,11 +421,13 @@ const runDriver = async (): Promise<void> => {
     row('worker kills', summary.workerKills);
     row('latency p50 / p90 / p99', `${summary.latencyMs.p50} / ${summary.latencyMs.p90} / ${summary.latencyMs.p99} ms`);
     row('latency max', `${summary.latencyMs.max} ms`);
+    row('latency p50 / p99, no poison', `${summary.healthyLatencyMs.p50} / ${summary.healthyLatencyMs.p99} ms`);
     row('peak RSS gateway / worker', `${summary.peakRssMiB.gateway} / ${summary.peakRssMiB.worker} MiB`);
     row('wall time', `${summary.wallSeconds} s`);
     row('"nothing lost" violations', summary.violations.length);
     row('uploads = terminal events', summary.ok ? 'yes' : 'NO');
-    if (summary.violations.length) process.stdout.write(`${JSON.stringify(summary.violations.slice(0, 20), null, 2)}\n`);
+    if (summary.violations.length)
+      process.stdout.write(`${JSON.stringify(summary.violations.slice(0, 20), null, 2)}\n`);
   }
   process.exit(summary.ok ? 0 : 1);
 };

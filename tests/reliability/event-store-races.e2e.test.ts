@@ -92,7 +92,11 @@ describe('event store races', () => {
       // Act: three processes, released at the same instant, each appending "the next free index" 60 times
       const runs = await Promise.all(
         [1, 2, 3].map(() =>
-          runToExit(process.execPath, ['--import', 'tsx', RACER, dataDir, jobId, sourceId, String(perRacer), startAt], {}),
+          runToExit(
+            process.execPath,
+            ['--import', 'tsx', RACER, dataDir, jobId, sourceId, String(perRacer), startAt],
+            {},
+          ),
         ),
       );
       // Assess

@@ -105,7 +105,11 @@ describe('hostile input on every HTTP entry point', () => {
     assert.equal(response.statusCode, 201, response.body.slice(0, 300));
     const job = response.json() as { id: string; uploads: { url: string }[] };
     const signed = job.uploads[0]?.url ?? '';
-    const key = new URL(signed).pathname.replace(/^\/blobs\//, '').split('/').map(decodeURIComponent).join('/');
+    const key = new URL(signed).pathname
+      .replace(/^\/blobs\//, '')
+      .split('/')
+      .map(decodeURIComponent)
+      .join('/');
     return { job, url: pathOf(signed), key };
   };
   const put = async (url: string, data: Buffer, type = 'image/jpeg') => {
@@ -134,7 +138,9 @@ describe('hostile input on every HTTP entry point', () => {
     });
 
     it('accepts a JPEG cut off in its scan data, and the job fails with the decoder reason', async () => {
-      const job = acceptedJob(await upload([{ name: 'cut.jpg', data: jpeg.subarray(0, Math.floor(jpeg.length * 0.6)) }]));
+      const job = acceptedJob(
+        await upload([{ name: 'cut.jpg', data: jpeg.subarray(0, Math.floor(jpeg.length * 0.6)) }]),
+      );
       const state = await ended(job.id);
       assert.equal(state.status, 'failed');
       assert.match(state.failure ?? '', /could not be decoded|not a readable image/);
@@ -264,7 +270,10 @@ describe('hostile input on every HTTP entry point', () => {
     it('refuses a truncated zip and a zip of no images with a 4xx', async () => {
       const good = zip([image]);
       assertClientError(await upload([{ name: 'cut.zip', data: good.subarray(0, good.length - 30) }]));
-      const nested = zip([{ name: 'inner.zip', data: good }, { name: 'notes.txt', data: Buffer.from('hi') }]);
+      const nested = zip([
+        { name: 'inner.zip', data: good },
+        { name: 'notes.txt', data: Buffer.from('hi') },
+      ]);
       assertClientError(await upload([{ name: 'nested.zip', data: nested }]), 400);
     });
 
@@ -307,7 +316,10 @@ describe('hostile input on every HTTP entry point', () => {
     });
 
     it('refuses a JSON body over 1 MiB with a 413', async () => {
-      assertClientError(await jsonPost({ files: [{ name: 'a.jpg', bytes: 10 }], pipeline: 'x'.repeat(1_100_000) }), 413);
+      assertClientError(
+        await jsonPost({ files: [{ name: 'a.jpg', bytes: 10 }], pipeline: 'x'.repeat(1_100_000) }),
+        413,
+      );
     });
 
     it('refuses deeply nested, truncated, prototype-polluting and mistyped JSON bodies with a 400', async () => {
@@ -403,7 +415,12 @@ describe('hostile input on every HTTP entry point', () => {
       const job = acceptedJob(await upload([{ name: 'ok.jpg', data: jpeg }]));
       assert.equal((await ended(job.id)).status, 'completed');
       for (const id of accepted) await ended(id);
-      await assertNothingLost({ events: t.ports.events, queue: t.ports.queue, jobIds: accepted, requireTerminal: true });
+      await assertNothingLost({
+        events: t.ports.events,
+        queue: t.ports.queue,
+        jobIds: accepted,
+        requireTerminal: true,
+      });
     });
   });
 });

@@ -66,7 +66,12 @@ describe('the running service under hostile WebSocket clients and mixed uploads'
       ['over 4 KiB', JSON.stringify({ type: 'subscribe', jobId: 'x'.repeat(5000) }), false, 'MESSAGE_TOO_LARGE'],
       ['deeply nested', `${'['.repeat(2000)}${']'.repeat(2000)}`, false, 'INVALID_MESSAGE'],
       ['an unknown type', '{"type":"__proto__"}', false, 'UNKNOWN_TYPE'],
-      ['a 300-character job id', JSON.stringify({ type: 'subscribe', jobId: 'j'.repeat(300) }), false, 'INVALID_MESSAGE'],
+      [
+        'a 300-character job id',
+        JSON.stringify({ type: 'subscribe', jobId: 'j'.repeat(300) }),
+        false,
+        'INVALID_MESSAGE',
+      ],
       ['a negative after', '{"type":"subscribe","jobId":"j_x","after":-1}', false, 'INVALID_MESSAGE'],
       ['after as a string', '{"type":"subscribe","jobId":"j_x","after":"0"}', false, 'INVALID_MESSAGE'],
       ['a huge after', '{"type":"subscribe","jobId":"j_x","after":1e300}', false, 'INVALID_MESSAGE'],

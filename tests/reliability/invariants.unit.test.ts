@@ -18,7 +18,10 @@ const created: JobEventBody = {
   },
 };
 const started: JobEventBody = { type: 'SourceStarted', data: { sourceId: SOURCE, attempt: 1 } };
-const deadLettered: JobEventBody = { type: 'SourceDeadLettered', data: { sourceId: SOURCE, reason: 'after 5 attempts' } };
+const deadLettered: JobEventBody = {
+  type: 'SourceDeadLettered',
+  data: { sourceId: SOURCE, reason: 'after 5 attempts' },
+};
 const redriven: JobEventBody = { type: 'SourceRedriven', data: { sourceId: SOURCE } };
 const completed: JobEventBody = { type: 'SourceCompleted', data: { sourceId: SOURCE, variants: 1 } };
 const jobFailed = (reason = 'every source failed'): JobEventBody => ({ type: 'JobFailed', data: { reason } });
@@ -26,7 +29,9 @@ const jobCompleted: JobEventBody = { type: 'JobCompleted', data: { variants: 1, 
 
 /** A stream with seqs 1..n unless `seqs` says otherwise. */
 const stream = (bodies: readonly JobEventBody[], seqs?: readonly number[]): JobEvent[] =>
-  bodies.map((body, i) => ({ ...body, jobId: JOB, seq: seqs?.[i] ?? i + 1, at: '2025-01-01T00:00:00.000Z' }) as JobEvent);
+  bodies.map(
+    (body, i) => ({ ...body, jobId: JOB, seq: seqs?.[i] ?? i + 1, at: '2025-01-01T00:00:00.000Z' }) as JobEvent,
+  );
 
 const rules = (events: JobEvent[]) => checkStream(JOB, events).violations.map((v) => v.rule);
 

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
 import type { SQSHandler } from '@delta-augment/augmenter';
-import { DEAD_LETTER_QUEUE, type JobEvent, UPLOAD_QUEUE } from '@delta-augment/shared';
-import { RedriveTask } from '../../packages/shared/src/work-queue/redrive-task.js';
+import { DEAD_LETTER_QUEUE, type JobEvent, RedriveTask, UPLOAD_QUEUE } from '@delta-augment/shared';
 import { gradientJpeg } from '../helpers/images.js';
 import { seedJob } from '../helpers/jobs.js';
 import { waitFor } from '../helpers/server.js';
@@ -142,7 +141,10 @@ describe('handler and queue faults, with the real handler and the local queue', 
       );
       // Assess
       const byId = new Map(dead.map((m) => [m.messageId, m]));
-      assert.ok(Buffer.from(byId.get(garbageId)?.body ?? '').equals(Buffer.from(garbage)), 'the garbage body is intact');
+      assert.ok(
+        Buffer.from(byId.get(garbageId)?.body ?? '').equals(Buffer.from(garbage)),
+        'the garbage body is intact',
+      );
       assert.ok(Buffer.from(byId.get(sourceMessage.messageId)?.body ?? '').equals(Buffer.from(sourceMessage.body)));
       assert.deepEqual(
         dead.map((m) => m.receiveCount),

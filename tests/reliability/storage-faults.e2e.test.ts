@@ -62,7 +62,11 @@ describe('storage faults, with real worker processes on the local adapters', () 
       const { jobId } = await seedJob(t, [{ name: 'a.jpg', data: await gradientJpeg(400, 300) }], { variants: 4 });
       // Act
       const full = failureOf(
-        await waitFor(eventWhere(t.ports, jobId, (e) => e.type === 'SourceFailed'), 20_000, 'the failure'),
+        await waitFor(
+          eventWhere(t.ports, jobId, (e) => e.type === 'SourceFailed'),
+          20_000,
+          'the failure',
+        ),
       );
       rmSync(join(inside, 'filler'));
       const state = await waitFor(
@@ -131,7 +135,11 @@ describe('storage faults, with real worker processes on the local adapters', () 
         namespaceSetup: `mount --bind '${results}' '${results}'\nmount -o remount,bind,ro '${results}'`,
       });
       const failed = failureOf(
-        await waitFor(eventWhere(t.ports, jobId, (e) => e.type === 'SourceFailed'), 20_000, 'the failure'),
+        await waitFor(
+          eventWhere(t.ports, jobId, (e) => e.type === 'SourceFailed'),
+          20_000,
+          'the failure',
+        ),
       );
       await readOnly.kill9();
       await worker(t.dataDir, { env: FAST });
@@ -254,4 +262,3 @@ describe('storage faults, with real worker processes on the local adapters', () 
     });
   });
 });
-

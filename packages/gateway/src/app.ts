@@ -83,6 +83,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     const { status, body } = toErrorResponse(error, limitMessages);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
+    if (status === 503) reply.header('retry-after', '5');
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -23,3 +23,9 @@ export { openDatabase } from './sqlite.js';
 export { SqsWorkQueue } from './work-queue/aws.js';
 export { SqliteWorkQueue } from './work-queue/local.js';
 export * from './work-queue/port.js';
+export {
+  type RedriveState,
+  type RedriveStatus,
+  RedriveTask,
+  type RedriveTaskOptions,
+} from './work-queue/redrive-task.js';

@@ -26,6 +26,10 @@ export class WorkerProcess {
       const onReady = (message: unknown) => {
         if ((message as { type?: string }).type === 'ready') {
           child.off('message', onReady);
+          // A worker that stays up for a minute has recovered: the next crash restarts quickly again.
+          setTimeout(() => {
+            if (this.child === child) this.restarts = 0;
+          }, 60_000).unref();
           resolve();
         }
       };
