@@ -104,6 +104,23 @@ describe('notifier event delivery', () => {
       // Assess
       assert.deepEqual(client.seqs(jobId), [1, 2, 3, 4]);
     });
+
+    it('re-reads a quiet unfinished job, so the last event reaches the client even if it was never published', async () => {
+      // Prepare: an instance that re-reads jobs quiet for 200 ms
+      await instance.close();
+      instance = await startInstance(world, { quietRefreshMs: 200 });
+      const jobId = await createJob(world, 'alice', 1);
+      const client = await connect('alice-key');
+      client.subscribe(jobId);
+      await client.untilSeq(jobId, 2);
+
+      // Act: the job's next event is appended but its publish is lost
+      await world.store.append(jobId, 2, [startedBody(3)]);
+
+      // Assess
+      await client.untilSeq(jobId, 3);
+      assert.deepEqual(client.seqs(jobId), [1, 2, 3]);
+    });
   });
 
   describe('when a client subscribes to "*"', () => {

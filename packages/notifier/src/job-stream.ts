@@ -35,6 +35,9 @@ export class JobStream {
   private readonly pending: JobEvent[] = [];
   private busy = false;
   private active = true;
+  private lastActivity = Date.now();
+  /** The last event sent was terminal (and no redrive reopened the job since). */
+  private finished = false;
 
   constructor(
     readonly jobId: string,
@@ -72,6 +75,16 @@ export class JobStream {
       return;
     }
     if (!this.busy) void this.drain(false);
+  }
+
+  /**
+   * Re-reads the store when the job has been quiet for `quietMs` without finishing, so that an event
+   * whose publish was lost (bus outage, crashed publisher) still reaches the client.
+   */
+  refreshIfQuiet(quietMs: number, now = Date.now()): void {
+    if (!this.active || this.busy || this.finished || now - this.lastActivity < quietMs) return;
+    this.lastActivity = now;
+    void this.drain(true);
   }
 
   /** Stops sending; queued events are dropped. */
@@ -122,6 +135,9 @@ export class JobStream {
 
   private emit(event: JobEvent, paced: boolean): void {
     this.lastSent = event.seq;
+    this.lastActivity = Date.now();
+    if (event.type === 'JobCompleted' || event.type === 'JobFailed') this.finished = true;
+    else if (event.type === 'SourceRedriven') this.finished = false;
     this.sink.send(event, paced);
   }
 }

@@ -172,6 +172,17 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
   }, limits.heartbeatMs);
   heartbeat.unref();
+  const refresh = setInterval(
+    () => {
+      const now = Date.now();
+      for (const connection of connections) {
+        for (const stream of connection.streams.values())
+          if (stream.explicit) stream.refreshIfQuiet(limits.quietRefreshMs, now);
+      }
+    },
+    Math.max(10, Math.floor(limits.quietRefreshMs / 2)),
+  );
+  refresh.unref();
 
   const onError = options.onError ?? ((error: unknown) => console.error('notifier: dispatch failed', error));
   const unsubscribeBus = options.bus.subscribe((event) => {
@@ -186,6 +197,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
   const shutDown = async (): Promise<void> => {
     options.server.off('upgrade', onUpgrade);
     clearInterval(heartbeat);
+    clearInterval(refresh);
     unsubscribeBus();
     const closed = [...sockets].map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
     for (const connection of [...connections]) connection.close(CloseCode.goingAway, 'server shutting down');

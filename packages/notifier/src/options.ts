@@ -23,6 +23,8 @@ export interface NotifierLimits {
   readonly heartbeatMs: number;
   /** Largest client message answered normally; bigger ones get a MESSAGE_TOO_LARGE error. */
   readonly maxMessageBytes: number;
+  /** A subscribed job that is unfinished and quiet this long is re-read from the store (lost publishes). */
+  readonly quietRefreshMs: number;
 }
 
 export const DEFAULT_LIMITS: NotifierLimits = {
@@ -32,6 +34,7 @@ export const DEFAULT_LIMITS: NotifierLimits = {
   maxBufferedBytes: 1024 * 1024,
   heartbeatMs: 30_000,
   maxMessageBytes: 4096,
+  quietRefreshMs: 15_000,
 };
 
 /** What {@link createNotifier} needs: the gateway's HTTP server, the two ports and an authenticator. */
