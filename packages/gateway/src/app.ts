@@ -9,12 +9,13 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type Caller, createAuthenticator, isOpenMode } from './auth.js';
+import { type Caller, createAuthenticator, isOpenMode, LOCAL_CALLER } from './auth.js';
 import { createContext, type GatewayContext } from './context.js';
 import { toErrorResponse, unauthorized } from './errors.js';
-import { createMetrics, gauge } from './metrics.js';
+import { createMetrics } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { presetRoutes } from './routes/presets.js';
 import { queueRoutes } from './routes/queues.js';
 import { signedBlobRoutes } from './routes/signed-blobs.js';
@@ -51,7 +52,8 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   const app = Fastify({
     logger: deps.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // Behind the ALB on AWS trust exactly one hop; locally X-Forwarded-For is never trusted (no spoofed rate-limit keys).
+    trustProxy: config.adapters === 'aws' ? (_address: string, hop: number) => hop === 0 : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
@@ -107,7 +109,10 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: '1 minute',
-    keyGenerator: (request) => request.headers.authorization ?? request.ip,
+    keyGenerator: (request) => {
+      const caller = authenticate(request.headers, request.url);
+      return caller && caller !== LOCAL_CALLER ? `key:${caller.owner}` : `ip:${request.ip}`;
+    },
     errorResponseBuilder: (_request, context) => ({
       statusCode: 429,
       code: 'RATE_LIMITED',
@@ -159,31 +164,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   await app.register(async (scope) => presetRoutes(scope));
   if (config.signingSecret) await app.register(async (scope) => signedBlobRoutes(scope, ctx));
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['health'] } }, async (_request, reply) => {
-    const stats = await Promise.all((await ports.queue.queues()).map((q) => ports.queue.stats(q)));
-    const body = [
-      metrics.requests.render(),
-      metrics.jobsCreated.render(),
-      metrics.variantsProduced.render(),
-      metrics.jobsFinished.render(),
-      gauge(
-        'delta_queue_visible_messages',
-        'Messages waiting in each queue',
-        stats.map((s) => ({ labels: { queue: s.name }, value: s.visible })),
-      ),
-      gauge(
-        'delta_queue_in_flight_messages',
-        'Messages being processed',
-        stats.map((s) => ({ labels: { queue: s.name }, value: s.inFlight })),
-      ),
-      gauge(
-        'delta_queue_oldest_message_age_seconds',
-        'Age of the oldest message',
-        stats.map((s) => ({ labels: { queue: s.name }, value: s.oldestAgeSeconds })),
-      ),
-    ].join('\n');
-    return reply.type('text/plain; version=0.0.4').send(`${body}\n`);
-  });
+  await app.register(async (scope) => metricsRoutes(scope, ctx));
 
   const webRoot = deps.webRoot ?? DEFAULT_WEB_ROOT;
   if (existsSync(webRoot)) {

@@ -11,3 +11,16 @@ export const openDatabase = (file: string): Database.Database => {
   db.pragma('foreign_keys = ON');
   return db;
 };
+
+/** Prepared statements by SQL text: preparing is a large part of a small query's cost. */
+export const statementCache = (db: Database.Database) => {
+  const cache = new Map<string, Database.Statement>();
+  return (sql: string): Database.Statement => {
+    let statement = cache.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql);
+      cache.set(sql, statement);
+    }
+    return statement;
+  };
+};

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import type { JobEvent } from '../jobs/events.js';
-import { openDatabase } from '../sqlite.js';
+import { openDatabase, statementCache } from '../sqlite.js';
 import type { EventBus, JobEventListener } from './port.js';
 
 const RETENTION_MS = 10 * 60_000;
@@ -12,6 +12,7 @@ const RETENTION_MS = 10 * 60_000;
  */
 export class SqliteEventBus implements EventBus {
   private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof statementCache>;
   private readonly listeners = new Set<JobEventListener>();
   private cursor = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -23,6 +24,7 @@ export class SqliteEventBus implements EventBus {
     private readonly clock: Clock = systemClock,
   ) {
     this.db = openDatabase(file);
+    this.sql = statementCache(this.db);
     this.db.exec(
       'CREATE TABLE IF NOT EXISTS bus (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, event TEXT NOT NULL); CREATE INDEX IF NOT EXISTS bus_at ON bus (at);',
     );
@@ -31,10 +33,10 @@ export class SqliteEventBus implements EventBus {
   async publish(events: readonly JobEvent[]): Promise<void> {
     if (events.length === 0) return;
     const now = this.clock.now();
-    const insert = this.db.prepare('INSERT INTO bus (at, event) VALUES (?, ?)');
+    const insert = this.sql('INSERT INTO bus (at, event) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const event of events) insert.run(now, JSON.stringify(event));
-      this.db.prepare('DELETE FROM bus WHERE at < ?').run(now - RETENTION_MS);
+      this.sql('DELETE FROM bus WHERE at < ?').run(now - RETENTION_MS);
     })();
     if (this.listeners.size > 0) this.poll();
   }
@@ -43,7 +45,7 @@ export class SqliteEventBus implements EventBus {
     const first = this.listeners.size === 0;
     this.listeners.add(listener);
     if (first) {
-      const row = this.db.prepare('SELECT MAX(id) AS id FROM bus').get() as { id: number | null };
+      const row = this.sql('SELECT MAX(id) AS id FROM bus').get() as { id: number | null };
       this.cursor = row.id ?? 0;
       this.schedule();
     }
@@ -64,7 +66,7 @@ export class SqliteEventBus implements EventBus {
 
   private poll(): void {
     if (this.closed) return;
-    const rows = this.db.prepare('SELECT id, event FROM bus WHERE id > ? ORDER BY id LIMIT 1000').all(this.cursor) as {
+    const rows = this.sql('SELECT id, event FROM bus WHERE id > ? ORDER BY id LIMIT 1000').all(this.cursor) as {
       id: number;
       event: string;
     }[];

@@ -3,7 +3,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { ConcurrencyError, DeltaError, TransientError } from '../errors.js';
 import type { JobEvent, JobEventBody } from '../jobs/events.js';
 import { evolve, type JobState } from '../jobs/state.js';
-import { openDatabase } from '../sqlite.js';
+import { openDatabase, statementCache } from '../sqlite.js';
 import { decodeCursor, encodeCursor, type JobEventStore, type JobPage, type JobQuery } from './port.js';
 
 interface EventRow {
@@ -17,12 +17,14 @@ interface EventRow {
 /** SQLite event store: primary key (job, seq) enforces optimistic concurrency; a projection table is updated in the same transaction. */
 export class SqliteJobEventStore implements JobEventStore {
   private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof statementCache>;
 
   constructor(
     file: string,
     private readonly clock: Clock = systemClock,
   ) {
     this.db = openDatabase(file);
+    this.sql = statementCache(this.db);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS events (
         job_id TEXT NOT NULL, seq INTEGER NOT NULL, type TEXT NOT NULL, at TEXT NOT NULL, data TEXT NOT NULL,
@@ -40,27 +42,25 @@ export class SqliteJobEventStore implements JobEventStore {
     if (events.length === 0) return [];
     const at = new Date(this.clock.now()).toISOString();
     const run = this.db.transaction(() => {
-      const row = this.db.prepare('SELECT version, state FROM jobs WHERE job_id = ?').get(jobId) as
+      const row = this.sql('SELECT version, state FROM jobs WHERE job_id = ?').get(jobId) as
         | { version: number; state: string }
         | undefined;
       const version = row?.version ?? 0;
       if (version !== expectedVersion) throw new ConcurrencyError(jobId, expectedVersion);
       let state = row ? (JSON.parse(row.state) as JobState) : undefined;
       const stored: JobEvent[] = events.map((body, i) => ({ ...body, jobId, seq: version + i + 1, at }) as JobEvent);
-      const insert = this.db.prepare('INSERT INTO events (job_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)');
+      const insert = this.sql('INSERT INTO events (job_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)');
       for (const event of stored) {
         state = evolve(state, event);
         insert.run(jobId, event.seq, event.type, at, JSON.stringify(event.data));
       }
       if (!state) throw new DeltaError('INVALID_STREAM', `job ${jobId} has no JobCreated event`);
-      this.db
-        .prepare(
-          `INSERT INTO jobs (job_id, owner, status, created_at, expires_at, version, state) VALUES (?, ?, ?, ?, ?, ?, ?)
+      this.sql(
+        `INSERT INTO jobs (job_id, owner, status, created_at, expires_at, version, state) VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, version = excluded.version, state = excluded.state`,
-        )
-        .run(jobId, state.owner, state.status, state.createdAt, state.expiresAt, state.version, JSON.stringify(state));
+      ).run(jobId, state.owner, state.status, state.createdAt, state.expiresAt, state.version, JSON.stringify(state));
       if (!row) {
-        const tag = this.db.prepare('INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?, ?)');
+        const tag = this.sql('INSERT OR IGNORE INTO job_tags (job_id, tag) VALUES (?, ?)');
         for (const t of state.tags) tag.run(jobId, t);
       }
       return stored;
@@ -81,16 +81,16 @@ export class SqliteJobEventStore implements JobEventStore {
   }
 
   async read(jobId: string, afterSeq = 0): Promise<JobEvent[]> {
-    const rows = this.db
-      .prepare('SELECT job_id, seq, type, at, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq')
-      .all(jobId, afterSeq) as EventRow[];
+    const rows = this.sql(
+      'SELECT job_id, seq, type, at, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq',
+    ).all(jobId, afterSeq) as EventRow[];
     return rows.map(
       (r) => ({ jobId: r.job_id, seq: r.seq, type: r.type, at: r.at, data: JSON.parse(r.data) }) as JobEvent,
     );
   }
 
   async load(jobId: string): Promise<JobState | undefined> {
-    const row = this.db.prepare('SELECT state FROM jobs WHERE job_id = ?').get(jobId) as { state: string } | undefined;
+    const row = this.sql('SELECT state FROM jobs WHERE job_id = ?').get(jobId) as { state: string } | undefined;
     return row ? (JSON.parse(row.state) as JobState) : undefined;
   }
 
@@ -107,14 +107,14 @@ export class SqliteJobEventStore implements JobEventStore {
     if (after) where.push('(j.created_at, j.job_id) < (?, ?)') && params.push(after[0], after[1]);
     const sql = `SELECT j.state FROM jobs j ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY j.created_at DESC, j.job_id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, limit + 1) as { state: string }[];
+    const rows = this.sql(sql).all(...params, limit + 1) as { state: string }[];
     const items = rows.slice(0, limit).map((r) => JSON.parse(r.state) as JobState);
     const last = items.at(-1);
     return { items, cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : undefined };
   }
 
   async expired(now: string, limit: number): Promise<string[]> {
-    const rows = this.db.prepare('SELECT job_id FROM jobs WHERE expires_at < ? LIMIT ?').all(now, limit) as {
+    const rows = this.sql('SELECT job_id FROM jobs WHERE expires_at < ? LIMIT ?').all(now, limit) as {
       job_id: string;
     }[];
     return rows.map((r) => r.job_id);
@@ -122,14 +122,14 @@ export class SqliteJobEventStore implements JobEventStore {
 
   async delete(jobId: string): Promise<void> {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM events WHERE job_id = ?').run(jobId);
-      this.db.prepare('DELETE FROM jobs WHERE job_id = ?').run(jobId);
-      this.db.prepare('DELETE FROM job_tags WHERE job_id = ?').run(jobId);
+      this.sql('DELETE FROM events WHERE job_id = ?').run(jobId);
+      this.sql('DELETE FROM jobs WHERE job_id = ?').run(jobId);
+      this.sql('DELETE FROM job_tags WHERE job_id = ?').run(jobId);
     })();
   }
 
   async ping(): Promise<boolean> {
-    return this.db.prepare('SELECT 1 AS ok').get() !== undefined;
+    return this.sql('SELECT 1 AS ok').get() !== undefined;
   }
 
   async close(): Promise<void> {

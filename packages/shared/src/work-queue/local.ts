@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type Database from 'better-sqlite3';
 import { type Clock, systemClock } from '../clock.js';
 import { NotFoundError, ReceiptHandleError } from '../errors.js';
-import { openDatabase } from '../sqlite.js';
+import { openDatabase, statementCache } from '../sqlite.js';
 import type {
   PeekedMessage,
   QueueConfig,
@@ -41,6 +41,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
  */
 export class SqliteWorkQueue implements WorkQueue {
   private readonly db: Database.Database;
+  private readonly sql: ReturnType<typeof statementCache>;
   private readonly sent = new EventEmitter();
 
   constructor(
@@ -49,6 +50,7 @@ export class SqliteWorkQueue implements WorkQueue {
     private readonly clock: Clock = systemClock,
   ) {
     this.db = openDatabase(file);
+    this.sql = statementCache(this.db);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS messages (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -74,9 +76,13 @@ export class SqliteWorkQueue implements WorkQueue {
     this.configOf(queue);
     const messageId = randomUUID();
     const now = this.clock.now();
-    this.db
-      .prepare('INSERT INTO messages (id, queue, body, sent_at, visible_at) VALUES (?, ?, ?, ?, ?)')
-      .run(messageId, queue, body, now, now + (options.delaySeconds ?? 0) * 1000);
+    this.sql('INSERT INTO messages (id, queue, body, sent_at, visible_at) VALUES (?, ?, ?, ?, ?)').run(
+      messageId,
+      queue,
+      body,
+      now,
+      now + (options.delaySeconds ?? 0) * 1000,
+    );
     this.sent.emit(queue);
     return { messageId };
   }
@@ -111,11 +117,12 @@ export class SqliteWorkQueue implements WorkQueue {
     return this.db
       .transaction(() => {
         const now = this.clock.now();
-        this.db
-          .prepare('DELETE FROM messages WHERE queue = ? AND sent_at < ?')
-          .run(queue, now - config.retentionSeconds * 1000);
+        this.sql('DELETE FROM messages WHERE queue = ? AND sent_at < ?').run(
+          queue,
+          now - config.retentionSeconds * 1000,
+        );
         const out: QueueMessage[] = [];
-        const select = this.db.prepare(
+        const select = this.sql(
           'SELECT id, body, sent_at, receive_count, first_receive_at FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
         );
         const taken = new Set<string>();
@@ -129,19 +136,17 @@ export class SqliteWorkQueue implements WorkQueue {
             taken.add(row.id);
             const dead = config.deadLetter;
             if (dead && row.receive_count >= dead.maxReceiveCount) {
-              this.db
-                .prepare('UPDATE messages SET queue = ?, source_queue = ?, visible_at = ?, receipt = NULL WHERE id = ?')
-                .run(dead.queue, queue, now, row.id);
+              this.sql(
+                'UPDATE messages SET queue = ?, source_queue = ?, visible_at = ?, receipt = NULL WHERE id = ?',
+              ).run(dead.queue, queue, now, row.id);
               continue;
             }
             const receipt = `${row.id}:${randomUUID()}`;
             const count = row.receive_count + 1;
             const first = row.first_receive_at ?? now;
-            this.db
-              .prepare(
-                'UPDATE messages SET receive_count = ?, first_receive_at = ?, visible_at = ?, receipt = ? WHERE id = ?',
-              )
-              .run(count, first, now + visibility * 1000, receipt, row.id);
+            this.sql(
+              'UPDATE messages SET receive_count = ?, first_receive_at = ?, visible_at = ?, receipt = ? WHERE id = ?',
+            ).run(count, first, now + visibility * 1000, receipt, row.id);
             out.push({
               messageId: row.id,
               receiptHandle: receipt,
@@ -162,9 +167,11 @@ export class SqliteWorkQueue implements WorkQueue {
 
   async changeVisibility(queue: string, receiptHandle: string, timeoutSeconds: number): Promise<void> {
     this.configOf(queue);
-    const result = this.db
-      .prepare('UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt = ?')
-      .run(this.clock.now() + timeoutSeconds * 1000, queue, receiptHandle);
+    const result = this.sql('UPDATE messages SET visible_at = ? WHERE queue = ? AND receipt = ?').run(
+      this.clock.now() + timeoutSeconds * 1000,
+      queue,
+      receiptHandle,
+    );
     if (result.changes === 0) {
       throw new ReceiptHandleError(`receipt handle is not current for a message in queue ${queue}`);
     }
@@ -173,22 +180,20 @@ export class SqliteWorkQueue implements WorkQueue {
 
   async delete(queue: string, receiptHandle: string): Promise<void> {
     this.configOf(queue);
-    this.db.prepare('DELETE FROM messages WHERE queue = ? AND receipt = ?').run(queue, receiptHandle);
+    this.sql('DELETE FROM messages WHERE queue = ? AND receipt = ?').run(queue, receiptHandle);
   }
 
   async stats(queue: string): Promise<QueueStats> {
     const config = this.configOf(queue);
     const now = this.clock.now();
-    const row = this.db
-      .prepare(
-        `SELECT
+    const row = this.sql(
+      `SELECT
            SUM(CASE WHEN visible_at <= ? THEN 1 ELSE 0 END) AS visible,
            SUM(CASE WHEN visible_at > ? AND receipt IS NOT NULL THEN 1 ELSE 0 END) AS in_flight,
            SUM(CASE WHEN visible_at > ? AND receipt IS NULL THEN 1 ELSE 0 END) AS delayed,
            MIN(sent_at) AS oldest
          FROM messages WHERE queue = ?`,
-      )
-      .get(now, now, now, queue) as {
+    ).get(now, now, now, queue) as {
       visible: number | null;
       in_flight: number | null;
       delayed: number | null;
@@ -208,9 +213,9 @@ export class SqliteWorkQueue implements WorkQueue {
 
   async peek(queue: string, options: { max?: number } = {}): Promise<PeekedMessage[]> {
     this.configOf(queue);
-    const rows = this.db
-      .prepare('SELECT id, body, receive_count, sent_at FROM messages WHERE queue = ? ORDER BY seq LIMIT ?')
-      .all(queue, Math.min(Math.max(options.max ?? 10, 1), 1000)) as MessageRow[];
+    const rows = this.sql(
+      'SELECT id, body, receive_count, sent_at FROM messages WHERE queue = ? ORDER BY seq LIMIT ?',
+    ).all(queue, Math.min(Math.max(options.max ?? 10, 1), 1000)) as MessageRow[];
     return rows.map((r) => ({
       messageId: r.id,
       body: r.body,
@@ -230,9 +235,10 @@ export class SqliteWorkQueue implements WorkQueue {
         const wanted = options.messageIds ? new Set(options.messageIds) : undefined;
         // maxMessages bounds the messages moved (as the SQS adapter does), so with ids it applies after the filter.
         const rows = (
-          this.db
-            .prepare('SELECT id, source_queue FROM messages WHERE queue = ? ORDER BY seq LIMIT ?')
-            .all(deadLetterQueue, wanted ? -1 : (options.maxMessages ?? -1)) as {
+          this.sql('SELECT id, source_queue FROM messages WHERE queue = ? ORDER BY seq LIMIT ?').all(
+            deadLetterQueue,
+            wanted ? -1 : (options.maxMessages ?? -1),
+          ) as {
             id: string;
             source_queue: string | null;
           }[]
@@ -240,7 +246,7 @@ export class SqliteWorkQueue implements WorkQueue {
           .filter((row) => !wanted || wanted.has(row.id))
           .slice(0, options.maxMessages ?? Number.POSITIVE_INFINITY);
         let count = 0;
-        const update = this.db.prepare(
+        const update = this.sql(
           'UPDATE messages SET queue = ?, source_queue = NULL, visible_at = ?, receive_count = 0, first_receive_at = NULL, receipt = NULL, sent_at = ? WHERE id = ?',
         );
         for (const row of rows) {
@@ -263,7 +269,7 @@ export class SqliteWorkQueue implements WorkQueue {
 
   async purge(queue: string): Promise<void> {
     this.configOf(queue);
-    this.db.prepare('DELETE FROM messages WHERE queue = ?').run(queue);
+    this.sql('DELETE FROM messages WHERE queue = ?').run(queue);
   }
 
   /**
@@ -271,9 +277,9 @@ export class SqliteWorkQueue implements WorkQueue {
    * data directory and so knows that the receivers of those messages died with the previous run.
    */
   releaseInFlight(): number {
-    const result = this.db
-      .prepare('UPDATE messages SET visible_at = ?, receipt = NULL WHERE receipt IS NOT NULL AND visible_at > ?')
-      .run(this.clock.now(), this.clock.now());
+    const result = this.sql(
+      'UPDATE messages SET visible_at = ?, receipt = NULL WHERE receipt IS NOT NULL AND visible_at > ?',
+    ).run(this.clock.now(), this.clock.now());
     return result.changes;
   }
 
