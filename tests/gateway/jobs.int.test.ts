@@ -303,3 +303,22 @@ describe('reading a job that is not there yet or at all', () => {
     );
   });
 });
+
+describe('POST /api/jobs with a pipeline field over the form-field limit', () => {
+  it('answers 413 naming the field and its limit, not a JSON parse error', async () => {
+    const t = await testApp();
+    try {
+      const huge = JSON.stringify({ steps: [{ op: 'rotate', note: 'x'.repeat(70_000) }] });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/jobs',
+        ...multipartBody([{ name: 'a.jpg', data: await gradientJpeg() }], { pipeline: huge }),
+      });
+      assert.equal(response.statusCode, 413);
+      assert.equal(errorOf(response.body).field, 'pipeline');
+      assert.match(errorOf(response.body).message, /65536 bytes/);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -175,3 +175,52 @@ describe('queue operations with keys configured', () => {
     assert.equal(anonymous.statusCode, 401);
   });
 });
+
+describe('a background redrive of a dead-letter queue', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await testApp();
+  });
+  after(() => t.close());
+
+  it('moves every message back through a start, a cancel and a resume, and reports its state', async () => {
+    // Prepare: 30 messages in the DLQ
+    for (let i = 0; i < 30; i++) await t.ports.queue.send('uploads-dlq', JSON.stringify({ n: i }));
+    // Act: start, cancel at once, then resume
+    const started = await t.app.inject({
+      method: 'POST',
+      url: '/api/queues/uploads-dlq/redrive-task',
+      payload: { batchSize: 5 },
+    });
+    const cancelled = await t.app.inject({ method: 'DELETE', url: '/api/queues/uploads-dlq/redrive-task' });
+    await waitFor(
+      async () => {
+        const s = (await t.app.inject('/api/queues/uploads-dlq/redrive-task')).json();
+        return s.state === 'cancelled' || s.state === 'completed' ? s : undefined;
+      },
+      10_000,
+      'the task to stop',
+    );
+    const resumed = await t.app.inject({ method: 'POST', url: '/api/queues/uploads-dlq/redrive-task', payload: {} });
+    const done = await waitFor(
+      async () => {
+        const s = (await t.app.inject('/api/queues/uploads-dlq/redrive-task')).json();
+        return s.state === 'completed' ? s : undefined;
+      },
+      10_000,
+      'completion',
+    );
+    // Assess
+    assert.equal(started.statusCode, 202);
+    assert.equal(cancelled.statusCode, 202);
+    assert.equal(resumed.statusCode, 202);
+    assert.equal(done.remaining, 0);
+    assert.equal((await t.ports.queue.stats('uploads')).visible, 30);
+    assert.equal((await t.ports.queue.stats('uploads-dlq')).visible, 0);
+  });
+
+  it('answers 404 when no task was started for the queue', async () => {
+    const response = await t.app.inject('/api/queues/uploads/redrive-task');
+    assert.equal(response.statusCode, 404);
+  });
+});

@@ -13,6 +13,7 @@ import { type Caller, createAuthenticator, isOpenMode, LOCAL_CALLER } from './au
 import { createContext, type GatewayContext } from './context.js';
 import { toErrorResponse, unauthorized } from './errors.js';
 import { createMetrics } from './metrics.js';
+import { MAX_FIELD_BYTES } from './multipart.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -124,7 +125,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
       fileSize: config.maxFileBytes,
       files: config.maxFilesPerJob,
       fields: 10,
-      fieldSize: 64 * 1024,
+      fieldSize: MAX_FIELD_BYTES,
       parts: config.maxFilesPerJob + 10,
       headerPairs: 200,
     },

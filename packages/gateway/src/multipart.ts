@@ -14,6 +14,9 @@ export interface ReceivedForm {
   readonly files: ReceivedFile[];
 }
 
+/** The multipart plugin's `fieldSize` limit (app.ts). */
+export const MAX_FIELD_BYTES = 64 * 1024;
+
 const FIELDS = new Set(['variants', 'tags', 'preset', 'pipeline', 'seed']);
 
 export interface FormLimits {
@@ -47,6 +50,12 @@ const readParts = async (request: FastifyRequest, limits: FormLimits): Promise<R
           part.fieldname,
           `unknown field ${JSON.stringify(part.fieldname.slice(0, 40))}; known: ${[...FIELDS].join(', ')}`,
         );
+      if (part.valueTruncated) {
+        throw tooLarge(
+          part.fieldname,
+          `the ${part.fieldname} field is over ${MAX_FIELD_BYTES} bytes (the limit of a form field)`,
+        );
+      }
       fields[part.fieldname] = String(part.value);
       continue;
     }

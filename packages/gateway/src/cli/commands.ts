@@ -46,6 +46,12 @@ export const runCommand = async (args: readonly string[], options: CliOptions): 
         `/api/queues/${need(target, 'dead-letter queue name')}/redrive`,
         options.ids?.length ? { messageIds: options.ids } : {},
       );
+    case 'queues redrive-start':
+      return call(options, 'POST', `/api/queues/${need(target, 'dead-letter queue name')}/redrive-task`, {});
+    case 'queues redrive-status':
+      return call(options, 'GET', `/api/queues/${need(target, 'dead-letter queue name')}/redrive-task`);
+    case 'queues redrive-cancel':
+      return call(options, 'DELETE', `/api/queues/${need(target, 'dead-letter queue name')}/redrive-task`);
     case 'queues purge':
       if (!options.yes) throw new Error('purge deletes every message of the queue: add --yes');
       return call(options, 'POST', `/api/queues/${need(target, 'queue name')}/purge`);

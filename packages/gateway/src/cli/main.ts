@@ -11,6 +11,9 @@ const USAGE = `usage: delta-augment <queues|jobs> <command> [args] [--url URL] [
   queues list                      every queue: visible, in flight, delayed, oldest age, DLQ depth
   queues peek <queue> [--max N]    messages without receiving them (a DLQ shows job, source, reason, receive count)
   queues redrive <dlq> [--id ID]   move dead-lettered messages (all, or the given ids) back to their queue
+  queues redrive-start <dlq>       start (or resume) a background redrive in batches
+  queues redrive-status <dlq>      its state, moved and remaining
+  queues redrive-cancel <dlq>      cancel it after the current batch (start again to resume)
   queues purge <queue> --yes       delete every message of a queue
   jobs get <id>                    a job's state and progress
   jobs events <id>                 a job's events

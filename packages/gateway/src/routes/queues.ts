@@ -1,4 +1,4 @@
-import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/shared';
+import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey, RedriveTask } from '@delta-augment/shared';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { forbidden, notFound } from '../errors.js';
@@ -159,6 +159,90 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
       await known(name);
       const body = (request.body ?? {}) as { messageIds?: string[] };
       return { queue: name, ...(await queue.redrive(name, { messageIds: body.messageIds })) };
+    },
+  );
+
+  const tasks = new Map<string, RedriveTask>();
+  const taskSchema = {
+    type: 'object',
+    properties: {
+      queue: { type: 'string' },
+      state: { type: 'string', enum: ['idle', 'running', 'cancelled', 'completed', 'failed'] },
+      moved: { type: 'integer' },
+      remaining: { type: 'integer' },
+      error: { type: 'string' },
+    },
+  } as const;
+
+  app.post(
+    '/api/queues/:name/redrive-task',
+    {
+      schema: {
+        summary: 'Start (or resume) a background redrive of a DLQ in batches; cancellable (admin)',
+        tags: ['queues'],
+        params: queueParams,
+        body: {
+          type: ['object', 'null'],
+          additionalProperties: false,
+          properties: { batchSize: { type: 'integer', minimum: 1, maximum: 1000, default: 10 } },
+        },
+        response: { 202: taskSchema, ...clientErrors },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const { name } = request.params as { name: string };
+      await known(name);
+      const body = (request.body ?? {}) as { batchSize?: number };
+      let task = tasks.get(name);
+      const state = task?.status().state;
+      if (!task || state === 'completed' || state === 'failed') {
+        task = new RedriveTask(queue, name, { batchSize: body.batchSize ?? 10 });
+        tasks.set(name, task);
+      }
+      void task.start();
+      return reply.code(202).send({ queue: name, ...task.status() });
+    },
+  );
+
+  app.get(
+    '/api/queues/:name/redrive-task',
+    {
+      schema: {
+        summary: "The DLQ's background redrive: state, moved, remaining (admin)",
+        tags: ['queues'],
+        params: queueParams,
+        response: { 200: taskSchema, ...clientErrors },
+      },
+    },
+    async (request) => {
+      requireAdmin(request);
+      const { name } = request.params as { name: string };
+      await known(name);
+      const task = tasks.get(name);
+      if (!task) throw notFound(`a redrive task of ${name}`);
+      return { queue: name, ...task.status() };
+    },
+  );
+
+  app.delete(
+    '/api/queues/:name/redrive-task',
+    {
+      schema: {
+        summary: 'Cancel the background redrive after its current batch (admin)',
+        tags: ['queues'],
+        params: queueParams,
+        response: { 202: taskSchema, ...clientErrors },
+      },
+    },
+    async (request, reply) => {
+      requireAdmin(request);
+      const { name } = request.params as { name: string };
+      await known(name);
+      const task = tasks.get(name);
+      if (!task) throw notFound(`a redrive task of ${name}`);
+      task.cancel();
+      return reply.code(202).send({ queue: name, ...task.status() });
     },
   );
 
