@@ -3,7 +3,7 @@
 // with node's test runner, and ends with a line "N passed, N failed" so that CI can tell a run that
 // executed no test.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const KINDS = ['unit', 'int', 'e2e'];
@@ -26,6 +26,7 @@ if (files.length === 0) {
   console.error(`no test files for ${wanted.join(', ')}`);
   process.exit(1);
 }
+mkdirSync('.tmp', { recursive: true });
 const child = spawn(
   process.execPath,
   [
