@@ -1,7 +1,4 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import type { EngineLimits } from '../../packages/augmenter/src/engine/index.js';
 
@@ -43,11 +40,5 @@ export async function rawOf(data: Buffer): Promise<{ data: Buffer; width: number
   return { data: pixels, width: info.width, height: info.height, channels: info.channels };
 }
 
-/** The shared sample photos: ../shared/images beside the checkout, or /work/shared/images. */
-export function sharedImage(name: string): string {
-  const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const candidates = [join(repo, '..', 'shared', 'images', name), join('/work/shared/images', name)];
-  const found = candidates.find((c) => existsSync(c));
-  if (found === undefined) throw new Error(`sample image ${name} not found in ${candidates.join(' or ')}`);
-  return found;
-}
+/** The shared sample photos (see tests/helpers/images.ts). */
+export { sharedImagePath as sharedImage } from '../helpers/images.js';

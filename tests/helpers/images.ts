@@ -1,10 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
-export const SHARED_IMAGES = join(import.meta.dirname, '..', '..', '..', 'shared', 'images');
+/** Where the shared sample photos are: ../shared/images beside the checkout (CI), or /work/shared/images. */
+export const sharedImagePath = (name: string): string => {
+  const candidates = [
+    join(import.meta.dirname, '..', '..', '..', 'shared', 'images', name),
+    join('/work/shared/images', name),
+  ];
+  const found = candidates.find((c) => existsSync(c));
+  if (found === undefined) throw new Error(`sample image ${name} not found in ${candidates.join(' or ')}`);
+  return found;
+};
 
-export const sharedImage = (name = 'ladybird.jpg'): Buffer => readFileSync(join(SHARED_IMAGES, name));
+export const sharedImage = (name = 'ladybird.jpg'): Buffer => readFileSync(sharedImagePath(name));
 
 /** A small generated JPEG (a colour gradient), so that tests need no files. */
 export const gradientJpeg = async (width = 64, height = 48): Promise<Buffer> => {

@@ -7,8 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, FileChooser, Page } from 'playwright-core';
 import { launchBrowser, REPO_ROOT, type Stack, spawnStack } from '../helpers/browser.js';
+import { sharedImagePath } from '../helpers/images.js';
 
-const LADYBIRD = '/work/shared/images/ladybird.jpg';
+const LADYBIRD = sharedImagePath('ladybird.jpg');
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web');
 const VARIANTS = 3;
 const JOB_TIMEOUT_MS = 30_000;
