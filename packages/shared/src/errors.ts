@@ -61,5 +61,3 @@ export class ConfigError extends DeltaError {
 
 export const isConcurrencyError = (error: unknown): error is ConcurrencyError =>
   error instanceof DeltaError && error.code === 'CONCURRENCY_CONFLICT';
-export const isPermanentError = (error: unknown): error is PermanentError =>
-  error instanceof DeltaError && error.code === 'PERMANENT';

@@ -2,7 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Clock, systemClock } from '../clock.js';
 import { DeltaError, NotFoundError, TransientError } from '../errors.js';
@@ -196,5 +196,3 @@ export const verifyBlobUrl = (
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
   return request.expires * 1000 < nowMs ? 'expired' : 'ok';
 };
-
-export const readableOf = (buffer: Buffer): Readable => Readable.from(buffer);
