@@ -13,6 +13,7 @@ import {
   decideVariant,
   isSourceSettled,
   type JobService,
+  type JobState,
   NotFoundError,
   needsFinalising,
   PermanentError,
@@ -56,7 +57,7 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
 export const processSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
   const { jobs } = deps;
   const { jobId, sourceId, attempt } = message;
-  let state = await jobs.load(jobId);
+  const state = await jobs.load(jobId);
   const source = state?.sources.find((s) => s.sourceId === sourceId);
   if (!state || !source) {
     deps.log?.('message for an unknown job or source acknowledged', { jobId, sourceId });
@@ -70,14 +71,17 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
     return;
   }
   await jobs.updateExisting(jobId, (s) => decideStart(s, sourceId, attempt));
+  let settled: JobState | undefined;
   try {
     await renderSource(deps, message);
-    await jobs.updateExisting(jobId, (s) => decideComplete(s, sourceId));
+    ({ state: settled } = await jobs.updateExisting(jobId, (s) => decideComplete(s, sourceId)));
   } catch (error) {
     const reason = reasonOf(error);
     if (isPermanent(error)) {
       deps.log?.('source failed permanently', { jobId, sourceId, reason });
-      await jobs.updateExisting(jobId, (s) => decideFailure(s, { sourceId, reason, attempt, final: true }));
+      ({ state: settled } = await jobs.updateExisting(jobId, (s) =>
+        decideFailure(s, { sourceId, reason, attempt, final: true }),
+      ));
     } else if (attempt >= deps.maxReceiveCount) {
       deps.log?.('source dead-lettered', { jobId, sourceId, reason, attempt });
       await jobs.updateExisting(jobId, (s) => decideDeadLetter(s, sourceId, `after ${attempt} attempts: ${reason}`));
@@ -88,8 +92,7 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
       throw error;
     }
   }
-  state = await jobs.load(jobId);
-  if (state && needsFinalising(state)) await finaliseOrGiveUp(deps, jobId, attempt);
+  if (settled && needsFinalising(settled)) await finaliseOrGiveUp(deps, jobId, attempt);
 };
 
 /**

@@ -2,7 +2,7 @@ import { isConcurrencyError } from '../errors.js';
 import type { EventBus } from '../event-bus/port.js';
 import type { JobEventStore } from '../job-event-store/port.js';
 import type { JobEvent, JobEventBody } from './events.js';
-import type { JobState } from './state.js';
+import { evolve, type JobState } from './state.js';
 
 const MAX_ATTEMPTS = 50;
 /** Pause before each retry of a failed publish; `undefined` marks the last attempt. */
@@ -33,7 +33,8 @@ export class JobService {
       try {
         const events = await this.store.append(jobId, state?.version ?? 0, bodies);
         await this.publish(events);
-        return { state: await this.store.load(jobId), events };
+        // The appended events folded onto the state they were decided on: the store's projection, without reading it again.
+        return { state: events.reduce<JobState | undefined>(evolve, state), events };
       } catch (error) {
         if (!isConcurrencyError(error) || attempt >= MAX_ATTEMPTS) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
