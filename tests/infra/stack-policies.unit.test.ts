@@ -207,6 +207,11 @@ describe('the AWS stack with default settings', () => {
       assert.equal(fn.inputs.timeout, 120);
     });
 
+    it('runs on a Node.js runtime Lambda supports (nodejs22.x, not the retired nodejs20.x)', () => {
+      const fn = stack.named(T.function, 'augmenter');
+      assert.equal(fn.inputs.runtime, 'nodejs22.x');
+    });
+
     it('configures the app with the AWS adapters and the stack resources', () => {
       const env = stack.named(T.function, 'augmenter').inputs.environment.variables as Record<string, string>;
       assert.equal(env.ADAPTERS, 'aws');
@@ -439,7 +444,7 @@ describe('the AWS stack with default settings', () => {
       ]) {
         assert.ok(script.includes(`\n${line}\n`), `user data sets ${line}`);
       }
-      assert.match(script, /NODE_DIST=https:\/\/nodejs\.org\/dist\/latest-v20\.x/);
+      assert.match(script, /NODE_DIST=https:\/\/nodejs\.org\/dist\/latest-v22\.x/);
       assert.match(script, /ExecStart=\/usr\/local\/bin\/npm start/);
     });
   });
