@@ -29,3 +29,4 @@ export {
   RedriveTask,
   type RedriveTaskOptions,
 } from './work-queue/redrive-task.js';
+export * from './labels/index.js';
