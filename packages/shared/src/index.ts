@@ -17,6 +17,7 @@ export * from './jobs/events.js';
 export * from './jobs/job-service.js';
 export * from './jobs/state.js';
 export * from './keys.js';
+export * from './labels/index.js';
 export { type LocalPorts, localPorts, localQueueConfig, type Ports } from './local-ports.js';
 export * from './s3-event.js';
 export { openDatabase } from './sqlite.js';
@@ -29,4 +30,3 @@ export {
   RedriveTask,
   type RedriveTaskOptions,
 } from './work-queue/redrive-task.js';
-export * from './labels/index.js';
