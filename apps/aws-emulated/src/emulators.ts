@@ -121,7 +121,12 @@ export const startEmulators = async (model: InfraModel): Promise<Emulators> => {
   });
   const sqs = await startBoundaryProxy(fauxqsUrl, {
     after: async (exchange) => {
-      countCall(usage, 'sqs', (exchange.headers.get('x-amz-target') ?? '').replace('AmazonSQS.', ''));
+      const action = (exchange.headers.get('x-amz-target') ?? '').replace('AmazonSQS.', '');
+      countCall(usage, 'sqs', action);
+      // Empty receives are the idle pollers' cost (per hour, not per variant): counted apart too.
+      if (action === 'ReceiveMessage' && !exchange.responseBody.includes('"Messages"')) {
+        countCall(usage, 'sqs', 'ReceiveMessage (empty)');
+      }
       usage.sqs.requests += chunks64k(Math.max(exchange.body.length, exchange.responseBody.length));
     },
   });

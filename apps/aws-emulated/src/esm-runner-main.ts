@@ -53,6 +53,11 @@ const mapping = new EventSourceMapping(handler, {
   concurrency: config.concurrency,
   log,
   onInvocation: (invocation) => {
+    log('invoked', {
+      records: invocation.records,
+      failed: invocation.failed,
+      durationMs: Math.round(invocation.durationMs),
+    });
     void fetch(`${config.controlUrl}/lambda`, {
       method: 'POST',
       body: JSON.stringify({ ...invocation, memoryMb: config.memoryMb }),
