@@ -238,6 +238,26 @@ export interface paths {
                         pipeline?: string | Record<string, never>;
                         /** @description integer 0 to 4294967295, for reproducible variants */
                         seed?: number | string;
+                        /**
+                         * @description dataset zip layout: auto (default), coco, yolo, voc or folders
+                         * @enum {string}
+                         */
+                        format?: "auto" | "coco" | "yolo" | "voc" | "folders";
+                        /**
+                         * @description archive layout (default: the input's)
+                         * @enum {string}
+                         */
+                        export?: "coco" | "yolo" | "voc" | "folders";
+                        /** @description train,valid,test percentages, e.g. 80,10,10 (seeded, stratified by class) */
+                        split?: string;
+                        /** @description fail (default: a 422 naming file and line) or skip (listed in the manifest) */
+                        onLabelError?: string;
+                        /** @description drop objects with less of their area left in an output (0 to 1, default 0.25) */
+                        minVisibility?: string;
+                        /** @description train (default) or all: which splits get augmented */
+                        augmentSplits?: string;
+                        /** @description true: each original goes beside its variants */
+                        includeOriginals?: string;
                     };
                 };
             };
