@@ -7,6 +7,7 @@ import {
   type ParsedDataset,
   parseLabelled,
 } from '../../packages/shared/src/index.js';
+import { makeZip } from '../gateway/fixtures.js';
 import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/server.js';
 import { readZip } from '../helpers/zip.js';
@@ -54,21 +55,14 @@ describe('a labelled dataset job', () => {
   });
   after(() => t.close());
 
-  const run = async (input: Exclude<LabelFormat, 'folders'>, exported: Exclude<LabelFormat, 'folders'>) => {
-    const zip = await ZIPS[input](items);
-    const created = await t.app.inject({
+  const post = (zip: Buffer, fields: Record<string, string>) =>
+    t.app.inject({
       method: 'POST',
       url: '/api/jobs',
-      ...multipartBody([{ name: 'dataset.zip', data: zip, type: 'application/zip' }], {
-        variants: '2',
-        seed: '5',
-        split: '80,10,10',
-        export: exported,
-        pipeline: PIPELINE,
-      }),
+      ...multipartBody([{ name: 'dataset.zip', data: zip, type: 'application/zip' }], fields),
     });
-    assert.equal(created.statusCode, 202, created.body);
-    const id = created.json().id as string;
+
+  const finished = async (id: string) => {
     await waitFor(
       async () => {
         const view = (await t.app.inject({ url: `/api/jobs/${id}` })).json();
@@ -82,6 +76,53 @@ describe('a labelled dataset job', () => {
     assert.equal(archive.statusCode, 200);
     return archive.rawPayload;
   };
+
+  const run = async (input: Exclude<LabelFormat, 'folders'>, exported: Exclude<LabelFormat, 'folders'>) => {
+    const zip = await ZIPS[input](items);
+    const created = await post(zip, {
+      variants: '2',
+      seed: '5',
+      split: '80,10,10',
+      export: exported,
+      pipeline: PIPELINE,
+    });
+    assert.equal(created.statusCode, 202, created.body);
+    return finished(created.json().id as string);
+  };
+
+  describe('when a label file is malformed', () => {
+    const broken = async () => {
+      const entries = await readZip(await yoloZip(items.slice(0, 3)));
+      const name = [...entries.keys()].find((k) => k.startsWith('labels/')) as string;
+      entries.set(name, Buffer.from(`${(entries.get(name) as Buffer).toString()}5 0.5 0.5 0.1 0.1\n`));
+      return { name, zip: await makeZip([...entries].map(([n, data]) => ({ name: n, data }))) };
+    };
+
+    it('refuses the job with a 422 that names the file and line', async () => {
+      const { name, zip } = await broken();
+      const response = await post(zip, { variants: '1' });
+      assert.equal(response.statusCode, 422, response.body);
+      assert.deepEqual(response.json().error, {
+        code: 'INVALID_LABELS',
+        message: `${name} line 3: class 5 is not declared in data.yaml (it names 2)`,
+        field: 'file[0]',
+      });
+    });
+
+    it('with onLabelError=skip, leaves the item out and lists it in the manifest', async () => {
+      const { name, zip } = await broken();
+      const response = await post(zip, { variants: '1', onLabelError: 'skip', pipeline: PIPELINE });
+      assert.equal(response.statusCode, 202, response.body);
+      assert.equal(response.json().sources.length, 2);
+      const entries = await readZip(await finished(response.json().id as string));
+      const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+      assert.deepEqual(manifest.skipped, [
+        { file: name, line: 3, reason: 'class 5 is not declared in data.yaml (it names 2)' },
+      ]);
+      for (const variant of manifest.variants)
+        assert.ok(Array.isArray(variant.labels.dropped), 'kept and dropped labels per output');
+    });
+  });
 
   for (const input of ['coco', 'yolo', 'voc'] as const) {
     for (const exported of ['coco', 'yolo', 'voc'] as const) {

@@ -86,3 +86,40 @@ describe('labels follow every geometric operation', () => {
     });
   }
 });
+
+describe('labels are a pure function of the seed', () => {
+  it('gives identical labels whatever order and concurrency the variants render in', async () => {
+    // Prepare
+    const made = await scene();
+    const pipeline = resolvePipeline({
+      spec: {
+        format: 'png',
+        steps: [
+          { op: 'rotate', angle: [-30, 30], mode: 'fill', probability: 0.7 },
+          { op: 'elasticDistort', magnitude: 0.02, scale: 0.3, probability: 0.5 },
+          { op: 'crop', area: [0.7, 1], position: 'random', probability: 0.5 },
+          { op: 'erase', area: [0.02, 0.1], probability: 0.5 },
+        ],
+      },
+      seed: 99,
+    });
+    const options = { labels: made.labels, minVisibility: 0.25 };
+    const render = async (order: number[], parallel: boolean) => {
+      const source = await decodeSource(made.png, LIMITS);
+      const results = new Map<number, string>();
+      const one = async (i: number) => {
+        const variant = await renderVariant(source, pipeline, i, options);
+        results.set(i, JSON.stringify(variant.labels));
+      };
+      if (parallel) await Promise.all(order.map(one));
+      else for (const i of order) await one(i);
+      return [...results].sort(([a], [b]) => a - b);
+    };
+    // Act
+    const serial = await render([0, 1, 2, 3, 4, 5, 6, 7], false);
+    const shuffled = await render([5, 2, 7, 0, 3, 6, 1, 4], true);
+    // Assess
+    assert.deepEqual(shuffled, serial);
+    assert.equal(new Set(serial.map(([, labels]) => labels)).size, 8, 'every variant has its own labels');
+  });
+});

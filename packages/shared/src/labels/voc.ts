@@ -148,7 +148,13 @@ export const parseVoc = (files: DatasetFiles, mode: OnLabelError): ParsedDataset
 
 const builder = new XMLBuilder({ format: true, indentBy: '  ' });
 
-/** A VOC annotation for one image: integer 1-based inclusive boxes, never empty. */
+/** Two decimals: integer boxes stay integers, augmented ones keep their sub-pixel position. */
+const two = (value: number): number => Math.round(value * 100) / 100;
+
+/**
+ * A VOC annotation for one image, boxes in the devkit's 1-based convention (xmin = left + 1,
+ * xmax = right), clipped to the image, at least a hundredth of a pixel wide.
+ */
 export const writeVoc = (
   categories: readonly Category[],
   fileName: string,
@@ -156,10 +162,12 @@ export const writeVoc = (
   labels: ImageLabels,
 ): string => {
   const objects = labels.objects.map((o) => {
-    const xmin = Math.min(labels.width - 1, Math.max(0, Math.round(o.box.x))) + 1;
-    const ymin = Math.min(labels.height - 1, Math.max(0, Math.round(o.box.y))) + 1;
-    const xmax = Math.max(xmin, Math.min(labels.width, Math.round(o.box.x + o.box.width)));
-    const ymax = Math.max(ymin, Math.min(labels.height, Math.round(o.box.y + o.box.height)));
+    const left = Math.min(labels.width - 0.01, Math.max(0, two(o.box.x)));
+    const top = Math.min(labels.height - 0.01, Math.max(0, two(o.box.y)));
+    const xmin = two(left + 1);
+    const ymin = two(top + 1);
+    const xmax = Math.max(two(left + 0.01), Math.min(labels.width, two(o.box.x + o.box.width)));
+    const ymax = Math.max(two(top + 0.01), Math.min(labels.height, two(o.box.y + o.box.height)));
     return {
       name: categories[o.category]?.name ?? String(o.category),
       pose: 'Unspecified',

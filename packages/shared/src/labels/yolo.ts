@@ -78,7 +78,11 @@ export const yoloLabelPath = (image: string): string => {
 
 const clampUnit = (value: number, file: string, line: number, what: string): number => {
   if (value < -TOLERANCE || value > 1 + TOLERANCE) {
-    throw new LabelError(file, line, `${what} ${value} is outside [0, 1]: the point lies outside the image`);
+    throw new LabelError(
+      file,
+      line,
+      `${what} ${Number(value.toFixed(6))} is outside [0, 1]: the point lies outside the image`,
+    );
   }
   return Math.min(1, Math.max(0, value));
 };
