@@ -114,7 +114,6 @@ export class Augmenter extends pulumi.ComponentResource {
         role: this.role.arn,
         memorySize: args.memoryMb,
         timeout: args.timeoutSeconds,
-        ephemeralStorage: { size: 2048 },
         loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
         environment: {
           variables: pulumi.output(args.environment).apply((env) => ({

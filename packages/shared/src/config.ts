@@ -24,6 +24,13 @@ export interface Config {
   readonly workerProcesses: number;
   /** Concurrent invocations in each local worker process. */
   readonly workerConcurrency: number;
+  /** Variants rendered at once per source (the Lambda's memory is sized from it: infra/lambda-sizing.ts). */
+  readonly renderConcurrency: number;
+  /**
+   * How long an idle HTTP keep-alive connection stays open. Longer than the load balancer's idle
+   * timeout, so the load balancer, not the app, closes idle connections (no 502s on reuse).
+   */
+  readonly keepAliveTimeoutSeconds: number;
   readonly handlerTimeoutSeconds: number;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
@@ -46,6 +53,8 @@ export interface Config {
     readonly eventBus: string;
     /** This instance's notification queue (EventBridge → SNS → SQS), polled by the notifier. */
     readonly notifyQueueUrl?: string;
+    /** Queue of archive requests: set, the augmenter hands finalisation to the archiver function. */
+    readonly archiveQueueUrl?: string;
   };
 }
 
@@ -154,6 +163,8 @@ export const loadConfig = (env: Env = process.env): Config => {
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     workerProcesses: int(env, 'WORKER_PROCESSES', availableParallelism(), 1, 64),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 256),
+    renderConcurrency: int(env, 'RENDER_CONCURRENCY', 2, 1, 64),
+    keepAliveTimeoutSeconds: int(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 75, 1, 3600),
     handlerTimeoutSeconds,
     visibilityTimeoutSeconds,
     maxReceiveCount: int(env, 'MAX_RECEIVE_COUNT', 5, 1, 1000),
@@ -171,6 +182,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       table: str(env, 'TABLE_NAME', 'delta-augment-jobs'),
       eventBus: str(env, 'EVENT_BUS_NAME', 'delta-augment'),
       notifyQueueUrl,
+      archiveQueueUrl: env.ARCHIVE_QUEUE_URL || undefined,
     },
   };
 };
