@@ -10,7 +10,7 @@ export { allowedHostnames, checkLocalOnly, hostnameOf } from './local-only.js';
 export { UploadSlots } from './upload-slots.js';
 
 /** Routes that read a multipart form (the only POSTs that may carry a CORS-safelisted content type). */
-const MULTIPART_ROUTES = new Set(['POST /api/jobs']);
+const MULTIPART_ROUTES = new Set(['POST /api/jobs', 'POST /api/preview']);
 
 /**
  * Cross-cutting request guards, registered once on the root scope before any route:
