@@ -43,14 +43,12 @@ describe('the live preview strip, against the running local stack', () => {
     // Act: choose an image
     await page.setInputFiles('#file-input', sharedImagePath('ladybird.jpg'));
     await page.locator('#preview-images[data-renders="1"] figure.preview-variant img').first().waitFor();
-    const first = await page
-      .locator('#preview-images img')
-      .evaluateAll((images) =>
-        images.map((img) => ({
-          src: (img as HTMLImageElement).src,
-          loaded: (img as HTMLImageElement).naturalWidth > 0,
-        })),
-      );
+    const first = await page.locator('#preview-images img').evaluateAll((images) =>
+      images.map((img) => ({
+        src: (img as HTMLImageElement).src,
+        loaded: (img as HTMLImageElement).naturalWidth > 0,
+      })),
+    );
     // Act: customise, turn noise on at 100 % and move its slider
     await page.check('#customise');
     await page.check('#op-noise');
