@@ -13,6 +13,7 @@ import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
 import { jobView, jobViewSchema } from '../job-view.js';
 import { createFromSignedRequest, createFromUpload, signedRequestSchema, uploadFormSchema } from './create-routes.js';
+import { labelRoutes } from './labels.js';
 import { recentImageRoutes } from './recent-images.js';
 import {
   binary,
@@ -337,4 +338,5 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   );
 
   await recentImageRoutes(app, ctx);
+  await labelRoutes(app, ctx);
 };
