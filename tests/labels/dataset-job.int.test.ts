@@ -100,9 +100,8 @@ describe('a labelled dataset job', () => {
     const view = (await t.app.inject({ url: `/api/jobs/${id}` })).json();
     const source = view.sources[0];
     const url = `/api/jobs/${id}/sources/${source.sourceId}/variants/1/labels`;
-    const [json, yolo, voc, coco] = await Promise.all(
-      ['json', 'yolo', 'voc', 'coco'].map((format) => t.app.inject({ url: `${url}?format=${format}` })),
-    );
+    const get = (format: string) => t.app.inject({ url: `${url}?format=${format}` });
+    const [json, yolo, voc, coco] = [await get('json'), await get('yolo'), await get('voc'), await get('coco')];
     // Assess
     assert.deepEqual(view.dataset.categories, ['magenta', 'cyan']);
     assert.deepEqual(view.dataset.counts.before, [4, 4]);
