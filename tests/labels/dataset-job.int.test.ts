@@ -105,7 +105,7 @@ describe('a labelled dataset job', () => {
     // Assess
     assert.deepEqual(view.dataset.categories, ['magenta', 'cyan']);
     assert.deepEqual(view.dataset.counts.before, [4, 4]);
-    const after = view.dataset.counts.after as number[];
+    const after = view.dataset.counts.after as [number, number];
     assert.equal(
       after[0] + after[1] + view.dataset.counts.dropped,
       16,
