@@ -16,6 +16,7 @@ export { pipelineJsonSchema } from './spec/schema.js';
 export type { OneOfStep, OpStep, PipelineSpec, SomeOfStep, Step } from './spec/types.js';
 export { validateSpec } from './spec/validate.js';
 export { thumbnail } from './thumbnail.js';
+export { cpuNow, type Phase, phaseTotals, recordPhases } from './timing.js';
 export type {
   DecodedSource,
   EngineLimits,
