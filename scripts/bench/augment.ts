@@ -14,13 +14,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { resolvePipeline } from '@delta-augment/core';
+import { decodeSource, type RenderedVariant, renderVariant } from '@delta-augment/engine';
 import { ZipArchive } from 'archiver';
-import {
-  decodeSource,
-  type RenderedVariant,
-  renderVariant,
-  resolvePipeline,
-} from '../../packages/augmenter/src/engine/index.js';
 
 const TARGET_PER_CORE = 45;
 const TARGET_RSS_MB = 300;

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { type BlobStore, blobKeys, type JobState } from '@delta-augment/shared';
+import { blobKeys, type JobState } from '@delta-augment/core';
+import type { BlobStore } from '@delta-augment/ports';
 import { ZipArchive } from 'archiver';
 
 /** A fixed date for zip entries so that the same variants always give the same archive bytes. */

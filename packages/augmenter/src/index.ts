@@ -1,5 +1,4 @@
 export { manifestCsv, manifestOf, writeArchive } from './archive.js';
-export { PipelineSpecError, PRESETS, pipelineJsonSchema, resolvePipeline } from './engine/index.js';
 export { createHandler } from './handler.js';
 export { createLocalWorkerPool } from './local-worker.js';
 export { finaliseJob, type ProcessDeps, processSource } from './process-source.js';

@@ -4,7 +4,8 @@
  * EVENT_BUS_NAME, MAX_RECEIVE_COUNT, MAX_PIXELS, MAX_FILE_BYTES).
  */
 import { availableParallelism } from 'node:os';
-import { awsPorts, JobService, loadConfig } from '@delta-augment/shared';
+import { JobService, loadConfig } from '@delta-augment/ports';
+import { awsPorts } from '@delta-augment/ports/aws';
 import { createHandler } from './handler.js';
 
 const config = loadConfig();

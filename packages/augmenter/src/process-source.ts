@@ -1,5 +1,4 @@
 import {
-  type BlobStore,
   blobKeys,
   DeltaError,
   decideComplete,
@@ -12,14 +11,15 @@ import {
   decideUpload,
   decideVariant,
   isSourceSettled,
-  type JobService,
   type JobState,
   NotFoundError,
   needsFinalising,
   PermanentError,
-} from '@delta-augment/shared';
+  resolvePipeline,
+} from '@delta-augment/core';
+import { decodeSource, type EngineLimits, renderVariant, thumbnail } from '@delta-augment/engine';
+import type { BlobStore, JobService } from '@delta-augment/ports';
 import { writeArchive } from './archive.js';
-import { decodeSource, type EngineLimits, renderVariant, resolvePipeline, thumbnail } from './engine/index.js';
 import { forEachLimited } from './limit.js';
 
 export interface ProcessDeps {

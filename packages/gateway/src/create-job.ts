@@ -1,16 +1,14 @@
 import {
-  type BlobStore,
   blobKeys,
   type Clock,
   decideCreate,
-  type EventBus,
   foldEvents,
   type JobEventBody,
-  type JobEventStore,
   type JobState,
   newId,
   type SourceRef,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
+import type { BlobStore, EventBus, JobEventStore } from '@delta-augment/ports';
 import type { JobOptions } from './job-options.js';
 import { CONTENT_TYPES } from './sniff.js';
 
