@@ -8,6 +8,7 @@ export * from './jobs/decide.js';
 export * from './jobs/events.js';
 export * from './jobs/state.js';
 export * from './keys.js';
+export * from './labels/index.js';
 export { OPERATION_NAMES, OPERATIONS, OUTPUT_FORMATS, type ParamDef, SPEC_LIMITS } from './pipeline/catalogue.js';
 export { PipelineSpecError } from './pipeline/errors.js';
 export { DEFAULT_PRESET, PRESETS } from './pipeline/presets.js';

@@ -6,10 +6,11 @@ import { defaultFormat, FORMATS, rawInput, withFormat } from './encode.js';
 import { compose, scale } from './geometry/matrix.js';
 import { type DihedralPlan, planGeometry } from './geometry/plan.js';
 import { warpAffine, warpStages } from './geometry/warp.js';
+import { type FollowOptions, followLabels } from './labels/follow.js';
 import { applyLut, composeLuts } from './pixels/point.js';
 import { giveBuffer } from './pool.js';
 import { variantRng } from './rng.js';
-import type { DecodedSource, RawImage, RenderedVariant, ResolvedPipeline } from './types.js';
+import type { DecodedSource, RawImage, RenderedVariant, ResolvedPipeline, VariantLabels } from './types.js';
 
 type GeometricEffect = Extract<Effect, { kind: 'transform' | 'displace' }>;
 type SharpEffect = Extract<Effect, { kind: 'sharp' }>;
@@ -190,6 +191,7 @@ export async function renderVariant(
   source: DecodedSource,
   pipeline: ResolvedPipeline,
   index: number,
+  labels?: VariantLabels & FollowOptions,
 ): Promise<RenderedVariant> {
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`variant index must be a non-negative integer`);
   const pixels = pixelsOf(source);
@@ -199,6 +201,8 @@ export async function renderVariant(
     height: pixels.height,
     hasAlpha: pixels.channels === 4,
   });
+  const canvas = { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 };
+  const followed = labels === undefined ? undefined : followLabels(labels.labels, drawn, canvas, labels);
   const renderer = new VariantRenderer(pixels);
   for (const operation of drawn) await renderer.add(operation.effect);
   const format = pipeline.spec.format ?? defaultFormat(source.format);
@@ -211,5 +215,6 @@ export async function renderVariant(
     width,
     height,
     operations: drawn.map((operation) => ({ op: operation.op, params: operation.params })),
+    ...(followed === undefined ? {} : { labels: followed }),
   };
 }

@@ -1,4 +1,4 @@
-import type { AppliedOperation, OutputFormat } from '@delta-augment/core';
+import type { AppliedOperation, DroppedLabel, ImageLabels, OutputFormat } from '@delta-augment/core';
 
 export type { OutputFormat, ResolvedPipeline } from '@delta-augment/core';
 
@@ -32,6 +32,13 @@ export interface RenderedVariant {
   readonly height: number;
   /** The operations actually applied, in order, with the parameters drawn. */
   readonly operations: AppliedOperation[];
+  /** The source's labels moved with the pixels, when the source has labels. */
+  readonly labels?: VariantLabels & { readonly dropped: readonly DroppedLabel[] };
+}
+
+/** Labels that travel with an image. */
+export interface VariantLabels {
+  readonly labels: ImageLabels;
 }
 
 /** An 8-bit interleaved sRGB(A) pixel buffer. */

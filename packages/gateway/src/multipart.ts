@@ -17,7 +17,20 @@ export interface ReceivedForm {
 /** The multipart plugin's `fieldSize` limit (app.ts). */
 export const MAX_FIELD_BYTES = 64 * 1024;
 
-const FIELDS = new Set(['variants', 'tags', 'preset', 'pipeline', 'seed']);
+const FIELDS = new Set([
+  'variants',
+  'tags',
+  'preset',
+  'pipeline',
+  'seed',
+  'format',
+  'export',
+  'split',
+  'onLabelError',
+  'minVisibility',
+  'augmentSplits',
+  'includeOriginals',
+]);
 
 export interface FormLimits {
   readonly maxFileBytes: number;

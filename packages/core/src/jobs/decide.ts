@@ -1,4 +1,11 @@
-import type { AppliedOperation, JobEventBody, PipelineChoice, SourceRef } from './events.js';
+import type {
+  AppliedOperation,
+  DatasetSpec,
+  JobEventBody,
+  PipelineChoice,
+  SourceRef,
+  VariantLabelSummary,
+} from './events.js';
 import { isJobTerminal, isSourceSettled, type JobState, type SourceState } from './state.js';
 
 /**
@@ -13,6 +20,7 @@ export interface CreateJob {
   readonly tags: readonly string[];
   readonly sources: readonly SourceRef[];
   readonly expiresAt: string;
+  readonly dataset?: DatasetSpec;
 }
 
 export const decideCreate = (state: JobState | undefined, command: CreateJob): JobEventBody[] =>
@@ -47,6 +55,7 @@ export interface RecordVariant {
   readonly key: string;
   readonly bytes: number;
   readonly operations: readonly AppliedOperation[];
+  readonly labels?: VariantLabelSummary;
 }
 
 export const decideVariant = (state: JobState, command: RecordVariant): JobEventBody[] => {

@@ -1,4 +1,6 @@
 /** One operation the augmenter actually applied to a variant, with the parameters it drew. */
+import type { Category, LabelFormat, SkippedItem, Split } from '../labels/model.js';
+
 export interface AppliedOperation {
   readonly op: string;
   readonly params: Readonly<Record<string, unknown>>;
@@ -10,6 +12,37 @@ export interface SourceRef {
   readonly name: string;
   readonly label: string;
   readonly key: string;
+  /** Labelled datasets: the split the source's outputs go to. */
+  readonly split?: Split;
+  /** Labelled datasets: the blob holding the source's labels (ImageLabels JSON). */
+  readonly labelsKey?: string;
+}
+
+/** How a labelled dataset job reads, augments and exports its labels (absent for plain jobs). */
+export interface DatasetSpec {
+  /** The layout the upload was read as. */
+  readonly format: LabelFormat;
+  /** The layout of the archive. */
+  readonly export: LabelFormat;
+  readonly categories: readonly Category[];
+  /** Objects with less than this share of their area left in an output are dropped. */
+  readonly minVisibility: number;
+  /** Which splits get augmented variants; the others get their originals unchanged. */
+  readonly augmentSplits: 'train' | 'all';
+  /** Also put each augmented source's original beside its variants. */
+  readonly includeOriginals: boolean;
+  /** The percentages asked for (`split`), when the job split the dataset itself. */
+  readonly split?: readonly [number, number, number];
+  /** Items `onLabelError=skip` left out. */
+  readonly skipped: readonly SkippedItem[];
+}
+
+/** What became of a source's labels in one output. */
+export interface VariantLabelSummary {
+  readonly key: string;
+  /** Objects kept per category index. */
+  readonly kept: readonly number[];
+  readonly dropped: number;
 }
 
 /** The pipeline a job runs: a preset name or a full spec (validated by the augmenter), and the seed. */
@@ -29,6 +62,7 @@ export type JobEventBody =
         readonly tags: readonly string[];
         readonly sources: readonly SourceRef[];
         readonly expiresAt: string;
+        readonly dataset?: DatasetSpec;
       };
     }
   | {
@@ -50,6 +84,7 @@ export type JobEventBody =
         readonly key: string;
         readonly bytes: number;
         readonly operations: readonly AppliedOperation[];
+        readonly labels?: VariantLabelSummary;
       };
     }
   | { readonly type: 'SourceCompleted'; readonly data: { readonly sourceId: string; readonly variants: number } }

@@ -1,4 +1,11 @@
-import type { AppliedOperation, JobEvent, PipelineChoice, SourceRef } from './events.js';
+import type {
+  AppliedOperation,
+  DatasetSpec,
+  JobEvent,
+  PipelineChoice,
+  SourceRef,
+  VariantLabelSummary,
+} from './events.js';
 
 export type JobStatus = 'created' | 'queued' | 'processing' | 'completed' | 'failed';
 export type SourceStatus = 'pending' | 'uploaded' | 'processing' | 'completed' | 'failed' | 'dead-lettered';
@@ -8,6 +15,7 @@ export interface VariantState {
   readonly key: string;
   readonly bytes: number;
   readonly operations: readonly AppliedOperation[];
+  readonly labels?: VariantLabelSummary;
 }
 
 export interface SourceState extends SourceRef {
@@ -36,7 +44,31 @@ export interface JobState {
   readonly expiresAt: string;
   readonly archive?: { readonly key: string; readonly bytes: number; readonly count: number };
   readonly failure?: string;
+  readonly dataset?: DatasetSpec;
 }
+
+/** True when a source of a labelled dataset gets augmented variants (its split is augmented). */
+export const isAugmented = (state: Pick<JobState, 'dataset'>, source: Pick<SourceRef, 'split'>): boolean =>
+  state.dataset === undefined || state.dataset.augmentSplits === 'all' || (source.split ?? 'train') === 'train';
+
+/**
+ * The outputs a source makes: its variants (then its original when `includeOriginals`), or only
+ * its original when its split is not augmented. Output index `variantsPerSource` is the original.
+ */
+export const outputsOf = (
+  state: Pick<JobState, 'dataset' | 'variantsPerSource'>,
+  source: Pick<SourceRef, 'split'>,
+): number => {
+  if (!isAugmented(state, source)) return 1;
+  return state.variantsPerSource + (state.dataset?.includeOriginals ? 1 : 0);
+};
+
+/** True when output `index` of a source is its original, copied unchanged. */
+export const isOriginalOutput = (
+  state: Pick<JobState, 'dataset' | 'variantsPerSource'>,
+  source: Pick<SourceRef, 'split'>,
+  index: number,
+): boolean => !isAugmented(state, source) || index >= state.variantsPerSource;
 
 /** Terminal for a source: nothing more happens to it unless it is redriven. */
 export const isSourceSettled = (source: SourceState): boolean =>
@@ -46,7 +78,7 @@ export const isJobTerminal = (state: JobState): boolean => state.status === 'com
 
 export const progressOf = (state: JobState): { done: number; total: number } => ({
   done: state.sources.reduce((sum, source) => sum + Object.keys(source.variants).length, 0),
-  total: state.sources.length * state.variantsPerSource,
+  total: state.sources.reduce((sum, source) => sum + outputsOf(state, source), 0),
 });
 
 const withSource = (state: JobState, sourceId: string, change: (source: SourceState) => SourceState): JobState => ({
@@ -76,6 +108,7 @@ export const evolve = (state: JobState | undefined, event: JobEvent): JobState =
       createdAt: event.at,
       updatedAt: event.at,
       expiresAt: event.data.expiresAt,
+      ...(event.data.dataset ? { dataset: event.data.dataset } : {}),
     };
   }
   if (!state) throw new Error(`job ${event.jobId}: ${event.type} before JobCreated`);
@@ -104,11 +137,9 @@ const applyToCreated = (state: JobState, event: Exclude<JobEvent, { type: 'JobCr
         attempts: Math.max(s.attempts, event.data.attempt),
       }));
     case 'VariantWritten': {
-      const { sourceId, index, key, bytes, operations } = event.data;
-      return withSource(state, sourceId, (s) => ({
-        ...s,
-        variants: { ...s.variants, [index]: { index, key, bytes, operations } },
-      }));
+      const { sourceId, index, key, bytes, operations, labels } = event.data;
+      const variant: VariantState = { index, key, bytes, operations, ...(labels ? { labels } : {}) };
+      return withSource(state, sourceId, (s) => ({ ...s, variants: { ...s.variants, [index]: variant } }));
     }
     case 'SourceCompleted':
       return withSource(state, event.data.sourceId, (s) => ({ ...s, status: 'completed', failure: undefined }));
