@@ -68,6 +68,8 @@ export const writeArchive = async (
   zip.pipe(out);
   const key = blobKeys.archive(state.id);
   const upload = blobs.put(key, out, { contentType: 'application/zip' });
+  // Awaited below; handled now so that an upload failing early is not an unhandled rejection meanwhile.
+  upload.catch(() => undefined);
   const failed = state.sources
     .filter((s) => s.status !== 'completed')
     .map((s) => ({ source: s.name, label: s.label, reason: s.failure ?? s.status }));

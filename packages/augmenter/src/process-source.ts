@@ -35,6 +35,11 @@ export interface ProcessDeps {
   /** Variants rendered at once for one source. */
   readonly renderConcurrency: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Hands the job's finalisation (archive + terminal event) to the archiver (AWS: its own queue and
+   * function), so that no upload record waits for a whole job's archive. Unset: finalised inline.
+   */
+  readonly requestFinalise?: (jobId: string) => Promise<void>;
 }
 
 export interface SourceMessage {
@@ -104,7 +109,12 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
  * cannot be written, say) is recorded as the job's failure, so that the job ends instead of waiting forever
  * with its message in the dead-letter queue and nothing on the job to say why.
  */
-const finaliseOrGiveUp = async (deps: ProcessDeps, jobId: string, attempt: number): Promise<void> => {
+export const finaliseOrGiveUp = async (
+  deps: Pick<ProcessDeps, 'blobs' | 'jobs' | 'maxReceiveCount' | 'log' | 'requestFinalise'>,
+  jobId: string,
+  attempt: number,
+): Promise<void> => {
+  if (deps.requestFinalise) return deps.requestFinalise(jobId);
   try {
     await finaliseJob(deps, jobId);
   } catch (error) {
@@ -214,7 +224,7 @@ const writeVariantLabels = async (
 };
 
 /** Writes the archive and the terminal event once every source is settled. Safe to run twice. */
-export const finaliseJob = async (deps: ProcessDeps, jobId: string): Promise<void> => {
+export const finaliseJob = async (deps: Pick<ProcessDeps, 'blobs' | 'jobs'>, jobId: string): Promise<void> => {
   const state = await deps.jobs.load(jobId);
   if (!state || !needsFinalising(state)) return;
   const anyCompleted = state.sources.some((s) => s.status === 'completed');

@@ -6,9 +6,11 @@
  */
 export { decodeSource, INPUT_FORMATS } from './decode.js';
 export { defaultFormat, FORMATS } from './encode.js';
+export { type Preview, type PreviewVariant, renderPreview } from './preview.js';
 export { renderVariant } from './render.js';
 export { Rng, variantRng } from './rng.js';
 export { thumbnail } from './thumbnail.js';
+export { cpuNow, type Phase, phaseTotals, recordPhases } from './timing.js';
 export type {
   DecodedSource,
   EngineLimits,
