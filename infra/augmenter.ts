@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { assumeRolePolicy, policyDocument, type Statement } from './iam.js';
 import type { LambdaCodeFactory } from './lambda-package.js';
 import { LAMBDA_RUNTIME } from './runtime.js';
-import type { Architecture } from './settings.js';
+import { type Architecture, visibilityTimeoutFor } from './settings.js';
 
 export interface AugmenterArgs {
   readonly code: LambdaCodeFactory;
@@ -128,6 +128,8 @@ export class Augmenter extends pulumi.ComponentResource {
             variables: pulumi.output(args.environment).apply((env) => ({
               ...env,
               HANDLER_TIMEOUT_SECONDS: String(spec.timeoutSeconds),
+              // The function's own queue: the shared value is the upload queue's, shorter than the archiver's timeout.
+              VISIBILITY_TIMEOUT_SECONDS: String(visibilityTimeoutFor(spec.timeoutSeconds, spec.batchWindowSeconds)),
               NODE_OPTIONS: '--enable-source-maps',
             })),
           },

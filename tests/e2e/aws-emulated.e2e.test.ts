@@ -69,7 +69,7 @@ const waitForJob = async (id: string, status: string, timeoutMs = JOB_TIMEOUT_MS
     );
   } catch (error) {
     const events = await eventsOf(id).catch(() => []);
-    const lambda = output.filter((line) => line.startsWith('[lambda]')).slice(-10);
+    const lambda = output.filter((line) => line.startsWith('[lambda')).slice(-10);
     throw new Error(
       `${(error as Error).message}: it is ${last?.status}; events ${events.map((e) => e.type).join(', ')}; lambda: ${lambda.join('\n')}`,
     );

@@ -31,6 +31,8 @@ export interface RuleModel {
 
 export interface FunctionModel {
   readonly name: string;
+  /** The export of the bundle that handles events (`index.handler` → `handler`). */
+  readonly handlerExport: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly runtime: string;
@@ -57,7 +59,8 @@ export interface InfraModel {
   readonly topics: readonly string[];
   /** DynamoDB tables as CreateTable input. */
   readonly tables: readonly Record<string, unknown>[];
-  readonly augmenter: FunctionModel;
+  /** The Lambda functions fed by SQS (the augmenter, the archiver), each with its event source mapping. */
+  readonly functions: readonly FunctionModel[];
   /** The gateway instances' notification queue: name prefix, attributes, raw delivery (from their boot script). */
   readonly notifyQueue: {
     readonly prefix: string;
@@ -157,8 +160,6 @@ const tableInput = (table: DeclaredResource): Record<string, unknown> => {
 export const readInfraModel = async (settings: RawSettings = {}): Promise<InfraModel> => {
   const synth = await synthesize(settings, {}, EMULATED_STACK);
   const topics = synth.ofType('aws:sns/topic:Topic').map((t) => String(t.state.name));
-  const fn = one(synth, 'aws:lambda/function:Function');
-  const mapping = one(synth, 'aws:lambda/eventSourceMapping:EventSourceMapping');
   const bucketName = (bucket: string): string => String(bucket);
   return {
     region: REGION,
@@ -185,24 +186,35 @@ export const readInfraModel = async (settings: RawSettings = {}): Promise<InfraM
     })),
     topics,
     tables: synth.ofType('aws:dynamodb/table:Table').map(tableInput),
-    augmenter: {
-      name: String(fn.state.name),
-      memoryMb: Number(fn.inputs.memorySize),
-      timeoutSeconds: Number(fn.inputs.timeout),
-      runtime: String(fn.inputs.runtime),
-      environment: (fn.inputs.environment?.variables ?? {}) as Record<string, string>,
-      mapping: {
-        queue: nameFromArn(String(mapping.inputs.eventSourceArn)),
-        batchSize: Number(mapping.inputs.batchSize),
-        batchWindowSeconds: Number(mapping.inputs.maximumBatchingWindowInSeconds ?? 0),
-        maxConcurrency: Number(mapping.inputs.scalingConfig?.maximumConcurrency ?? 1000),
-        reportBatchItemFailures: ((mapping.inputs.functionResponseTypes ?? []) as string[]).includes(
-          'ReportBatchItemFailures',
-        ),
-      },
-    },
+    functions: synth.ofType('aws:lambda/function:Function').map((fn) => functionModel(synth, fn)),
     notifyQueue: notifyQueueOf(synth, topics),
     gatewayEnvironment: gatewayEnvironmentOf(userDataOf(synth)),
+  };
+};
+
+const functionModel = (synth: Synthesized, fn: DeclaredResource): FunctionModel => {
+  const mappings = synth
+    .ofType('aws:lambda/eventSourceMapping:EventSourceMapping')
+    .filter((m) => m.inputs.functionName === fn.state.arn);
+  const [mapping, ...more] = mappings;
+  if (!mapping || more.length > 0)
+    throw new Error(`function ${fn.name} has ${mappings.length} event source mappings, expected one`);
+  return {
+    name: String(fn.state.name),
+    handlerExport: String(fn.inputs.handler).split('.').pop() ?? 'handler',
+    memoryMb: Number(fn.inputs.memorySize),
+    timeoutSeconds: Number(fn.inputs.timeout),
+    runtime: String(fn.inputs.runtime),
+    environment: (fn.inputs.environment?.variables ?? {}) as Record<string, string>,
+    mapping: {
+      queue: nameFromArn(String(mapping.inputs.eventSourceArn)),
+      batchSize: Number(mapping.inputs.batchSize),
+      batchWindowSeconds: Number(mapping.inputs.maximumBatchingWindowInSeconds ?? 0),
+      maxConcurrency: Number(mapping.inputs.scalingConfig?.maximumConcurrency ?? 1000),
+      reportBatchItemFailures: ((mapping.inputs.functionResponseTypes ?? []) as string[]).includes(
+        'ReportBatchItemFailures',
+      ),
+    },
   };
 };
 

@@ -69,7 +69,9 @@ const stack = await startEmulatedStack({
   output: () => undefined,
 });
 try {
-  const memoryMb = stack.ready.model.augmenter.memoryMb;
+  const augmenter = stack.ready.model.functions.find((f) => f.name === 'augmenter');
+  if (!augmenter) throw new Error('infra declares no augmenter function');
+  const memoryMb = augmenter.memoryMb;
   await runJob(stack, [{ name: 'warm-up.jpg', data: image('ladybird.jpg') }], 2);
 
   await stack.resetUsage();
@@ -92,10 +94,12 @@ try {
       {
         measuredAt: new Date().toISOString(),
         node: { gateway: process.version, lambda: 'infra runtime major (see infra/runtime.ts)' },
-        settings: {
-          ...stack.ready.model.augmenter.mapping,
-          timeoutSeconds: stack.ready.model.augmenter.timeoutSeconds,
-        },
+        functions: stack.ready.model.functions.map((f) => ({
+          name: f.name,
+          memoryMb: f.memoryMb,
+          timeoutSeconds: f.timeoutSeconds,
+          ...f.mapping,
+        })),
         singleImageJobs: { shape: '3 jobs x 1 image x 20 variants', ...per1000(singleUsage, single, memoryMb) },
         datasetJob: {
           shape: `1 job x ${datasetImages} images x ${datasetVariants} variants`,

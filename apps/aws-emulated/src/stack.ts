@@ -4,12 +4,16 @@ import { join } from 'node:path';
 import { augmenterEntry, buildDir, bundleLambda, repoRoot } from '../../../infra/lambda-package.js';
 import type { RawSettings } from '../../../infra/settings.js';
 import { type EmulatorsReady, emulatedEnvironment } from './environment.js';
+import type { FunctionModel } from './infra-model.js';
 import { lambdaNode } from './lambda-node.js';
 import type { Usage } from './usage.js';
 
-/** The gateway's entry (`npm start`): with ADAPTERS=aws it runs the gateway and notifier on the AWS adapters. */
-export const GATEWAY_ENTRY = join(repoRoot, 'packages/gateway/src/main.ts');
+/** The service entry (`npm start`, apps/local): with ADAPTERS=aws it runs the gateway and notifier on the AWS adapters. */
+export const GATEWAY_ENTRY = join(repoRoot, 'apps/local/src/main.ts');
 const HERE = join(repoRoot, 'apps/aws-emulated/src');
+
+/** The augmenter's function name in infra (the function fed by the upload queue). */
+export const AUGMENTER = 'augmenter';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -43,9 +47,9 @@ export interface EmulatedStack {
   failS3GetsFor(fragment: string | undefined): Promise<void>;
   /** Sends an ObjectCreated event for an existing object again (S3 may deliver an event twice). */
   redeliverObjectCreated(bucket: string, key: string): Promise<void>;
-  /** The runner's process (to kill it); `startRunner` starts a new one. */
-  readonly runner: () => ChildProcess;
-  startRunner(): Promise<void>;
+  /** A function's runner process (default the augmenter's), to kill it; `startRunner` starts a new one. */
+  readonly runner: (functionName?: string) => ChildProcess;
+  startRunner(functionName?: string): Promise<void>;
   stopGateway(signal?: NodeJS.Signals): Promise<void>;
   startGateway(): Promise<void>;
   stop(): Promise<void>;
@@ -133,14 +137,14 @@ export const startEmulatedStack = async (options: EmulatedStackOptions = {}): Pr
     const { model } = ready;
     log('emulators up', { ...ready.endpoints, control: ready.controlUrl });
 
-    const fn = model.augmenter;
-    const queueUrl = ready.queueUrls[fn.mapping.queue];
-    if (!queueUrl) throw new Error(`the augmenter consumes ${fn.mapping.queue}, which the emulators did not create`);
-    let runnerProcess: ChildProcess | undefined;
-    const startRunner = async () => {
+    const runners = new Map<string, ChildProcess>();
+    const startRunner = async (fn: FunctionModel) => {
+      const queueUrl = ready.queueUrls[fn.mapping.queue];
+      if (!queueUrl) throw new Error(`${fn.name} consumes ${fn.mapping.queue}, which the emulators did not create`);
       const config = {
         bundle,
         functionName: fn.name,
+        handlerExport: fn.handlerExport,
         environment: emulatedEnvironment(fn.environment, ready),
         memoryMb: fn.memoryMb,
         timeoutSeconds: fn.timeoutSeconds,
@@ -158,11 +162,16 @@ export const startEmulatedStack = async (options: EmulatedStackOptions = {}): Pr
           stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         }),
       );
-      pipeLines(child, '[lambda]', output);
-      runnerProcess = child;
-      await waitForMessage(child, 'ready', 'the event source mapping runner');
+      pipeLines(child, `[lambda ${fn.name}]`, output);
+      runners.set(fn.name, child);
+      await waitForMessage(child, 'ready', `the event source mapping runner of ${fn.name}`);
     };
-    await startRunner();
+    const functionNamed = (name: string): FunctionModel => {
+      const fn = model.functions.find((f) => f.name === name);
+      if (!fn) throw new Error(`infra declares no function ${name}`);
+      return fn;
+    };
+    await Promise.all(model.functions.map(startRunner));
 
     const dataDir = options.dataDir ?? join(repoRoot, 'data', 'aws-emulated');
     await mkdir(dataDir, { recursive: true });
@@ -228,11 +237,12 @@ export const startEmulatedStack = async (options: EmulatedStackOptions = {}): Pr
       redeliverObjectCreated: async (bucket, key) => {
         await control('POST', '/s3/object-created', { bucket, key });
       },
-      runner: () => {
-        if (!runnerProcess) throw new Error('no runner');
-        return runnerProcess;
+      runner: (name = AUGMENTER) => {
+        const child = runners.get(name);
+        if (!child) throw new Error(`no runner for ${name}`);
+        return child;
       },
-      startRunner,
+      startRunner: (name = AUGMENTER) => startRunner(functionNamed(name)),
       stopGateway: async (signal = 'SIGTERM') => {
         if (!gatewayProcess) return;
         gatewayProcess.kill(signal);
