@@ -14,6 +14,7 @@ export { decodeSource, INPUT_FORMATS } from './decode.js';
 export { defaultFormat, FORMATS } from './encode.js';
 export { PipelineSpecError } from './errors.js';
 export { DEFAULT_PRESET, PRESETS } from './presets.js';
+export { type Preview, type PreviewVariant, renderPreview } from './preview.js';
 export { renderVariant } from './render.js';
 export { resolvePipeline } from './resolve.js';
 export { Rng, variantRng } from './rng.js';
