@@ -1,13 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { resolvePipeline } from '@delta-augment/core';
+import { type DecodedSource, decodeSource, renderVariant } from '@delta-augment/engine';
 import sharp from 'sharp';
-import {
-  type DecodedSource,
-  decodeSource,
-  renderVariant,
-  resolvePipeline,
-} from '../../packages/augmenter/src/engine/index.js';
-import { insidePolygon } from '../../packages/augmenter/src/engine/pixels/weather.js';
+import { insidePolygon } from '../../packages/engine/src/pixels/weather.js';
 import { LIMITS, rawOf } from './helpers.js';
 
 // Each operation against an expectation computed independently of its implementation: sharp's own
