@@ -2,6 +2,7 @@ export { type AwsClients, type AwsPorts, awsClients, awsPorts } from './aws-port
 export { S3BlobStore } from './blob-store/aws.js';
 export { LocalBlobStore, type LocalBlobStoreOptions, verifyBlobUrl } from './blob-store/local.js';
 export * from './blob-store/port.js';
+export * from './budgets.js';
 export * from './clock.js';
 export * from './config.js';
 export * from './errors.js';

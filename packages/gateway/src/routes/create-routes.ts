@@ -1,4 +1,11 @@
-import { type Config, type DatasetSpec, sanitizeLabel, sanitizeName } from '@delta-augment/shared';
+import {
+  type Config,
+  type DatasetSpec,
+  type JobState,
+  type SourceRef,
+  sanitizeLabel,
+  sanitizeName,
+} from '@delta-augment/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';
@@ -156,6 +163,47 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
   return reply.code(202).header('location', `/api/jobs/${state.id}`).send(jobView(state));
 };
 
+/** One signed PUT URL per source, as `POST /api/jobs` (JSON) and `POST /api/jobs/:id/uploads` answer them. */
+const signUploads = (ctx: GatewayContext, sources: readonly SourceRef[]) =>
+  Promise.all(
+    sources.map(async (source) => ({
+      sourceId: source.sourceId,
+      name: source.name,
+      label: source.label,
+      method: 'PUT',
+      url: await ctx.ports.blobs.signedUrl(source.key, 'PUT', ctx.signedUrlSeconds),
+      expiresInSeconds: ctx.signedUrlSeconds,
+    })),
+  );
+
+/** The item schema of the `uploads` lists. */
+export const signedUploadSchema = {
+  type: 'object',
+  properties: {
+    sourceId: { type: 'string' },
+    name: { type: 'string' },
+    label: { type: 'string' },
+    method: { type: 'string' },
+    url: { type: 'string' },
+    expiresInSeconds: { type: 'integer' },
+  },
+} as const;
+
+/**
+ * POST /api/jobs/:id/uploads: fresh signed PUT URLs for the sources whose object is not stored yet, so a
+ * client that was interrupted (or whose URLs expired) resumes without creating a new job. Sources already
+ * stored are listed in `uploaded`.
+ */
+export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
+  const stored = await Promise.all(state.sources.map(async (s) => (await ctx.ports.blobs.head(s.key)) !== undefined));
+  const missing = state.sources.filter((_, i) => !stored[i]);
+  return {
+    id: state.id,
+    uploaded: state.sources.filter((_, i) => stored[i]).map((s) => s.sourceId),
+    uploads: await signUploads(ctx, missing),
+  };
+};
+
 /** POST /api/jobs, JSON: a job whose files the client PUTs straight to storage through signed URLs. */
 export const createFromSignedRequest = async (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => {
   const body = (request.body ?? {}) as Record<string, unknown>;
@@ -179,16 +227,7 @@ export const createFromSignedRequest = async (ctx: GatewayContext, request: Fast
   });
   const options = optionsFrom(ctx, body);
   const state = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
-  const uploads = await Promise.all(
-    state.sources.map(async (source) => ({
-      sourceId: source.sourceId,
-      name: source.name,
-      label: source.label,
-      method: 'PUT',
-      url: await ctx.ports.blobs.signedUrl(source.key, 'PUT', ctx.signedUrlSeconds),
-      expiresInSeconds: ctx.signedUrlSeconds,
-    })),
-  );
+  const uploads = await signUploads(ctx, state.sources);
   ctx.metrics.jobsCreated.inc();
   return reply
     .code(201)

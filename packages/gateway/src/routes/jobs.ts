@@ -12,7 +12,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
 import { jobView, jobViewSchema } from '../job-view.js';
-import { createFromSignedRequest, createFromUpload, signedRequestSchema, uploadFormSchema } from './create-routes.js';
+import {
+  createFromSignedRequest,
+  createFromUpload,
+  resignUploads,
+  signedRequestSchema,
+  signedUploadSchema,
+  uploadFormSchema,
+} from './create-routes.js';
+import { labelRoutes } from './labels.js';
 import { recentImageRoutes } from './recent-images.js';
 import {
   binary,
@@ -92,20 +100,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
             type: 'object',
             properties: {
               ...jobViewSchema.properties,
-              uploads: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    sourceId: { type: 'string' },
-                    name: { type: 'string' },
-                    label: { type: 'string' },
-                    method: { type: 'string' },
-                    url: { type: 'string' },
-                    expiresInSeconds: { type: 'integer' },
-                  },
-                },
-              },
+              uploads: { type: 'array', items: signedUploadSchema },
             },
           },
           ...clientErrors,
@@ -283,6 +278,32 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
     },
   );
 
+  app.post(
+    '/api/jobs/:id/uploads',
+    {
+      schema: {
+        summary: 'Fresh signed PUT URLs for the sources not uploaded yet (resume an interrupted upload)',
+        tags: ['jobs'],
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              uploaded: { type: 'array', items: { type: 'string' }, description: 'source ids already stored' },
+              uploads: { type: 'array', items: signedUploadSchema },
+            },
+          },
+          ...clientErrors,
+        },
+      },
+    },
+    async (request) => {
+      const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
+      return resignUploads(ctx, state);
+    },
+  );
+
   app.delete(
     '/api/jobs/:id',
     {
@@ -337,4 +358,5 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   );
 
   await recentImageRoutes(app, ctx);
+  await labelRoutes(app, ctx);
 };
