@@ -1,7 +1,6 @@
-import type { AppliedOperation } from '@delta-augment/core';
+import type { AppliedOperation, Step } from '@delta-augment/core';
 import { decodeSource } from './decode.js';
 import { renderVariant } from './render.js';
-import type { Step } from './spec/types.js';
 import type { EngineLimits, ResolvedPipeline } from './types.js';
 
 /** A `resize` step scaled so that neither side passes `maxSide` (the other side keeps its ratio). */
