@@ -33,7 +33,11 @@ describe('the web page with a labelled dataset job', () => {
     const form = new FormData();
     form.append('variants', '2');
     form.append('pipeline', JSON.stringify({ steps: [{ op: 'rotate', angle: [-15, 15], mode: 'fill' }] }));
-    form.append('file', new Blob([await cocoZip(await photoItems(3))], { type: 'application/zip' }), 'coco.zip');
+    form.append(
+      'file',
+      new Blob([new Uint8Array(await cocoZip(await photoItems(3)))], { type: 'application/zip' }),
+      'coco.zip',
+    );
     const created = await fetch(`${stack.url}/api/jobs`, { method: 'POST', body: form });
     assert.equal(created.status, 202, await created.clone().text());
     const { id } = (await created.json()) as { id: string };
