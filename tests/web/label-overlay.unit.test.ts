@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classCountsText, overlayMarkup } from '../../packages/gateway/web/src/label-overlay.js';
+import { classCountsText, overlayMarkup } from '../../apps/web/src/label-overlay.js';
 
 describe('labels over a preview', () => {
   const overlay = {
