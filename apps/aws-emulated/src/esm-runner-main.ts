@@ -1,8 +1,8 @@
 /**
- * One Lambda function of the emulated AWS stack, on the Lambda runtime's Node major: sets the function's
+ * The Lambda side of the emulated AWS stack, on the Lambda runtime's Node major: sets the function's
  * environment (infra's, pointed at the emulators), imports the bundle infra deploys (esbuild output,
- * `index.mjs`, the export infra names as the handler) and runs the SQS event source mapping stand-in on it.
- * argv[2]: JSON `{ bundle, functionName, handlerExport, environment, memoryMb, timeoutSeconds, mapping, queueUrl,
+ * `index.mjs`, the export infra names in the function's handler) and runs the SQS event source mapping stand-in on it.
+ * argv[2]: JSON `{ bundle, functionName, environment, memoryMb, timeoutSeconds, mapping, queueUrl,
  * region, controlUrl, concurrency }`. Reports each invocation to the emulators' usage counters.
  */
 
@@ -13,8 +13,8 @@ import { EventSourceMapping, type LambdaHandler } from './esm-runner.js';
 interface RunnerConfig {
   readonly bundle: string;
   readonly functionName: string;
-  /** The bundle's export infra names as the function's handler (`index.handler` → `handler`). */
-  readonly handlerExport: string;
+  /** `<file>.<export>` as infra declares it (`index.handler`, `index.archiveHandler`). */
+  readonly handler: string;
   readonly environment: Record<string, string>;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
@@ -32,9 +32,11 @@ const log = (message: string, fields?: Record<string, unknown>) =>
     `${JSON.stringify({ at: new Date().toISOString(), component: 'lambda', msg: message, ...fields })}\n`,
   );
 
-const bundle = (await import(pathToFileURL(config.bundle).href)) as Record<string, LambdaHandler | undefined>;
-const handler = bundle[config.handlerExport];
-if (!handler) throw new Error(`the bundle exports no ${config.handlerExport} (function ${config.functionName})`);
+const exported = config.handler.split('.').pop() ?? 'handler';
+const handler = ((await import(pathToFileURL(config.bundle).href)) as Record<string, LambdaHandler | undefined>)[
+  exported
+];
+if (!handler) throw new Error(`the bundle exports no ${exported} (infra's handler ${config.handler})`);
 const sqs = new SQSClient({
   region: config.region,
   endpoint: config.environment.AWS_ENDPOINT_URL_SQS,
@@ -57,11 +59,6 @@ const mapping = new EventSourceMapping(handler, {
   concurrency: config.concurrency,
   log,
   onInvocation: (invocation) => {
-    log('invoked', {
-      records: invocation.records,
-      failed: invocation.failed,
-      durationMs: Math.round(invocation.durationMs),
-    });
     void fetch(`${config.controlUrl}/lambda`, {
       method: 'POST',
       body: JSON.stringify({ ...invocation, memoryMb: config.memoryMb }),

@@ -31,8 +31,8 @@ export interface RuleModel {
 
 export interface FunctionModel {
   readonly name: string;
-  /** The export of the bundle that handles events (`index.handler` → `handler`). */
-  readonly handlerExport: string;
+  /** `<file>.<export>`: `index.handler` (augmenter), `index.archiveHandler` (archiver). */
+  readonly handler: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly runtime: string;
@@ -59,8 +59,9 @@ export interface InfraModel {
   readonly topics: readonly string[];
   /** DynamoDB tables as CreateTable input. */
   readonly tables: readonly Record<string, unknown>[];
-  /** The Lambda functions fed by SQS (the augmenter, the archiver), each with its event source mapping. */
-  readonly functions: readonly FunctionModel[];
+  readonly augmenter: FunctionModel;
+  /** The archiver: the same bundle, fed by the archive queue. */
+  readonly archiver: FunctionModel;
   /** The gateway instances' notification queue: name prefix, attributes, raw delivery (from their boot script). */
   readonly notifyQueue: {
     readonly prefix: string;
@@ -150,6 +151,29 @@ const tableInput = (table: DeclaredResource): Record<string, unknown> => {
   };
 };
 
+/** A queue-fed function of infra, by its logical name, with its event source mapping (`<name>-queue`). */
+const functionModel = (synth: Synthesized, name: string): FunctionModel => {
+  const fn = synth.named('aws:lambda/function:Function', name);
+  const mapping = synth.named('aws:lambda/eventSourceMapping:EventSourceMapping', `${name}-queue`);
+  return {
+    name: String(fn.state.name),
+    handler: String(fn.inputs.handler),
+    memoryMb: Number(fn.inputs.memorySize),
+    timeoutSeconds: Number(fn.inputs.timeout),
+    runtime: String(fn.inputs.runtime),
+    environment: (fn.inputs.environment?.variables ?? {}) as Record<string, string>,
+    mapping: {
+      queue: nameFromArn(String(mapping.inputs.eventSourceArn)),
+      batchSize: Number(mapping.inputs.batchSize),
+      batchWindowSeconds: Number(mapping.inputs.maximumBatchingWindowInSeconds ?? 0),
+      maxConcurrency: Number(mapping.inputs.scalingConfig?.maximumConcurrency ?? 1000),
+      reportBatchItemFailures: ((mapping.inputs.functionResponseTypes ?? []) as string[]).includes(
+        'ReportBatchItemFailures',
+      ),
+    },
+  };
+};
+
 /**
  * Declares the Pulumi program under mocks with `settings` (as `pulumi config` would hold them) and
  * reads back what the emulated stack must create: the queues with their visibility timeout, retention
@@ -186,35 +210,10 @@ export const readInfraModel = async (settings: RawSettings = {}): Promise<InfraM
     })),
     topics,
     tables: synth.ofType('aws:dynamodb/table:Table').map(tableInput),
-    functions: synth.ofType('aws:lambda/function:Function').map((fn) => functionModel(synth, fn)),
+    augmenter: functionModel(synth, 'augmenter'),
+    archiver: functionModel(synth, 'augmenter-archiver'),
     notifyQueue: notifyQueueOf(synth, topics),
     gatewayEnvironment: gatewayEnvironmentOf(userDataOf(synth)),
-  };
-};
-
-const functionModel = (synth: Synthesized, fn: DeclaredResource): FunctionModel => {
-  const mappings = synth
-    .ofType('aws:lambda/eventSourceMapping:EventSourceMapping')
-    .filter((m) => m.inputs.functionName === fn.state.arn);
-  const [mapping, ...more] = mappings;
-  if (!mapping || more.length > 0)
-    throw new Error(`function ${fn.name} has ${mappings.length} event source mappings, expected one`);
-  return {
-    name: String(fn.state.name),
-    handlerExport: String(fn.inputs.handler).split('.').pop() ?? 'handler',
-    memoryMb: Number(fn.inputs.memorySize),
-    timeoutSeconds: Number(fn.inputs.timeout),
-    runtime: String(fn.inputs.runtime),
-    environment: (fn.inputs.environment?.variables ?? {}) as Record<string, string>,
-    mapping: {
-      queue: nameFromArn(String(mapping.inputs.eventSourceArn)),
-      batchSize: Number(mapping.inputs.batchSize),
-      batchWindowSeconds: Number(mapping.inputs.maximumBatchingWindowInSeconds ?? 0),
-      maxConcurrency: Number(mapping.inputs.scalingConfig?.maximumConcurrency ?? 1000),
-      reportBatchItemFailures: ((mapping.inputs.functionResponseTypes ?? []) as string[]).includes(
-        'ReportBatchItemFailures',
-      ),
-    },
   };
 };
 

@@ -69,8 +69,7 @@ const stack = await startEmulatedStack({
   output: () => undefined,
 });
 try {
-  const augmenter = stack.ready.model.functions.find((f) => f.name === 'augmenter');
-  if (!augmenter) throw new Error('infra declares no augmenter function');
+  const { augmenter, archiver } = stack.ready.model;
   const memoryMb = augmenter.memoryMb;
   await runJob(stack, [{ name: 'warm-up.jpg', data: image('ladybird.jpg') }], 2);
 
@@ -94,7 +93,7 @@ try {
       {
         measuredAt: new Date().toISOString(),
         node: { gateway: process.version, lambda: 'infra runtime major (see infra/runtime.ts)' },
-        functions: stack.ready.model.functions.map((f) => ({
+        functions: [augmenter, archiver].map((f) => ({
           name: f.name,
           memoryMb: f.memoryMb,
           timeoutSeconds: f.timeoutSeconds,

@@ -8,12 +8,9 @@ import type { FunctionModel } from './infra-model.js';
 import { lambdaNode } from './lambda-node.js';
 import type { Usage } from './usage.js';
 
-/** The service entry (`npm start`, apps/local): with ADAPTERS=aws it runs the gateway and notifier on the AWS adapters. */
-export const GATEWAY_ENTRY = join(repoRoot, 'apps/local/src/main.ts');
+/** The gateway's entry (`npm start`): with ADAPTERS=aws it runs the gateway and notifier on the AWS adapters. */
+export const GATEWAY_ENTRY = join(repoRoot, 'packages/gateway/src/main.ts');
 const HERE = join(repoRoot, 'apps/aws-emulated/src');
-
-/** The augmenter's function name in infra (the function fed by the upload queue). */
-export const AUGMENTER = 'augmenter';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -47,9 +44,9 @@ export interface EmulatedStack {
   failS3GetsFor(fragment: string | undefined): Promise<void>;
   /** Sends an ObjectCreated event for an existing object again (S3 may deliver an event twice). */
   redeliverObjectCreated(bucket: string, key: string): Promise<void>;
-  /** A function's runner process (default the augmenter's), to kill it; `startRunner` starts a new one. */
-  readonly runner: (functionName?: string) => ChildProcess;
-  startRunner(functionName?: string): Promise<void>;
+  /** The runner's process (to kill it); `startRunner` starts a new one. */
+  readonly runner: () => ChildProcess;
+  startRunner(): Promise<void>;
   stopGateway(signal?: NodeJS.Signals): Promise<void>;
   startGateway(): Promise<void>;
   stop(): Promise<void>;
@@ -137,14 +134,14 @@ export const startEmulatedStack = async (options: EmulatedStackOptions = {}): Pr
     const { model } = ready;
     log('emulators up', { ...ready.endpoints, control: ready.controlUrl });
 
-    const runners = new Map<string, ChildProcess>();
-    const startRunner = async (fn: FunctionModel) => {
+    /** One event source mapping runner per queue-fed function of infra (augmenter, archiver). */
+    const runFunction = async (fn: FunctionModel): Promise<ChildProcess> => {
       const queueUrl = ready.queueUrls[fn.mapping.queue];
       if (!queueUrl) throw new Error(`${fn.name} consumes ${fn.mapping.queue}, which the emulators did not create`);
       const config = {
         bundle,
         functionName: fn.name,
-        handlerExport: fn.handlerExport,
+        handler: fn.handler,
         environment: emulatedEnvironment(fn.environment, ready),
         memoryMb: fn.memoryMb,
         timeoutSeconds: fn.timeoutSeconds,
@@ -162,16 +159,15 @@ export const startEmulatedStack = async (options: EmulatedStackOptions = {}): Pr
           stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         }),
       );
-      pipeLines(child, `[lambda ${fn.name}]`, output);
-      runners.set(fn.name, child);
+      pipeLines(child, fn === model.augmenter ? '[lambda]' : '[archiver]', output);
       await waitForMessage(child, 'ready', `the event source mapping runner of ${fn.name}`);
+      return child;
     };
-    const functionNamed = (name: string): FunctionModel => {
-      const fn = model.functions.find((f) => f.name === name);
-      if (!fn) throw new Error(`infra declares no function ${name}`);
-      return fn;
+    let runnerProcess: ChildProcess | undefined;
+    const startRunner = async () => {
+      runnerProcess = await runFunction(model.augmenter);
     };
-    await Promise.all(model.functions.map(startRunner));
+    await Promise.all([startRunner(), runFunction(model.archiver)]);
 
     const dataDir = options.dataDir ?? join(repoRoot, 'data', 'aws-emulated');
     await mkdir(dataDir, { recursive: true });
@@ -237,12 +233,11 @@ export const startEmulatedStack = async (options: EmulatedStackOptions = {}): Pr
       redeliverObjectCreated: async (bucket, key) => {
         await control('POST', '/s3/object-created', { bucket, key });
       },
-      runner: (name = AUGMENTER) => {
-        const child = runners.get(name);
-        if (!child) throw new Error(`no runner for ${name}`);
-        return child;
+      runner: () => {
+        if (!runnerProcess) throw new Error('no runner');
+        return runnerProcess;
       },
-      startRunner: (name = AUGMENTER) => startRunner(functionNamed(name)),
+      startRunner,
       stopGateway: async (signal = 'SIGTERM') => {
         if (!gatewayProcess) return;
         gatewayProcess.kill(signal);
