@@ -20,6 +20,7 @@ import {
   signedUploadSchema,
   uploadFormSchema,
 } from './create-routes.js';
+import { labelRoutes } from './labels.js';
 import { recentImageRoutes } from './recent-images.js';
 import {
   binary,
@@ -357,4 +358,5 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   );
 
   await recentImageRoutes(app, ctx);
+  await labelRoutes(app, ctx);
 };
