@@ -71,8 +71,7 @@ describe('output budgets in the worker', () => {
     f = fixture();
     const image = await gradientJpeg(64, 64);
     const spec = { format: 'png', steps: [{ op: 'noise', sigma: 60 }] };
-    const { jobId } = await seed(f, image, spec, 20);
-    const { key, sourceId } = (await f.jobs.load(jobId))?.sources[0] as { key: string; sourceId: string };
+    const { jobId, sourceId, key } = await seed(f, image, spec, 20);
     // Act
     await processSource(depsFor(f, { maxJobOutputBytes: 16 * 1024 }), { jobId, sourceId, key, attempt: 1 }).catch(
       () => undefined,

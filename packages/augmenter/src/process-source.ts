@@ -147,8 +147,8 @@ export const finaliseOrGiveUp = async (
 };
 
 const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
-  const { jobs, blobs } = deps;
-  const { jobId, sourceId, key } = message;
+  const { blobs } = deps;
+  const { key } = message;
   const input = await blobs.getBuffer(key).catch((error: unknown) => {
     if (error instanceof NotFoundError) throw new PermanentError(`source object ${key} is missing`, { cause: error });
     throw error;
