@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { PixelGate, processSource } from '@delta-augment/augmenter';
-import { blobKeys, decideCreate, newId } from '@delta-augment/shared';
+import { blobKeys, decideCreate, newId } from '@delta-augment/core';
 import sharp from 'sharp';
 import { gradientJpeg } from '../helpers/images.js';
 import { type Fixture, fixture } from '../helpers/jobs.js';

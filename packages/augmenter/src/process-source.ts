@@ -1,7 +1,6 @@
 import {
-  type BlobStore,
-  type Budgets,
   blobKeys,
+  checkVariantPixels,
   DeltaError,
   decideComplete,
   decideDeadLetter,
@@ -15,32 +14,25 @@ import {
   type ImageLabels,
   isOriginalOutput,
   isSourceSettled,
-  type JobService,
   type JobState,
   NotFoundError,
   needsFinalising,
   outputsOf,
   PermanentError,
+  resolvePipeline,
   type VariantLabelSummary,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
+import { decodeSource, type EngineLimits, type RenderedVariant, renderVariant, thumbnail } from '@delta-augment/engine';
+import type { BlobStore, Budgets, JobService } from '@delta-augment/ports';
 import { writeArchive } from './archive.js';
 import {
   checkJobBytes,
-  checkVariantPixels,
   headerPixels,
   jobOutputBytes,
   type PixelGate,
   variantTooSlow,
   withinSeconds,
 } from './budget.js';
-import {
-  decodeSource,
-  type EngineLimits,
-  type RenderedVariant,
-  renderVariant,
-  resolvePipeline,
-  thumbnail,
-} from './engine/index.js';
 import { forEachLimited } from './limit.js';
 
 export interface ProcessDeps {

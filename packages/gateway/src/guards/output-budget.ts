@@ -1,5 +1,5 @@
-import { outputPixelBound, resolvePipeline } from '@delta-augment/augmenter';
-import type { Budgets, PipelineChoice } from '@delta-augment/shared';
+import { outputPixelBound, type PipelineChoice, resolvePipeline } from '@delta-augment/core';
+import type { Budgets } from '@delta-augment/ports';
 import { RequestError } from '../errors.js';
 
 /**
