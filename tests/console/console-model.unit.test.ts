@@ -117,8 +117,9 @@ describe('quotas', () => {
       );
       assert.equal(exceeded?.quota, 'jobsPerDay');
       assert.equal(exceeded?.resetsAt, '2026-11-30T00:00:00.000Z');
+      assert.ok(exceeded);
       assert.match(
-        quotaMessage('alice', exceeded!),
+        quotaMessage('alice', exceeded),
         /jobsPerDay.*3 used \+ 1 requested > 3.*QUOTA_JOBS_PER_DAY.*2026-11-30T00:00:00.000Z/,
       );
     });
