@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
+import { ArchiveQueue } from './archive-queue.js';
 import { Augmenter } from './augmenter.js';
 import { Cdn } from './cdn.js';
 import { GatewayFleet } from './gateway-fleet.js';
@@ -52,12 +53,9 @@ export const createStack = (
     partition: identity.arn.apply((arn) => arn.split(':')[1] ?? 'aws'),
     region: region.region,
   };
-  const visibilityTimeoutSeconds = visibilityTimeoutFor(settings.lambdaTimeoutSeconds);
+  const visibilityTimeoutSeconds = visibilityTimeoutFor(settings.lambdaTimeoutSeconds, settings.batchWindowSeconds);
 
-  const storage = new Storage('storage', {
-    retentionDays: settings.retentionDays,
-    corsOrigins: settings.corsOrigins,
-  });
+  const storage = new Storage('storage', { retentionDays: settings.retentionDays });
   const uploads = new UploadQueue('uploads', {
     sourcesBucket: storage.sources,
     accountId: context.accountId,
@@ -65,14 +63,17 @@ export const createStack = (
     visibilityTimeoutSeconds,
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
   });
+  const archives = new ArchiveQueue('archives');
   const jobs = new JobTable('jobs');
   const events = new JobEvents('job-events');
 
-  // The app's configuration names (packages/shared/src/config.ts), shared by Lambda and gateway.
+  // The app's configuration names (packages/ports/src/config.ts), shared by Lambda and gateway.
   const environment = {
     ADAPTERS: 'aws',
     QUEUE_URL: uploads.queue.url,
     DLQ_URL: uploads.deadLetterQueue.url,
+    ARCHIVE_QUEUE_URL: archives.queue.url,
+    ARCHIVE_DLQ_URL: archives.deadLetterQueue.url,
     SOURCE_BUCKET: storage.sources.bucket,
     RESULT_BUCKET: storage.results.bucket,
     TABLE_NAME: jobs.table.name,
@@ -83,6 +84,9 @@ export const createStack = (
     VISIBILITY_TIMEOUT_SECONDS: String(visibilityTimeoutSeconds),
     BATCH_SIZE: String(Math.min(settings.batchSize, 10)),
     BATCH_WINDOW_SECONDS: String(settings.batchWindowSeconds),
+    MAX_PIXELS: String(settings.maxPixels),
+    MAX_FILE_BYTES: String(settings.maxFileBytes),
+    RENDER_CONCURRENCY: String(settings.renderConcurrency),
   };
 
   const augmenter = new Augmenter('augmenter', {
@@ -94,6 +98,7 @@ export const createStack = (
     batchWindowSeconds: settings.batchWindowSeconds,
     maxConcurrency: settings.maxConcurrency,
     queue: uploads.queue,
+    archiveQueue: archives.queue,
     sourcesBucket: storage.sources,
     resultsBucket: storage.results,
     table: jobs.table,
@@ -112,6 +117,8 @@ export const createStack = (
     assetsAccessBlock: storage.accessBlocks.assets,
     gatewayDomain: loadBalancer.alb.dnsName,
   });
+  const corsOrigins = pulumi.output(cdn.url).apply((url) => [url, ...settings.corsOrigins]);
+  storage.allowSignedUrlsFrom(corsOrigins);
   const fleet = new GatewayFleet('gateway', {
     context,
     instanceType: settings.instanceType,
@@ -125,6 +132,8 @@ export const createStack = (
     targetGroup: loadBalancer.targetGroup,
     queue: uploads.queue,
     deadLetterQueue: uploads.deadLetterQueue,
+    archiveQueue: archives.queue,
+    archiveDeadLetterQueue: archives.deadLetterQueue,
     sourcesBucket: storage.sources,
     resultsBucket: storage.results,
     table: jobs.table,
@@ -137,7 +146,7 @@ export const createStack = (
       DATA_DIR: '/var/lib/delta-augment',
       NODE_ENV: 'production',
       PUBLIC_URL: cdn.url,
-      ...(settings.corsOrigins.includes('*') ? {} : { CORS_ORIGINS: settings.corsOrigins.join(',') }),
+      CORS_ORIGINS: corsOrigins.apply((origins) => origins.join(',')),
     },
     secrets,
   });

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import {
-  type DecodedSource,
-  decodeSource,
-  OPERATION_NAMES,
-  PRESETS,
-  renderVariant,
-  resolvePipeline,
-} from '../../packages/augmenter/src/engine/index.js';
+import { OPERATION_NAMES, PRESETS, resolvePipeline } from '@delta-augment/core';
+import { type DecodedSource, decodeSource, renderVariant } from '@delta-augment/engine';
 import { LIMITS, patternPng, sha256, sharedImage } from './helpers.js';
 
 // Pinned outputs for fixed seeds. They change only if the engine's drawing or rendering changes, or
@@ -61,6 +55,24 @@ const GOLDEN_EACH_OPERATION: Readonly<Record<string, string>> = {
   sharpen: '5c740917eaa165c185ed8db3c1c63ca7e74313467a421f0d9e006a01c5fdbd8c',
   jpeg: '09f806c8b9213d8eebac7f501a8f7115efdb6dd70926eafb01bb80731080aa6f',
   erase: 'f8abda3bdcd618564a66d6d6bdcd2f5529c3abcfe6fb843fb1a5e2e0877a3c90',
+  colourJitter: 'd5f03721d5f5746bcb7a5234829c8054dc6ba892b0a1fafb20facefbef5cff20',
+  gamma: '45666cc7a4f37c72b6dff55f8bf4cf8bdbdd52f72bba1a659fed2b36773c45ca',
+  clahe: '27ac4f3b52adc045012a0cc1dd694a1abb858c4061ba002d39e2a47e2031ba34',
+  rgbShift: 'c9130047a842aefa0eb00ff902a699f2025c8181c14b307585a2c418cdc39af1',
+  channelShuffle: '7ffde37fc425199e9d56fa0721eefb40f491404e5a1d69f221efced235650e7a',
+  posterize: '56c2420561e0b5734c9f3b79f54c1aea04736afd145f0948607059e41407c189',
+  solarize: '75a82bb4a54f64a1ee9bc6b2310b71ad003a67451a711f0744d06b33fbc117f3',
+  motionBlur: 'b21d34d939e8e4a2dc8f2bfd9cb8227a791a822d26c70cce24cfbf7d6b0ac3a6',
+  medianBlur: '3a9ec93ec897d8be362a409214c6267fa7c8b1bd1aecb7a18dca981c4e7a1749',
+  isoNoise: '26ad2d434f7c7795737837257e03b4d618a715d69e5283d13ece194adfe25646',
+  downscale: '0f774ed69a86eac4cd3b8b52d09dd1198182b9f6981de7624ed133ee2ea2fe86',
+  coarseDropout: '76ab6e6b7e0b33bce30ae9d6d82a7e6a1222a2fe2c953e277e28b0d122c3926c',
+  gridDropout: '3f9bd4f7dab09bfc8138c794070fcfa98f51af36baa7bbcc07dde52b59feee1e',
+  fog: 'e498e225295c41130acb2e0b07632f4d0c39cb6781e269f4057aa91fd5b945e6',
+  rain: '3f3d3861d6df684e544ec26771add96c5d95d7b48b101c09a25500773afbccde',
+  snow: '508ffff2a650712bf519029454c05cdf169399a32bb1557a7e042e919f581dc3',
+  sunFlare: 'a7711b68fd2125645cb03b54e661ddde1559f8ac1262f8877697371a2362a8c3',
+  shadow: 'ba94bad958e83ba2833d90cc02b9d378420138bacd77f1b65972f73105786073',
 };
 
 const heavyPng = resolvePipeline({ spec: { ...(PRESETS.heavy as object), format: 'png', seed: 2024 }, seed: 0 });

@@ -1,6 +1,8 @@
 import { PassThrough } from 'node:stream';
-import { type BlobStore, blobKeys, type JobState } from '@delta-augment/shared';
+import { blobKeys, type JobState } from '@delta-augment/core';
+import type { BlobStore } from '@delta-augment/ports';
 import { ZipArchive } from 'archiver';
+import { appendDataset, type DatasetManifestEntry } from './dataset-export.js';
 
 /** A fixed date for zip entries so that the same variants always give the same archive bytes. */
 const ENTRY_DATE = new Date('2020-01-01T00:00:00Z');
@@ -66,28 +68,37 @@ export const writeArchive = async (
   zip.pipe(out);
   const key = blobKeys.archive(state.id);
   const upload = blobs.put(key, out, { contentType: 'application/zip' });
+  // Awaited below; handled now so that an upload failing early is not an unhandled rejection meanwhile.
+  upload.catch(() => undefined);
   const failed = state.sources
     .filter((s) => s.status !== 'completed')
     .map((s) => ({ source: s.name, label: s.label, reason: s.failure ?? s.status }));
-  const manifest = {
-    job: {
-      id: state.id,
-      pipeline: state.pipeline,
-      variantsPerSource: state.variantsPerSource,
-      tags: state.tags,
-      createdAt: state.createdAt,
-    },
-    variants: entries,
-    failed,
+  const job = {
+    id: state.id,
+    pipeline: state.pipeline,
+    variantsPerSource: state.variantsPerSource,
+    tags: state.tags,
+    createdAt: state.createdAt,
   };
+  let variants: readonly (ManifestEntry | DatasetManifestEntry)[] = entries;
   try {
-    for (const entry of entries) {
-      const variantKey = keyOf.get(`${entry.sourceId}/${entry.index}`);
-      if (!variantKey) continue;
-      zip.append(await blobs.getBuffer(variantKey), { name: entry.file, date: ENTRY_DATE });
+    if (state.dataset) {
+      const { skipped, ...dataset } = state.dataset;
+      variants = await appendDataset(blobs, state, state.dataset, (name, data) =>
+        zip.append(data, { name, date: ENTRY_DATE }),
+      );
+      const manifest = { job: { ...job, dataset }, variants, failed, skipped };
+      zip.append(`${JSON.stringify(manifest, null, 2)}\n`, { name: 'manifest.json', date: ENTRY_DATE });
+    } else {
+      for (const entry of entries) {
+        const variantKey = keyOf.get(`${entry.sourceId}/${entry.index}`);
+        if (!variantKey) continue;
+        zip.append(await blobs.getBuffer(variantKey), { name: entry.file, date: ENTRY_DATE });
+      }
+      const manifest = { job, variants: entries, failed };
+      zip.append(`${JSON.stringify(manifest, null, 2)}\n`, { name: 'manifest.json', date: ENTRY_DATE });
+      zip.append(manifestCsv(entries), { name: 'manifest.csv', date: ENTRY_DATE });
     }
-    zip.append(`${JSON.stringify(manifest, null, 2)}\n`, { name: 'manifest.json', date: ENTRY_DATE });
-    zip.append(manifestCsv(entries), { name: 'manifest.csv', date: ENTRY_DATE });
     await zip.finalize();
   } catch (error) {
     zip.abort();
@@ -96,5 +107,5 @@ export const writeArchive = async (
     throw error;
   }
   const head = await upload;
-  return { key, bytes: head.size, count: entries.length };
+  return { key, bytes: head.size, count: variants.length };
 };

@@ -1,4 +1,4 @@
-import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/shared';
+import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
 import { createHandler } from './handler.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -13,7 +13,7 @@ export const createLocalWorkerPool = (
     jobs: new JobService(ports.events, ports.bus),
     limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },
     maxReceiveCount: config.maxReceiveCount,
-    renderConcurrency: 2,
+    renderConcurrency: config.renderConcurrency,
     log,
   });
   return new WorkerPool({

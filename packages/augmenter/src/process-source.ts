@@ -1,5 +1,4 @@
 import {
-  type BlobStore,
   blobKeys,
   DeltaError,
   decideComplete,
@@ -11,15 +10,20 @@ import {
   decideStart,
   decideUpload,
   decideVariant,
+  type ImageLabels,
+  isOriginalOutput,
   isSourceSettled,
-  type JobService,
   type JobState,
   NotFoundError,
   needsFinalising,
+  outputsOf,
   PermanentError,
-} from '@delta-augment/shared';
+  resolvePipeline,
+  type VariantLabelSummary,
+} from '@delta-augment/core';
+import { decodeSource, type EngineLimits, type RenderedVariant, renderVariant, thumbnail } from '@delta-augment/engine';
+import type { BlobStore, JobService } from '@delta-augment/ports';
 import { writeArchive } from './archive.js';
-import { decodeSource, type EngineLimits, renderVariant, resolvePipeline, thumbnail } from './engine/index.js';
 import { forEachLimited } from './limit.js';
 
 export interface ProcessDeps {
@@ -31,6 +35,11 @@ export interface ProcessDeps {
   /** Variants rendered at once for one source. */
   readonly renderConcurrency: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  /**
+   * Hands the job's finalisation (archive + terminal event) to the archiver (AWS: its own queue and
+   * function), so that no upload record waits for a whole job's archive. Unset: finalised inline.
+   */
+  readonly requestFinalise?: (jobId: string) => Promise<void>;
 }
 
 export interface SourceMessage {
@@ -100,7 +109,12 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
  * cannot be written, say) is recorded as the job's failure, so that the job ends instead of waiting forever
  * with its message in the dead-letter queue and nothing on the job to say why.
  */
-const finaliseOrGiveUp = async (deps: ProcessDeps, jobId: string, attempt: number): Promise<void> => {
+export const finaliseOrGiveUp = async (
+  deps: Pick<ProcessDeps, 'blobs' | 'jobs' | 'maxReceiveCount' | 'log' | 'requestFinalise'>,
+  jobId: string,
+  attempt: number,
+): Promise<void> => {
+  if (deps.requestFinalise) return deps.requestFinalise(jobId);
   try {
     await finaliseJob(deps, jobId);
   } catch (error) {
@@ -135,13 +149,23 @@ const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<
   if (!(await blobs.head(thumbKey))) {
     await blobs.put(thumbKey, await thumbnail(decoded), { contentType: 'image/webp' });
   }
-  const done = state.sources.find((s) => s.sourceId === sourceId)?.variants ?? {};
-  const todo = Array.from({ length: state.variantsPerSource }, (_, i) => i).filter((i) => !done[i]);
+  const source = state.sources.find((s) => s.sourceId === sourceId);
+  const done = source?.variants ?? {};
+  const outputs = source ? outputsOf(state, source) : state.variantsPerSource;
+  const todo = Array.from({ length: outputs }, (_, i) => i).filter((i) => !done[i]);
+  const labels = source?.labelsKey ? await readLabels(blobs, source.labelsKey) : undefined;
+  const minVisibility = state.dataset?.minVisibility ?? 0.25;
   await forEachLimited(todo, deps.renderConcurrency, async (index) => {
     if (message.signal?.aborted) throw new DeltaError('TIMEOUT', 'the handler ran out of time');
-    const variant = await renderVariant(decoded, pipeline, index);
+    const original = source !== undefined && state.dataset !== undefined && isOriginalOutput(state, source, index);
+    const variant = original
+      ? originalOutput(input, key, labels)
+      : await renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined);
     const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
     await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
+    const summary = variant.labels
+      ? await writeVariantLabels(blobs, blobKeys.variantLabels(jobId, sourceId, index), variant.labels, state)
+      : undefined;
     await jobs.updateExisting(jobId, (s) =>
       decideVariant(s, {
         sourceId,
@@ -149,13 +173,58 @@ const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<
         key: variantKey,
         bytes: variant.data.length,
         operations: variant.operations,
+        ...(summary ? { labels: summary } : {}),
       }),
     );
   });
 };
 
+const readLabels = async (blobs: BlobStore, key: string): Promise<ImageLabels> => {
+  const raw = await blobs.getBuffer(key).catch((error: unknown) => {
+    if (error instanceof NotFoundError) throw new PermanentError(`the labels ${key} are missing`, { cause: error });
+    throw error;
+  });
+  return JSON.parse(raw.toString('utf8')) as ImageLabels;
+};
+
+const CONTENT_TYPE_BY_EXTENSION: Readonly<Record<string, string>> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  avif: 'image/avif',
+};
+
+/** An original output: the source's own bytes and labels, unchanged. */
+const originalOutput = (input: Buffer, key: string, labels: ImageLabels | undefined) => {
+  const extension = (key.slice(key.lastIndexOf('.') + 1) || 'jpg').toLowerCase();
+  return {
+    data: input,
+    extension,
+    contentType: CONTENT_TYPE_BY_EXTENSION[extension] ?? 'application/octet-stream',
+    operations: [],
+    ...(labels ? { labels: { labels, dropped: [] } } : {}),
+  };
+};
+
+/** Stores an output's labels and what was dropped; returns the summary its event carries. */
+const writeVariantLabels = async (
+  blobs: BlobStore,
+  key: string,
+  followed: NonNullable<RenderedVariant['labels']>,
+  state: JobState,
+): Promise<VariantLabelSummary> => {
+  await blobs.put(key, Buffer.from(JSON.stringify(followed)), { contentType: 'application/json' });
+  const kept = new Array<number>(state.dataset?.categories.length ?? 0).fill(0);
+  for (const object of followed.labels.objects) kept[object.category] = (kept[object.category] ?? 0) + 1;
+  return { key, kept, dropped: followed.dropped.length };
+};
+
 /** Writes the archive and the terminal event once every source is settled. Safe to run twice. */
-export const finaliseJob = async (deps: ProcessDeps, jobId: string): Promise<void> => {
+export const finaliseJob = async (deps: Pick<ProcessDeps, 'blobs' | 'jobs'>, jobId: string): Promise<void> => {
   const state = await deps.jobs.load(jobId);
   if (!state || !needsFinalising(state)) return;
   const anyCompleted = state.sources.some((s) => s.status === 'completed');

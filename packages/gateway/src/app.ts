@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type Clock, type Config, JobService, type Ports, systemClock } from '@delta-augment/shared';
+import { type Clock, systemClock } from '@delta-augment/core';
+import { type Config, JobService, type Ports } from '@delta-augment/ports';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { presetRoutes } from './routes/presets.js';
+import { previewRoutes } from './routes/preview.js';
 import { queueRoutes } from './routes/queues.js';
 import { signedBlobRoutes } from './routes/signed-blobs.js';
 
@@ -35,12 +36,10 @@ export interface GatewayDeps {
   readonly config: Config;
   readonly ports: Ports;
   readonly clock?: Clock;
-  /** Built web page (index.html, app.js); served at `/` when present. */
+  /** Built web page (index.html, app.js), injected by the app (`@delta-augment/web`); served at `/` when present. */
   readonly webRoot?: string;
   readonly logger?: boolean;
 }
-
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 /** Builds the gateway without listening: `server.ts` listens, tests use `app.inject`. */
 export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstance; context: GatewayContext }> => {
@@ -53,6 +52,8 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   const app = Fastify({
     logger: deps.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
+    // Above the load balancer's idle timeout (infra/load-balancer.ts), which then closes idle connections first.
+    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
     // Behind the ALB on AWS trust exactly one hop; locally X-Forwarded-For is never trusted (no spoofed rate-limit keys).
     trustProxy: config.adapters === 'aws' ? (_address: string, hop: number) => hop === 0 : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
@@ -163,12 +164,13 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   await app.register(async (scope) => jobRoutes(scope, ctx));
   await app.register(async (scope) => queueRoutes(scope, ctx));
   await app.register(async (scope) => presetRoutes(scope));
+  await app.register(async (scope) => previewRoutes(scope, ctx));
   if (config.signingSecret) await app.register(async (scope) => signedBlobRoutes(scope, ctx));
 
   await app.register(async (scope) => metricsRoutes(scope, ctx));
 
-  const webRoot = deps.webRoot ?? DEFAULT_WEB_ROOT;
-  if (existsSync(webRoot)) {
+  const webRoot = deps.webRoot;
+  if (webRoot && existsSync(webRoot)) {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
   } else {
     app.get('/', async (_request, reply) =>

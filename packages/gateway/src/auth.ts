@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Config } from '@delta-augment/shared';
+import type { Config } from '@delta-augment/ports';
 
 export interface Caller {
   readonly owner: string;

@@ -1,16 +1,17 @@
 import {
-  type BlobStore,
   blobKeys,
   type Clock,
+  type DatasetSpec,
   decideCreate,
-  type EventBus,
   foldEvents,
+  type ImageLabels,
   type JobEventBody,
-  type JobEventStore,
   type JobState,
   newId,
   type SourceRef,
-} from '@delta-augment/shared';
+  type Split,
+} from '@delta-augment/core';
+import type { BlobStore, EventBus, JobEventStore } from '@delta-augment/ports';
 import type { JobOptions } from './job-options.js';
 import { CONTENT_TYPES } from './sniff.js';
 
@@ -21,6 +22,9 @@ export interface UploadedImage {
   readonly format: string;
   readonly width: number;
   readonly height: number;
+  /** Labelled datasets: the image's split and labels. */
+  readonly split?: Split;
+  readonly labels?: ImageLabels;
 }
 
 export interface CreateJobDeps {
@@ -34,10 +38,20 @@ export interface CreateJobDeps {
 const expiry = (deps: CreateJobDeps): string =>
   new Date(deps.clock.now() + deps.retentionDays * 86_400_000).toISOString();
 
-const sourceRefs = (jobId: string, files: readonly { name: string; label: string }[]): SourceRef[] =>
+const sourceRefs = (
+  jobId: string,
+  files: readonly { name: string; label: string; split?: Split; labels?: ImageLabels }[],
+): SourceRef[] =>
   files.map((file) => {
     const sourceId = newId('s');
-    return { sourceId, name: file.name, label: file.label, key: blobKeys.source(jobId, sourceId, file.name) };
+    return {
+      sourceId,
+      name: file.name,
+      label: file.label,
+      key: blobKeys.source(jobId, sourceId, file.name),
+      ...(file.split ? { split: file.split } : {}),
+      ...(file.labels ? { labelsKey: blobKeys.sourceLabels(jobId, sourceId) } : {}),
+    };
   });
 
 /**
@@ -63,11 +77,18 @@ export const createJobFromImages = async (
   owner: string,
   options: JobOptions,
   images: readonly UploadedImage[],
+  dataset?: DatasetSpec,
 ): Promise<JobState> => {
   const jobId = newId('j');
   const sources = sourceRefs(jobId, images);
   const bodies: JobEventBody[] = [
-    ...decideCreate(undefined, { owner, ...options, sources, expiresAt: expiry(deps) }),
+    ...decideCreate(undefined, {
+      owner,
+      ...options,
+      sources,
+      expiresAt: expiry(deps),
+      ...(dataset ? { dataset } : {}),
+    }),
     ...images.map(
       (image, i): JobEventBody => ({
         type: 'SourceUploaded',
@@ -84,8 +105,14 @@ export const createJobFromImages = async (
   const state = await startStream(deps, jobId, bodies);
   try {
     await Promise.all(
-      images.map((image, i) => {
+      images.map(async (image, i) => {
         const source = sources[i] as SourceRef;
+        // The labels first: the source's write queues its work, which reads them.
+        if (source.labelsKey && image.labels) {
+          await deps.ports.blobs.put(source.labelsKey, Buffer.from(JSON.stringify(image.labels)), {
+            contentType: 'application/json',
+          });
+        }
         return deps.ports.blobs.put(source.key, image.data, {
           contentType: CONTENT_TYPES[image.format] ?? 'application/octet-stream',
           metadata: { job: jobId, source: source.sourceId },

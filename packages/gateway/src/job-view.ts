@@ -1,4 +1,4 @@
-import { type JobState, progressOf } from '@delta-augment/shared';
+import { type JobState, progressOf } from '@delta-augment/core';
 
 /** The public shape of a job (GET /api/jobs/:id). */
 export const jobView = (state: JobState) => ({

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createNotifier } from '@delta-augment/notifier';
-import type { Config, Ports } from '@delta-augment/shared';
+import type { Config, Ports } from '@delta-augment/ports';
 import { createAuthenticator, isOpenMode } from './auth.js';
 
 /** A browser page from another origin: only the page this gateway serves may use the keyless local mode. */

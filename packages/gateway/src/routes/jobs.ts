@@ -1,18 +1,17 @@
-import {
-  blobKeys,
-  DEAD_LETTER_QUEUE,
-  decideRedrive,
-  decodeCursor,
-  isId,
-  type JobState,
-  type JobStatus,
-  UPLOAD_QUEUE,
-} from '@delta-augment/shared';
+import { blobKeys, decideRedrive, isId, type JobState, type JobStatus } from '@delta-augment/core';
+import { DEAD_LETTER_QUEUE, decodeCursor, UPLOAD_QUEUE } from '@delta-augment/ports';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
 import { jobView, jobViewSchema } from '../job-view.js';
-import { createFromSignedRequest, createFromUpload, signedRequestSchema, uploadFormSchema } from './create-routes.js';
+import {
+  createFromSignedRequest,
+  createFromUpload,
+  resignUploads,
+  signedRequestSchema,
+  signedUploadSchema,
+  uploadFormSchema,
+} from './create-routes.js';
 import { recentImageRoutes } from './recent-images.js';
 import {
   binary,
@@ -92,20 +91,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
             type: 'object',
             properties: {
               ...jobViewSchema.properties,
-              uploads: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    sourceId: { type: 'string' },
-                    name: { type: 'string' },
-                    label: { type: 'string' },
-                    method: { type: 'string' },
-                    url: { type: 'string' },
-                    expiresInSeconds: { type: 'integer' },
-                  },
-                },
-              },
+              uploads: { type: 'array', items: signedUploadSchema },
             },
           },
           ...clientErrors,
@@ -280,6 +266,32 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
       const state = await loadOwnJob(ctx, request, id);
       if (!state.sources.some((s) => s.sourceId === sourceId)) throw notFound(`source ${sourceId}`);
       return sendBlob(ctx, reply, blobKeys.thumbnail(id, sourceId));
+    },
+  );
+
+  app.post(
+    '/api/jobs/:id/uploads',
+    {
+      schema: {
+        summary: 'Fresh signed PUT URLs for the sources not uploaded yet (resume an interrupted upload)',
+        tags: ['jobs'],
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              uploaded: { type: 'array', items: { type: 'string' }, description: 'source ids already stored' },
+              uploads: { type: 'array', items: signedUploadSchema },
+            },
+          },
+          ...clientErrors,
+        },
+      },
+    },
+    async (request) => {
+      const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
+      return resignUploads(ctx, state);
     },
   );
 
