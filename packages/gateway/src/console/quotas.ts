@@ -1,9 +1,4 @@
-/** Per-owner limits; 0 means unlimited. */
-export interface QuotaLimits {
-  readonly jobsPerDay: number;
-  readonly variantsPerDay: number;
-  readonly bytesStored: number;
-}
+import type { QuotaLimits } from '@delta-augment/ports';
 
 export type QuotaName = keyof QuotaLimits;
 
@@ -85,41 +80,4 @@ export const quotaMessage = (owner: string, exceeded: QuotaExceeded): string => 
   }[exceeded.quota];
   const reset = exceeded.resetsAt ? `it resets at ${exceeded.resetsAt}` : 'it frees up as jobs are deleted or expire';
   return `quota ${exceeded.quota} (${what}) of owner ${owner}: ${exceeded.used} used + ${exceeded.requested} requested > ${exceeded.limit} (${exceeded.setting} or a per-owner override); ${reset}`;
-};
-
-const QUOTA_NAMES: readonly QuotaName[] = ['jobsPerDay', 'variantsPerDay', 'bytesStored'];
-
-/**
- * Parses `QUOTA_OVERRIDES`: a JSON object from owner to partial limits, e.g.
- * `{"team-a":{"jobsPerDay":500},"ci":{"bytesStored":0}}`. Throws a message naming the bad entry.
- */
-export const parseQuotaOverrides = (raw: string | undefined): Map<string, Partial<QuotaLimits>> => {
-  const out = new Map<string, Partial<QuotaLimits>>();
-  if (raw === undefined || raw.trim() === '') return out;
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch (error) {
-    throw new Error(`QUOTA_OVERRIDES is not JSON: ${(error as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error('QUOTA_OVERRIDES must be a JSON object of owner -> { jobsPerDay?, variantsPerDay?, bytesStored? }');
-  }
-  for (const [owner, limits] of Object.entries(value)) {
-    if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
-      throw new Error(`QUOTA_OVERRIDES.${owner} must be an object`);
-    }
-    const parsed: { -readonly [K in QuotaName]?: number } = {};
-    for (const [name, limit] of Object.entries(limits)) {
-      if (!QUOTA_NAMES.includes(name as QuotaName)) {
-        throw new Error(`QUOTA_OVERRIDES.${owner}.${name} is not a quota (use ${QUOTA_NAMES.join(', ')})`);
-      }
-      if (!Number.isSafeInteger(limit) || (limit as number) < 0) {
-        throw new Error(`QUOTA_OVERRIDES.${owner}.${name} must be a whole number >= 0 (0 = unlimited)`);
-      }
-      parsed[name as QuotaName] = limit as number;
-    }
-    out.set(owner, parsed);
-  }
-  return out;
 };
