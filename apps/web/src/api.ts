@@ -1,5 +1,5 @@
 import type { KeyStore } from './auth.js';
-import type { ApiErrorBody, JobPage, JobView, PresetsResponse } from './types.js';
+import type { ApiErrorBody, JobPage, JobView, PresetsResponse, PreviewResponse } from './types.js';
 
 /** An error the API answered with (or a network failure, code NETWORK), ready to show to a person. */
 export class ApiError extends Error {
@@ -98,6 +98,25 @@ export class ApiClient {
       xhr.send(form);
     });
     return { done, abort: () => xhr.abort() };
+  }
+
+  /** Renders a few variants of one image (`POST /api/preview`); nothing is stored. */
+  async preview(form: FormData, signal: AbortSignal): Promise<PreviewResponse> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}/api/preview`, {
+        method: 'POST',
+        headers: { accept: 'application/json', ...this.keys.headers() },
+        body: form,
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new ApiError(0, 'NETWORK', 'The server could not be reached. Check your connection and try again.');
+    }
+    const text = await response.text();
+    if (!response.ok) throw errorFromResponse(response.status, response.statusText, text);
+    return JSON.parse(text) as PreviewResponse;
   }
 
   thumbnailUrl(jobId: string, sourceId: string): string {

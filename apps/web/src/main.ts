@@ -6,6 +6,7 @@ import { Gallery } from './gallery.js';
 import { JobCard } from './job-card.js';
 import { type ConnectionState, LiveConnection } from './live.js';
 import { PipelineControls } from './pipeline-controls.js';
+import { PreviewStrip } from './preview-strip.js';
 import { announcementFor, applyEvent, isJobTerminal, jobTitle, track, withView } from './progress.js';
 import type { JobEventMessage, JobView } from './types.js';
 import { UploadForm } from './upload-form.js';
@@ -252,10 +253,20 @@ showKeyState();
 
 // Wiring
 
-const controls = new PipelineControls(() => form.clearPipelineError());
+const controls = new PipelineControls(() => {
+  form.clearPipelineError();
+  strip.schedule();
+});
+const strip = new PreviewStrip({
+  api,
+  image: () => form.firstImage(),
+  pipeline: () => controls.value(),
+  seed: () => form.seedValue(),
+});
 const form = new UploadForm({
   api,
   pipeline: () => controls.value(),
+  onInputChange: () => strip.schedule(),
   maxVariants: MAX_VARIANTS,
   announce: (message) => announcer.say(message),
   onAuthNeeded: askForKey,

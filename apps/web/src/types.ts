@@ -1,3 +1,5 @@
+import type { paths } from '@delta-augment/client';
+
 /** Shapes of the gateway's public HTTP and WebSocket contract, as the page sees them (docs: DESIGN.md). */
 
 export type JobStatus = 'created' | 'queued' | 'processing' | 'completed' | 'failed';
@@ -66,3 +68,6 @@ export type ServerMessage =
   | { readonly type: 'event'; readonly jobId: string; readonly seq: number; readonly event: JobEventMessage }
   | { readonly type: 'subscribed'; readonly jobId?: string }
   | { readonly type: 'error'; readonly code?: string; readonly message?: string; readonly jobId?: string };
+
+/** `POST /api/preview`'s answer, typed from the OpenAPI document through the generated client types. */
+export type PreviewResponse = paths['/api/preview']['post']['responses'][200]['content']['application/json'];

@@ -14,6 +14,8 @@ export interface UploadFormOptions {
   readonly onCreated: (job: JobView) => void;
   readonly onAuthNeeded: () => void;
   readonly announce: (message: string) => void;
+  /** The chosen files or the seed changed (the preview strip follows them). */
+  readonly onInputChange?: () => void;
 }
 
 const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp|tiff?|avif|gif|heic|heif)$/i;
@@ -64,12 +66,25 @@ export class UploadForm {
       this.clearFieldError('variants');
     });
     this.tags.addEventListener('input', () => this.clearFieldError('tags'));
-    this.seed.addEventListener('input', () => this.clearFieldError('seed'));
+    this.seed.addEventListener('input', () => {
+      this.clearFieldError('seed');
+      this.options.onInputChange?.();
+    });
     byId('upload-cancel').addEventListener('click', () => this.upload?.abort());
     this.form.addEventListener('submit', (event) => {
       event.preventDefault();
       void this.send();
     });
+  }
+
+  /** The first chosen image (not a zip), for the preview. */
+  firstImage(): File | undefined {
+    return this.files.find((f) => isImage(f.file))?.file;
+  }
+
+  /** The seed typed in, '' when left random. */
+  seedValue(): string {
+    return this.seed.value.trim();
   }
 
   private wireFiles(): void {
@@ -109,6 +124,7 @@ export class UploadForm {
     }
     this.clearFieldError('file');
     this.renderFiles();
+    this.options.onInputChange?.();
     this.options.announce(`${this.files.length} file${this.files.length === 1 ? '' : 's'} chosen`);
   }
 
@@ -116,6 +132,7 @@ export class UploadForm {
     const [removed] = this.files.splice(index, 1);
     if (removed?.preview) URL.revokeObjectURL(removed.preview);
     this.renderFiles();
+    this.options.onInputChange?.();
     const next = this.list.querySelectorAll('button')[Math.min(index, this.files.length - 1)];
     (next ?? this.zone).focus();
     this.options.announce(`${removed?.file.name ?? 'File'} removed`);

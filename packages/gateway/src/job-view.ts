@@ -1,4 +1,31 @@
-import { type JobState, progressOf } from '@delta-augment/core';
+import { type JobState, outputsOf, progressOf } from '@delta-augment/core';
+
+/** A labelled dataset's formats, classes and class counts before (sources) and after (outputs). */
+const datasetView = (state: JobState) => {
+  const dataset = state.dataset;
+  if (!dataset) return undefined;
+  const after = dataset.categories.map(() => 0);
+  let dropped = 0;
+  for (const source of state.sources) {
+    for (const variant of Object.values(source.variants)) {
+      variant.labels?.kept.forEach((n, c) => {
+        after[c] = (after[c] ?? 0) + n;
+      });
+      dropped += variant.labels?.dropped ?? 0;
+    }
+  }
+  return {
+    format: dataset.format,
+    export: dataset.export,
+    minVisibility: dataset.minVisibility,
+    augmentSplits: dataset.augmentSplits,
+    includeOriginals: dataset.includeOriginals,
+    split: dataset.split ? dataset.split.join(',') : undefined,
+    categories: dataset.categories.map((c) => c.name),
+    counts: { before: dataset.counts ?? dataset.categories.map(() => 0), after, dropped },
+    skipped: dataset.skipped.length,
+  };
+};
 
 /** The public shape of a job (GET /api/jobs/:id). */
 export const jobView = (state: JobState) => ({
@@ -18,6 +45,8 @@ export const jobView = (state: JobState) => ({
     attempts: s.attempts,
     failure: s.failure,
     variants: Object.keys(s.variants).length,
+    outputs: outputsOf(state, s),
+    split: s.split,
   })),
   tags: state.tags,
   variantsPerSource: state.variantsPerSource,
@@ -28,6 +57,7 @@ export const jobView = (state: JobState) => ({
   version: state.version,
   failure: state.failure,
   archive: state.archive ? { bytes: state.archive.bytes, count: state.archive.count } : undefined,
+  dataset: datasetView(state),
 });
 
 export type JobView = ReturnType<typeof jobView>;
@@ -46,6 +76,30 @@ const sourceViewSchema = {
     attempts: { type: 'integer' },
     failure: { type: 'string' },
     variants: { type: 'integer' },
+    outputs: { type: 'integer', description: 'outputs this source makes (variants, plus or instead of its original)' },
+    split: { type: 'string', enum: ['train', 'valid', 'test'] },
+  },
+} as const;
+
+const countsSchema = { type: 'array', items: { type: 'integer' } } as const;
+
+const datasetViewSchema = {
+  type: 'object',
+  description: 'labelled datasets only',
+  properties: {
+    format: { type: 'string' },
+    export: { type: 'string' },
+    minVisibility: { type: 'number' },
+    augmentSplits: { type: 'string' },
+    includeOriginals: { type: 'boolean' },
+    split: { type: 'string' },
+    categories: { type: 'array', items: { type: 'string' } },
+    counts: {
+      type: 'object',
+      description: 'objects per category in the sources (before) and in the outputs so far (after)',
+      properties: { before: countsSchema, after: countsSchema, dropped: { type: 'integer' } },
+    },
+    skipped: { type: 'integer', description: 'items onLabelError=skip left out (listed in the manifest)' },
   },
 } as const;
 
@@ -70,5 +124,6 @@ export const jobViewSchema = {
     version: { type: 'integer' },
     failure: { type: 'string' },
     archive: { type: 'object', properties: { bytes: { type: 'integer' }, count: { type: 'integer' } } },
+    dataset: datasetViewSchema,
   },
 } as const;

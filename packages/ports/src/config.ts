@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError } from '@delta-augment/core';
+import { type Budgets, loadBudgets } from './budgets.js';
+import { type Env, int, list, str } from './env.js';
 
 /** Every setting, read from the environment once at start-up. The local default needs none. */
 export interface Config {
@@ -42,6 +44,8 @@ export interface Config {
   readonly batchWindowSeconds: number;
   readonly signingSecret: string;
   readonly publicUrl?: string;
+  /** Budgets that bound the work, memory and time one request may take (issue 17); see `budgets.ts`. */
+  readonly budgets: Budgets;
   readonly aws: {
     readonly region: string;
     /**
@@ -68,29 +72,6 @@ export interface Config {
 export const AWS_SERVICES = ['s3', 'sqs', 'dynamodb', 'eventbridge', 'sns'] as const;
 export type AwsService = (typeof AWS_SERVICES)[number];
 export type AwsEndpoints = Readonly<Partial<Record<AwsService, string>>>;
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-const int = (env: Env, name: string, fallback: number, min: number, max: number): number => {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-};
-
-const str = (env: Env, name: string, fallback: string): string => {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? fallback : raw;
-};
-
-const list = (env: Env, name: string): string[] =>
-  (env[name] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
 
 /** API_KEYS is `key` or `key:owner` entries separated by commas; a bare key is its own owner. */
 const parseKeys = (env: Env): Map<string, string> => {
@@ -147,6 +128,7 @@ export const loadConfig = (env: Env = process.env): Config => {
   const adminKey = env.ADMIN_KEY || undefined;
   if (adminKey !== undefined && adminKey.length < 16) throw new ConfigError('ADMIN_KEY must be at least 16 characters');
   const dataDir = resolve(str(env, 'DATA_DIR', './data'));
+  const maxPixels = int(env, 'MAX_PIXELS', 40_000_000, 1, 2 ** 31);
   const endpoints = readEndpoints(env);
   // The queue URLs name the queues on every endpoint, so they must be URLs whatever host they name.
   const queueUrl = adapters === 'aws' ? httpUrl(env, 'QUEUE_URL') : str(env, 'QUEUE_URL', '');
@@ -162,7 +144,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     maxVariants: int(env, 'MAX_VARIANTS', 100, 1, 10_000),
     maxFileBytes: int(env, 'MAX_FILE_BYTES', 25 * 1024 * 1024, 1024, 2 ** 31),
     maxRequestBytes: int(env, 'MAX_REQUEST_BYTES', 100 * 1024 * 1024, 1024, 2 ** 32),
-    maxPixels: int(env, 'MAX_PIXELS', 40_000_000, 1, 2 ** 31),
+    maxPixels,
     maxFilesPerJob: int(env, 'MAX_FILES_PER_JOB', 500, 1, 100_000),
     retentionDays: int(env, 'RETENTION_DAYS', 27, 1, 3650),
     corsOrigins: list(env, 'CORS_ORIGINS'),
@@ -190,6 +172,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     batchWindowSeconds: int(env, 'BATCH_WINDOW_SECONDS', 0, 0, 300),
     signingSecret: str(env, 'SIGNING_SECRET', ''),
     publicUrl: env.PUBLIC_URL || undefined,
+    budgets: loadBudgets(env, { maxPixels, handlerTimeoutSeconds }),
     aws: {
       region: str(env, 'AWS_REGION', 'us-east-1'),
       endpoints,

@@ -4,6 +4,7 @@
  * `@delta-augment/ports/local` (SQLite + filesystem) and `@delta-augment/ports/aws` (AWS SDK v3).
  */
 export * from './blob-store/port.js';
+export * from './budgets.js';
 export * from './config.js';
 export * from './event-bus/port.js';
 export * from './job-event-store/port.js';

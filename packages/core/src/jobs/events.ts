@@ -35,6 +35,8 @@ export interface DatasetSpec {
   readonly split?: readonly [number, number, number];
   /** Items `onLabelError=skip` left out. */
   readonly skipped: readonly SkippedItem[];
+  /** Objects per category over the job's sources (class counts before augmentation). */
+  readonly counts?: readonly number[];
 }
 
 /** What became of a source's labels in one output. */

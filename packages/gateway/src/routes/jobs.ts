@@ -12,6 +12,7 @@ import {
   signedUploadSchema,
   uploadFormSchema,
 } from './create-routes.js';
+import { labelRoutes } from './labels.js';
 import { recentImageRoutes } from './recent-images.js';
 import {
   binary,
@@ -351,4 +352,5 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   );
 
   await recentImageRoutes(app, ctx);
+  await labelRoutes(app, ctx);
 };
