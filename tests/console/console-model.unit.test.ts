@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { parseQuotaOverrides } from '@delta-augment/ports';
 import { QueueHistory } from '../../packages/gateway/src/console/queue-history.js';
 import { checkQuota, limitsFor, quotaMessage, utcDay } from '../../packages/gateway/src/console/quotas.js';
 import { RingBuffer } from '../../packages/gateway/src/console/ring-buffer.js';
 import { Throughput } from '../../packages/gateway/src/console/throughput.js';
-import { parseQuotaOverrides } from '@delta-augment/ports';
 
 const T0 = Date.parse('2026-11-29T10:00:00.000Z');
 const reading = (name: string, visible: number) => ({
