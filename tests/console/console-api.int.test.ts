@@ -152,7 +152,7 @@ describe('the console overview and dead letters', () => {
       assert.equal(message.jobId, jobId);
       assert.equal(message.sourceName, 'cat.jpg');
       assert.equal(message.owner, 'alice');
-      assert.equal(message.receiveCount, t.config.maxReceiveCount, "the receives that dead-lettered it");
+      assert.equal(message.receiveCount, t.config.maxReceiveCount, 'the receives that dead-lettered it');
     });
 
     it('deletes that one message by id, and answers 404 for it afterwards', async () => {
