@@ -197,6 +197,20 @@ export interface paths {
                                     /** @description items onLabelError=skip left out (listed in the manifest) */
                                     skipped?: number;
                                 };
+                                /** @description the webhook, its status and every delivery attempt (the secret only in the creation answer) */
+                                webhook?: {
+                                    url?: string;
+                                    secret?: string;
+                                    /** @enum {string} */
+                                    status?: "waiting" | "pending" | "delivered" | "failed";
+                                    attempts?: {
+                                        attempt?: number;
+                                        at?: string;
+                                        ok?: boolean;
+                                        status?: number;
+                                        error?: string;
+                                    }[];
+                                };
                             }[];
                             cursor?: string;
                         };
@@ -236,6 +250,8 @@ export interface paths {
                             /** @description class label (the folder in the zip) */
                             label?: string;
                         }[];
+                        /** @description http(s) URL POSTed a signed JSON document when the job completes or fails (retried for 24 h); the answer carries its secret once */
+                        webhookUrl?: string;
                         /** @description variants per source, 1 to 100 (MAX_VARIANTS); default 20 */
                         variants?: number | string;
                         /** @description up to 20 tags, comma-separated or a list; each 1-40 letters, digits, spaces, _ . - */
@@ -250,6 +266,8 @@ export interface paths {
                     "multipart/form-data": {
                         /** @description images (type sniffed from the bytes), or one dataset .zip whose folders are class labels */
                         file?: string[];
+                        /** @description http(s) URL POSTed a signed JSON document when the job completes or fails (retried for 24 h); the answer carries its secret once */
+                        webhookUrl?: string;
                         /** @description variants per source, 1 to 100 (MAX_VARIANTS); default 20 */
                         variants?: number | string;
                         /** @description up to 20 tags, comma-separated or a list; each 1-40 letters, digits, spaces, _ . - */
@@ -349,6 +367,20 @@ export interface paths {
                                 /** @description items onLabelError=skip left out (listed in the manifest) */
                                 skipped?: number;
                             };
+                            /** @description the webhook, its status and every delivery attempt (the secret only in the creation answer) */
+                            webhook?: {
+                                url?: string;
+                                secret?: string;
+                                /** @enum {string} */
+                                status?: "waiting" | "pending" | "delivered" | "failed";
+                                attempts?: {
+                                    attempt?: number;
+                                    at?: string;
+                                    ok?: boolean;
+                                    status?: number;
+                                    error?: string;
+                                }[];
+                            };
                             uploads?: {
                                 sourceId?: string;
                                 name?: string;
@@ -424,6 +456,20 @@ export interface paths {
                                 };
                                 /** @description items onLabelError=skip left out (listed in the manifest) */
                                 skipped?: number;
+                            };
+                            /** @description the webhook, its status and every delivery attempt (the secret only in the creation answer) */
+                            webhook?: {
+                                url?: string;
+                                secret?: string;
+                                /** @enum {string} */
+                                status?: "waiting" | "pending" | "delivered" | "failed";
+                                attempts?: {
+                                    attempt?: number;
+                                    at?: string;
+                                    ok?: boolean;
+                                    status?: number;
+                                    error?: string;
+                                }[];
                             };
                         };
                     };
@@ -532,6 +578,20 @@ export interface paths {
                                 };
                                 /** @description items onLabelError=skip left out (listed in the manifest) */
                                 skipped?: number;
+                            };
+                            /** @description the webhook, its status and every delivery attempt (the secret only in the creation answer) */
+                            webhook?: {
+                                url?: string;
+                                secret?: string;
+                                /** @enum {string} */
+                                status?: "waiting" | "pending" | "delivered" | "failed";
+                                attempts?: {
+                                    attempt?: number;
+                                    at?: string;
+                                    ok?: boolean;
+                                    status?: number;
+                                    error?: string;
+                                }[];
                             };
                         };
                     };

@@ -1,6 +1,13 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Clock, type Config, JobService, type Ports, systemClock } from '@delta-augment/shared';
+import {
+  type Clock,
+  type Config,
+  JobService,
+  type Ports,
+  systemClock,
+  type WebhookOutbox,
+} from '@delta-augment/shared';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -23,6 +30,7 @@ import { presetRoutes } from './routes/presets.js';
 import { previewRoutes } from './routes/preview.js';
 import { queueRoutes } from './routes/queues.js';
 import { signedBlobRoutes } from './routes/signed-blobs.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,6 +49,8 @@ export interface GatewayDeps {
   /** Built web page (index.html, app.js); served at `/` when present. */
   readonly webRoot?: string;
   readonly logger?: boolean;
+  /** Where webhooks are registered (the dispatcher delivers them); without it `webhookUrl` is refused. */
+  readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
 }
 
 export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
@@ -51,7 +61,17 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   const clock = deps.clock ?? systemClock;
   const metrics = createMetrics();
   const jobs = new JobService(ports.events, ports.bus);
-  const ctx = createContext(config, ports, jobs, clock, metrics);
+  const base = createContext(config, ports, jobs, clock, metrics);
+  const ctx: GatewayContext = deps.webhooks
+    ? {
+        ...base,
+        webhooks: deps.webhooks,
+        deleteJob: async (jobId) => {
+          await base.deleteJob(jobId);
+          await deps.webhooks?.outbox.delete(jobId);
+        },
+      }
+    : base;
   const authenticate = createAuthenticator(config);
   const open = isOpenMode(config);
   const app = Fastify({

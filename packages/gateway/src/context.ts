@@ -7,8 +7,10 @@ import {
   objectCreatedEvent,
   type Ports,
   UPLOAD_QUEUE,
+  type WebhookOutbox,
 } from '@delta-augment/shared';
 import type { Metrics } from './metrics.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 
 /** Everything the routes need, built once by `buildApp`. */
 export interface GatewayContext {
@@ -20,6 +22,8 @@ export interface GatewayContext {
   readonly retentionDays: number;
   readonly metrics: Metrics;
   readonly signedUrlSeconds: number;
+  /** The webhook outbox and its settings, where this deployment delivers webhooks (the local stack). */
+  readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
   /** Deletes a job's events and every blob under its prefixes. */
   deleteJob(jobId: string): Promise<void>;
   /** Queues an ObjectCreated message for an existing source object again (retry). */

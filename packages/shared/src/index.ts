@@ -22,6 +22,8 @@ export * from './labels/index.js';
 export { type LocalPorts, localPorts, localQueueConfig, type Ports } from './local-ports.js';
 export * from './s3-event.js';
 export { openDatabase } from './sqlite.js';
+export { SqliteWebhookOutbox } from './webhooks/local.js';
+export * from './webhooks/port.js';
 export { SqsWorkQueue } from './work-queue/aws.js';
 export { SqliteWorkQueue } from './work-queue/local.js';
 export * from './work-queue/port.js';

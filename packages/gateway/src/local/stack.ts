@@ -1,8 +1,11 @@
-import { type Config, localPorts } from '@delta-augment/shared';
+import { join } from 'node:path';
+import { type Config, localPorts, SqliteWebhookOutbox } from '@delta-augment/shared';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.js';
 import { attachNotifier } from '../notifier.js';
 import { startSweeper } from '../sweeper.js';
+import { WebhookDispatcher } from '../webhooks/dispatcher.js';
+import { loadWebhookSettings } from '../webhooks/settings.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { signingSecretFor } from './signing-secret.js';
 import { WorkerProcess } from './worker-process.js';
@@ -28,7 +31,19 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   if (released > 0)
     log('released in-flight messages of a previous run', { released, previousOwnerDied: lock.previousOwnerDied });
 
-  const { app, context } = await buildApp({ config, ports, logger: false });
+  const webhooks = {
+    outbox: new SqliteWebhookOutbox(join(config.dataDir, 'webhooks.sqlite')),
+    settings: loadWebhookSettings(),
+  };
+  const { app, context } = await buildApp({ config, ports, logger: false, webhooks });
+  const dispatcher = new WebhookDispatcher({
+    outbox: webhooks.outbox,
+    jobs: context.jobs,
+    clock: context.clock,
+    settings: webhooks.settings,
+    log,
+  });
+  dispatcher.start();
   const address = await app.listen({ port: config.port, host: config.host });
   url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1');
   const notifier = attachNotifier(app.server, config, ports, log);
@@ -48,10 +63,12 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   const stop = () => {
     stopped ??= (async () => {
       stopSweeper();
+      await dispatcher.stop();
       await notifier.close();
       await app.close();
       await Promise.all(workers.map((w) => w.stop()));
       await ports.close();
+      await webhooks.outbox.close();
       lock.release();
     })();
     return stopped;
