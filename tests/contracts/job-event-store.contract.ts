@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ConcurrencyError, isConcurrencyError } from '../../packages/shared/src/errors.js';
-import type { JobEventStore } from '../../packages/shared/src/job-event-store/port.js';
-import { foldEvents } from '../../packages/shared/src/jobs/state.js';
+import { ConcurrencyError, isConcurrencyError } from '../../packages/core/src/errors.js';
+import { foldEvents } from '../../packages/core/src/jobs/state.js';
+import type { JobEventStore } from '../../packages/ports/src/job-event-store/port.js';
 import type { TestClock } from './helpers/clock.js';
 import { jobCreated, sourceCompleted, sourceStarted, sourceUploaded, variantWritten } from './helpers/job-events.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { JobService, systemClock } from '@delta-augment/shared';
+import { systemClock } from '@delta-augment/core';
+import { JobService } from '@delta-augment/ports';
 import Fastify from 'fastify';
 import { createContext } from '../../packages/gateway/src/context.js';
 import { createMetrics } from '../../packages/gateway/src/metrics.js';

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  type DatasetFiles,
-  iou,
-  type LabelFormat,
-  type ParsedDataset,
-  parseLabelled,
-} from '../../packages/shared/src/index.js';
+import { type DatasetFiles, iou, type LabelFormat, type ParsedDataset, parseLabelled } from '@delta-augment/core';
 import { makeZip } from '../gateway/fixtures.js';
 import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/server.js';

@@ -15,7 +15,7 @@ import {
   type JobEventBody,
   type JobState,
   progressOf,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
 
 const AT = '2026-01-01T00:00:00.000Z';
 

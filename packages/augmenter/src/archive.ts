@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { type BlobStore, blobKeys, type JobState } from '@delta-augment/shared';
+import { blobKeys, type JobState } from '@delta-augment/core';
+import type { BlobStore } from '@delta-augment/ports';
 import { ZipArchive } from 'archiver';
 import { appendDataset, type DatasetManifestEntry } from './dataset-export.js';
 

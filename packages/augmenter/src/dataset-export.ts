@@ -1,5 +1,4 @@
 import {
-  type BlobStore,
   type Category,
   type DatasetSpec,
   type DroppedLabel,
@@ -14,7 +13,8 @@ import {
   writeVoc,
   writeYoloLabels,
   yoloTask,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
+import type { BlobStore } from '@delta-augment/ports';
 
 /** Adds one file to the archive. */
 export type Append = (name: string, data: Buffer | string) => void;

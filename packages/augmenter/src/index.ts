@@ -2,15 +2,6 @@ export { manifestCsv, manifestOf, writeArchive } from './archive.js';
 export { type ArchiveDeps, createArchiveHandler } from './archive-handler.js';
 export { archiveRequestBody, parseArchiveRequest, queueArchiveRequests } from './archive-requests.js';
 export { deadlineMarginMs, deadlineOf } from './deadline.js';
-export {
-  PipelineSpecError,
-  PRESETS,
-  type Preview,
-  type PreviewVariant,
-  pipelineJsonSchema,
-  renderPreview,
-  resolvePipeline,
-} from './engine/index.js';
 export { createHandler } from './handler.js';
 export { createLocalWorkerPool } from './local-worker.js';
 export { finaliseJob, finaliseOrGiveUp, type ProcessDeps, processSource } from './process-source.js';

@@ -1,5 +1,4 @@
 import {
-  type BlobStore,
   blobKeys,
   DeltaError,
   decideComplete,
@@ -14,23 +13,17 @@ import {
   type ImageLabels,
   isOriginalOutput,
   isSourceSettled,
-  type JobService,
   type JobState,
   NotFoundError,
   needsFinalising,
   outputsOf,
   PermanentError,
-  type VariantLabelSummary,
-} from '@delta-augment/shared';
-import { writeArchive } from './archive.js';
-import {
-  decodeSource,
-  type EngineLimits,
-  type RenderedVariant,
-  renderVariant,
   resolvePipeline,
-  thumbnail,
-} from './engine/index.js';
+  type VariantLabelSummary,
+} from '@delta-augment/core';
+import { decodeSource, type EngineLimits, type RenderedVariant, renderVariant, thumbnail } from '@delta-augment/engine';
+import type { BlobStore, JobService } from '@delta-augment/ports';
+import { writeArchive } from './archive.js';
 import { forEachLimited } from './limit.js';
 
 export interface ProcessDeps {

@@ -1,13 +1,6 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import {
-  type Clock,
-  type Config,
-  JobService,
-  type Ports,
-  systemClock,
-  type WebhookOutbox,
-} from '@delta-augment/shared';
+import { type Clock, systemClock } from '@delta-augment/core';
+import { type Config, JobService, type Ports, type WebhookOutbox } from '@delta-augment/ports';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -46,14 +39,12 @@ export interface GatewayDeps {
   readonly config: Config;
   readonly ports: Ports;
   readonly clock?: Clock;
-  /** Built web page (index.html, app.js); served at `/` when present. */
+  /** Built web page (index.html, app.js), injected by the app (`@delta-augment/web`); served at `/` when present. */
   readonly webRoot?: string;
   readonly logger?: boolean;
   /** Where webhooks are registered (the dispatcher delivers them); without it `webhookUrl` is refused. */
   readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
 }
-
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 /** Builds the gateway without listening: `server.ts` listens, tests use `app.inject`. */
 export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstance; context: GatewayContext }> => {
@@ -204,8 +195,8 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
 
   await app.register(async (scope) => metricsRoutes(scope, ctx));
 
-  const webRoot = deps.webRoot ?? DEFAULT_WEB_ROOT;
-  if (existsSync(webRoot)) {
+  const webRoot = deps.webRoot;
+  if (webRoot && existsSync(webRoot)) {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
   } else {
     app.get('/', async (_request, reply) =>

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Config } from '@delta-augment/shared';
+import type { Config } from '@delta-augment/ports';
 
 export interface Caller {
   readonly owner: string;

@@ -1,14 +1,12 @@
+import { blobKeys, type Clock, objectCreatedEvent } from '@delta-augment/core';
 import {
   type BlobStore,
-  blobKeys,
-  type Clock,
   type Config,
   type JobService,
-  objectCreatedEvent,
   type Ports,
   UPLOAD_QUEUE,
   type WebhookOutbox,
-} from '@delta-augment/shared';
+} from '@delta-augment/ports';
 import type { Metrics } from './metrics.js';
 import type { WebhookSettings } from './webhooks/settings.js';
 

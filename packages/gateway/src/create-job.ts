@@ -1,19 +1,17 @@
 import {
-  type BlobStore,
   blobKeys,
   type Clock,
   type DatasetSpec,
   decideCreate,
-  type EventBus,
   foldEvents,
   type ImageLabels,
   type JobEventBody,
-  type JobEventStore,
   type JobState,
   newId,
   type SourceRef,
   type Split,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
+import type { BlobStore, EventBus, JobEventStore } from '@delta-augment/ports';
 import type { JobOptions } from './job-options.js';
 import { CONTENT_TYPES } from './sniff.js';
 

@@ -1,4 +1,4 @@
-import { type JobState, outputsOf, progressOf } from '@delta-augment/shared';
+import { type JobState, outputsOf, progressOf } from '@delta-augment/core';
 
 /** A labelled dataset's formats, classes and class counts before (sources) and after (outputs). */
 const datasetView = (state: JobState) => {

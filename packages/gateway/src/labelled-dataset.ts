@@ -13,7 +13,7 @@ import {
   parseSplitPercents,
   type Split,
   type SplitPercents,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
 import type { DatasetZip } from './dataset.js';
 import { badRequest, RequestError } from './errors.js';
 

@@ -1,4 +1,4 @@
-import { sanitizeName } from '@delta-augment/shared';
+import { sanitizeName } from '@delta-augment/core';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, RequestError, tooLarge, unsupported } from './errors.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createNotifier } from '@delta-augment/notifier';
-import type { Config, Ports } from '@delta-augment/shared';
+import type { Config, Ports } from '@delta-augment/ports';
 import { createAuthenticator, isOpenMode } from './auth.js';
 import { allowedHostnames, checkLocalOnly } from './guards/index.js';
 

@@ -1,4 +1,4 @@
-import type { Config } from '@delta-augment/shared';
+import type { Config } from '@delta-augment/ports';
 import type { FastifyInstance } from 'fastify';
 import { isOpenMode } from '../auth.js';
 import { RequestError, unsupported } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { Config } from '@delta-augment/shared';
+import type { Config } from '@delta-augment/ports';
 import type { FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../errors.js';
 

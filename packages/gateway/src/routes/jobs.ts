@@ -1,13 +1,5 @@
-import {
-  blobKeys,
-  DEAD_LETTER_QUEUE,
-  decideRedrive,
-  decodeCursor,
-  isId,
-  type JobState,
-  type JobStatus,
-  UPLOAD_QUEUE,
-} from '@delta-augment/shared';
+import { blobKeys, decideRedrive, isId, type JobState, type JobStatus } from '@delta-augment/core';
+import { DEAD_LETTER_QUEUE, decodeCursor, UPLOAD_QUEUE } from '@delta-augment/ports';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';

@@ -7,7 +7,7 @@ import {
   writeVoc,
   writeYoloLabels,
   yoloTask,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { notFound } from '../errors.js';

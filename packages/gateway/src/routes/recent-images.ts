@@ -1,4 +1,4 @@
-import type { JobState } from '@delta-augment/shared';
+import type { JobState } from '@delta-augment/core';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { clientErrors, tokenQuery } from './schemas.js';

@@ -2,14 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
-import {
-  type Clock,
-  type JobService,
-  type JobState,
-  progressOf,
-  type Webhook,
-  type WebhookOutbox,
-} from '@delta-augment/shared';
+import { type Clock, type JobState, progressOf } from '@delta-augment/core';
+import type { JobService, Webhook, WebhookOutbox } from '@delta-augment/ports';
 import { resolveWebhookHost } from './address-check.js';
 import type { WebhookSettings } from './settings.js';
 import { DELIVERY_HEADER, SIGNATURE_HEADER, signWebhook, TIMESTAMP_HEADER } from './signature.js';

@@ -1,4 +1,4 @@
-import { ConfigError } from '@delta-augment/shared';
+import { ConfigError } from '@delta-augment/core';
 
 export interface WebhookSettings {
   /** Host names (or IP literals) a webhook may reach even when they resolve to private addresses. */

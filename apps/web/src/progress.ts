@@ -1,0 +1,187 @@
+import type { JobEventMessage, JobStatus, JobView, SourceStatus, SourceView } from './types.js';
+
+/**
+ * A job as the page tracks it: the last JobView from the API, folded forward with the live events, plus
+ * the variant indices seen per source (the JobView only counts them) so that the gallery can show them.
+ */
+export interface TrackedJob {
+  readonly view: JobView;
+  /** Highest event seq folded in; the `after` of the next subscription. */
+  readonly lastSeq: number;
+  readonly variantIndices: Readonly<Record<string, readonly number[]>>;
+}
+
+export const track = (view: JobView): TrackedJob => ({ view, lastSeq: 0, variantIndices: {} });
+
+/**
+ * Takes a JobView fetched from the API, keeping the seq and the indices seen; a view older than the
+ * events already folded in (its `version` is below `lastSeq`) is ignored.
+ */
+export const withView = (job: TrackedJob, view: JobView): TrackedJob =>
+  view.version !== undefined && view.version < job.lastSeq ? job : { ...job, view };
+
+const isSettled = (status: SourceStatus): boolean =>
+  status === 'completed' || status === 'failed' || status === 'dead-lettered';
+
+const isTerminal = (status: JobStatus): boolean => status === 'completed' || status === 'failed';
+
+/** The job status implied by its sources, as the server's fold derives it. */
+const statusFrom = (current: JobStatus, sources: readonly SourceView[]): JobStatus => {
+  if (isTerminal(current)) return current;
+  if (sources.some((s) => s.status !== 'pending' && s.status !== 'uploaded')) return 'processing';
+  if (sources.length > 0 && sources.every((s) => s.status === 'uploaded')) return 'queued';
+  return current === 'queued' ? 'queued' : 'created';
+};
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+const num = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
+
+/**
+ * Folds one live event into the tracked job. Pure; events at or below `lastSeq` are ignored, so a replay
+ * after a reconnect changes nothing.
+ */
+export const applyEvent = (job: TrackedJob, event: JobEventMessage): TrackedJob => {
+  if (event.seq <= job.lastSeq) return job;
+  const data = event.data ?? {};
+  const sourceId = str(data.sourceId);
+  let { view, variantIndices } = job;
+  const patchSource = (patch: (source: SourceView) => SourceView): void => {
+    view = { ...view, sources: view.sources.map((s) => (s.sourceId === sourceId ? patch(s) : s)) };
+  };
+  switch (event.type) {
+    case 'SourceUploaded':
+      patchSource((s) => ({
+        ...s,
+        status: s.status === 'pending' ? 'uploaded' : s.status,
+        width: num(data.width) ?? s.width,
+        height: num(data.height) ?? s.height,
+      }));
+      break;
+    case 'SourceStarted':
+      patchSource((s) => (isSettled(s.status) ? s : { ...s, status: 'processing' }));
+      break;
+    case 'VariantWritten': {
+      const index = num(data.index);
+      if (sourceId && index !== undefined) {
+        const seen = variantIndices[sourceId] ?? [];
+        if (!seen.includes(index)) {
+          const indices = [...seen, index].sort((a, b) => a - b);
+          variantIndices = { ...variantIndices, [sourceId]: indices };
+          patchSource((s) => ({ ...s, variants: Math.max(s.variants, indices.length) }));
+          view = withClassCounts(view, data.labels);
+        }
+      }
+      break;
+    }
+    case 'SourceCompleted':
+      patchSource(({ failure: _failure, ...s }) => ({ ...s, status: 'completed' }));
+      break;
+    case 'SourceFailed':
+      patchSource((s) => ({
+        ...s,
+        status: data.final === true ? 'failed' : s.status,
+        failure: str(data.reason) ?? s.failure,
+      }));
+      break;
+    case 'SourceDeadLettered':
+      patchSource((s) => ({ ...s, status: 'dead-lettered', failure: str(data.reason) ?? s.failure }));
+      break;
+    case 'SourceRedriven': {
+      patchSource(({ failure: _failure, ...s }) => ({ ...s, status: 'uploaded' }));
+      const { archive: _archive, failure: _jobFailure, ...rest } = view;
+      view = { ...rest, status: 'processing' };
+      break;
+    }
+    case 'ArchiveWritten':
+      view = { ...view, archive: { bytes: num(data.bytes) ?? 0, count: num(data.count) ?? 0 } };
+      break;
+    case 'JobCompleted':
+      view = { ...view, status: 'completed' };
+      break;
+    case 'JobFailed':
+      view = { ...view, status: 'failed', failure: str(data.reason) ?? 'the job failed' };
+      break;
+    default:
+      break;
+  }
+  const done = view.sources.reduce((sum, s) => sum + s.variants, 0);
+  view = {
+    ...view,
+    status: statusFrom(view.status, view.sources),
+    progress: { done, total: view.sources.reduce((sum, s) => sum + (s.outputs ?? view.variantsPerSource), 0) },
+    updatedAt: event.at ?? view.updatedAt,
+  };
+  return { view, lastSeq: event.seq, variantIndices };
+};
+
+/** The variant indices of a source that can be shown now. */
+export const variantIndicesOf = (job: TrackedJob, source: SourceView): readonly number[] => {
+  const seen = job.variantIndices[source.sourceId];
+  if (seen && seen.length >= source.variants) return seen;
+  // Without the live events (a job loaded from the list), a completed source holds 0..n-1.
+  return Array.from({ length: source.variants }, (_, i) => i);
+};
+
+export const isJobTerminal = (view: JobView): boolean => isTerminal(view.status);
+
+/** Adds an output's kept objects per class (VariantWritten `labels.kept`) to a dataset job's counts. */
+const withClassCounts = (view: JobView, labels: unknown): JobView => {
+  const summary = labels as { kept?: unknown; dropped?: unknown } | undefined;
+  if (!view.dataset || !Array.isArray(summary?.kept)) return view;
+  const kept = summary.kept as unknown[];
+  const after = view.dataset.categories.map((_, i) => (view.dataset?.counts.after[i] ?? 0) + (Number(kept[i]) || 0));
+  const dropped = view.dataset.counts.dropped + (Number(summary.dropped) || 0);
+  return { ...view, dataset: { ...view.dataset, counts: { ...view.dataset.counts, after, dropped } } };
+};
+
+/** 0..1, for the progress bar. */
+export const fractionOf = (view: JobView): number => {
+  if (view.status === 'completed') return 1;
+  const { done, total } = view.progress;
+  return total > 0 ? Math.min(1, done / total) : 0;
+};
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** The one-line status a person reads: "Queued", "Processing 12 of 40", "Done: 40 variants", "Failed: ...". */
+export const statusText = (view: JobView): string => {
+  const { done, total } = view.progress;
+  switch (view.status) {
+    case 'created':
+      return 'Waiting for the upload';
+    case 'queued':
+      return 'Queued';
+    case 'processing':
+      return `Processing ${done} of ${total}`;
+    case 'completed': {
+      const failed = view.sources.filter((s) => s.status === 'failed' || s.status === 'dead-lettered').length;
+      const count = view.archive?.count ?? done;
+      return `Done: ${plural(count, 'variant')}${failed ? ` (${plural(failed, 'source')} failed)` : ''}`;
+    }
+    case 'failed':
+      return `Failed: ${view.failure ?? failureOfSources(view) ?? 'no reason given'}`;
+  }
+};
+
+const failureOfSources = (view: JobView): string | undefined => view.sources.find((s) => s.failure)?.failure;
+
+/** Short human name of a job: its first source, and how many more. */
+export const jobTitle = (view: JobView): string => {
+  const [first] = view.sources;
+  if (!first) return view.id;
+  const label = first.label ? `${first.label}/${first.name}` : first.name;
+  return view.sources.length > 1 ? `${label} + ${view.sources.length - 1} more` : label;
+};
+
+/**
+ * What to announce to screen readers when a job moves from `before` to `after`: every status change, and
+ * each quarter of the progress, so that a long job is neither silent nor chatty. Undefined when nothing is
+ * worth saying.
+ */
+export const announcementFor = (before: JobView | undefined, after: JobView): string | undefined => {
+  const title = jobTitle(after);
+  if (!before || before.status !== after.status) return `${title}: ${statusText(after)}`;
+  if (after.status !== 'processing') return undefined;
+  const quarter = (view: JobView) => Math.floor(fractionOf(view) * 4);
+  return quarter(after) > quarter(before) ? `${title}: ${statusText(after)}` : undefined;
+};
