@@ -30,6 +30,7 @@ const datasetView = (state: JobState) => {
 /** The public shape of a job (GET /api/jobs/:id). */
 export const jobView = (state: JobState) => ({
   id: state.id,
+  owner: state.owner,
   status: state.status,
   progress: progressOf(state),
   sources: state.sources.map((s) => ({
@@ -107,6 +108,7 @@ export const jobViewSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
+    owner: { type: 'string' },
     status: { type: 'string', enum: ['created', 'queued', 'processing', 'completed', 'failed'] },
     progress: { type: 'object', properties: { done: { type: 'integer' }, total: { type: 'integer' } } },
     sources: { type: 'array', items: sourceViewSchema },
