@@ -1,6 +1,7 @@
 export { manifestCsv, manifestOf, writeArchive } from './archive.js';
 export { type ArchiveDeps, createArchiveHandler } from './archive-handler.js';
 export { archiveRequestBody, parseArchiveRequest, queueArchiveRequests } from './archive-requests.js';
+export { PixelGate } from './budget.js';
 export { deadlineMarginMs, deadlineOf } from './deadline.js';
 export { createHandler } from './handler.js';
 export { createLocalWorkerPool } from './local-worker.js';

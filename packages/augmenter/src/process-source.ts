@@ -1,5 +1,6 @@
 import {
   blobKeys,
+  checkVariantPixels,
   DeltaError,
   decideComplete,
   decideDeadLetter,
@@ -22,8 +23,16 @@ import {
   type VariantLabelSummary,
 } from '@delta-augment/core';
 import { decodeSource, type EngineLimits, type RenderedVariant, renderVariant, thumbnail } from '@delta-augment/engine';
-import type { BlobStore, JobService } from '@delta-augment/ports';
+import type { BlobStore, Budgets, JobService } from '@delta-augment/ports';
 import { writeArchive } from './archive.js';
+import {
+  checkJobBytes,
+  headerPixels,
+  jobOutputBytes,
+  type PixelGate,
+  variantTooSlow,
+  withinSeconds,
+} from './budget.js';
 import { forEachLimited } from './limit.js';
 
 export interface ProcessDeps {
@@ -40,6 +49,10 @@ export interface ProcessDeps {
    * function), so that no upload record waits for a whole job's archive. Unset: finalised inline.
    */
   readonly requestFinalise?: (jobId: string) => Promise<void>;
+  /** Output and time budgets (MAX_OUTPUT_PIXELS, MAX_JOB_OUTPUT_BYTES, MAX_VARIANT_SECONDS); unset: none. */
+  readonly budgets?: Pick<Budgets, 'maxOutputPixels' | 'maxJobOutputBytes' | 'maxVariantSeconds'>;
+  /** Bounds the pixels this process decodes at once (WORKER_DECODE_PIXELS), shared by all its invocations. */
+  readonly decodeGate?: PixelGate;
 }
 
 export interface SourceMessage {
@@ -126,16 +139,29 @@ export const finaliseOrGiveUp = async (
 };
 
 const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
-  const { jobs, blobs } = deps;
-  const { jobId, sourceId, key } = message;
+  const { blobs } = deps;
+  const { key } = message;
   const input = await blobs.getBuffer(key).catch((error: unknown) => {
     if (error instanceof NotFoundError) throw new PermanentError(`source object ${key} is missing`, { cause: error });
     throw error;
   });
+  const releasePixels = await deps.decodeGate?.acquire((await headerPixels(input)) ?? deps.limits.maxPixels);
+  try {
+    await renderDecoded(deps, message, input);
+  } finally {
+    releasePixels?.();
+  }
+};
+
+const renderDecoded = async (deps: ProcessDeps, message: SourceMessage, input: Buffer): Promise<void> => {
+  const { jobs, blobs } = deps;
+  const { jobId, sourceId, key } = message;
   const decoded = await decodeSource(input, deps.limits);
   const state = await jobs.load(jobId);
   if (!state) throw new PermanentError(`job ${jobId} was deleted while it was processed`);
   const pipeline = resolvePipeline(state.pipeline);
+  if (deps.budgets) checkVariantPixels(pipeline.spec, decoded, deps.budgets);
+  const written = { bytes: jobOutputBytes(state) };
   await jobs.updateExisting(jobId, (s) =>
     decideUpload(s, {
       sourceId,
@@ -157,10 +183,15 @@ const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<
   const minVisibility = state.dataset?.minVisibility ?? 0.25;
   await forEachLimited(todo, deps.renderConcurrency, async (index) => {
     if (message.signal?.aborted) throw new DeltaError('TIMEOUT', 'the handler ran out of time');
+    checkJobBytes(written.bytes, deps.budgets);
     const original = source !== undefined && state.dataset !== undefined && isOriginalOutput(state, source, index);
+    const render = () => renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined);
     const variant = original
       ? originalOutput(input, key, labels)
-      : await renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined);
+      : deps.budgets
+        ? await withinSeconds(deps.budgets.maxVariantSeconds, render, () => variantTooSlow(deps.budgets, index))
+        : await render();
+    written.bytes += variant.data.length;
     const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
     await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
     const summary = variant.labels
