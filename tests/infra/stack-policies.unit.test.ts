@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '@delta-augment/notifier';
-import { loadConfig } from '@delta-augment/ports';
 // The adapter's own description of the table it expects (not re-exported by @delta-augment/ports/aws).
 import { loadConfig } from '../../packages/ports/src/config.js';
 import { DYNAMO_TABLE_SCHEMA } from '../../packages/ports/src/job-event-store/aws.js';
@@ -222,8 +221,12 @@ describe('the AWS stack with default settings', () => {
       assert.equal(stack.named(T.function, 'augmenter').inputs.ephemeralStorage, undefined);
     });
 
-    it("gives every function an environment the app's start-up validation accepts", () => {
-      for (const fn of stack.ofType(T.function)) {
+    it("gives every queue-fed function an environment the app's start-up validation accepts", () => {
+      const fed = stack
+        .ofType(T.function)
+        .filter((fn) => stack.ofType(T.mapping).some((m) => m.inputs.functionName === fn.state.arn));
+      assert.deepEqual(fed.map((fn) => fn.name).sort(), ['augmenter', 'augmenter-archiver']);
+      for (const fn of fed) {
         const env = fn.inputs.environment.variables as Record<string, string>;
         assert.doesNotThrow(() => loadConfig(env), `function ${fn.name}`);
         assert.equal(
