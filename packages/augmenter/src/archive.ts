@@ -44,7 +44,14 @@ export const manifestOf = (state: JobState): ManifestEntry[] => {
   return entries;
 };
 
-const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+/**
+ * A CSV cell, quoted when needed; a value a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
+ * gets a leading `'` (OWASP's CSV-injection advice), so a file name or label can never become a formula.
+ */
+const csvCell = (raw: string): string => {
+  const value = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+};
 
 export const manifestCsv = (entries: readonly ManifestEntry[]): string =>
   `${[

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Clock, systemClock } from '@delta-augment/core';
-import { type Config, JobService, type Ports } from '@delta-augment/ports';
+import { type Config, JobService, type Ports, type WebhookOutbox } from '@delta-augment/ports';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -10,12 +10,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type Caller, createAuthenticator, isOpenMode, LOCAL_CALLER } from './auth.js';
+import { QuotaExceededError } from './console/quota-guard.js';
 import { createContext, type GatewayContext } from './context.js';
 import { forbidden, toErrorResponse, unauthorized } from './errors.js';
 import { registerGuards } from './guards/index.js';
 import { frameworkErrorBody, needsAdmin, needsKey, serverTimeouts, servesHttps } from './guards/routed-auth.js';
 import { createMetrics } from './metrics.js';
 import { MAX_FIELD_BYTES } from './multipart.js';
+import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -23,6 +25,7 @@ import { presetRoutes } from './routes/presets.js';
 import { previewRoutes } from './routes/preview.js';
 import { queueRoutes } from './routes/queues.js';
 import { signedBlobRoutes } from './routes/signed-blobs.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,6 +49,8 @@ export interface GatewayDeps {
    * is receiving). `/readyz` is 503 while any of them is false.
    */
   readonly readiness?: Readonly<Record<string, () => boolean>>;
+  /** Where webhooks are registered (the dispatcher delivers them); without it `webhookUrl` is refused. */
+  readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
 }
 
 /** Builds the gateway without listening: `server.ts` listens, tests use `app.inject`. */
@@ -54,7 +59,17 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   const clock = deps.clock ?? systemClock;
   const metrics = createMetrics();
   const jobs = new JobService(ports.events, ports.bus);
-  const ctx = createContext(config, ports, jobs, clock, metrics);
+  const base = createContext(config, ports, jobs, clock, metrics);
+  const ctx: GatewayContext = deps.webhooks
+    ? {
+        ...base,
+        webhooks: deps.webhooks,
+        deleteJob: async (jobId) => {
+          await base.deleteJob(jobId);
+          await deps.webhooks?.outbox.delete(jobId);
+        },
+      }
+    : base;
   const authenticate = createAuthenticator(config);
   const open = isOpenMode(config);
   const app = Fastify({
@@ -103,6 +118,9 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error, limitMessages);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (error instanceof QuotaExceededError && error.retryAfterSeconds !== undefined) {
+      reply.header('retry-after', String(error.retryAfterSeconds));
+    }
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
     if (status === 503) reply.header('retry-after', '5');
     return reply.code(status).send(body);
@@ -182,6 +200,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   await app.register(async (scope) => healthRoutes(scope, ctx, deps.readiness ?? {}));
   await app.register(async (scope) => jobRoutes(scope, ctx));
   await app.register(async (scope) => queueRoutes(scope, ctx));
+  await app.register(async (scope) => adminRoutes(scope, ctx));
   await app.register(async (scope) => presetRoutes(scope));
   await app.register(async (scope) => previewRoutes(scope, ctx));
   if (config.signingSecret) await app.register(async (scope) => signedBlobRoutes(scope, ctx));

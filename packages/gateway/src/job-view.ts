@@ -30,6 +30,7 @@ const datasetView = (state: JobState) => {
 /** The public shape of a job (GET /api/jobs/:id). */
 export const jobView = (state: JobState) => ({
   id: state.id,
+  owner: state.owner,
   status: state.status,
   progress: progressOf(state),
   sources: state.sources.map((s) => ({
@@ -107,6 +108,7 @@ export const jobViewSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
+    owner: { type: 'string' },
     status: { type: 'string', enum: ['created', 'queued', 'processing', 'completed', 'failed'] },
     progress: { type: 'object', properties: { done: { type: 'integer' }, total: { type: 'integer' } } },
     sources: { type: 'array', items: sourceViewSchema },
@@ -123,5 +125,27 @@ export const jobViewSchema = {
     failure: { type: 'string' },
     archive: { type: 'object', properties: { bytes: { type: 'integer' }, count: { type: 'integer' } } },
     dataset: datasetViewSchema,
+    webhook: {
+      type: 'object',
+      description: 'the webhook, its status and every delivery attempt (the secret only in the creation answer)',
+      properties: {
+        url: { type: 'string' },
+        secret: { type: 'string' },
+        status: { type: 'string', enum: ['waiting', 'pending', 'delivered', 'failed'] },
+        attempts: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              attempt: { type: 'integer' },
+              at: { type: 'string' },
+              ok: { type: 'boolean' },
+              status: { type: 'integer' },
+              error: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
 import { jobView, jobViewSchema } from '../job-view.js';
+import { webhookView } from '../webhooks/register.js';
 import {
   createFromSignedRequest,
   createFromUpload,
@@ -40,6 +41,7 @@ const sendBlob = async (ctx: GatewayContext, reply: FastifyReply, key: string, f
 const STATUSES: readonly JobStatus[] = ['created', 'queued', 'processing', 'completed', 'failed'];
 
 interface ListQuery {
+  owner?: string;
   tag?: string;
   q?: string;
   status?: JobStatus;
@@ -115,6 +117,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
           type: 'object',
           additionalProperties: false,
           properties: {
+            owner: { type: 'string', maxLength: 200, description: "admin only: one owner's jobs" },
             tag: { type: 'string', maxLength: 40 },
             q: { type: 'string', maxLength: 40 },
             status: { type: 'string', enum: STATUSES },
@@ -147,7 +150,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         return { items: visible ? [jobView(state)] : [] };
       }
       const page = await ctx.ports.events.query({
-        owner: request.caller.admin ? undefined : request.caller.owner,
+        owner: request.caller.admin ? q.owner || undefined : request.caller.owner,
         tag: (q.tag ?? search)?.trim().toLowerCase() || undefined,
         status: q.status,
         createdAfter: q.from && new Date(q.from).toISOString(),
@@ -171,7 +174,10 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         response: { 200: jobViewSchema, ...clientErrors },
       },
     },
-    async (request) => jobView(await loadOwnJob(ctx, request, (request.params as { id: string }).id)),
+    async (request) => {
+      const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
+      return { ...jobView(state), webhook: await webhookView(ctx, state.id) };
+    },
   );
 
   app.get(
