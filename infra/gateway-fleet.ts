@@ -18,8 +18,13 @@ export interface GatewayFleetArgs {
   readonly instanceType: string;
   readonly minSize: number;
   readonly maxSize: number;
-  readonly appRepository: string;
-  readonly appVersion: string;
+  /** The gateway tarball of one commit, in the artifacts bucket. */
+  readonly artifact: {
+    readonly bucket: aws.s3.Bucket;
+    readonly key: pulumi.Input<string>;
+    readonly sha256: string;
+    readonly commit: string;
+  };
   readonly subnets: readonly aws.ec2.Subnet[];
   readonly vpc: aws.ec2.Vpc;
   readonly loadBalancerSecurityGroup: aws.ec2.SecurityGroup;
@@ -37,6 +42,9 @@ export interface GatewayFleetArgs {
   readonly environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
   readonly secrets: StackSecrets;
 }
+
+/** The lifecycle hook the notification-queue janitor completes. */
+export const TERMINATE_HOOK = 'delete-notify-queue';
 
 /** Queue names are `[A-Za-z0-9_-]{1,80}`; the instance id (19 characters) completes the prefix. */
 export const notifyQueuePrefix = (project: string, stack: string): string =>
@@ -58,12 +66,20 @@ export class GatewayFleet extends pulumi.ComponentResource {
   readonly group: aws.autoscaling.Group;
   readonly role: aws.iam.Role;
   readonly launchTemplate: aws.ec2.LaunchTemplate;
+  /** Boot and service logs of every instance (CloudWatch agent). */
+  readonly logGroup: aws.cloudwatch.LogGroup;
+  readonly terminateHook: aws.autoscaling.LifecycleHook;
+  /** Name prefix and ARN prefix of the per-instance notification queues. */
+  readonly notifyQueuePrefix: string;
+  readonly notifyQueueArnPrefix: pulumi.Output<string>;
 
   constructor(name: string, args: GatewayFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super('delta-augment:gateway:GatewayFleet', name, {}, opts);
     const { accountId, partition, region } = args.context;
     const prefix = notifyQueuePrefix(pulumi.getProject(), pulumi.getStack());
     const notifyQueueArnPrefix = pulumi.interpolate`arn:${partition}:sqs:${region}:${accountId}:${prefix}`;
+    this.notifyQueuePrefix = prefix;
+    this.notifyQueueArnPrefix = notifyQueueArnPrefix;
 
     const secretParameters: Record<string, aws.ssm.Parameter> = {};
     for (const [env, value] of [
@@ -82,6 +98,12 @@ export class GatewayFleet extends pulumi.ComponentResource {
       );
     }
 
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/${pulumi.getProject()}/${pulumi.getStack()}/gateway`, retentionInDays: 30 },
+      { parent: this },
+    );
+    const logGroup = this.logGroup;
     this.role = new aws.iam.Role(
       `${name}-role`,
       { assumeRolePolicy: assumeRolePolicy('ec2.amazonaws.com') },
@@ -151,12 +173,12 @@ export class GatewayFleet extends pulumi.ComponentResource {
       },
       { Sid: 'PublishJobEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: args.bus.arn },
       {
-        // Each instance creates, reads and finally deletes its own notification queue.
+        // Each instance creates (idempotently, at every service start) and reads its own notification
+        // queue. It cannot delete queues: the janitor function does, when the instance terminates.
         Sid: 'OwnNotificationQueue',
         Effect: 'Allow',
         Action: [
           'sqs:CreateQueue',
-          'sqs:DeleteQueue',
           'sqs:GetQueueAttributes',
           'sqs:SetQueueAttributes',
           'sqs:GetQueueUrl',
@@ -167,10 +189,28 @@ export class GatewayFleet extends pulumi.ComponentResource {
         Resource: pulumi.interpolate`${notifyQueueArnPrefix}*`,
       },
       {
-        Sid: 'SubscribeToJobEvents',
+        // Only an SQS subscription, and only to a notification queue of this stack: never e-mail, HTTP
+        // or another account's queue on the topic that carries every user's job events.
+        Sid: 'SubscribeOwnQueueToJobEvents',
         Effect: 'Allow',
-        Action: ['sns:Subscribe', 'sns:Unsubscribe'],
-        Resource: [args.notificationTopic.arn, pulumi.interpolate`${args.notificationTopic.arn}:*`],
+        Action: 'sns:Subscribe',
+        Resource: args.notificationTopic.arn,
+        Condition: {
+          StringEquals: { 'sns:Protocol': 'sqs' },
+          StringLike: { 'sns:Endpoint': pulumi.interpolate`${notifyQueueArnPrefix}*` },
+        },
+      },
+      {
+        Sid: 'ReadArtifact',
+        Effect: 'Allow',
+        Action: 's3:GetObject',
+        Resource: pulumi.interpolate`${args.artifact.bucket.arn}/${args.artifact.key}`,
+      },
+      {
+        Sid: 'ShipLogs',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
+        Resource: [logGroup.arn, pulumi.interpolate`${logGroup.arn}:*`],
       },
     ];
     const parameters = Object.values(secretParameters);
@@ -209,9 +249,8 @@ export class GatewayFleet extends pulumi.ComponentResource {
             fromPort: 443,
             toPort: 443,
             cidrBlocks: ['0.0.0.0/0'],
-            description: 'AWS APIs, git, npm, Node',
+            description: 'AWS APIs and the Amazon Linux repositories (HTTPS)',
           },
-          { protocol: 'tcp', fromPort: 80, toPort: 80, cidrBlocks: ['0.0.0.0/0'], description: 'package mirrors' },
         ],
       },
       { parent: this },
@@ -229,13 +268,18 @@ export class GatewayFleet extends pulumi.ComponentResource {
         notifyQueueArnPrefix,
         pulumi.output(args.environment),
         pulumi.all(Object.fromEntries(Object.entries(secretParameters).map(([env, p]) => [env, p.name]))),
+        args.artifact.bucket.bucket,
+        args.artifact.key,
+        logGroup.name,
       ])
-      .apply(([resolvedRegion, topicArn, arnPrefix, environment, secretNames]) =>
+      .apply(([resolvedRegion, topicArn, arnPrefix, environment, secretNames, bucket, key, logGroupName]) =>
         Buffer.from(
           gatewayUserData({
             region: resolvedRegion,
-            appRepository: args.appRepository,
-            appVersion: args.appVersion,
+            artifactUri: `s3://${bucket}/${key}`,
+            artifactSha256: args.artifact.sha256,
+            commit: args.artifact.commit,
+            logGroupName,
             environment: { ...environment, AWS_REGION: resolvedRegion },
             secretParameters: secretNames,
             notificationTopicArn: topicArn,
@@ -263,7 +307,10 @@ export class GatewayFleet extends pulumi.ComponentResource {
         monitoring: { enabled: true },
         updateDefaultVersion: true,
         tagSpecifications: [
-          { resourceType: 'instance', tags: { Name: `${pulumi.getProject()}-${pulumi.getStack()}-gateway` } },
+          {
+            resourceType: 'instance',
+            tags: { Name: `${pulumi.getProject()}-${pulumi.getStack()}-gateway`, Commit: args.artifact.commit },
+          },
         ],
       },
       { parent: this, dependsOn: [rolePolicy] },
@@ -286,6 +333,18 @@ export class GatewayFleet extends pulumi.ComponentResource {
         waitForCapacityTimeout: '20m',
         instanceRefresh: { strategy: 'Rolling', preferences: { minHealthyPercentage: 50 } },
         enabledMetrics: ['GroupInServiceInstances', 'GroupDesiredCapacity'],
+      },
+      { parent: this },
+    );
+    // Termination waits (at most 2 minutes) for the janitor to delete the instance's notification queue.
+    this.terminateHook = new aws.autoscaling.LifecycleHook(
+      `${name}-terminating`,
+      {
+        name: TERMINATE_HOOK,
+        autoscalingGroupName: this.group.name,
+        lifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING',
+        defaultResult: 'CONTINUE',
+        heartbeatTimeout: 120,
       },
       { parent: this },
     );

@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import type { EventDeadLetters } from './event-dead-letters.js';
 import { policyDocument } from './iam.js';
 
 /** The `source` of every job event the app puts on the bus. */
@@ -11,14 +12,15 @@ export const JOB_EVENT_SOURCE = 'delta-augment.jobs';
  * queue to that topic at boot (see user-data.ts). Fan-out is the point: each notifier holds its own
  * WebSocket clients, so each must see every event; one shared queue (competing consumers) or an
  * API destination to the load balancer (one instance per event) would give each event to a single
- * instance. The topic admits publishes from this rule only (aws:SourceArn).
+ * instance. The topic admits publishes from this rule only (aws:SourceArn). The target retries for an
+ * hour and then dead-letters (EventDeadLetters).
  */
 export class JobEvents extends pulumi.ComponentResource {
   readonly bus: aws.cloudwatch.EventBus;
   readonly rule: aws.cloudwatch.EventRule;
   readonly topic: aws.sns.Topic;
 
-  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, args: { deadLetters: EventDeadLetters }, opts?: pulumi.ComponentResourceOptions) {
     super('delta-augment:events:JobEvents', name, {}, opts);
     this.bus = new aws.cloudwatch.EventBus(
       name,
@@ -54,7 +56,7 @@ export class JobEvents extends pulumi.ComponentResource {
     );
     new aws.cloudwatch.EventTarget(
       `${name}-to-notifiers`,
-      { rule: this.rule.name, eventBusName: this.bus.name, arn: this.topic.arn },
+      { rule: this.rule.name, eventBusName: this.bus.name, arn: this.topic.arn, ...args.deadLetters.targetSettings },
       { parent: this, dependsOn: [topicPolicy] },
     );
     this.registerOutputs({ eventBusName: this.bus.name, notificationTopicArn: this.topic.arn });

@@ -16,18 +16,24 @@ export const jobTableSchema = {
  * (packages/ports/src/job-event-store/aws.ts): one item per job event (`pk` = `JOB#<jobId>`,
  * `sk` = `EVT#<seq, 10 digits>`) and one projection item per job (`sk` = `STATE`) carrying `owner`
  * and `createdAt`, so the sparse `byOwner` index lists a caller's jobs newest first. DynamoDB
- * deletes items whose `expiresAt` (epoch seconds) has passed. Point-in-time recovery is on.
+ * deletes items whose `expiresAt` (epoch seconds) has passed. Point-in-time recovery is on. The
+ * on-demand ceiling (`capacity.ts`) caps the bill of a runaway without throttling the augmenter's peak.
  */
 export class JobTable extends pulumi.ComponentResource {
   readonly table: aws.dynamodb.Table;
 
-  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    args: { readonly throughput: { maxWriteRequestUnits: number; maxReadRequestUnits: number } },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super('delta-augment:jobs:JobTable', name, {}, opts);
     const s = jobTableSchema;
     this.table = new aws.dynamodb.Table(
       name,
       {
         billingMode: 'PAY_PER_REQUEST',
+        onDemandThroughput: args.throughput,
         hashKey: s.partitionKey,
         rangeKey: s.sortKey,
         attributes: [

@@ -32,18 +32,18 @@ export interface StackSettings {
   readonly maxSize: number;
   /** Days before sources, results and job records expire. */
   readonly retentionDays: number;
-  /** Git URL the gateway instances clone the app from. */
-  readonly appRepository: string;
-  /** Branch or tag of `appRepository` to deploy. */
-  readonly appVersion: string;
+  /** Directory of the artifact built by `infra/build-artifact.ts` (gateway tarball + Lambda package of one commit). */
+  readonly artifactDir?: string;
   /** Origins besides the CDN's own allowed to PUT/GET objects with signed URLs (CORS); never `*`. */
   readonly corsOrigins: readonly string[];
   /** ACM certificate (same region) for an HTTPS listener on the load balancer; HTTP only without one. */
   readonly certificateArn?: string;
   /** Email subscribed to the dead-letter alarm; no subscription without one. */
   readonly alarmEmail?: string;
-  /** Directory or zip with a prebuilt augmenter Lambda package; bundled with esbuild when unset. */
-  readonly augmenterPackage?: string;
+  /** Requests per 5 minutes from one viewer IP before the WAF blocks it (at the CDN). */
+  readonly edgeRateLimit: number;
+  /** Monthly AWS Budget (USD) whose forecast and actual spend alert the alarm topic. */
+  readonly monthlyBudgetUsd: number;
 }
 
 /** Secret settings, stored in SSM Parameter Store and read by the instances at boot. */
@@ -69,8 +69,9 @@ export const defaultSettings = {
   minSize: 2,
   maxSize: 6,
   retentionDays: 27,
-  appVersion: 'main',
   corsOrigins: [],
+  edgeRateLimit: 2000,
+  monthlyBudgetUsd: 100,
 } as const satisfies Partial<StackSettings>;
 
 /** Every config key the stack reads (namespace: the project, `delta-augment`). */
@@ -89,12 +90,12 @@ export const settingKeys = [
   'minSize',
   'maxSize',
   'retentionDays',
-  'appRepository',
-  'appVersion',
+  'artifactDir',
+  'edgeRateLimit',
+  'monthlyBudgetUsd',
   'corsOrigins',
   'certificateArn',
   'alarmEmail',
-  'augmenterPackage',
 ] as const;
 
 /** Raw config values by key, as `pulumi config` holds them (strings). */
@@ -122,10 +123,6 @@ const optional = (raw: RawSettings, key: keyof RawSettings): string | undefined 
  */
 export const resolveSettings = (raw: RawSettings): StackSettings => {
   const d = defaultSettings;
-  const appRepository = optional(raw, 'appRepository');
-  if (!appRepository) {
-    throw new InfraConfigError('appRepository', 'is required: the git URL the gateway instances deploy from');
-  }
   const lambdaArchitecture = optional(raw, 'lambdaArchitecture') ?? d.lambdaArchitecture;
   if (lambdaArchitecture !== 'arm64' && lambdaArchitecture !== 'x86_64') {
     throw new InfraConfigError(
@@ -168,7 +165,7 @@ export const resolveSettings = (raw: RawSettings): StackSettings => {
   }
   const certificateArn = optional(raw, 'certificateArn');
   const alarmEmail = optional(raw, 'alarmEmail');
-  const augmenterPackage = optional(raw, 'augmenterPackage');
+  const artifactDir = optional(raw, 'artifactDir');
   return {
     maxReceiveCount: int(raw, 'maxReceiveCount', d.maxReceiveCount, 1, 1000),
     lambdaMemoryMb,
@@ -184,12 +181,12 @@ export const resolveSettings = (raw: RawSettings): StackSettings => {
     minSize,
     maxSize,
     retentionDays: int(raw, 'retentionDays', d.retentionDays, 1, 3650),
-    appRepository,
-    appVersion: optional(raw, 'appVersion') ?? d.appVersion,
+    edgeRateLimit: int(raw, 'edgeRateLimit', d.edgeRateLimit, 100, 2_000_000_000),
+    monthlyBudgetUsd: int(raw, 'monthlyBudgetUsd', d.monthlyBudgetUsd, 1, 1_000_000),
     corsOrigins: corsOrigins ?? d.corsOrigins,
     ...(certificateArn ? { certificateArn } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
-    ...(augmenterPackage ? { augmenterPackage } : {}),
+    ...(artifactDir ? { artifactDir } : {}),
   };
 };
 

@@ -18,6 +18,8 @@ export class Storage extends pulumi.ComponentResource {
   readonly sources: aws.s3.Bucket;
   readonly results: aws.s3.Bucket;
   readonly assets: aws.s3.Bucket;
+  /** Build artifacts: the gateway tarball of each deployed commit. */
+  readonly artifacts: aws.s3.Bucket;
   /** Each bucket's public access block; bucket policies wait for it (S3 rejects concurrent bucket edits). */
   readonly accessBlocks: Readonly<Record<'sources' | 'results' | 'assets', aws.s3.BucketPublicAccessBlock>>;
 
@@ -29,6 +31,13 @@ export class Storage extends pulumi.ComponentResource {
     const [sources, sourcesBlock] = this.privateBucket(`${name}-sources`);
     const [results, resultsBlock] = this.privateBucket(`${name}-results`);
     const [assets, assetsBlock] = this.privateBucket(`${name}-assets`);
+    const [artifacts, artifactsBlock] = this.privateBucket(`${name}-artifacts`);
+    this.artifacts = artifacts;
+    new aws.s3.BucketPolicy(
+      `${name}-artifacts-policy`,
+      { bucket: artifacts.bucket, policy: policyDocument([denyInsecureTransport(artifacts.arn)]) },
+      { parent: this, dependsOn: [artifactsBlock] },
+    );
     this.sources = sources;
     this.results = results;
     this.assets = assets;

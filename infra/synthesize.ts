@@ -5,6 +5,7 @@
  * queues, buckets, table, rule and topic. A resource's physical name is its logical name.
  */
 import * as pulumi from '@pulumi/pulumi';
+import type { AppArtifact } from './artifact.js';
 import type { StackSecrets } from './settings.js';
 import { type RawSettings, resolveSettings } from './settings.js';
 import { createStack } from './stack.js';
@@ -71,7 +72,25 @@ const computedState = (type: string, name: string, inputs: Record<string, any>):
     case 'aws:sqs/queue:Queue':
       return { name: physical, arn, url: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT_ID}/${physical}` };
     case 'aws:lb/loadBalancer:LoadBalancer':
-      return { name: physical, arn, dnsName: `${physical}.${REGION}.elb.amazonaws.com` };
+      return {
+        name: physical,
+        arn,
+        arnSuffix: `app/${physical}/0123456789abcdef`,
+        dnsName: `internal-${physical}.${REGION}.elb.amazonaws.com`,
+      };
+    case 'aws:ec2/subnet:Subnet':
+      return { arn, cidrBlock: inputs.cidrBlock };
+    case 'aws:cloudfront/vpcOrigin:VpcOrigin':
+      return { arn: `arn:aws:cloudfront::${ACCOUNT_ID}:vpcorigin/vo_${name}` };
+    case 'aws:wafv2/webAcl:WebAcl':
+      return { name: physical, arn: `arn:aws:wafv2:us-east-1:${ACCOUNT_ID}:global/webacl/${physical}/0123` };
+    case 'aws:autoscaling/group:Group':
+      return {
+        name: physical,
+        arn: `arn:aws:autoscaling:${REGION}:${ACCOUNT_ID}:autoScalingGroup:0123:autoScalingGroupName/${physical}`,
+      };
+    case 'random:index/randomPassword:RandomPassword':
+      return { result: 'x'.repeat(Number(inputs.length ?? 16)) };
     case 'aws:cloudfront/distribution:Distribution':
       return { arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/E${name}`, domainName: `d${name}.cloudfront.net` };
     case 'aws:ec2/launchTemplate:LaunchTemplate':
@@ -125,6 +144,14 @@ export const stubLambdaCode = (): pulumi.asset.Archive =>
     'index.mjs': new pulumi.asset.StringAsset('export const handler = async () => ({ batchItemFailures: [] });'),
   });
 
+/** A stand-in built artifact: the tests never build one (no git archive, no npm ci). */
+export const STUB_ARTIFACT: AppArtifact = {
+  commit: '0123456789abcdef0123456789abcdef01234567',
+  gatewayTarball: '/nonexistent/gateway-0123456789abcdef0123456789abcdef01234567.tgz',
+  gatewaySha256: 'a'.repeat(64),
+  lambdaPackage: '/nonexistent/lambda',
+};
+
 /**
  * Declares the stack under mocks with the given config (defaults otherwise) and waits until every
  * resource is registered.
@@ -153,8 +180,8 @@ export const synthesize = async (
     stack,
     false,
   );
-  const settings = resolveSettings({ appRepository: 'https://git.example.com/delta-augment.git', ...config });
-  const declared = createStack(settings, secrets, { lambdaCode: stubLambdaCode });
+  const settings = resolveSettings(config);
+  const declared = createStack(settings, secrets, { lambdaCode: stubLambdaCode, artifact: STUB_ARTIFACT });
   const outputs: Record<string, string> = {};
   for (const [key, output] of Object.entries(declared)) outputs[key] = await resolveOutput(output);
   await pulumi.runtime.disconnect();

@@ -10,8 +10,6 @@ export interface UploadQueueArgs {
   readonly maxReceiveCount: number;
   /** Computed from the consumer's timeout (6x the Lambda timeout), never hard-coded. */
   readonly visibilityTimeoutSeconds: number;
-  /** Subscribed to the dead-letter alarm when given. */
-  readonly alarmEmail?: string;
 }
 
 /** SQS keeps an upload message 4 days; its dead letters 14 days (the most SQS allows). */
@@ -22,13 +20,11 @@ const DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600;
  * The upload queue and its dead-letter queue. S3 sends ObjectCreated events for `sources/` keys to
  * the queue; the queue policy admits only that bucket (aws:SourceArn) of this account. After
  * `maxReceiveCount` receives a message moves to the DLQ, which allows redrive back to the upload
- * queue only (operators use StartMessageMoveTask), and a CloudWatch alarm fires as soon as the DLQ
- * holds a message.
+ * queue only (operators use StartMessageMoveTask). Its alarms live in `Monitoring`.
  */
 export class UploadQueue extends pulumi.ComponentResource {
   readonly queue: aws.sqs.Queue;
   readonly deadLetterQueue: aws.sqs.Queue;
-  readonly deadLetterAlarm: aws.cloudwatch.MetricAlarm;
   /** The S3 → SQS notification (created once the queue policy admits the bucket). */
   readonly notification: aws.s3.BucketNotification;
 
@@ -90,36 +86,6 @@ export class UploadQueue extends pulumi.ComponentResource {
         queues: [{ queueArn: this.queue.arn, events: ['s3:ObjectCreated:*'], filterPrefix: 'sources/' }],
       },
       { parent: this, dependsOn: [policy] },
-    );
-
-    const alarmActions: pulumi.Input<string>[] = [];
-    if (args.alarmEmail) {
-      const topic = new aws.sns.Topic(`${name}-alarms`, {}, { parent: this });
-      new aws.sns.TopicSubscription(
-        `${name}-alarms-email`,
-        { topic: topic.arn, protocol: 'email', endpoint: args.alarmEmail },
-        { parent: this },
-      );
-      alarmActions.push(topic.arn);
-    }
-    this.deadLetterAlarm = new aws.cloudwatch.MetricAlarm(
-      `${name}-dlq-not-empty`,
-      {
-        alarmDescription:
-          'Uploads failed maxReceiveCount times and wait in the dead-letter queue: inspect and redrive.',
-        namespace: 'AWS/SQS',
-        metricName: 'ApproximateNumberOfMessagesVisible',
-        dimensions: { QueueName: this.deadLetterQueue.name },
-        statistic: 'Maximum',
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        alarmActions,
-        okActions: alarmActions,
-      },
-      { parent: this },
     );
 
     this.registerOutputs({ queueUrl: this.queue.url, deadLetterQueueUrl: this.deadLetterQueue.url });

@@ -1,10 +1,12 @@
-import { NODE_MAJOR } from './runtime.js';
-
 /** Inputs of the gateway instances' boot script, every value resolved. */
 export interface GatewayBootOptions {
   readonly region: string;
-  readonly appRepository: string;
-  readonly appVersion: string;
+  /** The gateway artifact: `s3://<bucket>/<key>` of the tarball built for one commit. */
+  readonly artifactUri: string;
+  /** Its SHA-256 (hex): the instance refuses any other bytes. */
+  readonly artifactSha256: string;
+  /** The commit the artifact was built from (shown in logs and the instance tags). */
+  readonly commit: string;
   /** Plain settings written to the service's environment file (`ADAPTERS`, `QUEUE_URL`, ...). */
   readonly environment: Readonly<Record<string, string>>;
   /** Secret settings: env name → SSM SecureString parameter name, read at boot. */
@@ -15,7 +17,12 @@ export interface GatewayBootOptions {
   readonly notifyQueuePrefix: string;
   /** ARN prefix of those queues (`arn:<partition>:sqs:<region>:<account>:<prefix>`). */
   readonly notifyQueueArnPrefix: string;
+  /** CloudWatch Logs group the instance ships its boot and service logs to. */
+  readonly logGroupName: string;
 }
+
+/** The gateway's entry inside the artifact (run with `node --import tsx`, as `npm start` does). */
+export const GATEWAY_ENTRY = 'apps/local/src/main.ts';
 
 /** Single-quotes a value for bash. */
 export const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
@@ -23,26 +30,42 @@ export const shellQuote = (value: string): string => `'${value.replace(/'/g, `'\
 const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 
 /**
- * The boot script (cloud-init user data) of a gateway instance on Amazon Linux 2023: installs
- * Node 22 (`NODE_MAJOR`) from nodejs.org (checksum-verified), clones the app at `appVersion`, runs `npm ci
- * --omit=dev`, creates this instance's notification queue (SNS fan-out of job events; deleted again
- * on shutdown), reads the secret settings from SSM, and runs `npm start` under systemd as an
- * unprivileged user with `ADAPTERS=aws` and the stack's resource names in its environment.
+ * Reads each secret from SSM into the service environment, failing closed: a parameter that cannot
+ * be read (no permission, throttled, missing) stops the boot, so the instance never serves without
+ * its keys (the app would otherwise start with no API keys). Its own function so that a test runs it.
+ */
+export const secretReadScript = (secretParameters: Readonly<Record<string, string>>, envFile: string): string =>
+  [
+    'read_secret() {',
+    '  local value',
+    '  if ! value=$(aws ssm get-parameter --region "$REGION" --with-decryption --name "$2" --query Parameter.Value --output text); then',
+    '    echo "cannot read $2 from SSM Parameter Store: refusing to start without $1" >&2',
+    '    exit 1',
+    '  fi',
+    '  if [ -z "$value" ] || [ "$value" = None ]; then echo "$2 is empty: refusing to start" >&2; exit 1; fi',
+    `  printf '%s=%s\\n' "$1" "$value" >> ${shellQuote(envFile)}`,
+    '}',
+    ...Object.entries(secretParameters).map(([name, parameter]) => `read_secret ${name} ${shellQuote(parameter)}`),
+  ].join('\n');
+
+/**
+ * The boot script (cloud-init user data) of a gateway instance on Amazon Linux 2023. It reaches
+ * neither GitHub nor npm nor nodejs.org: Node 22 and the CloudWatch agent come from the Amazon Linux
+ * repositories (served from S3, through the VPC's gateway endpoint), and the app is the tarball built
+ * for one commit, copied from the artifacts bucket and checked against its SHA-256. Secrets come from
+ * SSM (fail closed). The service's `ExecStartPre` creates and subscribes this instance's notification
+ * queue idempotently on every start, so a reboot or a restart finds (or recreates) it; nothing on the
+ * instance deletes it: the janitor function does, on the group's terminate lifecycle action.
  */
 export const gatewayUserData = (o: GatewayBootOptions): string => {
   for (const name of [...Object.keys(o.environment), ...Object.keys(o.secretParameters)]) {
     if (!ENV_NAME.test(name)) throw new Error(`not an environment variable name: ${name}`);
   }
+  if (!/^[0-9a-f]{64}$/.test(o.artifactSha256)) throw new Error('artifactSha256 must be 64 hex digits');
   const envLines = Object.entries(o.environment)
     .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
     .join('\n');
-  const secretReads = Object.entries(o.secretParameters)
-    .map(
-      ([name, parameter]) =>
-        `printf '%s=%s\\n' ${name} "$(aws ssm get-parameter --region "$REGION" --with-decryption --name ${shellQuote(parameter)} --query Parameter.Value --output text)" >> /etc/delta-augment/env`,
-    )
-    .join('\n');
-  // The queue admits the job-events topic only; @INSTANCE_ID@ is replaced at boot.
+  // The queue admits the job-events topic only; @INSTANCE_ID@ is replaced when the service starts.
   const queueAttributes = JSON.stringify({
     MessageRetentionPeriod: '300',
     ReceiveMessageWaitTimeSeconds: '20',
@@ -60,6 +83,26 @@ export const gatewayUserData = (o: GatewayBootOptions): string => {
       ],
     }),
   });
+  const agentConfig = JSON.stringify({
+    logs: {
+      logs_collected: {
+        files: {
+          collect_list: [
+            {
+              file_path: '/var/log/delta-augment/app.log',
+              log_group_name: o.logGroupName,
+              log_stream_name: '{instance_id}/app',
+            },
+            {
+              file_path: '/var/log/delta-augment-boot.log',
+              log_group_name: o.logGroupName,
+              log_stream_name: '{instance_id}/boot',
+            },
+          ],
+        },
+      },
+    },
+  });
 
   return `#!/bin/bash
 # Delta Augment gateway + notifier boot script (rendered by infra/user-data.ts).
@@ -67,88 +110,91 @@ set -euo pipefail
 exec > >(tee -a /var/log/delta-augment-boot.log) 2>&1
 
 REGION=${shellQuote(o.region)}
-APP_REPOSITORY=${shellQuote(o.appRepository)}
-APP_VERSION=${shellQuote(o.appVersion)}
+ARTIFACT_URI=${shellQuote(o.artifactUri)}
+ARTIFACT_SHA256=${shellQuote(o.artifactSha256)}
+COMMIT=${shellQuote(o.commit)}
 TOPIC_ARN=${shellQuote(o.notificationTopicArn)}
 NOTIFY_QUEUE_PREFIX=${shellQuote(o.notifyQueuePrefix)}
 APP_DIR=/opt/delta-augment
 
-dnf install -y git tar xz
+# Node.js 22 and the CloudWatch agent from the Amazon Linux repositories (served from S3): nothing else is downloaded.
+dnf install -y nodejs22 amazon-cloudwatch-agent tar gzip
+NODE_BIN=$(command -v node-22 || command -v node)
+"$NODE_BIN" --version
 
-# Node.js ${NODE_MAJOR} from nodejs.org, verified against its SHASUMS256.txt.
-case "$(uname -m)" in x86_64) NODE_ARCH=x64 ;; aarch64) NODE_ARCH=arm64 ;; *) echo "unsupported CPU" >&2; exit 1 ;; esac
-NODE_DIST=https://nodejs.org/dist/latest-v${NODE_MAJOR}.x
-cd /tmp
-curl -fsSLO "$NODE_DIST/SHASUMS256.txt"
-NODE_TARBALL=$(awk -v want="linux-$NODE_ARCH.tar.xz" 'index($2, want) && substr($2, length($2) - length(want) + 1) == want { print $2 }' SHASUMS256.txt)
-curl -fsSLO "$NODE_DIST/$NODE_TARBALL"
-grep " $NODE_TARBALL\\$" SHASUMS256.txt | sha256sum -c -
-tar -xJf "$NODE_TARBALL" -C /usr/local --strip-components=1
-node --version
-
-# The app, installed without dev dependencies, owned by an unprivileged user.
+# The app: the artifact of commit $COMMIT, verified, owned by root and read-only to the service user.
+aws s3 cp --region "$REGION" --only-show-errors "$ARTIFACT_URI" /tmp/delta-augment.tgz
+echo "$ARTIFACT_SHA256  /tmp/delta-augment.tgz" | sha256sum -c -
 id delta >/dev/null 2>&1 || useradd --system --home-dir "$APP_DIR" --shell /sbin/nologin delta
 rm -rf "$APP_DIR"
-git clone --depth 1 --branch "$APP_VERSION" "$APP_REPOSITORY" "$APP_DIR"
-cd "$APP_DIR"
-npm ci --omit=dev --no-audit --no-fund
-chown -R delta:delta "$APP_DIR"
+mkdir -p "$APP_DIR" /var/log/delta-augment /etc/delta-augment
+tar -xzf /tmp/delta-augment.tgz -C "$APP_DIR" --no-same-owner
+rm -f /tmp/delta-augment.tgz
+chown delta:delta /var/log/delta-augment
 
-# This instance's notification queue: job events reach every notifier through SNS fan-out.
-IMDS_TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-INSTANCE_ID=$(curl -fsS -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/instance-id)
-mkdir -p /etc/delta-augment
+# Logs to CloudWatch Logs: they outlive the instance.
+cat > /opt/aws/amazon-cloudwatch-agent/etc/delta-augment.json <<'AGENT'
+${agentConfig}
+AGENT
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/delta-augment.json
+cat > /etc/logrotate.d/delta-augment <<'ROTATE'
+/var/log/delta-augment/app.log {
+  daily
+  rotate 3
+  compress
+  missingok
+  copytruncate
+}
+ROTATE
+
+# This instance's notification queue (job events reach every notifier through SNS fan-out). Created
+# and subscribed by ExecStartPre on every service start: both calls are idempotent.
 cat > /etc/delta-augment/notify-queue.json <<'JSON'
 ${queueAttributes}
 JSON
-sed -i "s/@INSTANCE_ID@/$INSTANCE_ID/" /etc/delta-augment/notify-queue.json
-NOTIFY_QUEUE_URL=$(aws sqs create-queue --region "$REGION" --queue-name "$NOTIFY_QUEUE_PREFIX$INSTANCE_ID" --attributes file:///etc/delta-augment/notify-queue.json --query QueueUrl --output text)
-NOTIFY_QUEUE_ARN=$(aws sqs get-queue-attributes --region "$REGION" --queue-url "$NOTIFY_QUEUE_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)
-SUBSCRIPTION_ARN=$(aws sns subscribe --region "$REGION" --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$NOTIFY_QUEUE_ARN" --attributes RawMessageDelivery=true --return-subscription-arn --query SubscriptionArn --output text)
-cat > /usr/local/bin/delta-augment-notify-cleanup <<CLEANUP
+cat > /etc/delta-augment/notify.conf <<CONF
+REGION=$REGION
+TOPIC_ARN=$TOPIC_ARN
+NOTIFY_QUEUE_PREFIX=$NOTIFY_QUEUE_PREFIX
+CONF
+cat > /usr/local/bin/delta-augment-notify-queue <<'NOTIFY'
 #!/bin/bash
-aws sns unsubscribe --region '$REGION' --subscription-arn '$SUBSCRIPTION_ARN' || true
-aws sqs delete-queue --region '$REGION' --queue-url '$NOTIFY_QUEUE_URL' || true
-CLEANUP
-chmod 755 /usr/local/bin/delta-augment-notify-cleanup
+set -euo pipefail
+. /etc/delta-augment/notify.conf
+IMDS_TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+INSTANCE_ID=$(curl -fsS -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/instance-id)
+sed "s/@INSTANCE_ID@/$INSTANCE_ID/" /etc/delta-augment/notify-queue.json > /run/delta-augment-notify-queue.json
+NOTIFY_QUEUE_URL=$(aws sqs create-queue --region "$REGION" --queue-name "$NOTIFY_QUEUE_PREFIX$INSTANCE_ID" --attributes file:///run/delta-augment-notify-queue.json --query QueueUrl --output text)
+NOTIFY_QUEUE_ARN=$(aws sqs get-queue-attributes --region "$REGION" --queue-url "$NOTIFY_QUEUE_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)
+aws sns subscribe --region "$REGION" --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$NOTIFY_QUEUE_ARN" --attributes RawMessageDelivery=true --return-subscription-arn --output text >/dev/null
+printf 'NOTIFY_QUEUE_URL=%s\\n' "$NOTIFY_QUEUE_URL" > /run/delta-augment-notify.env
+NOTIFY
+chmod 755 /usr/local/bin/delta-augment-notify-queue
 
-# The service's environment: plain settings, then the secrets from SSM Parameter Store.
+# The service's environment: plain settings, then the secrets from SSM Parameter Store (fail closed).
 umask 077
 cat > /etc/delta-augment/env <<'ENV'
 ${envLines}
 ENV
-printf 'NOTIFY_QUEUE_URL=%s\\n' "$NOTIFY_QUEUE_URL" >> /etc/delta-augment/env
-${secretReads}
+${secretReadScript(o.secretParameters, '/etc/delta-augment/env')}
 umask 022
 
-cat > /etc/systemd/system/delta-augment-notify.service <<'UNIT'
+cat > /etc/systemd/system/delta-augment.service <<UNIT
 [Unit]
-Description=Delta Augment notification queue (removed on shutdown)
+Description=Delta Augment gateway and notifier ($COMMIT)
 Wants=network-online.target
 After=network-online.target
 
 [Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=/bin/true
-ExecStop=/usr/local/bin/delta-augment-notify-cleanup
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-
-cat > /etc/systemd/system/delta-augment.service <<'UNIT'
-[Unit]
-Description=Delta Augment gateway and notifier
-Wants=network-online.target
-After=network-online.target delta-augment-notify.service
-
-[Service]
 User=delta
-WorkingDirectory=/opt/delta-augment
+WorkingDirectory=$APP_DIR
 EnvironmentFile=/etc/delta-augment/env
+EnvironmentFile=-/run/delta-augment-notify.env
+ExecStartPre=+/usr/local/bin/delta-augment-notify-queue
+ExecStart=$NODE_BIN --import tsx $APP_DIR/${GATEWAY_ENTRY}
+StandardOutput=append:/var/log/delta-augment/app.log
+StandardError=append:/var/log/delta-augment/app.log
 StateDirectory=delta-augment
-ExecStart=/usr/local/bin/npm start
 Restart=always
 RestartSec=2
 TimeoutStopSec=30
@@ -160,6 +206,6 @@ WantedBy=multi-user.target
 UNIT
 
 systemctl daemon-reload
-systemctl enable --now delta-augment-notify.service delta-augment.service
+systemctl enable --now delta-augment.service
 `;
 };

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { InfraConfigError } from '../../infra/errors.js';
 import { instanceArchitecture, type RawSettings, resolveSettings, visibilityTimeoutFor } from '../../infra/settings.js';
 
-const base: RawSettings = { appRepository: 'https://git.example.com/delta-augment.git' };
+const base: RawSettings = {};
 
 const rejects = (raw: RawSettings, key: string) => {
   assert.throws(
@@ -33,9 +33,9 @@ describe('stack settings', () => {
         minSize: 2,
         maxSize: 6,
         retentionDays: 27,
-        appRepository: 'https://git.example.com/delta-augment.git',
-        appVersion: 'main',
         corsOrigins: [],
+        edgeRateLimit: 2000,
+        monthlyBudgetUsd: 100,
       });
     });
   });
@@ -57,7 +57,6 @@ describe('stack settings', () => {
   });
 
   describe('when a value cannot be deployed', () => {
-    it('requires the app repository', () => rejects({ appRepository: '' }, 'appRepository'));
     it('rejects a wildcard CORS origin', () => rejects({ corsOrigins: '*' }, 'corsOrigins'));
     it('rejects less Lambda memory than the pixel limit and batch need', () =>
       rejects({ lambdaMemoryMb: '1024' }, 'lambdaMemoryMb'));

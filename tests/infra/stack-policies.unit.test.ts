@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { DEFAULT_LIMITS } from '@delta-augment/notifier';
 // The adapter's own description of the table it expects (not re-exported by @delta-augment/ports/aws).
 import { loadConfig } from '../../packages/ports/src/config.js';
 import { DYNAMO_TABLE_SCHEMA } from '../../packages/ports/src/job-event-store/aws.js';
-import { asList, type DeclaredResource, type Synthesized, statementsOf, synthesize } from './mock-stack.js';
+import {
+  asList,
+  type DeclaredResource,
+  STUB_ARTIFACT,
+  type Synthesized,
+  statementsOf,
+  synthesize,
+} from './mock-stack.js';
 
 const T = {
   bucket: 'aws:s3/bucket:Bucket',
@@ -73,7 +81,7 @@ describe('the AWS stack with default settings', () => {
           .ofType(T.bucket)
           .map((b) => b.name)
           .sort(),
-        ['storage-assets', 'storage-results', 'storage-sources'],
+        ['storage-artifacts', 'storage-assets', 'storage-results', 'storage-sources'],
       );
     });
 
@@ -213,8 +221,12 @@ describe('the AWS stack with default settings', () => {
       assert.equal(stack.named(T.function, 'augmenter').inputs.ephemeralStorage, undefined);
     });
 
-    it("gives every function an environment the app's start-up validation accepts", () => {
-      for (const fn of stack.ofType(T.function)) {
+    it("gives every queue-fed function an environment the app's start-up validation accepts", () => {
+      const fed = stack
+        .ofType(T.function)
+        .filter((fn) => stack.ofType(T.mapping).some((m) => m.inputs.functionName === fn.state.arn));
+      assert.deepEqual(fed.map((fn) => fn.name).sort(), ['augmenter', 'augmenter-archiver']);
+      for (const fn of fed) {
         const env = fn.inputs.environment.variables as Record<string, string>;
         assert.doesNotThrow(() => loadConfig(env), `function ${fn.name}`);
         assert.equal(
@@ -288,11 +300,11 @@ describe('the AWS stack with default settings', () => {
 
   describe('job notifications', () => {
     it('routes delta-augment.jobs events from the bus to the notifier fan-out topic', () => {
-      const [rule] = stack.ofType(T.rule);
-      assert.deepEqual(JSON.parse(rule?.inputs.eventPattern), { source: ['delta-augment.jobs'] });
-      assert.equal(rule?.inputs.eventBusName, stack.outputs.eventBusName);
-      const [target] = stack.ofType(T.target);
-      assert.equal(target?.inputs.arn, stack.ofType(T.topicPolicy)[0]?.inputs.arn);
+      const rule = stack.named(T.rule, 'job-events-to-notifiers');
+      assert.deepEqual(JSON.parse(rule.inputs.eventPattern), { source: ['delta-augment.jobs'] });
+      assert.equal(rule.inputs.eventBusName, stack.outputs.eventBusName);
+      const target = stack.named(T.target, 'job-events-to-notifiers');
+      assert.equal(target.inputs.arn, stack.named(T.topicPolicy, 'job-events-notifications-policy').inputs.arn);
     });
   });
 
@@ -316,20 +328,26 @@ describe('the AWS stack with default settings', () => {
     });
 
     it('lets the EventBridge rule, and only it, publish to the notification topic', () => {
-      const [policy] = stack.ofType(T.topicPolicy);
-      const [statement] = statementsOf(policy?.inputs.policy);
+      const policy = stack.named(T.topicPolicy, 'job-events-notifications-policy');
+      const [statement, ...others] = statementsOf(policy.inputs.policy);
+      assert.equal(others.length, 0);
       assert.deepEqual(statement?.Principal, { Service: 'events.amazonaws.com' });
-      assert.equal(sourceArnOf(statement?.Condition), stack.ofType(T.rule)[0]?.state.arn);
+      assert.equal(sourceArnOf(statement?.Condition), stack.named(T.rule, 'job-events-to-notifiers').state.arn);
     });
   });
 
   describe('IAM', () => {
-    it('grants no action on every resource and no service-wide action', () => {
+    it('grants no action on every resource (but the describe calls AWS authorises on * only) and no service-wide action', () => {
       const statements = allStatements(stack).filter(({ statement }) => statement.Effect === 'Allow');
       assert.ok(statements.length > 10);
+      const describeOnly = ['autoscaling:DescribeAutoScalingGroups'];
       for (const { owner, statement } of statements) {
         const text = `${owner}: ${JSON.stringify(statement)}`;
-        assert.ok(!asList(statement.Resource).includes('*'), `${text} names its resources`);
+        const everywhere = asList(statement.Resource).includes('*');
+        assert.ok(
+          !everywhere || asList(statement.Action).every((a) => describeOnly.includes(a)),
+          `${text} names its resources`,
+        );
         for (const action of asList(statement.Action)) assert.ok(!/(^|:)\*$/.test(action), `${text} names its actions`);
       }
     });
@@ -431,16 +449,25 @@ describe('the AWS stack with default settings', () => {
       assert.equal(group?.inputs.maxSize, 6);
     });
 
-    it('checks instance health on /readyz', () => {
+    it('checks instance health on the shallow /healthz, so a dependency outage does not replace the fleet', () => {
       const [targetGroup] = stack.ofType(T.targetGroup);
-      assert.equal(targetGroup?.inputs.healthCheck.path, '/readyz');
+      assert.equal(targetGroup?.inputs.healthCheck.path, '/healthz');
       assert.equal(targetGroup?.inputs.healthCheck.matcher, '200');
     });
 
-    it('keeps idle WebSocket connections open for an hour, in both zones', () => {
+    it('closes idle connections at the load balancer before the app does, and after a WebSocket ping', () => {
+      // Prepare: the app's own defaults
+      const config = loadConfig({ DATA_DIR: '/nonexistent' });
       const [alb] = stack.ofType(T.alb);
-      assert.equal(alb?.inputs.idleTimeout, 3600);
+      // Assess
+      assert.ok(alb?.inputs.idleTimeout < config.keepAliveTimeoutSeconds, 'ALB idle timeout < app keep-alive');
+      assert.ok(alb?.inputs.idleTimeout * 1000 > DEFAULT_LIMITS.heartbeatMs, 'ALB idle timeout > WebSocket ping');
       assert.equal(alb?.inputs.subnets.length, 2);
+    });
+
+    it('spreads requests without stickiness: the API is stateless', () => {
+      const [targetGroup] = stack.ofType(T.targetGroup);
+      assert.equal(targetGroup?.inputs.stickiness.enabled, false);
     });
 
     it('admits the app port on the instances from the load balancer only', () => {
@@ -486,8 +513,13 @@ describe('the AWS stack with default settings', () => {
       ]) {
         assert.ok(script.includes(`\n${line}\n`), `user data sets ${line}`);
       }
-      assert.match(script, /NODE_DIST=https:\/\/nodejs\.org\/dist\/latest-v22\.x/);
-      assert.match(script, /ExecStart=\/usr\/local\/bin\/npm start/);
+      assert.match(script, /dnf install -y nodejs22 /);
+      assert.ok(
+        script.includes(
+          `ARTIFACT_URI='s3://${bucketNamed(stack, 'artifacts').state.bucket}/gateway/${STUB_ARTIFACT.commit}.tgz'`,
+        ),
+      );
+      assert.ok(script.includes(`ARTIFACT_SHA256='${STUB_ARTIFACT.gatewaySha256}'`));
     });
   });
 
@@ -514,7 +546,6 @@ describe('the AWS stack with default settings', () => {
 
   describe('outputs', () => {
     it('exports the site, CDN, queue, bucket, table and bus names', () => {
-      assert.match(stack.outputs.siteUrl ?? '', /^http:\/\/.+\.elb\.amazonaws\.com$/);
       assert.match(stack.outputs.cdnUrl ?? '', /^https:\/\/.+\.cloudfront\.net$/);
       assert.equal(stack.outputs.uploadQueueUrl, uploadQueue(stack).state.url);
       assert.equal(stack.outputs.deadLetterQueueUrl, deadLetterQueue(stack).state.url);
@@ -593,10 +624,7 @@ describe('the AWS stack with its settings changed', () => {
     );
     const script = userDataOf(stack);
     assert.ok(!script.includes(apiKeys), 'the API keys are not in the user data');
-    assert.match(
-      script,
-      /API_KEYS "\$\(aws ssm get-parameter .*--with-decryption --name '\/delta-augment\/test\/API_KEYS'/,
-    );
+    assert.match(script, /read_secret API_KEYS '\/delta-augment\/test\/API_KEYS'/);
     const read = statementsOf(stack.named(T.rolePolicy, 'gateway-policy').inputs.policy).find((s) =>
       asList(s.Action).includes('ssm:GetParameter'),
     );

@@ -10,12 +10,15 @@ import { webRoot } from '@delta-augment/web';
  */
 export const startAwsGateway = async (config: Config, log: Log): Promise<RunningService> => {
   const ports = awsPorts(config);
-  const { app, context } = await buildApp({ config, ports, webRoot });
-  const address = await app.listen({ port: config.port, host: config.host });
-  const notifier = attachNotifier(app.server, config, ports, log);
   const ingress = config.aws.notifyQueueUrl
     ? startQueueIngress(ports.clients.sqs, config.aws.notifyQueueUrl, ports.bus, log)
     : undefined;
+  // `/readyz` is red while this instance's notification queue cannot be received from: its WebSocket
+  // clients would get no live events.
+  const readiness: Record<string, () => boolean> = ingress ? { ingress: () => ingress.receiving() } : {};
+  const { app, context } = await buildApp({ config, ports, webRoot, readiness });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const notifier = attachNotifier(app.server, config, ports, log);
   if (!ingress) log('NOTIFY_QUEUE_URL is not set: WebSocket clients get catch-up reads only, no live events');
   // Bucket lifecycle rules and DynamoDB TTL expire data on AWS; the sweeper removes what TTL has not yet.
   const stopSweeper = startSweeper(context, context.clock, 6 * 3_600_000, log);

@@ -44,6 +44,11 @@ export interface GatewayDeps {
   /** Built web page (index.html, app.js), injected by the app (`@delta-augment/web`); served at `/` when present. */
   readonly webRoot?: string;
   readonly logger?: boolean;
+  /**
+   * Extra readiness checks by name, answered synchronously (e.g. `ingress`: the AWS notifier's queue
+   * is receiving). `/readyz` is 503 while any of them is false.
+   */
+  readonly readiness?: Readonly<Record<string, () => boolean>>;
   /** Where webhooks are registered (the dispatcher delivers them); without it `webhookUrl` is refused. */
   readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
 }
@@ -72,8 +77,9 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     bodyLimit: 1024 * 1024,
     // Above the load balancer's idle timeout (infra/load-balancer.ts), which then closes idle connections first.
     keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
-    // Behind the ALB on AWS trust exactly one hop; locally X-Forwarded-For is never trusted (no spoofed rate-limit keys).
-    trustProxy: config.adapters === 'aws' ? (_address: string, hop: number) => hop === 0 : false,
+    // On AWS trust TRUSTED_PROXY_HOPS hops (the load balancer, and CloudFront in front of it: the viewer's
+    // address is the rate-limit key); locally X-Forwarded-For is never trusted (no spoofed rate-limit keys).
+    trustProxy: config.adapters === 'aws' ? (_address: string, hop: number) => hop < config.trustedProxyHops : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     // Slow clients cannot hold connections: the whole request within REQUEST_TIMEOUT_SECONDS, headers within
     // 20 s, silence for at most IDLE_TIMEOUT_SECONDS; checked every second (Node checks every 30 s by default).
@@ -191,7 +197,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   });
   app.addHook('onClose', async () => unsubscribe());
 
-  await app.register(async (scope) => healthRoutes(scope, ctx));
+  await app.register(async (scope) => healthRoutes(scope, ctx, deps.readiness ?? {}));
   await app.register(async (scope) => jobRoutes(scope, ctx));
   await app.register(async (scope) => queueRoutes(scope, ctx));
   await app.register(async (scope) => adminRoutes(scope, ctx));

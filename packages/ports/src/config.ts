@@ -37,6 +37,8 @@ export interface Config {
    * timeout, so the load balancer, not the app, closes idle connections (no 502s on reuse).
    */
   readonly keepAliveTimeoutSeconds: number;
+  /** Proxies in front of the gateway whose X-Forwarded-For entries are trusted (AWS: load balancer + CloudFront). */
+  readonly trustedProxyHops: number;
   readonly handlerTimeoutSeconds: number;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
@@ -165,6 +167,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 256),
     renderConcurrency: int(env, 'RENDER_CONCURRENCY', 2, 1, 64),
     keepAliveTimeoutSeconds: int(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 75, 1, 3600),
+    trustedProxyHops: int(env, 'TRUSTED_PROXY_HOPS', 1, 1, 5),
     handlerTimeoutSeconds,
     visibilityTimeoutSeconds,
     maxReceiveCount: int(env, 'MAX_RECEIVE_COUNT', 5, 1, 1000),

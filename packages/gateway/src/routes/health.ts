@@ -4,7 +4,11 @@ import type { GatewayContext } from '../context.js';
 /** Probes are exempt from the rate limit: a load balancer must always be able to ask. */
 const probe = { public: true, rateLimit: false } as const;
 
-export const healthRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+export const healthRoutes = async (
+  app: FastifyInstance,
+  ctx: GatewayContext,
+  readiness: Readonly<Record<string, () => boolean>> = {},
+): Promise<void> => {
   app.get(
     '/healthz',
     {
@@ -20,7 +24,12 @@ export const healthRoutes = async (app: FastifyInstance, ctx: GatewayContext): P
 
   const checks = {
     type: 'object',
-    properties: { events: { type: 'boolean' }, blobs: { type: 'boolean' }, queue: { type: 'boolean' } },
+    properties: {
+      events: { type: 'boolean' },
+      blobs: { type: 'boolean' },
+      queue: { type: 'boolean' },
+      ...Object.fromEntries(Object.keys(readiness).map((name) => [name, { type: 'boolean' }])),
+    },
   } as const;
   app.get(
     '/readyz',
@@ -45,8 +54,11 @@ export const healthRoutes = async (app: FastifyInstance, ctx: GatewayContext): P
         ),
       ]);
       const [events, blobs, queue] = results;
-      const ok = results.every(Boolean);
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: { events, blobs, queue } });
+      const extra = Object.fromEntries(Object.entries(readiness).map(([name, check]) => [name, check()]));
+      const ok = results.every(Boolean) && Object.values(extra).every(Boolean);
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: ok ? 'ready' : 'not ready', checks: { events, blobs, queue, ...extra } });
     },
   );
 };

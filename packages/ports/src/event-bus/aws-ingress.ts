@@ -4,6 +4,8 @@ import type { EventBridgeBus } from './aws.js';
 /**
  * Feeds an EventBridgeBus from this instance's own notification queue (EventBridge rule → SNS topic →
  * one SQS queue per gateway instance, raw delivery), so that every instance sees every job event.
+ * `receiving()` is false until the first receive succeeds and again once receives have failed for
+ * `unhealthyAfterMs` (the gateway's `/readyz` reports it: live events have stopped).
  * Long-polls until stopped; unreadable messages are dropped (the notifier repairs gaps from the store).
  */
 export const startQueueIngress = (
@@ -11,8 +13,12 @@ export const startQueueIngress = (
   queueUrl: string,
   bus: EventBridgeBus,
   log: (message: string, fields?: Record<string, unknown>) => void,
-): { stop(): Promise<void> } => {
+  options: { unhealthyAfterMs?: number; retryDelayMs?: number } = {},
+): { stop(): Promise<void>; receiving(): boolean } => {
   const abort = new AbortController();
+  const unhealthyAfterMs = options.unhealthyAfterMs ?? 60_000;
+  let lastSuccess: number | undefined;
+  let failingSince: number | undefined;
   const loop = (async () => {
     while (!abort.signal.aborted) {
       try {
@@ -20,6 +26,8 @@ export const startQueueIngress = (
           new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 20 }),
           { abortSignal: abort.signal },
         );
+        lastSuccess = Date.now();
+        failingSince = undefined;
         for (const message of Messages) {
           try {
             bus.deliver(message.Body ?? '');
@@ -37,12 +45,15 @@ export const startQueueIngress = (
         }
       } catch (error) {
         if (abort.signal.aborted) break;
+        failingSince ??= Date.now();
         log('notification queue receive failed; retrying', { reason: (error as Error).message });
-        await new Promise((resolve) => setTimeout(resolve, 1000));
+        await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs ?? 1000));
       }
     }
   })();
   return {
+    receiving: () =>
+      lastSuccess !== undefined && (failingSince === undefined || Date.now() - failingSince < unhealthyAfterMs),
     stop: async () => {
       abort.abort();
       await loop;
