@@ -2,27 +2,22 @@ import {
   type BlobStore,
   blobKeys,
   DeltaError,
-  decideComplete,
-  decideDeadLetter,
-  decideFailure,
-  decideFinalise,
-  decideFinaliseFailed,
-  decideRedrive,
-  decideStart,
-  decideUpload,
-  decideVariant,
+  hasIndex,
   isSourceSettled,
   type JobService,
   type JobState,
   NotFoundError,
   needsFinalising,
   PermanentError,
+  type SourceState,
+  VARIANTS_PER_EVENT,
 } from '@delta-augment/shared';
-import { writeArchive } from './archive.js';
 import { decodeSource, type EngineLimits, renderVariant, resolvePipeline, thumbnail } from './engine/index.js';
+import { type FinaliseDeps, finaliseJob } from './finalise-job.js';
 import { forEachLimited } from './limit.js';
+import { VariantBatcher } from './variant-batcher.js';
 
-export interface ProcessDeps {
+export interface ProcessDeps extends FinaliseDeps {
   readonly blobs: BlobStore;
   readonly jobs: JobService;
   readonly limits: EngineLimits;
@@ -30,6 +25,8 @@ export interface ProcessDeps {
   readonly maxReceiveCount: number;
   /** Variants rendered at once for one source. */
   readonly renderConcurrency: number;
+  /** Longest wait before written variants are recorded (default 250 ms). */
+  readonly batchDelayMs?: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -51,44 +48,49 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
 
 /**
  * Augments one source of a job, idempotently: settled sources are skipped, variants already recorded
- * are not rendered again, and output keys are deterministic. Resolves when the message may be deleted;
- * rejects when it must be retried.
+ * are not rendered again, and output keys are deterministic. Every write goes to this source's own
+ * aggregate (its record and the job's counters), never to a whole-job state. Resolves when the message may
+ * be deleted; rejects when it must be retried.
  */
 export const processSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
   const { jobs } = deps;
   const { jobId, sourceId, attempt } = message;
-  const state = await jobs.load(jobId);
-  const source = state?.sources.find((s) => s.sourceId === sourceId);
-  if (!state || !source) {
+  const [job, found] = await Promise.all([jobs.load(jobId), jobs.loadSource(jobId, sourceId)]);
+  if (!job || !found) {
     deps.log?.('message for an unknown job or source acknowledged', { jobId, sourceId });
     return;
   }
+  let source = found;
   if (source.status === 'dead-lettered') {
     // Only a redrive brings a dead-lettered source's message back to the upload queue.
-    await jobs.updateExisting(jobId, (s) => decideRedrive(s, sourceId));
+    source = (await jobs.handleSource(jobId, sourceId, { type: 'RedriveSource' }, source)).source ?? source;
   } else if (isSourceSettled(source)) {
     await finaliseOrGiveUp(deps, jobId, attempt);
     return;
   }
-  await jobs.updateExisting(jobId, (s) => decideStart(s, sourceId, attempt));
+  source = (await jobs.handleSource(jobId, sourceId, { type: 'StartSource', attempt }, source)).source ?? source;
   let settled: JobState | undefined;
   try {
-    await renderSource(deps, message);
-    ({ state: settled } = await jobs.updateExisting(jobId, (s) => decideComplete(s, sourceId)));
+    source = await renderSource(deps, message, job, source);
+    ({ job: settled } = await jobs.handleSource(jobId, sourceId, { type: 'CompleteSource' }, source));
   } catch (error) {
     const reason = reasonOf(error);
     if (isPermanent(error)) {
       deps.log?.('source failed permanently', { jobId, sourceId, reason });
-      ({ state: settled } = await jobs.updateExisting(jobId, (s) =>
-        decideFailure(s, { sourceId, reason, attempt, final: true }),
-      ));
+      ({ job: settled } = await jobs.handleSource(jobId, sourceId, {
+        type: 'FailSource',
+        reason,
+        attempt,
+        final: true,
+      }));
     } else if (attempt >= deps.maxReceiveCount) {
       deps.log?.('source dead-lettered', { jobId, sourceId, reason, attempt });
-      await jobs.updateExisting(jobId, (s) => decideDeadLetter(s, sourceId, `after ${attempt} attempts: ${reason}`));
+      const reasonText = `after ${attempt} attempts: ${reason}`;
+      await jobs.handleSource(jobId, sourceId, { type: 'DeadLetterSource', reason: reasonText });
       await finaliseOrGiveUp(deps, jobId, attempt);
       throw error;
     } else {
-      await jobs.updateExisting(jobId, (s) => decideFailure(s, { sourceId, reason, attempt, final: false }));
+      await jobs.handleSource(jobId, sourceId, { type: 'FailSource', reason, attempt, final: false });
       throw error;
     }
   }
@@ -107,11 +109,17 @@ const finaliseOrGiveUp = async (deps: ProcessDeps, jobId: string, attempt: numbe
     if (attempt < deps.maxReceiveCount) throw error;
     const reason = `the job could not be finalised after ${attempt} attempts: ${reasonOf(error)}`;
     deps.log?.('job failed: finalising it kept failing', { jobId, reason });
-    await deps.jobs.updateExisting(jobId, (s) => decideFinaliseFailed(s, reason));
+    await deps.jobs.handleJob(jobId, { type: 'GiveUpFinalising', reason });
   }
 };
 
-const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
+/** Renders the variants the source has not recorded yet, recording them in batches; returns the source after. */
+const renderSource = async (
+  deps: ProcessDeps,
+  message: SourceMessage,
+  job: JobState,
+  start: SourceState,
+): Promise<SourceState> => {
   const { jobs, blobs } = deps;
   const { jobId, sourceId, key } = message;
   const input = await blobs.getBuffer(key).catch((error: unknown) => {
@@ -119,46 +127,34 @@ const renderSource = async (deps: ProcessDeps, message: SourceMessage): Promise<
     throw error;
   });
   const decoded = await decodeSource(input, deps.limits);
-  const state = await jobs.load(jobId);
-  if (!state) throw new PermanentError(`job ${jobId} was deleted while it was processed`);
-  const pipeline = resolvePipeline(state.pipeline);
-  await jobs.updateExisting(jobId, (s) =>
-    decideUpload(s, {
-      sourceId,
-      bytes: input.length,
-      format: decoded.format,
-      width: decoded.width,
-      height: decoded.height,
-    }),
-  );
+  const pipeline = resolvePipeline(job.pipeline);
+  const facts = { bytes: input.length, format: decoded.format, width: decoded.width, height: decoded.height };
+  let source = (await jobs.handleSource(jobId, sourceId, { type: 'RecordUpload', facts }, start)).source ?? start;
   const thumbKey = blobKeys.thumbnail(jobId, sourceId);
   if (!(await blobs.head(thumbKey))) {
     await blobs.put(thumbKey, await thumbnail(decoded), { contentType: 'image/webp' });
   }
-  const done = state.sources.find((s) => s.sourceId === sourceId)?.variants ?? {};
-  const todo = Array.from({ length: state.variantsPerSource }, (_, i) => i).filter((i) => !done[i]);
-  await forEachLimited(todo, deps.renderConcurrency, async (index) => {
-    if (message.signal?.aborted) throw new DeltaError('TIMEOUT', 'the handler ran out of time');
-    const variant = await renderVariant(decoded, pipeline, index);
-    const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
-    await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
-    await jobs.updateExisting(jobId, (s) =>
-      decideVariant(s, {
-        sourceId,
-        index,
-        key: variantKey,
-        bytes: variant.data.length,
-        operations: variant.operations,
-      }),
-    );
-  });
-};
-
-/** Writes the archive and the terminal event once every source is settled. Safe to run twice. */
-export const finaliseJob = async (deps: ProcessDeps, jobId: string): Promise<void> => {
-  const state = await deps.jobs.load(jobId);
-  if (!state || !needsFinalising(state)) return;
-  const anyCompleted = state.sources.some((s) => s.status === 'completed');
-  const archive = anyCompleted ? await writeArchive(deps.blobs, state) : undefined;
-  await deps.jobs.updateExisting(jobId, (s) => decideFinalise(s, archive));
+  const written = source.written;
+  const todo = Array.from({ length: job.variantsPerSource }, (_, i) => i).filter((i) => !hasIndex(written, i));
+  const batcher = new VariantBatcher(
+    async (variants) => {
+      const out = await jobs.handleSource(jobId, sourceId, { type: 'RecordVariants', variants }, source);
+      source = out.source ?? source;
+    },
+    VARIANTS_PER_EVENT,
+    deps.batchDelayMs ?? 250,
+  );
+  try {
+    await forEachLimited(todo, deps.renderConcurrency, async (index) => {
+      if (message.signal?.aborted) throw new DeltaError('TIMEOUT', 'the handler ran out of time');
+      const variant = await renderVariant(decoded, pipeline, index);
+      const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
+      await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
+      batcher.add({ index, key: variantKey, bytes: variant.data.length, operations: variant.operations });
+    });
+  } finally {
+    // What was written is recorded even when a later variant failed, so a retry does not render it again.
+    await batcher.close();
+  }
+  return source;
 };

@@ -16,6 +16,7 @@ export * from './jobs/decide.js';
 export * from './jobs/events.js';
 export * from './jobs/job-service.js';
 export * from './jobs/state.js';
+export * from './jobs/variant-set.js';
 export * from './keys.js';
 export { type LocalPorts, localPorts, localQueueConfig, type Ports } from './local-ports.js';
 export * from './s3-event.js';

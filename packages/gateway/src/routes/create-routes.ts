@@ -6,7 +6,7 @@ import { extractDataset } from '../dataset.js';
 import { badRequest, tooLarge } from '../errors.js';
 import { checkImage } from '../image-check.js';
 import { type JobOptions, MAX_TAGS, parsePipeline, parseSeed, parseTags, parseVariants } from '../job-options.js';
-import { jobView } from '../job-view.js';
+import { loadView } from '../job-view.js';
 import { readForm } from '../multipart.js';
 import { sniffType } from '../sniff.js';
 
@@ -108,7 +108,10 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
   }
   const state = await createJobFromImages(ctx, request.caller.owner, options, images);
   ctx.metrics.jobsCreated.inc();
-  return reply.code(202).header('location', `/api/jobs/${state.id}`).send(jobView(state));
+  return reply
+    .code(202)
+    .header('location', `/api/jobs/${state.id}`)
+    .send(await loadView(ctx.jobs, state));
 };
 
 /** POST /api/jobs, JSON: a job whose files the client PUTs straight to storage through signed URLs. */
@@ -133,9 +136,9 @@ export const createFromSignedRequest = async (ctx: GatewayContext, request: Fast
     };
   });
   const options = optionsFrom(ctx, body);
-  const state = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
+  const { state, sources } = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
   const uploads = await Promise.all(
-    state.sources.map(async (source) => ({
+    sources.map(async (source) => ({
       sourceId: source.sourceId,
       name: source.name,
       label: source.label,
@@ -148,5 +151,5 @@ export const createFromSignedRequest = async (ctx: GatewayContext, request: Fast
   return reply
     .code(201)
     .header('location', `/api/jobs/${state.id}`)
-    .send({ ...jobView(state), uploads });
+    .send({ ...(await loadView(ctx.jobs, state)), uploads });
 };

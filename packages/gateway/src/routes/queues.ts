@@ -53,8 +53,10 @@ const describeMessage = async (ctx: GatewayContext, body: string) => {
     const record = event.Records[0];
     const parsed = record ? parseSourceKey(decodeS3Key(record.s3.object.key)) : undefined;
     if (!parsed) return { kind: 'unknown object' };
-    const state = await ctx.jobs.load(parsed.jobId);
-    const source = state?.sources.find((s) => s.sourceId === parsed.sourceId);
+    const [state, source] = await Promise.all([
+      ctx.jobs.load(parsed.jobId),
+      ctx.jobs.loadSource(parsed.jobId, parsed.sourceId),
+    ]);
     return {
       kind: 'source',
       jobId: parsed.jobId,
