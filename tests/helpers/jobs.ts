@@ -1,8 +1,8 @@
-import { createHandler, type SQSEvent } from '@delta-augment/augmenter';
+import { createHandler, type ProcessDeps, type SQSEvent } from '@delta-augment/augmenter';
 import {
   type BlobStore,
   blobKeys,
-  decideCreate,
+  type JobEvent,
   JobService,
   type LocalPorts,
   loadConfig,
@@ -36,16 +36,15 @@ export const seedJob = async (
     const sourceId = newId('s');
     return { sourceId, name: s.name, label: s.label ?? '', key: blobKeys.source(jobId, sourceId, s.name) };
   });
-  await f.jobs.update(jobId, (state) =>
-    decideCreate(state, {
-      owner: 'tester',
-      pipeline: { preset: 'delta-classic', seed: options.seed ?? 1 },
-      variants: options.variants ?? 3,
-      tags: [],
-      sources: refs,
-      expiresAt: '2999-01-01T00:00:00.000Z',
-    }),
-  );
+  await f.jobs.handleJob(jobId, {
+    type: 'CreateJob',
+    owner: 'tester',
+    pipeline: { preset: 'delta-classic', seed: options.seed ?? 1 },
+    variants: options.variants ?? 3,
+    tags: [],
+    sources: refs,
+    expiresAt: '2999-01-01T00:00:00.000Z',
+  });
   const blobs = options.blobs ?? f.ports.blobs;
   for (const [i, ref] of refs.entries())
     await blobs.put(ref.key, sources[i]?.data ?? Buffer.alloc(0), { contentType: 'image/jpeg' });
@@ -75,11 +74,17 @@ export const handlerFor = (
   f: { jobs: JobService; ports: Pick<Ports, 'blobs'> },
   blobs?: BlobStore,
   maxReceiveCount = 5,
+  extra: Partial<ProcessDeps> = {},
 ) =>
   createHandler({
+    ...extra,
     blobs: blobs ?? f.ports.blobs,
     jobs: f.jobs,
     limits: { maxPixels: 40_000_000, maxInputBytes: 25 * 1024 * 1024 },
     maxReceiveCount,
     renderConcurrency: 2,
   });
+
+/** The variant indices a job's `VariantsWritten` events record, in order of appearance. */
+export const variantIndices = (events: readonly JobEvent[]): number[] =>
+  events.flatMap((e) => (e.type === 'VariantsWritten' ? e.data.variants.map((v) => v.index) : []));

@@ -309,7 +309,7 @@ export class DynamoDbJobEventStore implements JobEventStore {
       const events = bodies.map((body, i) => ({ ...body, jobId, seq: read.seq + i + 1, at }) as JobEvent);
       const job = events.reduce<JobState>(evolveJob, jobOf(read));
       const expiresAt = epochSeconds(job.expiresAt);
-      const reopen = reopens ? ' REMOVE outcome, archive, failure' : '';
+      const reopen = reopens ? ' REMOVE #outcome, #archive, #failure' : '';
       const items: TransactWriteItem[] = [
         {
           Update: {
@@ -317,7 +317,11 @@ export class DynamoDbJobEventStore implements JobEventStore {
             Key: marshall({ pk: pkOf(jobId), sk: STATE_SK }),
             UpdateExpression: `SET #seq = :seq, #status = :status, updatedAt = :at${reopen} ADD uploaded :u, started :s, settled :t, failed :f, variants :v`,
             ConditionExpression: '#seq = :read',
-            ExpressionAttributeNames: { '#seq': 'seq', '#status': 'status' },
+            ExpressionAttributeNames: {
+              '#seq': 'seq',
+              '#status': 'status',
+              ...(reopens ? { '#outcome': 'outcome', '#archive': 'archive', '#failure': 'failure' } : {}),
+            },
             ExpressionAttributeValues: marshall({
               ':seq': job.version,
               ':read': read.seq,
