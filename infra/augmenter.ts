@@ -2,10 +2,8 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { assumeRolePolicy, policyDocument } from './iam.js';
 import type { LambdaCodeFactory } from './lambda-package.js';
+import { LAMBDA_RUNTIME } from './runtime.js';
 import type { Architecture } from './settings.js';
-
-/** Lambda runtime of the augmenter: the Node major the app is tested on. */
-export const LAMBDA_RUNTIME = 'nodejs20.x';
 
 export interface AugmenterArgs {
   readonly code: LambdaCodeFactory;
@@ -116,7 +114,6 @@ export class Augmenter extends pulumi.ComponentResource {
         role: this.role.arn,
         memorySize: args.memoryMb,
         timeout: args.timeoutSeconds,
-        ephemeralStorage: { size: 2048 },
         loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
         environment: {
           variables: pulumi.output(args.environment).apply((env) => ({

@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import * as pulumi from '@pulumi/pulumi';
+import { NODE_MAJOR } from './runtime.js';
 import type { Architecture } from './settings.js';
 
 /** The monorepo root (infra/ sits directly under it). */
@@ -47,7 +48,7 @@ export const bundleLambda = async ({ entry, outDir }: BundleOptions): Promise<st
     outfile,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: `node${NODE_MAJOR}`,
     format: 'esm',
     mainFields: ['module', 'main'],
     external: ['sharp'],

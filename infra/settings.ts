@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { InfraConfigError } from './errors.js';
+import { augmenterMemoryMb, LAMBDA_MAX_MEMORY_MB } from './lambda-sizing.js';
 
 /** Lambda and EC2 CPU architectures the stack can deploy. */
 export type Architecture = 'arm64' | 'x86_64';
@@ -8,7 +9,14 @@ export type Architecture = 'arm64' | 'x86_64';
 export interface StackSettings {
   /** Receives of one upload message before SQS moves it to the dead-letter queue. */
   readonly maxReceiveCount: number;
+  /** Augmenter memory; derived from the load (`augmenterMemoryMb`) unless set, and never below it. */
   readonly lambdaMemoryMb: number;
+  /** `MAX_PIXELS` of the app: the largest image decoded. */
+  readonly maxPixels: number;
+  /** `MAX_FILE_BYTES` of the app: the largest source file. */
+  readonly maxFileBytes: number;
+  /** `RENDER_CONCURRENCY`: variants rendered at once per source in the Lambda. */
+  readonly renderConcurrency: number;
   /** Lambda timeout; the upload queue's visibility timeout is 6x this. */
   readonly lambdaTimeoutSeconds: number;
   readonly lambdaArchitecture: Architecture;
@@ -28,7 +36,7 @@ export interface StackSettings {
   readonly appRepository: string;
   /** Branch or tag of `appRepository` to deploy. */
   readonly appVersion: string;
-  /** Origins allowed to PUT/GET objects with signed URLs (CORS). */
+  /** Origins besides the CDN's own allowed to PUT/GET objects with signed URLs (CORS); never `*`. */
   readonly corsOrigins: readonly string[];
   /** ACM certificate (same region) for an HTTPS listener on the load balancer; HTTP only without one. */
   readonly certificateArn?: string;
@@ -49,10 +57,12 @@ export interface StackSecrets {
 /** Defaults of every optional setting. */
 export const defaultSettings = {
   maxReceiveCount: 5,
-  lambdaMemoryMb: 2048,
+  maxPixels: 40_000_000,
+  maxFileBytes: 25 * 1024 * 1024,
+  renderConcurrency: 2,
   lambdaTimeoutSeconds: 120,
   lambdaArchitecture: 'arm64',
-  batchSize: 5,
+  batchSize: 2,
   batchWindowSeconds: 1,
   maxConcurrency: 20,
   instanceType: 't4g.small',
@@ -60,13 +70,16 @@ export const defaultSettings = {
   maxSize: 6,
   retentionDays: 27,
   appVersion: 'main',
-  corsOrigins: ['*'],
+  corsOrigins: [],
 } as const satisfies Partial<StackSettings>;
 
 /** Every config key the stack reads (namespace: the project, `delta-augment`). */
 export const settingKeys = [
   'maxReceiveCount',
   'lambdaMemoryMb',
+  'maxPixels',
+  'maxFileBytes',
+  'renderConcurrency',
   'lambdaTimeoutSeconds',
   'lambdaArchitecture',
   'batchSize',
@@ -136,12 +149,32 @@ export const resolveSettings = (raw: RawSettings): StackSettings => {
     ?.split(',')
     .map((origin) => origin.trim())
     .filter(Boolean);
+  if (corsOrigins?.some((origin) => origin.includes('*'))) {
+    throw new InfraConfigError('corsOrigins', 'must list origins (https://app.example.com), not a wildcard');
+  }
+  const load = {
+    maxPixels: int(raw, 'maxPixels', d.maxPixels, 1, 2 ** 31),
+    maxFileBytes: int(raw, 'maxFileBytes', d.maxFileBytes, 1024, 2 ** 31),
+    batchSize,
+    renderConcurrency: int(raw, 'renderConcurrency', d.renderConcurrency, 1, 64),
+  };
+  const neededMemoryMb = augmenterMemoryMb(load);
+  const lambdaMemoryMb = int(raw, 'lambdaMemoryMb', neededMemoryMb, 128, LAMBDA_MAX_MEMORY_MB);
+  if (lambdaMemoryMb < neededMemoryMb) {
+    throw new InfraConfigError(
+      'lambdaMemoryMb',
+      `${lambdaMemoryMb} MB is less than the ${neededMemoryMb} MB that batchSize, renderConcurrency and maxPixels need`,
+    );
+  }
   const certificateArn = optional(raw, 'certificateArn');
   const alarmEmail = optional(raw, 'alarmEmail');
   const augmenterPackage = optional(raw, 'augmenterPackage');
   return {
     maxReceiveCount: int(raw, 'maxReceiveCount', d.maxReceiveCount, 1, 1000),
-    lambdaMemoryMb: int(raw, 'lambdaMemoryMb', d.lambdaMemoryMb, 128, 10_240),
+    lambdaMemoryMb,
+    maxPixels: load.maxPixels,
+    maxFileBytes: load.maxFileBytes,
+    renderConcurrency: load.renderConcurrency,
     lambdaTimeoutSeconds: int(raw, 'lambdaTimeoutSeconds', d.lambdaTimeoutSeconds, 1, 900),
     lambdaArchitecture,
     batchSize,
@@ -153,7 +186,7 @@ export const resolveSettings = (raw: RawSettings): StackSettings => {
     retentionDays: int(raw, 'retentionDays', d.retentionDays, 1, 3650),
     appRepository,
     appVersion: optional(raw, 'appVersion') ?? d.appVersion,
-    corsOrigins: corsOrigins?.length ? corsOrigins : d.corsOrigins,
+    corsOrigins: corsOrigins ?? d.corsOrigins,
     ...(certificateArn ? { certificateArn } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
     ...(augmenterPackage ? { augmenterPackage } : {}),
@@ -176,5 +209,10 @@ export const instanceArchitecture = (instanceType: string): Architecture => {
   return suffix.includes('g') ? 'arm64' : 'x86_64';
 };
 
-/** SQS visibility timeout for a Lambda consumer: AWS recommends six times the function timeout. */
-export const visibilityTimeoutFor = (lambdaTimeoutSeconds: number): number => lambdaTimeoutSeconds * 6;
+/**
+ * SQS visibility timeout for a Lambda consumer: AWS recommends six times the function timeout plus the
+ * event source mapping's `MaximumBatchingWindowInSeconds` (a message gathered early in the window is
+ * already invisible while the batch fills).
+ */
+export const visibilityTimeoutFor = (lambdaTimeoutSeconds: number, batchWindowSeconds = 0): number =>
+  lambdaTimeoutSeconds * 6 + batchWindowSeconds;

@@ -1,5 +1,5 @@
 import * as aws from '@pulumi/aws';
-import type * as pulumi from '@pulumi/pulumi';
+import * as pulumi from '@pulumi/pulumi';
 import { Augmenter } from './augmenter.js';
 import { Cdn } from './cdn.js';
 import { GatewayFleet } from './gateway-fleet.js';
@@ -52,12 +52,9 @@ export const createStack = (
     partition: identity.arn.apply((arn) => arn.split(':')[1] ?? 'aws'),
     region: region.region,
   };
-  const visibilityTimeoutSeconds = visibilityTimeoutFor(settings.lambdaTimeoutSeconds);
+  const visibilityTimeoutSeconds = visibilityTimeoutFor(settings.lambdaTimeoutSeconds, settings.batchWindowSeconds);
 
-  const storage = new Storage('storage', {
-    retentionDays: settings.retentionDays,
-    corsOrigins: settings.corsOrigins,
-  });
+  const storage = new Storage('storage', { retentionDays: settings.retentionDays });
   const uploads = new UploadQueue('uploads', {
     sourcesBucket: storage.sources,
     accountId: context.accountId,
@@ -83,6 +80,9 @@ export const createStack = (
     VISIBILITY_TIMEOUT_SECONDS: String(visibilityTimeoutSeconds),
     BATCH_SIZE: String(Math.min(settings.batchSize, 10)),
     BATCH_WINDOW_SECONDS: String(settings.batchWindowSeconds),
+    MAX_PIXELS: String(settings.maxPixels),
+    MAX_FILE_BYTES: String(settings.maxFileBytes),
+    RENDER_CONCURRENCY: String(settings.renderConcurrency),
   };
 
   const augmenter = new Augmenter('augmenter', {
@@ -112,6 +112,8 @@ export const createStack = (
     assetsAccessBlock: storage.accessBlocks.assets,
     gatewayDomain: loadBalancer.alb.dnsName,
   });
+  const corsOrigins = pulumi.output(cdn.url).apply((url) => [url, ...settings.corsOrigins]);
+  storage.allowSignedUrlsFrom(corsOrigins);
   const fleet = new GatewayFleet('gateway', {
     context,
     instanceType: settings.instanceType,
@@ -137,7 +139,7 @@ export const createStack = (
       DATA_DIR: '/var/lib/delta-augment',
       NODE_ENV: 'production',
       PUBLIC_URL: cdn.url,
-      ...(settings.corsOrigins.includes('*') ? {} : { CORS_ORIGINS: settings.corsOrigins.join(',') }),
+      CORS_ORIGINS: corsOrigins.apply((origins) => origins.join(',')),
     },
     secrets,
   });

@@ -5,8 +5,6 @@ import { denyInsecureTransport, policyDocument } from './iam.js';
 export interface StorageArgs {
   /** Days before sources and results expire. */
   readonly retentionDays: number;
-  /** Origins allowed to use signed PUT/GET URLs from a browser. */
-  readonly corsOrigins: readonly string[];
 }
 
 /**
@@ -23,8 +21,11 @@ export class Storage extends pulumi.ComponentResource {
   /** Each bucket's public access block; bucket policies wait for it (S3 rejects concurrent bucket edits). */
   readonly accessBlocks: Readonly<Record<'sources' | 'results' | 'assets', aws.s3.BucketPublicAccessBlock>>;
 
+  private readonly name: string;
+
   constructor(name: string, args: StorageArgs, opts?: pulumi.ComponentResourceOptions) {
     super('delta-augment:storage:Storage', name, {}, opts);
+    this.name = name;
     const [sources, sourcesBlock] = this.privateBucket(`${name}-sources`);
     const [results, resultsBlock] = this.privateBucket(`${name}-results`);
     const [assets, assetsBlock] = this.privateBucket(`${name}-assets`);
@@ -62,16 +63,26 @@ export class Storage extends pulumi.ComponentResource {
       );
     }
 
-    // Browsers PUT sources straight to S3 with signed URLs and GET previews with signed URLs.
-    const allowedOrigins = [...args.corsOrigins];
+    this.registerOutputs({
+      sourcesBucket: this.sources.bucket,
+      resultsBucket: this.results.bucket,
+      assetsBucket: this.assets.bucket,
+    });
+  }
+
+  /**
+   * Lets browsers on `origins` PUT sources and GET results with signed URLs (CORS). Called once the
+   * CDN exists, whose own origin is always among them; a wildcard origin is never declared.
+   */
+  allowSignedUrlsFrom(origins: pulumi.Input<pulumi.Input<string>[]>): void {
     new aws.s3.BucketCorsConfiguration(
-      `${name}-sources-cors`,
+      `${this.name}-sources-cors`,
       {
         bucket: this.sources.bucket,
         corsRules: [
           {
             allowedMethods: ['PUT'],
-            allowedOrigins,
+            allowedOrigins: origins,
             allowedHeaders: ['content-type', 'content-length', 'x-amz-*'],
             exposeHeaders: ['etag'],
             maxAgeSeconds: 3600,
@@ -81,19 +92,20 @@ export class Storage extends pulumi.ComponentResource {
       { parent: this },
     );
     new aws.s3.BucketCorsConfiguration(
-      `${name}-results-cors`,
+      `${this.name}-results-cors`,
       {
         bucket: this.results.bucket,
-        corsRules: [{ allowedMethods: ['GET', 'HEAD'], allowedOrigins, allowedHeaders: ['*'], maxAgeSeconds: 3600 }],
+        corsRules: [
+          {
+            allowedMethods: ['GET', 'HEAD'],
+            allowedOrigins: origins,
+            allowedHeaders: ['range', 'if-none-match'],
+            maxAgeSeconds: 3600,
+          },
+        ],
       },
       { parent: this },
     );
-
-    this.registerOutputs({
-      sourcesBucket: this.sources.bucket,
-      resultsBucket: this.results.bucket,
-      assetsBucket: this.assets.bucket,
-    });
   }
 
   private privateBucket(name: string): [aws.s3.Bucket, aws.s3.BucketPublicAccessBlock] {

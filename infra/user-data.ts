@@ -1,3 +1,5 @@
+import { NODE_MAJOR } from './runtime.js';
+
 /** Inputs of the gateway instances' boot script, every value resolved. */
 export interface GatewayBootOptions {
   readonly region: string;
@@ -22,7 +24,7 @@ const ENV_NAME = /^[A-Z][A-Z0-9_]*$/;
 
 /**
  * The boot script (cloud-init user data) of a gateway instance on Amazon Linux 2023: installs
- * Node 20 from nodejs.org (checksum-verified), clones the app at `appVersion`, runs `npm ci
+ * Node 22 (`NODE_MAJOR`) from nodejs.org (checksum-verified), clones the app at `appVersion`, runs `npm ci
  * --omit=dev`, creates this instance's notification queue (SNS fan-out of job events; deleted again
  * on shutdown), reads the secret settings from SSM, and runs `npm start` under systemd as an
  * unprivileged user with `ADAPTERS=aws` and the stack's resource names in its environment.
@@ -73,9 +75,9 @@ APP_DIR=/opt/delta-augment
 
 dnf install -y git tar xz
 
-# Node.js 20 from nodejs.org, verified against its SHASUMS256.txt.
+# Node.js ${NODE_MAJOR} from nodejs.org, verified against its SHASUMS256.txt.
 case "$(uname -m)" in x86_64) NODE_ARCH=x64 ;; aarch64) NODE_ARCH=arm64 ;; *) echo "unsupported CPU" >&2; exit 1 ;; esac
-NODE_DIST=https://nodejs.org/dist/latest-v20.x
+NODE_DIST=https://nodejs.org/dist/latest-v${NODE_MAJOR}.x
 cd /tmp
 curl -fsSLO "$NODE_DIST/SHASUMS256.txt"
 NODE_TARBALL=$(awk -v want="linux-$NODE_ARCH.tar.xz" 'index($2, want) && substr($2, length($2) - length(want) + 1) == want { print $2 }' SHASUMS256.txt)

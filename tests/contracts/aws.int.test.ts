@@ -18,6 +18,7 @@ import {
 import { AccessDenied, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
+  GetQueueAttributesCommand,
   InvalidAddress,
   MessageNotInflight,
   ReceiveMessageCommand,
@@ -522,6 +523,64 @@ describe('SqsWorkQueue, beyond the contract', () => {
         assert.equal(result.moved, 1);
         assert.equal(call?.args[0].input.SourceArn, queueArn(DLQ));
         assert.equal(call?.args[0].input.DestinationArn, queueArn(SOURCE));
+      } finally {
+        mock.restore();
+        await backing.close();
+        await remove();
+      }
+    });
+  });
+  describe('when the DLQ reports ApproximateNumberOfMessages 0 but holds a message', () => {
+    it('starts the move task anyway and the message reaches the source queue', async () => {
+      // Prepare: the attribute lags (or reads 0 after a peek with visibility 0)
+      const { dir, remove } = await tempDir('sqs-move-stale');
+      const clock = new TestClock();
+      const { client, mock, backing } = sqsOnSqlite(join(dir, 'queue.sqlite'), contractQueueConfig(), clock);
+      mock.on(GetQueueAttributesCommand).callsFake(async (input) => ({
+        Attributes: {
+          QueueArn: input.QueueUrl === queueUrl(DLQ) ? queueArn(DLQ) : queueArn(SOURCE),
+          ApproximateNumberOfMessages: '0',
+        },
+      }));
+      try {
+        await backing.send(DLQ, 'dead but not counted');
+        // Act
+        await sqsWorkQueue(client, contractQueueConfig()).redrive(DLQ);
+        // Assess
+        assert.equal(mock.commandCalls(StartMessageMoveTaskCommand).length, 1);
+        const [back] = await backing.receive(SOURCE, { maxMessages: 10 });
+        assert.equal(back?.body, 'dead but not counted');
+      } finally {
+        mock.restore();
+        await backing.close();
+        await remove();
+      }
+    });
+  });
+
+  describe('when the service has no StartMessageMoveTask (an emulator) and the count reads 0', () => {
+    it('moves messages one by one until a receive comes back empty', async () => {
+      // Prepare
+      const { dir, remove } = await tempDir('sqs-move-unsupported');
+      const clock = new TestClock();
+      const { client, mock, backing } = sqsOnSqlite(join(dir, 'queue.sqlite'), contractQueueConfig(), clock);
+      mock.on(GetQueueAttributesCommand).callsFake(async (input) => ({
+        Attributes: {
+          QueueArn: input.QueueUrl === queueUrl(DLQ) ? queueArn(DLQ) : queueArn(SOURCE),
+          ApproximateNumberOfMessages: '0',
+        },
+      }));
+      mock
+        .on(StartMessageMoveTaskCommand)
+        .rejects(Object.assign(new Error('Unknown action: StartMessageMoveTask'), { name: 'InvalidAction' }));
+      try {
+        for (let i = 0; i < 12; i++) await backing.send(DLQ, `dead ${i}`);
+        // Act
+        const result = await sqsWorkQueue(client, contractQueueConfig()).redrive(DLQ);
+        // Assess
+        assert.equal(result.moved, 12);
+        assert.equal((await backing.stats(DLQ)).visible, 0);
+        assert.equal((await backing.stats(SOURCE)).visible, 12);
       } finally {
         mock.restore();
         await backing.close();

@@ -20,10 +20,13 @@ describe('stack settings', () => {
       // Assess
       assert.deepEqual(settings, {
         maxReceiveCount: 5,
-        lambdaMemoryMb: 2048,
+        lambdaMemoryMb: 1920,
+        maxPixels: 40_000_000,
+        maxFileBytes: 25 * 1024 * 1024,
+        renderConcurrency: 2,
         lambdaTimeoutSeconds: 120,
         lambdaArchitecture: 'arm64',
-        batchSize: 5,
+        batchSize: 2,
         batchWindowSeconds: 1,
         maxConcurrency: 20,
         instanceType: 't4g.small',
@@ -32,7 +35,7 @@ describe('stack settings', () => {
         retentionDays: 27,
         appRepository: 'https://git.example.com/delta-augment.git',
         appVersion: 'main',
-        corsOrigins: ['*'],
+        corsOrigins: [],
       });
     });
   });
@@ -55,6 +58,11 @@ describe('stack settings', () => {
 
   describe('when a value cannot be deployed', () => {
     it('requires the app repository', () => rejects({ appRepository: '' }, 'appRepository'));
+    it('rejects a wildcard CORS origin', () => rejects({ corsOrigins: '*' }, 'corsOrigins'));
+    it('rejects less Lambda memory than the pixel limit and batch need', () =>
+      rejects({ lambdaMemoryMb: '1024' }, 'lambdaMemoryMb'));
+    it('rejects a batch of 40 MP images that no Lambda can hold', () =>
+      rejects({ batchSize: '20', batchWindowSeconds: '1' }, 'batchSize'));
     it('rejects a Lambda timeout over 900 s', () => rejects({ lambdaTimeoutSeconds: '901' }, 'lambdaTimeoutSeconds'));
     it('rejects a non-integer receive count', () => rejects({ maxReceiveCount: '2.5' }, 'maxReceiveCount'));
     it('rejects an unknown architecture', () => rejects({ lambdaArchitecture: 'arm' }, 'lambdaArchitecture'));

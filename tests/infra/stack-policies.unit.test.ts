@@ -194,17 +194,28 @@ describe('the AWS stack with default settings', () => {
       assert.equal(others.length, 0);
       assert.equal(mapping?.inputs.eventSourceArn, uploadQueue(stack).state.arn);
       assert.deepEqual(mapping?.inputs.functionResponseTypes, ['ReportBatchItemFailures']);
-      assert.equal(mapping?.inputs.batchSize, 5);
+      assert.equal(mapping?.inputs.batchSize, 2);
       assert.equal(mapping?.inputs.maximumBatchingWindowInSeconds, 1);
       assert.deepEqual(mapping?.inputs.scalingConfig, { maximumConcurrency: 20 });
     });
 
-    it('runs the bundled ESM handler on arm64 with the default memory and timeout', () => {
+    it('runs the bundled ESM handler on arm64 with memory for 2 records of 40 MP and the default timeout', () => {
       const fn = stack.named(T.function, 'augmenter');
       assert.equal(fn.inputs.handler, 'index.handler');
       assert.deepEqual(fn.inputs.architectures, ['arm64']);
-      assert.equal(fn.inputs.memorySize, 2048);
+      assert.equal(fn.inputs.memorySize, 1920);
       assert.equal(fn.inputs.timeout, 120);
+      const env = fn.inputs.environment.variables as Record<string, string>;
+      assert.deepEqual([env.MAX_PIXELS, env.RENDER_CONCURRENCY], ['40000000', '2']);
+    });
+
+    it('keeps the default ephemeral storage: nothing writes /tmp', () => {
+      assert.equal(stack.named(T.function, 'augmenter').inputs.ephemeralStorage, undefined);
+    });
+
+    it('runs on a Node.js runtime Lambda supports (nodejs22.x, not the retired nodejs20.x)', () => {
+      const fn = stack.named(T.function, 'augmenter');
+      assert.equal(fn.inputs.runtime, 'nodejs22.x');
     });
 
     it('configures the app with the AWS adapters and the stack resources', () => {
@@ -439,7 +450,7 @@ describe('the AWS stack with default settings', () => {
       ]) {
         assert.ok(script.includes(`\n${line}\n`), `user data sets ${line}`);
       }
-      assert.match(script, /NODE_DIST=https:\/\/nodejs\.org\/dist\/latest-v20\.x/);
+      assert.match(script, /NODE_DIST=https:\/\/nodejs\.org\/dist\/latest-v22\.x/);
       assert.match(script, /ExecStart=\/usr\/local\/bin\/npm start/);
     });
   });
@@ -489,6 +500,7 @@ describe('the AWS stack with its settings changed', () => {
         maxReceiveCount: '3',
         lambdaTimeoutSeconds: '300',
         lambdaMemoryMb: '3008',
+        maxPixels: '4000000',
         lambdaArchitecture: 'x86_64',
         batchSize: '20',
         batchWindowSeconds: '5',
@@ -506,9 +518,9 @@ describe('the AWS stack with its settings changed', () => {
     assert.equal(JSON.parse(uploadQueue(stack).inputs.redrivePolicy).maxReceiveCount, 3);
   });
 
-  it('derives the visibility timeout from the Lambda timeout (6x)', () => {
+  it('derives the visibility timeout from the Lambda timeout (6x) plus the batching window', () => {
     assert.equal(stack.named(T.function, 'augmenter').inputs.timeout, 300);
-    assert.equal(uploadQueue(stack).inputs.visibilityTimeoutSeconds, 1800);
+    assert.equal(uploadQueue(stack).inputs.visibilityTimeoutSeconds, 1805);
   });
 
   it('sizes the Lambda and its event source mapping from config', () => {

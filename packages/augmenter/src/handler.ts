@@ -1,4 +1,5 @@
 import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/shared';
+import { deadlineOf } from './deadline.js';
 import { type ProcessDeps, processSource } from './process-source.js';
 import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from './sqs-types.js';
 
@@ -9,26 +10,41 @@ import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord 
  * is not an S3 notification is returned as failed, so that it ends in the dead-letter queue.
  */
 export const createHandler =
-  (deps: ProcessDeps): SQSHandler =>
+  (deps: ProcessDeps & { readonly deadlineMarginMs?: number }): SQSHandler =>
   async (event: SQSEvent, context?: HandlerContext): Promise<SQSBatchResponse> => {
+    const deadline = deadlineOf(context, deps.deadlineMarginMs);
     const failures: { itemIdentifier: string }[] = [];
-    await Promise.all(
+    const settled = new Set<string>();
+    const work = Promise.all(
       event.Records.map(async (record) => {
         try {
-          await handleRecord(deps, record, context);
+          await handleRecord(deps, record, deadline.signal);
         } catch (error) {
           deps.log?.('record failed; it will be retried', {
             messageId: record.messageId,
             reason: (error as Error).message,
           });
           failures.push({ itemIdentifier: record.messageId });
+        } finally {
+          settled.add(record.messageId);
         }
       }),
     );
-    return { batchItemFailures: failures };
+    try {
+      await Promise.race([work, deadline.answerBy]);
+    } finally {
+      deadline.dispose();
+    }
+    // Out of time: the records still running are reported as failed, so that only they come back after
+    // the visibility timeout, and the ones that finished are deleted (Lambda would otherwise retry them all).
+    const unfinished = event.Records.filter((r) => !settled.has(r.messageId)).map((r) => ({
+      itemIdentifier: r.messageId,
+    }));
+    if (unfinished.length > 0) deps.log?.('out of time; unfinished records returned', { count: unfinished.length });
+    return { batchItemFailures: [...failures, ...unfinished] };
   };
 
-const handleRecord = async (deps: ProcessDeps, record: SQSRecord, context?: HandlerContext): Promise<void> => {
+const handleRecord = async (deps: ProcessDeps, record: SQSRecord, signal: AbortSignal): Promise<void> => {
   let notification: ReturnType<typeof parseS3Notification>;
   try {
     notification = parseS3Notification(record.body);
@@ -52,7 +68,7 @@ const handleRecord = async (deps: ProcessDeps, record: SQSRecord, context?: Hand
       sourceId: parsed.sourceId,
       key,
       attempt,
-      signal: context?.signal,
+      signal,
     });
   }
 };

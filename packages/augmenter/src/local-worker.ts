@@ -13,7 +13,7 @@ export const createLocalWorkerPool = (
     jobs: new JobService(ports.events, ports.bus),
     limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },
     maxReceiveCount: config.maxReceiveCount,
-    renderConcurrency: 2,
+    renderConcurrency: config.renderConcurrency,
     log,
   });
   return new WorkerPool({

@@ -27,7 +27,13 @@ export interface SQSBatchResponse {
 
 export type SQSHandler = (event: SQSEvent, context?: HandlerContext) => Promise<SQSBatchResponse>;
 
-/** What the invoker passes besides the event: a signal that fires when the invocation times out. */
+/**
+ * What the invoker passes besides the event. Lambda's Node context tells the time left through
+ * `getRemainingTimeInMillis()` (it carries no abort signal); the local worker pool passes both.
+ */
 export interface HandlerContext {
+  /** Milliseconds until the invocation is killed (Lambda context). */
+  readonly getRemainingTimeInMillis?: () => number;
+  /** Fires when the invoker gives up on the invocation (local worker pool). */
   readonly signal?: AbortSignal;
 }

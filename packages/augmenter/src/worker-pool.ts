@@ -121,10 +121,12 @@ export class WorkerPool {
     const messages = lease.messages;
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queueName)) };
     const timeout = new AbortController();
+    const endsAt = Date.now() + handlerTimeoutSeconds * 1000;
     const timer = setTimeout(() => timeout.abort(), handlerTimeoutSeconds * 1000);
     try {
       const result = await Promise.race([
-        handler(event, { signal: timeout.signal }),
+        // The same context shape Lambda gives a Node handler: the time left, so it answers before the end.
+        handler(event, { signal: timeout.signal, getRemainingTimeInMillis: () => endsAt - Date.now() }),
         new Promise<never>((_, reject) =>
           timeout.signal.addEventListener('abort', () =>
             reject(new Error(`handler timed out after ${handlerTimeoutSeconds}s`)),

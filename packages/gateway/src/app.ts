@@ -53,6 +53,8 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   const app = Fastify({
     logger: deps.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
+    // Above the load balancer's idle timeout (infra/load-balancer.ts), which then closes idle connections first.
+    keepAliveTimeout: config.keepAliveTimeoutSeconds * 1000,
     // Behind the ALB on AWS trust exactly one hop; locally X-Forwarded-For is never trusted (no spoofed rate-limit keys).
     trustProxy: config.adapters === 'aws' ? (_address: string, hop: number) => hop === 0 : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },

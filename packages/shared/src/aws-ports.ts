@@ -31,22 +31,27 @@ export interface AwsPorts extends Ports {
 type AwsPortsConfig = Pick<Config, 'aws' | 'maxReceiveCount'>;
 
 /**
- * SDK clients for the configured region. With `aws.endpoint` (AWS_ENDPOINT_URL: LocalStack, MinIO, ...)
- * every client talks to it, S3 with path-style addressing, and S3 checksums are only sent where the
- * API requires them (many S3-compatible servers reject the SDK's default CRC trailers).
+ * SDK clients for the configured region, each given its own endpoint explicitly when one is configured
+ * (`config.aws.endpoints`: AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL). With an S3 endpoint, S3 uses
+ * path-style addressing and sends checksums only where the API requires them (many S3-compatible
+ * servers reject the SDK's default CRC trailers). With an SQS endpoint, every SQS call goes there,
+ * whatever host the queue URL names (`useQueueUrlAsEndpoint: false`): emulators hand out queue URLs
+ * whose host need not resolve.
  */
 export const awsClients = (config: Pick<Config, 'aws'>): AwsClients => {
-  const { region, endpoint } = config.aws;
-  const common = endpoint ? { region, endpoint } : { region };
+  const { region, endpoints } = config.aws;
+  const at = (endpoint: string | undefined) => (endpoint ? { region, endpoint } : { region });
   return {
     s3: new S3Client({
-      ...common,
-      forcePathStyle: Boolean(endpoint),
-      ...(endpoint ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+      ...at(endpoints.s3),
+      forcePathStyle: Boolean(endpoints.s3),
+      ...(endpoints.s3
+        ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+        : {}),
     }),
-    dynamodb: new DynamoDBClient(common),
-    sqs: new SQSClient(common),
-    eventBridge: new EventBridgeClient(common),
+    dynamodb: new DynamoDBClient(at(endpoints.dynamodb)),
+    sqs: new SQSClient({ ...at(endpoints.sqs), ...(endpoints.sqs ? { useQueueUrlAsEndpoint: false } : {}) }),
+    eventBridge: new EventBridgeClient(at(endpoints.eventbridge)),
   };
 };
 

@@ -24,6 +24,13 @@ export interface Config {
   readonly workerProcesses: number;
   /** Concurrent invocations in each local worker process. */
   readonly workerConcurrency: number;
+  /** Variants rendered at once per source (the Lambda's memory is sized from it: infra/lambda-sizing.ts). */
+  readonly renderConcurrency: number;
+  /**
+   * How long an idle HTTP keep-alive connection stays open. Longer than the load balancer's idle
+   * timeout, so the load balancer, not the app, closes idle connections (no 502s on reuse).
+   */
+  readonly keepAliveTimeoutSeconds: number;
   readonly handlerTimeoutSeconds: number;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
@@ -33,7 +40,11 @@ export interface Config {
   readonly publicUrl?: string;
   readonly aws: {
     readonly region: string;
-    readonly endpoint?: string;
+    /**
+     * Endpoint override per service (LocalStack, MinIO, fauxqs, dynalite, ...): `AWS_ENDPOINT_URL_<SERVICE>`,
+     * else `AWS_ENDPOINT_URL`. A service without one talks to AWS.
+     */
+    readonly endpoints: AwsEndpoints;
     readonly sourceBucket: string;
     readonly resultBucket: string;
     readonly queueUrl: string;
@@ -42,8 +53,15 @@ export interface Config {
     readonly eventBus: string;
     /** This instance's notification queue (EventBridge → SNS → SQS), polled by the notifier. */
     readonly notifyQueueUrl?: string;
+    /** Queue of archive requests: set, the augmenter hands finalisation to the archiver function. */
+    readonly archiveQueueUrl?: string;
   };
 }
+
+/** The AWS services the app (and its emulated stack) talks to. */
+export const AWS_SERVICES = ['s3', 'sqs', 'dynamodb', 'eventbridge', 'sns'] as const;
+export type AwsService = (typeof AWS_SERVICES)[number];
+export type AwsEndpoints = Readonly<Partial<Record<AwsService, string>>>;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -79,6 +97,36 @@ const parseKeys = (env: Env): Map<string, string> => {
   return keys;
 };
 
+/** An absolute http(s) URL, or a ConfigError naming the variable and the value. */
+const httpUrl = (env: Env, name: string): string | undefined => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    throw new ConfigError(`${name} must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw.replace(/\/+$/, '');
+};
+
+/**
+ * `AWS_ENDPOINT_URL_S3`, `_SQS`, `_DYNAMODB`, `_EVENTBRIDGE`, `_SNS` (the SDK's own names), each
+ * falling back to `AWS_ENDPOINT_URL`.
+ */
+const readEndpoints = (env: Env): AwsEndpoints => {
+  const fallback = httpUrl(env, 'AWS_ENDPOINT_URL');
+  const endpoints: Partial<Record<AwsService, string>> = {};
+  for (const service of AWS_SERVICES) {
+    const url = httpUrl(env, `AWS_ENDPOINT_URL_${service.toUpperCase()}`) ?? fallback;
+    if (url) endpoints[service] = url;
+  }
+  return endpoints;
+};
+
 export const loadConfig = (env: Env = process.env): Config => {
   const adapters = str(env, 'ADAPTERS', 'local');
   if (adapters !== 'local' && adapters !== 'aws')
@@ -93,6 +141,11 @@ export const loadConfig = (env: Env = process.env): Config => {
   const adminKey = env.ADMIN_KEY || undefined;
   if (adminKey !== undefined && adminKey.length < 16) throw new ConfigError('ADMIN_KEY must be at least 16 characters');
   const dataDir = resolve(str(env, 'DATA_DIR', './data'));
+  const endpoints = readEndpoints(env);
+  // The queue URLs name the queues on every endpoint, so they must be URLs whatever host they name.
+  const queueUrl = adapters === 'aws' ? httpUrl(env, 'QUEUE_URL') : str(env, 'QUEUE_URL', '');
+  const deadLetterQueueUrl = adapters === 'aws' ? httpUrl(env, 'DLQ_URL') : str(env, 'DLQ_URL', '');
+  const notifyQueueUrl = adapters === 'aws' ? httpUrl(env, 'NOTIFY_QUEUE_URL') : env.NOTIFY_QUEUE_URL || undefined;
   return {
     port: int(env, 'PORT', 8080, 0, 65_535),
     host: str(env, 'HOST', '127.0.0.1'),
@@ -110,6 +163,8 @@ export const loadConfig = (env: Env = process.env): Config => {
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     workerProcesses: int(env, 'WORKER_PROCESSES', availableParallelism(), 1, 64),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 256),
+    renderConcurrency: int(env, 'RENDER_CONCURRENCY', 2, 1, 64),
+    keepAliveTimeoutSeconds: int(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 75, 1, 3600),
     handlerTimeoutSeconds,
     visibilityTimeoutSeconds,
     maxReceiveCount: int(env, 'MAX_RECEIVE_COUNT', 5, 1, 1000),
@@ -119,14 +174,15 @@ export const loadConfig = (env: Env = process.env): Config => {
     publicUrl: env.PUBLIC_URL || undefined,
     aws: {
       region: str(env, 'AWS_REGION', 'us-east-1'),
-      endpoint: env.AWS_ENDPOINT_URL || undefined,
+      endpoints,
       sourceBucket: str(env, 'SOURCE_BUCKET', 'delta-augment-sources'),
       resultBucket: str(env, 'RESULT_BUCKET', 'delta-augment-results'),
-      queueUrl: str(env, 'QUEUE_URL', ''),
-      deadLetterQueueUrl: str(env, 'DLQ_URL', ''),
+      queueUrl: queueUrl ?? '',
+      deadLetterQueueUrl: deadLetterQueueUrl ?? '',
       table: str(env, 'TABLE_NAME', 'delta-augment-jobs'),
       eventBus: str(env, 'EVENT_BUS_NAME', 'delta-augment'),
-      notifyQueueUrl: env.NOTIFY_QUEUE_URL || undefined,
+      notifyQueueUrl,
+      archiveQueueUrl: env.ARCHIVE_QUEUE_URL || undefined,
     },
   };
 };

@@ -1,3 +1,5 @@
+import { forgetSimdSource } from './geometry/warp-simd.js';
+
 /**
  * A small free list of pixel buffers, so that rendering many same-sized variants does not allocate
  * (and page-fault in) a fresh multi-megabyte buffer for every warp. Bounded in count and bytes.
@@ -21,6 +23,8 @@ export function takeBuffer(length: number): Buffer {
 
 /** Returns a buffer nobody reads or writes any more. */
 export function giveBuffer(buffer: Buffer): void {
+  // Its contents will change: the warp kernel must not take its copy of them as current.
+  forgetSimdSource(buffer);
   if (buffer.length < 64 * 1024 || free.includes(buffer)) return;
   free.push(buffer);
   freeBytes += buffer.length;

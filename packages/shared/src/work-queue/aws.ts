@@ -40,6 +40,8 @@ const SYSTEM_ATTRIBUTES: MessageSystemAttributeName[] = [
   'ApproximateFirstReceiveTimestamp',
 ];
 const RECEIPT_ERRORS = new Set(['ReceiptHandleIsInvalid', 'MessageNotInflight']);
+/** What a service without StartMessageMoveTask answers (fauxqs: InvalidAction; others: UnsupportedOperation). */
+const MOVE_TASK_UNSUPPORTED = new Set(['InvalidAction', 'UnsupportedOperation', 'UnknownOperationException']);
 /** How long the operator-side redrive keeps a dead-lettered message hidden while it moves it. */
 const REDRIVE_VISIBILITY_SECONDS = 60;
 
@@ -71,8 +73,9 @@ const toQueueMessage = (message: Message): QueueMessage => {
  * - `peek` is a receive with visibility timeout 0, so it adds one to each peeked message's receive count
  *   (more than one when a full page comes round twice; on a queue with a redrive policy it can push a
  *   message to the DLQ); it reports the count before the peek. Peek the DLQ, not the source queue.
- * - `redrive` of everything starts an asynchronous `StartMessageMoveTask` and reports how many messages
- *   the DLQ held when it started; by ids (or with `maxMessages`) it moves them one by one, and a moved
+ * - `redrive` of everything starts an asynchronous `StartMessageMoveTask` (even when the DLQ's approximate
+ *   depth reads 0) and reports how many messages the DLQ held when it started; without a move task on
+ *   the service it moves messages one by one until a receive comes back empty; by ids (or with `maxMessages`) it moves them one by one, and a moved
  *   message gets a new message id in the source queue (the body is byte-identical).
  */
 export class SqsWorkQueue implements WorkQueue {
@@ -287,17 +290,26 @@ export class SqsWorkQueue implements WorkQueue {
     return this.moveOneByOne(deadLetterQueue, source, options);
   }
 
+  /**
+   * Redrive of everything: starts a `StartMessageMoveTask` whatever the DLQ's approximate depth reads
+   * (`ApproximateNumberOfMessages` lags, and reads 0 right after a peek), and reports that depth as
+   * `moved`. Where the service has no move task (emulators such as fauxqs answer `InvalidAction`),
+   * moves the messages one by one until a receive comes back empty, and reports the exact count.
+   */
   private async moveTask(deadLetterQueue: string, source: string): Promise<RedriveResult> {
     const [dlq, target] = await Promise.all([
       this.attributes(deadLetterQueue, ['QueueArn', 'ApproximateNumberOfMessages']),
       this.attributes(source, ['QueueArn']),
     ]);
-    const moved = Number(dlq.ApproximateNumberOfMessages ?? 0);
-    if (moved === 0) return { moved };
-    await awsCall(`sqs redrive ${deadLetterQueue}`, () =>
-      this.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlq.QueueArn, DestinationArn: target.QueueArn })),
-    );
-    return { moved };
+    try {
+      await this.sqs.send(
+        new StartMessageMoveTaskCommand({ SourceArn: dlq.QueueArn, DestinationArn: target.QueueArn }),
+      );
+    } catch (error) {
+      if (MOVE_TASK_UNSUPPORTED.has(errorName(error) ?? '')) return this.moveOneByOne(deadLetterQueue, source, {});
+      throw toSharedError(error, `sqs redrive ${deadLetterQueue}`);
+    }
+    return { moved: Number(dlq.ApproximateNumberOfMessages ?? 0) };
   }
 
   private async moveOneByOne(

@@ -3,6 +3,7 @@ import type { DisplacementField, Fill } from '../effects.js';
 import { takeBuffer } from '../pool.js';
 import type { RawImage } from '../types.js';
 import type { Mat3 } from './matrix.js';
+import { affineSimd } from './warp-simd.js';
 
 /**
  * One backward step of a composed warp. A `matrix` stage maps its output coordinates to its input
@@ -77,10 +78,25 @@ export function warpAffine(
     if (Math.abs(a * x + b * y + c) > FIXED_LIMIT || Math.abs(d * x + e * y + f) > FIXED_LIMIT) return undefined;
   }
   const out = takeBuffer(outWidth * outHeight * src.channels);
+  const edge = (view: Uint8Array) => (sx: number, sy: number, o: number) => edgeSample(src, sx, sy, view, o, fill);
+  if (!affineSimd(src, inverse, out, outWidth, outHeight, edge))
+    affineRowsJs(src, inverse, out, outWidth, outHeight, fill);
+  return { data: out, width: outWidth, height: outHeight, channels: src.channels };
+}
+
+/** The JS loops of {@link warpAffine} (the WebAssembly kernel in warp.wat does the same arithmetic). */
+export function affineRowsJs(
+  src: RawImage,
+  inverse: Mat3,
+  out: Uint8Array,
+  outWidth: number,
+  outHeight: number,
+  fill: Fill,
+): void {
+  const [a, b, c, d, e, f] = inverse;
   const row = { a, b, c, d, e, f, outWidth, outHeight, fill };
   if (src.channels === 3) affineRows3(src, out, row);
   else affineRows4(src, out, row);
-  return { data: out, width: outWidth, height: outHeight, channels: src.channels };
 }
 
 interface AffineJob {

@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import type { Fill } from '../../packages/augmenter/src/engine/effects.js';
+import {
+  about,
+  compose,
+  invert,
+  type Mat3,
+  rotation,
+  scale,
+  translate,
+} from '../../packages/augmenter/src/engine/geometry/matrix.js';
+import { affineRowsJs, warpAffine } from '../../packages/augmenter/src/engine/geometry/warp.js';
+import { Rng } from '../../packages/augmenter/src/engine/rng.js';
+import type { RawImage } from '../../packages/augmenter/src/engine/types.js';
+// @ts-expect-error: a build script in plain JavaScript, without type declarations.
+import { compileWat, KERNELS, kernelModule } from '../../scripts/build-wasm.mjs';
+
+function noiseImage(width: number, height: number, channels: 3 | 4, seed: number): RawImage {
+  const rng = Rng.fromSeed(seed);
+  const data = Buffer.alloc(width * height * channels);
+  for (let i = 0; i < data.length; i++) data[i] = rng.int(0, 255);
+  return { data, width, height, channels };
+}
+
+/** The JS loops' output for the same warp (the reference the kernel must match byte for byte). */
+function reference(src: RawImage, inverse: Mat3, width: number, height: number, fill: Fill): Buffer {
+  const out = Buffer.alloc(width * height * src.channels);
+  affineRowsJs(src, inverse, out, width, height, fill);
+  return out;
+}
+
+describe('the WebAssembly affine warp', () => {
+  for (const channels of [3, 4] as const) {
+    it(`matches the JS loops byte for byte on ${channels}-channel images, edges and fill included`, () => {
+      // Prepare: random maps about the centre (rotations, zooms in and out, shears, shifts).
+      const rng = Rng.fromSeed(channels);
+      for (let trial = 0; trial < 25; trial++) {
+        const width = rng.int(1, 90);
+        const height = rng.int(1, 70);
+        const src = noiseImage(width, height, channels, trial);
+        const forward = compose(
+          translate(rng.uniform(-5, 5), rng.uniform(-5, 5)),
+          about(
+            compose(scale(rng.uniform(0.4, 2.5), rng.uniform(0.4, 2.5)), rotation(rng.uniform(-3.2, 3.2))),
+            width / 2,
+            height / 2,
+          ),
+        );
+        const outWidth = rng.int(1, 100);
+        const outHeight = rng.int(1, 80);
+        const fill: Fill = [rng.int(0, 255), rng.int(0, 255), rng.int(0, 255), rng.int(0, 255)];
+        const inverse = invert(forward);
+        // Act
+        const warped = warpAffine(src, inverse, outWidth, outHeight, fill);
+        // Assess
+        assert.ok(warped !== undefined);
+        assert.deepEqual(
+          Buffer.from(warped.data),
+          reference(src, inverse, outWidth, outHeight, fill),
+          `trial ${trial}`,
+        );
+      }
+    });
+  }
+
+  it('renders successive sources correctly (no stale copy of an earlier source)', () => {
+    // Prepare: two sources of the same size, warped alternately.
+    const first = noiseImage(40, 30, 3, 1);
+    const second = noiseImage(40, 30, 3, 2);
+    const inverse = invert(about(rotation(0.3), 20, 15));
+    // Act + Assess
+    for (const src of [first, second, first]) {
+      const warped = warpAffine(src, inverse, 40, 30, [0, 0, 0, 255]);
+      assert.deepEqual(Buffer.from(warped?.data ?? []), reference(src, inverse, 40, 30, [0, 0, 0, 255]));
+    }
+  });
+
+  it('is the committed build of warp.wat', async () => {
+    // Prepare
+    const [wat] = KERNELS as string[];
+    // Act
+    const rebuilt = kernelModule(wat, await compileWat(wat));
+    // Assess: `npm run build:wasm` regenerates the module when the .wat changes.
+    assert.equal(readFileSync((wat as string).replace(/\.wat$/, '-kernel.ts'), 'utf8'), rebuilt);
+  });
+});
