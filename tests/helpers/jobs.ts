@@ -88,3 +88,7 @@ export const handlerFor = (
 /** The variant indices a job's `VariantsWritten` events record, in order of appearance. */
 export const variantIndices = (events: readonly JobEvent[]): number[] =>
   events.flatMap((e) => (e.type === 'VariantsWritten' ? e.data.variants.map((v) => v.index) : []));
+
+/** The first source of a job (in the store's order), for tests of one-source jobs. */
+export const firstSource = async (jobs: Pick<JobService, 'sources'>, jobId: string) =>
+  (await jobs.sources(jobId, { limit: 1 })).items[0];

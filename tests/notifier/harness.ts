@@ -14,6 +14,7 @@ import {
   type JobEvent,
   type JobEventBody,
   JobService,
+  type SourceEventBody,
   SqliteEventBus,
   SqliteJobEventStore,
 } from '@delta-augment/shared';
@@ -100,11 +101,12 @@ export const createdBody = (owner: string): JobEventBody => ({
     variants: 1,
     tags: [],
     sources: [{ sourceId: 's1', name: 'a.png', label: '', key: 'sources/a.png' }],
+    sourceCount: 1,
     expiresAt: '2999-01-01T00:00:00.000Z',
   },
 });
 
-export const startedBody = (attempt: number): JobEventBody => ({
+export const startedBody = (attempt: number): SourceEventBody => ({
   type: 'SourceStarted',
   data: { sourceId: 's1', attempt },
 });
@@ -112,7 +114,8 @@ export const startedBody = (attempt: number): JobEventBody => ({
 /** Creates a job of `owner` and appends `more` events after JobCreated, publishing each append. */
 export const createJob = async (world: World, owner: string, more = 0): Promise<string> => {
   const jobId = `job-${owner}-${Math.random().toString(36).slice(2, 10)}`;
-  await world.jobs.update(jobId, () => [createdBody(owner)]);
+  const { events } = await world.store.appendToJob(jobId, 0, [createdBody(owner)]);
+  await world.bus.publish(events);
   await appendEvents(world, jobId, more);
   return jobId;
 };
@@ -121,7 +124,8 @@ export const createJob = async (world: World, owner: string, more = 0): Promise<
 export const appendEvents = async (world: World, jobId: string, count: number): Promise<JobEvent[]> => {
   const appended: JobEvent[] = [];
   for (let i = 0; i < count; i++) {
-    const { events } = await world.jobs.updateExisting(jobId, (state) => [startedBody(state.version)]);
+    const attempt = ((await world.store.loadSource(jobId, 's1'))?.attempts ?? 0) + 1;
+    const { events } = await world.jobs.handleSource(jobId, 's1', { type: 'StartSource', attempt });
     appended.push(...events);
   }
   return appended;
