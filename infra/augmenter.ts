@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assumeRolePolicy, policyDocument } from './iam.js';
+import { assumeRolePolicy, policyDocument, type Statement } from './iam.js';
 import type { LambdaCodeFactory } from './lambda-package.js';
 import { LAMBDA_RUNTIME } from './runtime.js';
 import type { Architecture } from './settings.js';
@@ -14,6 +14,8 @@ export interface AugmenterArgs {
   readonly batchWindowSeconds: number;
   readonly maxConcurrency: number;
   readonly queue: aws.sqs.Queue;
+  /** Archive requests: the augmenter sends, the archiver consumes. */
+  readonly archiveQueue: aws.sqs.Queue;
   readonly sourcesBucket: aws.s3.Bucket;
   readonly resultsBucket: aws.s3.Bucket;
   readonly table: aws.dynamodb.Table;
@@ -22,124 +24,190 @@ export interface AugmenterArgs {
   readonly environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** The archiver: one job's zip per invocation, streamed to S3 in parts; Lambda's longest timeout. */
+export const ARCHIVER = { memoryMb: 2048, timeoutSeconds: 900, batchSize: 1, maxConcurrency: 10 } as const;
+
+/** Both functions append job events and publish them. */
+const jobStatements = (args: AugmenterArgs): Statement[] => [
+  {
+    // Without it S3 answers HeadObject of a missing key with 403 instead of 404.
+    Sid: 'ListBuckets',
+    Effect: 'Allow',
+    Action: 's3:ListBucket',
+    Resource: [args.sourcesBucket.arn, args.resultsBucket.arn],
+  },
+  {
+    Sid: 'JobEventStore',
+    Effect: 'Allow',
+    Action: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:Query',
+    ],
+    Resource: [args.table.arn, pulumi.interpolate`${args.table.arn}/index/*`],
+  },
+  { Sid: 'PublishJobEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: args.bus.arn },
+];
+
+const consumeQueue = (queue: aws.sqs.Queue): Statement => ({
+  Sid: 'ConsumeQueue',
+  Effect: 'Allow',
+  Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+  Resource: queue.arn,
+});
+
+interface ConsumerSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly handler: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly queue: aws.sqs.Queue;
+  readonly batchSize: number;
+  readonly batchWindowSeconds: number;
+  readonly maxConcurrency: number;
+  readonly statements: Statement[];
+}
+
 /**
- * The augmenter Lambda and what it needs: a role that may only receive/delete/extend messages of
- * the upload queue, read `sources/*`, read and write `results/*`, use the job table and its
- * indexes, put events on the job bus and write its own log group; the function (ESM bundle,
- * handler `index.handler`); and the SQS event source mapping with partial-batch responses
- * (`ReportBatchItemFailures`) and a concurrency cap. SQS invokes through the mapping (the role's
- * permissions), so no `lambda.Permission` exists to scope.
+ * The augmenter and the archiver: two Lambdas from one bundle (so they always run the same commit),
+ * each with its own role, log group and SQS event source mapping with partial-batch responses
+ * (`ReportBatchItemFailures`) and a concurrency cap. The augmenter may only consume the upload queue,
+ * read `sources/*`, write `results/*` and send archive requests; the archiver may only consume the
+ * archive queue and read and write `results/*` (multipart upload included, with its abort). SQS invokes
+ * through the mappings (the roles' permissions), so no `lambda.Permission` exists to scope.
  */
 export class Augmenter extends pulumi.ComponentResource {
   readonly function: aws.lambda.Function;
   readonly role: aws.iam.Role;
   readonly eventSourceMapping: aws.lambda.EventSourceMapping;
+  readonly archiver: aws.lambda.Function;
+  readonly archiverRole: aws.iam.Role;
 
   constructor(name: string, args: AugmenterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('delta-augment:augmenter:Augmenter', name, {}, opts);
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: 14 }, { parent: this });
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') },
-      { parent: this },
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: this.role.name,
-        policy: policyDocument([
-          {
-            Sid: 'ConsumeUploadQueue',
-            Effect: 'Allow',
-            Action: [
-              'sqs:ReceiveMessage',
-              'sqs:DeleteMessage',
-              'sqs:ChangeMessageVisibility',
-              'sqs:GetQueueAttributes',
-            ],
-            Resource: args.queue.arn,
-          },
-          {
-            Sid: 'ReadSources',
-            Effect: 'Allow',
-            Action: 's3:GetObject',
-            Resource: pulumi.interpolate`${args.sourcesBucket.arn}/sources/*`,
-          },
-          {
-            // Variants, thumbnails and the job archive (read back to build the zip).
-            Sid: 'WriteResults',
-            Effect: 'Allow',
-            Action: ['s3:PutObject', 's3:GetObject'],
-            Resource: pulumi.interpolate`${args.resultsBucket.arn}/results/*`,
-          },
-          {
-            // Without it S3 answers HeadObject of a missing key with 403 instead of 404.
-            Sid: 'ListBuckets',
-            Effect: 'Allow',
-            Action: 's3:ListBucket',
-            Resource: [args.sourcesBucket.arn, args.resultsBucket.arn],
-          },
-          {
-            Sid: 'JobEventStore',
-            Effect: 'Allow',
-            Action: [
-              'dynamodb:GetItem',
-              'dynamodb:PutItem',
-              'dynamodb:UpdateItem',
-              'dynamodb:ConditionCheckItem',
-              'dynamodb:Query',
-            ],
-            Resource: [args.table.arn, pulumi.interpolate`${args.table.arn}/index/*`],
-          },
-          { Sid: 'PublishJobEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: args.bus.arn },
-          {
-            Sid: 'WriteOwnLogs',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: pulumi.interpolate`${logGroup.arn}:*`,
-          },
-        ]),
-      },
-      { parent: this },
-    );
-
-    this.function = new aws.lambda.Function(
-      name,
-      {
-        description: 'Delta Augment: augments uploaded sources from the SQS upload queue',
-        runtime: LAMBDA_RUNTIME,
-        architectures: [args.architecture],
-        handler: 'index.handler',
-        code: args.code(args.architecture),
-        role: this.role.arn,
-        memorySize: args.memoryMb,
-        timeout: args.timeoutSeconds,
-        loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
-        environment: {
-          variables: pulumi.output(args.environment).apply((env) => ({
-            ...env,
-            HANDLER_TIMEOUT_SECONDS: String(args.timeoutSeconds),
-            NODE_OPTIONS: '--enable-source-maps',
-          })),
+    const code = args.code(args.architecture);
+    const consumer = (spec: ConsumerSpec) => {
+      const logGroup = new aws.cloudwatch.LogGroup(`${spec.name}-logs`, { retentionInDays: 14 }, { parent: this });
+      const role = new aws.iam.Role(
+        `${spec.name}-role`,
+        { assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') },
+        { parent: this },
+      );
+      const rolePolicy = new aws.iam.RolePolicy(
+        `${spec.name}-policy`,
+        {
+          role: role.name,
+          policy: policyDocument([
+            ...spec.statements,
+            {
+              Sid: 'WriteOwnLogs',
+              Effect: 'Allow',
+              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+              Resource: pulumi.interpolate`${logGroup.arn}:*`,
+            },
+          ]),
         },
-      },
-      { parent: this, dependsOn: [rolePolicy] },
-    );
+        { parent: this },
+      );
+      const fn = new aws.lambda.Function(
+        spec.name,
+        {
+          description: spec.description,
+          runtime: LAMBDA_RUNTIME,
+          architectures: [args.architecture],
+          handler: spec.handler,
+          code,
+          role: role.arn,
+          memorySize: spec.memoryMb,
+          timeout: spec.timeoutSeconds,
+          loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+          environment: {
+            variables: pulumi.output(args.environment).apply((env) => ({
+              ...env,
+              HANDLER_TIMEOUT_SECONDS: String(spec.timeoutSeconds),
+              NODE_OPTIONS: '--enable-source-maps',
+            })),
+          },
+        },
+        { parent: this, dependsOn: [rolePolicy] },
+      );
+      const mapping = new aws.lambda.EventSourceMapping(
+        `${spec.name}-queue`,
+        {
+          eventSourceArn: spec.queue.arn,
+          functionName: fn.arn,
+          batchSize: spec.batchSize,
+          maximumBatchingWindowInSeconds: spec.batchWindowSeconds,
+          functionResponseTypes: ['ReportBatchItemFailures'],
+          scalingConfig: { maximumConcurrency: spec.maxConcurrency },
+          enabled: true,
+        },
+        { parent: this, dependsOn: [rolePolicy] },
+      );
+      return { fn, role, mapping };
+    };
 
-    this.eventSourceMapping = new aws.lambda.EventSourceMapping(
-      `${name}-uploads`,
-      {
-        eventSourceArn: args.queue.arn,
-        functionName: this.function.arn,
-        batchSize: args.batchSize,
-        maximumBatchingWindowInSeconds: args.batchWindowSeconds,
-        functionResponseTypes: ['ReportBatchItemFailures'],
-        scalingConfig: { maximumConcurrency: args.maxConcurrency },
-        enabled: true,
-      },
-      { parent: this, dependsOn: [rolePolicy] },
-    );
+    const augmenter = consumer({
+      name,
+      description: 'Delta Augment: augments uploaded sources from the SQS upload queue',
+      handler: 'index.handler',
+      memoryMb: args.memoryMb,
+      timeoutSeconds: args.timeoutSeconds,
+      queue: args.queue,
+      batchSize: args.batchSize,
+      batchWindowSeconds: args.batchWindowSeconds,
+      maxConcurrency: args.maxConcurrency,
+      statements: [
+        consumeQueue(args.queue),
+        {
+          Sid: 'ReadSources',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: pulumi.interpolate`${args.sourcesBucket.arn}/sources/*`,
+        },
+        {
+          // Variants and thumbnails.
+          Sid: 'WriteResults',
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
+          Resource: pulumi.interpolate`${args.resultsBucket.arn}/results/*`,
+        },
+        { Sid: 'RequestArchives', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: args.archiveQueue.arn },
+        ...jobStatements(args),
+      ],
+    });
+    this.function = augmenter.fn;
+    this.role = augmenter.role;
+    this.eventSourceMapping = augmenter.mapping;
 
-    this.registerOutputs({ functionName: this.function.name });
+    const archiver = consumer({
+      name: `${name}-archiver`,
+      description: 'Delta Augment: writes a settled job archive (zip of its variants) from the archive queue',
+      handler: 'index.archiveHandler',
+      memoryMb: ARCHIVER.memoryMb,
+      timeoutSeconds: ARCHIVER.timeoutSeconds,
+      queue: args.archiveQueue,
+      batchSize: ARCHIVER.batchSize,
+      batchWindowSeconds: 0,
+      maxConcurrency: ARCHIVER.maxConcurrency,
+      statements: [
+        consumeQueue(args.archiveQueue),
+        {
+          // Reads the variants, writes the zip in parts (and aborts a failed multipart upload).
+          Sid: 'WriteArchives',
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+          Resource: pulumi.interpolate`${args.resultsBucket.arn}/results/*`,
+        },
+        ...jobStatements(args),
+      ],
+    });
+    this.archiver = archiver.fn;
+    this.archiverRole = archiver.role;
+
+    this.registerOutputs({ functionName: this.function.name, archiverName: this.archiver.name });
   }
 }

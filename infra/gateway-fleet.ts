@@ -26,6 +26,8 @@ export interface GatewayFleetArgs {
   readonly targetGroup: aws.lb.TargetGroup;
   readonly queue: aws.sqs.Queue;
   readonly deadLetterQueue: aws.sqs.Queue;
+  readonly archiveQueue: aws.sqs.Queue;
+  readonly archiveDeadLetterQueue: aws.sqs.Queue;
   readonly sourcesBucket: aws.s3.Bucket;
   readonly resultsBucket: aws.s3.Bucket;
   readonly table: aws.dynamodb.Table;
@@ -98,7 +100,7 @@ export class GatewayFleet extends pulumi.ComponentResource {
           'sqs:GetQueueUrl',
           'sqs:PurgeQueue',
         ],
-        Resource: [args.queue.arn, args.deadLetterQueue.arn],
+        Resource: [args.queue.arn, args.deadLetterQueue.arn, args.archiveQueue.arn, args.archiveDeadLetterQueue.arn],
       },
       {
         // Operator redrive of dead letters back to the upload queue (StartMessageMoveTask).
@@ -110,7 +112,7 @@ export class GatewayFleet extends pulumi.ComponentResource {
           'sqs:CancelMessageMoveTask',
           'sqs:ListDeadLetterSourceQueues',
         ],
-        Resource: args.deadLetterQueue.arn,
+        Resource: [args.deadLetterQueue.arn, args.archiveDeadLetterQueue.arn],
       },
       {
         Sid: 'Sources',

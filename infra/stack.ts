@@ -1,5 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
+import { ArchiveQueue } from './archive-queue.js';
 import { Augmenter } from './augmenter.js';
 import { Cdn } from './cdn.js';
 import { GatewayFleet } from './gateway-fleet.js';
@@ -62,6 +63,7 @@ export const createStack = (
     visibilityTimeoutSeconds,
     ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
   });
+  const archives = new ArchiveQueue('archives');
   const jobs = new JobTable('jobs');
   const events = new JobEvents('job-events');
 
@@ -70,6 +72,8 @@ export const createStack = (
     ADAPTERS: 'aws',
     QUEUE_URL: uploads.queue.url,
     DLQ_URL: uploads.deadLetterQueue.url,
+    ARCHIVE_QUEUE_URL: archives.queue.url,
+    ARCHIVE_DLQ_URL: archives.deadLetterQueue.url,
     SOURCE_BUCKET: storage.sources.bucket,
     RESULT_BUCKET: storage.results.bucket,
     TABLE_NAME: jobs.table.name,
@@ -94,6 +98,7 @@ export const createStack = (
     batchWindowSeconds: settings.batchWindowSeconds,
     maxConcurrency: settings.maxConcurrency,
     queue: uploads.queue,
+    archiveQueue: archives.queue,
     sourcesBucket: storage.sources,
     resultsBucket: storage.results,
     table: jobs.table,
@@ -127,6 +132,8 @@ export const createStack = (
     targetGroup: loadBalancer.targetGroup,
     queue: uploads.queue,
     deadLetterQueue: uploads.deadLetterQueue,
+    archiveQueue: archives.queue,
+    archiveDeadLetterQueue: archives.deadLetterQueue,
     sourcesBucket: storage.sources,
     resultsBucket: storage.results,
     table: jobs.table,

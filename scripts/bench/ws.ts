@@ -175,6 +175,7 @@ const run = async (): Promise<void> => {
           tags: [],
           sources: [{ sourceId: 's1', name: 'a.png', label: '', key: `sources/${job}/a.png` }],
           sourceCount: 1,
+          outputs: 1,
           expiresAt: '2999-01-01T00:00:00.000Z',
         },
       },

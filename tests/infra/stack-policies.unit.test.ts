@@ -190,8 +190,7 @@ describe('the AWS stack with default settings', () => {
 
   describe('augmenter', () => {
     it('consumes the upload queue in batches and reports batch item failures', () => {
-      const [mapping, ...others] = stack.ofType(T.mapping);
-      assert.equal(others.length, 0);
+      const mapping = stack.named(T.mapping, 'augmenter-queue');
       assert.equal(mapping?.inputs.eventSourceArn, uploadQueue(stack).state.arn);
       assert.deepEqual(mapping?.inputs.functionResponseTypes, ['ReportBatchItemFailures']);
       assert.equal(mapping?.inputs.batchSize, 2);
@@ -333,19 +332,37 @@ describe('the AWS stack with default settings', () => {
       const sources = bucketNamed(stack, 'sources').state.arn;
       const results = bucketNamed(stack, 'results').state.arn;
       assert.deepEqual(objectGrants.sort(), [
+        `s3:AbortMultipartUpload ${results}/results/*`,
         `s3:GetObject ${results}/results/*`,
         `s3:GetObject ${sources}/sources/*`,
         `s3:PutObject ${results}/results/*`,
       ]);
     });
 
-    it('lets the augmenter consume the upload queue only', () => {
+    it('lets the augmenter consume the upload queue and only send to the archive queue', () => {
       const policy = stack.named(T.rolePolicy, 'augmenter-policy');
       const sqs = statementsOf(policy.inputs.policy).filter((s) => asList(s.Action).some((a) => a.startsWith('sqs:')));
-      assert.deepEqual(
-        sqs.flatMap((s) => asList(s.Resource)),
-        [uploadQueue(stack).state.arn],
+      const grants = sqs.flatMap((s) => asList(s.Resource).map((r) => `${r} ${asList(s.Action).join(',')}`));
+      assert.deepEqual(grants, [
+        `${uploadQueue(stack).state.arn} sqs:ReceiveMessage,sqs:DeleteMessage,sqs:ChangeMessageVisibility,sqs:GetQueueAttributes`,
+        `${stack.named(T.queue, 'archives').state.arn} sqs:SendMessage`,
+      ]);
+    });
+
+    it('lets the archiver read and write results/* only, and abort its multipart uploads', () => {
+      const policy = stack.named(T.rolePolicy, 'augmenter-archiver-policy');
+      const s3 = statementsOf(policy.inputs.policy).filter((s) => asList(s.Action).some((a) => a.startsWith('s3:')));
+      const results = bucketNamed(stack, 'results').state.arn;
+      const grants = s3.flatMap((s) =>
+        asList(s.Action)
+          .filter((a) => a !== 's3:ListBucket')
+          .flatMap((a) => asList(s.Resource).map((r) => `${a} ${r}`)),
       );
+      assert.deepEqual(grants.sort(), [
+        `s3:AbortMultipartUpload ${results}/results/*`,
+        `s3:GetObject ${results}/results/*`,
+        `s3:PutObject ${results}/results/*`,
+      ]);
     });
 
     it('lets both roles list the data buckets, so HeadBucket answers and a missing key is a 404', () => {
@@ -364,7 +381,10 @@ describe('the AWS stack with default settings', () => {
       const redrive = statementsOf(policy.inputs.policy).find((s) =>
         asList(s.Action).includes('sqs:StartMessageMoveTask'),
       );
-      assert.deepEqual(asList(redrive?.Resource), [deadLetterQueue(stack).state.arn]);
+      assert.deepEqual(asList(redrive?.Resource), [
+        deadLetterQueue(stack).state.arn,
+        stack.named(T.queue, 'archives-dlq').state.arn,
+      ]);
     });
 
     it('lets each role be assumed by its own service only', () => {
@@ -373,7 +393,10 @@ describe('the AWS stack with default settings', () => {
         assert.equal(others.length, 0);
         return `${role.name} ${(statement?.Principal as { Service?: string } | undefined)?.Service}`;
       });
-      assert.deepEqual(services.sort(), ['augmenter-role lambda.amazonaws.com', 'gateway-role ec2.amazonaws.com']);
+      for (const entry of services) {
+        const expected = entry.startsWith('gateway-role') ? 'ec2.amazonaws.com' : 'lambda.amazonaws.com';
+        assert.ok(entry.endsWith(` ${expected}`), entry);
+      }
     });
   });
 
@@ -565,5 +588,39 @@ describe('the AWS stack with its settings changed', () => {
       asList(s.Action).includes('ssm:GetParameter'),
     );
     assert.deepEqual(asList(read?.Resource).sort(), parameters.map((p) => p.state.arn).sort());
+  });
+});
+
+describe('the archiver', () => {
+  let stack: Synthesized;
+  before(async () => {
+    stack = await synthesize();
+  });
+
+  it('runs the same bundle as the augmenter, with its own handler, 900 s and more memory', () => {
+    const augmenter = stack.named(T.function, 'augmenter');
+    const archiver = stack.named(T.function, 'augmenter-archiver');
+    assert.equal(archiver.inputs.handler, 'index.archiveHandler');
+    assert.equal(archiver.inputs.timeout, 900);
+    assert.ok(archiver.inputs.memorySize >= augmenter.inputs.memorySize);
+    assert.equal(archiver.inputs.runtime, augmenter.inputs.runtime);
+  });
+
+  it('consumes the archive queue one job at a time, and its visibility covers 6x its timeout', () => {
+    const mapping = stack.named(T.mapping, 'augmenter-archiver-queue');
+    const queue = stack.named(T.queue, 'archives');
+    assert.equal(mapping.inputs.eventSourceArn, queue.state.arn);
+    assert.equal(mapping.inputs.batchSize, 1);
+    assert.deepEqual(mapping.inputs.functionResponseTypes, ['ReportBatchItemFailures']);
+    assert.ok(queue.inputs.visibilityTimeoutSeconds >= 6 * 900);
+    assert.equal(
+      JSON.parse(queue.inputs.redrivePolicy).deadLetterTargetArn,
+      stack.named(T.queue, 'archives-dlq').state.arn,
+    );
+  });
+
+  it('is where the augmenter sends its archive requests', () => {
+    const env = stack.named(T.function, 'augmenter').inputs.environment.variables as Record<string, string>;
+    assert.equal(env.ARCHIVE_QUEUE_URL, stack.named(T.queue, 'archives').state.url);
   });
 });

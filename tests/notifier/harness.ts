@@ -102,6 +102,7 @@ export const createdBody = (owner: string): JobEventBody => ({
     tags: [],
     sources: [{ sourceId: 's1', name: 'a.png', label: '', key: 'sources/a.png' }],
     sourceCount: 1,
+    outputs: 1,
     expiresAt: '2999-01-01T00:00:00.000Z',
   },
 });

@@ -61,6 +61,7 @@ const created = (count = 1): JobEventBody => ({
     tags: ['cats'],
     sources: [REF],
     sourceCount: count,
+    outputs: count * 2,
     expiresAt: '2099-01-01T00:00:00.000Z',
   },
 });
@@ -287,6 +288,7 @@ function createdData(sources: readonly unknown[], sourceCount: number) {
     tags: ['cats'],
     sources,
     sourceCount,
+    outputs: sourceCount * 2,
     expiresAt: '2099-01-01T00:00:00.000Z',
   };
 }

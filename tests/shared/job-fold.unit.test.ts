@@ -23,6 +23,7 @@ const created: JobEventBody = {
     tags: [],
     sources: [ref('a')],
     sourceCount: 2,
+    outputs: 6,
     expiresAt: '2099-01-01T00:00:00.000Z',
   },
 };

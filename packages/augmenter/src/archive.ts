@@ -3,6 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { type BlobStore, blobKeys, type JobService, type JobState, type VariantRecord } from '@delta-augment/shared';
 import { ZipArchive } from 'archiver';
 import { allSources } from './all-sources.js';
+import { appendDataset, type DatasetJob } from './dataset-export.js';
 
 /** A fixed date for zip entries so that the same variants always give the same archive bytes. */
 const ENTRY_DATE = new Date('2020-01-01T00:00:00Z');
@@ -115,6 +116,13 @@ export const writeArchive = async (
   };
   let count = 0;
   try {
+    if (job.dataset) {
+      count = await appendLabelledDataset(blobs, jobs, job, (name, data) =>
+        zip.append(data, { name, date: ENTRY_DATE }),
+      );
+      await zip.finalize();
+      return { key, bytes: (await upload).size, count };
+    }
     for await (const entry of variantsOf(jobs, job.id, placements)) {
       await add(await blobs.get(entry.key), entry.file);
       count++;
@@ -157,3 +165,51 @@ async function* manifestCsv(entries: AsyncIterable<ManifestEntry & { key: string
   yield 'file,label,source,index,operations\n';
   for await (const entry of entries) yield manifestCsvLine(entry);
 }
+
+/**
+ * A labelled dataset's archive (COCO, YOLO, VOC or class folders with the manifest). Its exporters write
+ * per-split annotation files that list every output, so they take the job's sources with their variant
+ * records, gathered here from the source records and the `VariantsWritten` events.
+ */
+const appendLabelledDataset = async (
+  blobs: BlobStore,
+  jobs: JobService,
+  job: JobState,
+  append: (name: string, data: Buffer | string) => void,
+): Promise<number> => {
+  const dataset = job.dataset;
+  if (!dataset) return 0;
+  const sources = new Map<string, DatasetJob['sources'][number]>();
+  for await (const source of allSources(jobs, job.id)) sources.set(source.sourceId, { ...source, variants: {} });
+  for (let after = 0; ; ) {
+    const events = await jobs.read(job.id, after, EVENT_PAGE);
+    for (const event of events) {
+      if (event.type !== 'VariantsWritten') continue;
+      const source = sources.get(event.data.sourceId);
+      if (!source) continue;
+      const variants = { ...source.variants };
+      for (const v of event.data.variants) variants[v.index] = v;
+      sources.set(source.sourceId, { ...source, variants });
+    }
+    const last = events.at(-1);
+    if (!last || events.length < EVENT_PAGE) break;
+    after = last.seq;
+  }
+  const state: DatasetJob = { ...job, sources: [...sources.values()] };
+  const { skipped, ...spec } = dataset;
+  const entries = await appendDataset(blobs, state, dataset, append);
+  const failed = state.sources
+    .filter((s) => s.status !== 'completed')
+    .map((s) => ({ source: s.name, label: s.label, reason: s.failure ?? s.status }));
+  const header = {
+    id: job.id,
+    pipeline: job.pipeline,
+    variantsPerSource: job.variantsPerSource,
+    tags: job.tags,
+    createdAt: job.createdAt,
+    dataset: spec,
+  };
+  const manifest = { job: header, variants: entries, failed, skipped };
+  append('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
+  return entries.length;
+};

@@ -1,21 +1,37 @@
 /**
- * The AWS Lambda entry: the same handler as the local worker pool, on the AWS adapters. Configured by
- * the environment the Pulumi program sets (QUEUE_URL, DLQ_URL, SOURCE_BUCKET, RESULT_BUCKET, TABLE_NAME,
- * EVENT_BUS_NAME, MAX_RECEIVE_COUNT, MAX_PIXELS, MAX_FILE_BYTES, RENDER_CONCURRENCY). Lambda passes its context
- * as the second argument; the handler reads its deadline from `getRemainingTimeInMillis()`.
+ * The AWS Lambda entries, on the AWS adapters: `handler` (the augmenter, fed by the upload queue: the
+ * same handler as the local worker pool) and `archiveHandler` (the archiver, fed by the archive queue).
+ * One bundle holds both, so the two functions always run the same commit. Configured by the environment
+ * the Pulumi program sets (QUEUE_URL, DLQ_URL, ARCHIVE_QUEUE_URL, ARCHIVE_DLQ_URL, SOURCE_BUCKET,
+ * RESULT_BUCKET, TABLE_NAME, EVENT_BUS_NAME, MAX_RECEIVE_COUNT, MAX_PIXELS, MAX_FILE_BYTES,
+ * RENDER_CONCURRENCY). Lambda passes its context as the second argument; the augmenter reads its
+ * deadline from `getRemainingTimeInMillis()`.
  */
-import { awsPorts, JobService, loadConfig } from '@delta-augment/shared';
+import { ARCHIVE_QUEUE, awsPorts, JobService, loadConfig } from '@delta-augment/shared';
+import { createArchiveHandler } from './archive-handler.js';
+import { queueArchiveRequests } from './archive-requests.js';
 import { createHandler } from './handler.js';
 
 const config = loadConfig();
 const ports = awsPorts(config);
+const jobs = new JobService(ports.events, ports.bus);
+const log = (message: string, fields?: Record<string, unknown>) =>
+  console.log(JSON.stringify({ msg: message, ...fields }));
 
 export const handler = createHandler({
   blobs: ports.blobs,
-  jobs: new JobService(ports.events, ports.bus),
+  jobs,
   limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },
   maxReceiveCount: config.maxReceiveCount,
   // Fixed, not the vCPU count: the function's memory is sized for exactly this many renders per source.
   renderConcurrency: config.renderConcurrency,
-  log: (message, fields) => console.log(JSON.stringify({ msg: message, ...fields })),
+  ...(config.aws.archiveQueueUrl ? { requestFinalise: queueArchiveRequests(ports.queue, ARCHIVE_QUEUE) } : {}),
+  log,
+});
+
+export const archiveHandler = createArchiveHandler({
+  blobs: ports.blobs,
+  jobs,
+  maxReceiveCount: config.maxReceiveCount,
+  log,
 });

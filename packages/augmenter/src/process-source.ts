@@ -3,17 +3,28 @@ import {
   blobKeys,
   DeltaError,
   hasIndex,
+  type ImageLabels,
+  isOriginalOutput,
   isSourceSettled,
   type JobService,
   type JobState,
   NotFoundError,
   needsFinalising,
+  outputsOf,
   PermanentError,
   type SourceState,
   VARIANTS_PER_EVENT,
+  type VariantLabelSummary,
 } from '@delta-augment/shared';
-import { decodeSource, type EngineLimits, renderVariant, resolvePipeline, thumbnail } from './engine/index.js';
-import { type FinaliseDeps, finaliseJob } from './finalise-job.js';
+import {
+  decodeSource,
+  type EngineLimits,
+  type RenderedVariant,
+  renderVariant,
+  resolvePipeline,
+  thumbnail,
+} from './engine/index.js';
+import { type FinaliseDeps, finaliseOrGiveUp } from './finalise-job.js';
 import { forEachLimited } from './limit.js';
 import { VariantBatcher } from './variant-batcher.js';
 
@@ -21,13 +32,10 @@ export interface ProcessDeps extends FinaliseDeps {
   readonly blobs: BlobStore;
   readonly jobs: JobService;
   readonly limits: EngineLimits;
-  /** Receives after which SQS moves the message to the dead-letter queue. */
-  readonly maxReceiveCount: number;
   /** Variants rendered at once for one source. */
   readonly renderConcurrency: number;
   /** Longest wait before written variants are recorded (default 250 ms). */
   readonly batchDelayMs?: number;
-  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
 export interface SourceMessage {
@@ -97,22 +105,6 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
   if (settled && needsFinalising(settled)) await finaliseOrGiveUp(deps, jobId, attempt);
 };
 
-/**
- * Finalises the job; a finalisation that still fails at the message's last allowed attempt (the archive
- * cannot be written, say) is recorded as the job's failure, so that the job ends instead of waiting forever
- * with its message in the dead-letter queue and nothing on the job to say why.
- */
-const finaliseOrGiveUp = async (deps: ProcessDeps, jobId: string, attempt: number): Promise<void> => {
-  try {
-    await finaliseJob(deps, jobId);
-  } catch (error) {
-    if (attempt < deps.maxReceiveCount) throw error;
-    const reason = `the job could not be finalised after ${attempt} attempts: ${reasonOf(error)}`;
-    deps.log?.('job failed: finalising it kept failing', { jobId, reason });
-    await deps.jobs.handleJob(jobId, { type: 'GiveUpFinalising', reason });
-  }
-};
-
 /** Renders the variants the source has not recorded yet, recording them in batches; returns the source after. */
 const renderSource = async (
   deps: ProcessDeps,
@@ -135,7 +127,9 @@ const renderSource = async (
     await blobs.put(thumbKey, await thumbnail(decoded), { contentType: 'image/webp' });
   }
   const written = source.written;
-  const todo = Array.from({ length: job.variantsPerSource }, (_, i) => i).filter((i) => !hasIndex(written, i));
+  const todo = Array.from({ length: outputsOf(job, source) }, (_, i) => i).filter((i) => !hasIndex(written, i));
+  const labels = source.labelsKey ? await readLabels(blobs, source.labelsKey) : undefined;
+  const minVisibility = job.dataset?.minVisibility ?? 0.25;
   const batcher = new VariantBatcher(
     async (variants) => {
       const out = await jobs.handleSource(jobId, sourceId, { type: 'RecordVariants', variants }, source);
@@ -147,14 +141,70 @@ const renderSource = async (
   try {
     await forEachLimited(todo, deps.renderConcurrency, async (index) => {
       if (message.signal?.aborted) throw new DeltaError('TIMEOUT', 'the handler ran out of time');
-      const variant = await renderVariant(decoded, pipeline, index);
+      const original = job.dataset !== undefined && isOriginalOutput(job, source, index);
+      const variant = original
+        ? originalOutput(input, key, labels)
+        : await renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined);
       const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
       await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
-      batcher.add({ index, key: variantKey, bytes: variant.data.length, operations: variant.operations });
+      const summary = variant.labels
+        ? await writeVariantLabels(blobs, blobKeys.variantLabels(jobId, sourceId, index), variant.labels, job)
+        : undefined;
+      batcher.add({
+        index,
+        key: variantKey,
+        bytes: variant.data.length,
+        operations: variant.operations,
+        ...(summary ? { labels: summary } : {}),
+      });
     });
   } finally {
     // What was written is recorded even when a later variant failed, so a retry does not render it again.
     await batcher.close();
   }
   return source;
+};
+
+const readLabels = async (blobs: BlobStore, key: string): Promise<ImageLabels> => {
+  const raw = await blobs.getBuffer(key).catch((error: unknown) => {
+    if (error instanceof NotFoundError) throw new PermanentError(`the labels ${key} are missing`, { cause: error });
+    throw error;
+  });
+  return JSON.parse(raw.toString('utf8')) as ImageLabels;
+};
+
+const CONTENT_TYPE_BY_EXTENSION: Readonly<Record<string, string>> = {
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  avif: 'image/avif',
+};
+
+/** An original output: the source's own bytes and labels, unchanged. */
+const originalOutput = (input: Buffer, key: string, labels: ImageLabels | undefined) => {
+  const extension = (key.slice(key.lastIndexOf('.') + 1) || 'jpg').toLowerCase();
+  return {
+    data: input,
+    extension,
+    contentType: CONTENT_TYPE_BY_EXTENSION[extension] ?? 'application/octet-stream',
+    operations: [],
+    ...(labels ? { labels: { labels, dropped: [] } } : {}),
+  };
+};
+
+/** Stores an output's labels and what was dropped; returns the summary its event carries. */
+const writeVariantLabels = async (
+  blobs: BlobStore,
+  key: string,
+  followed: NonNullable<RenderedVariant['labels']>,
+  job: JobState,
+): Promise<VariantLabelSummary> => {
+  await blobs.put(key, Buffer.from(JSON.stringify(followed)), { contentType: 'application/json' });
+  const kept = new Array<number>(job.dataset?.categories.length ?? 0).fill(0);
+  for (const object of followed.labels.objects) kept[object.category] = (kept[object.category] ?? 0) + 1;
+  return { key, kept, dropped: followed.dropped.length };
 };

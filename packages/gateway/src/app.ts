@@ -18,6 +18,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { presetRoutes } from './routes/presets.js';
+import { previewRoutes } from './routes/preview.js';
 import { queueRoutes } from './routes/queues.js';
 import { signedBlobRoutes } from './routes/signed-blobs.js';
 
@@ -165,6 +166,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   await app.register(async (scope) => jobRoutes(scope, ctx));
   await app.register(async (scope) => queueRoutes(scope, ctx));
   await app.register(async (scope) => presetRoutes(scope));
+  await app.register(async (scope) => previewRoutes(scope, ctx));
   if (config.signingSecret) await app.register(async (scope) => signedBlobRoutes(scope, ctx));
 
   await app.register(async (scope) => metricsRoutes(scope, ctx));

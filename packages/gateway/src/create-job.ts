@@ -2,10 +2,13 @@ import {
   type BlobStore,
   blobKeys,
   type Clock,
+  type DatasetSpec,
+  type ImageLabels,
   type JobService,
   type JobState,
   type NewSource,
   newId,
+  type Split,
 } from '@delta-augment/shared';
 import type { JobOptions } from './job-options.js';
 import { CONTENT_TYPES } from './sniff.js';
@@ -17,6 +20,9 @@ export interface UploadedImage {
   readonly format: string;
   readonly width: number;
   readonly height: number;
+  /** Labelled datasets: the image's split and labels. */
+  readonly split?: Split;
+  readonly labels?: ImageLabels;
 }
 
 export interface CreateJobDeps {
@@ -31,9 +37,19 @@ export interface CreateJobDeps {
 const expiry = (deps: CreateJobDeps): string =>
   new Date(deps.clock.now() + deps.retentionDays * 86_400_000).toISOString();
 
-const newSource = (jobId: string, file: { name: string; label: string }): NewSource => {
+const newSource = (
+  jobId: string,
+  file: { name: string; label: string; split?: Split; labels?: ImageLabels },
+): NewSource => {
   const sourceId = newId('s');
-  return { sourceId, name: file.name, label: file.label, key: blobKeys.source(jobId, sourceId, file.name) };
+  return {
+    sourceId,
+    name: file.name,
+    label: file.label,
+    key: blobKeys.source(jobId, sourceId, file.name),
+    ...(file.split ? { split: file.split } : {}),
+    ...(file.labels ? { labelsKey: blobKeys.sourceLabels(jobId, sourceId) } : {}),
+  };
 };
 
 /**
@@ -46,6 +62,7 @@ const create = async (
   owner: string,
   options: JobOptions,
   sources: readonly NewSource[],
+  dataset?: DatasetSpec,
 ): Promise<JobState> => {
   const { job } = await deps.jobs.handleJob(jobId, {
     type: 'CreateJob',
@@ -53,6 +70,7 @@ const create = async (
     ...options,
     sources,
     expiresAt: expiry(deps),
+    ...(dataset ? { dataset } : {}),
   });
   if (!job) throw new Error(`job ${jobId} has no events after it was created`);
   return job;
@@ -69,6 +87,7 @@ export const createJobFromImages = async (
   owner: string,
   options: JobOptions,
   images: readonly UploadedImage[],
+  dataset?: DatasetSpec,
 ): Promise<JobState> => {
   const jobId = newId('j');
   const sources = images.map(
@@ -77,11 +96,17 @@ export const createJobFromImages = async (
       upload: { bytes: image.data.length, format: image.format, width: image.width, height: image.height },
     }),
   );
-  const state = await create(deps, jobId, owner, options, sources);
+  const state = await create(deps, jobId, owner, options, sources, dataset);
   try {
     await Promise.all(
-      images.map((image, i) => {
+      images.map(async (image, i) => {
         const source = sources[i] as NewSource;
+        // The labels first: the source's write queues its work, which reads them.
+        if (source.labelsKey && image.labels) {
+          await deps.blobs.put(source.labelsKey, Buffer.from(JSON.stringify(image.labels)), {
+            contentType: 'application/json',
+          });
+        }
         return deps.blobs.put(source.key, image.data, {
           contentType: CONTENT_TYPES[image.format] ?? 'application/octet-stream',
           metadata: { job: jobId, source: source.sourceId },

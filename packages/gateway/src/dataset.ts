@@ -25,11 +25,19 @@ const UNSAFE_PATH = /^(absolute path|invalid relative path|invalid characters in
 const LYING_SIZE = /^too many bytes in the stream/;
 
 const IMAGE_NAME = /\.(jpe?g|png|gif|webp|tiff?|avif)$/i;
+/** Label files kept beside the images: COCO JSON, YOLO txt and yaml, VOC XML. */
+const LABEL_NAME = /\.(json|txt|ya?ml|xml)$/i;
 
 interface RawFile {
   readonly folders: readonly string[];
   readonly base: string;
   readonly data: Buffer;
+}
+
+/** Everything a dataset zip holds that matters: images by path, and label files by path. */
+export interface DatasetZip {
+  readonly images: readonly (DatasetFile & { readonly path: string })[];
+  readonly texts: ReadonlyMap<string, string>;
 }
 
 /**
@@ -52,7 +60,11 @@ const labelled = (files: readonly RawFile[]): DatasetFile[] => {
  * `__MACOSX` are skipped. Inflated bytes are counted while streaming, so a zip bomb is stopped at the
  * limit, whatever its headers claim.
  */
-export const extractDataset = (zip: Buffer, field: string, limits: DatasetLimits): Promise<DatasetFile[]> =>
+export const extractDataset = async (zip: Buffer, field: string, limits: DatasetLimits): Promise<DatasetFile[]> =>
+  (await readDatasetZip(zip, field, limits)).images.map(({ name, label, data }) => ({ name, label, data }));
+
+/** Reads a dataset zip (see {@link extractDataset}), keeping label files (.json, .txt, .yaml, .xml) as text too. */
+export const readDatasetZip = (zip: Buffer, field: string, limits: DatasetLimits): Promise<DatasetZip> =>
   new Promise((resolve, reject) => {
     yauzl.fromBuffer(
       zip,
@@ -65,6 +77,7 @@ export const extractDataset = (zip: Buffer, field: string, limits: DatasetLimits
           return;
         }
         const files: RawFile[] = [];
+        const texts = new Map<string, string>();
         let total = 0;
         let failed = false;
         const fail = (error: Error) => {
@@ -95,19 +108,28 @@ export const extractDataset = (zip: Buffer, field: string, limits: DatasetLimits
                 'EMPTY_DATASET',
               ),
             );
-          } else resolve(labelled(files));
+          } else {
+            const images = labelled(files).map((file, i) => {
+              const raw = files[i] as RawFile;
+              return { ...file, path: [...raw.folders, raw.base].join('/') };
+            });
+            resolve({ images, texts });
+          }
         });
         archive.on('entry', (entry: yauzl.Entry) => {
           const path = entry.fileName;
           const parts = path.split('/').filter(Boolean);
           const base = parts.at(-1) ?? '';
+          const isLabel = LABEL_NAME.test(base);
           const skip =
-            path.endsWith('/') || parts.some((p) => p.startsWith('.') || p === '__MACOSX') || !IMAGE_NAME.test(base);
+            path.endsWith('/') ||
+            parts.some((p) => p.startsWith('.') || p === '__MACOSX') ||
+            !(IMAGE_NAME.test(base) || isLabel);
           if (skip) {
             archive.readEntry();
             return;
           }
-          if (files.length >= limits.maxFiles) {
+          if (!isLabel && files.length >= limits.maxFiles) {
             fail(tooLarge(field, `the dataset holds more than ${limits.maxFiles} images (MAX_FILES_PER_JOB)`));
             return;
           }
@@ -146,7 +168,8 @@ export const extractDataset = (zip: Buffer, field: string, limits: DatasetLimits
             );
             stream.on('end', () => {
               if (failed) return;
-              files.push({ folders: parts.slice(0, -1), base, data: Buffer.concat(chunks) });
+              if (isLabel) texts.set(parts.join('/'), Buffer.concat(chunks).toString('utf8'));
+              else files.push({ folders: parts.slice(0, -1), base, data: Buffer.concat(chunks) });
               archive.readEntry();
             });
           });

@@ -17,12 +17,27 @@ export interface ReceivedForm {
 /** The multipart plugin's `fieldSize` limit (app.ts). */
 export const MAX_FIELD_BYTES = 64 * 1024;
 
-const FIELDS = new Set(['variants', 'tags', 'preset', 'pipeline', 'seed']);
+const FIELDS = new Set([
+  'variants',
+  'tags',
+  'preset',
+  'pipeline',
+  'seed',
+  'format',
+  'export',
+  'split',
+  'onLabelError',
+  'minVisibility',
+  'augmentSplits',
+  'includeOriginals',
+]);
 
 export interface FormLimits {
   readonly maxFileBytes: number;
   readonly maxRequestBytes: number;
   readonly maxFiles: number;
+  /** The option fields the route knows (others are refused); default the job fields. */
+  readonly fields?: ReadonlySet<string>;
 }
 
 /**
@@ -43,12 +58,13 @@ const readParts = async (request: FastifyRequest, limits: FormLimits): Promise<R
   const fields: Record<string, string> = {};
   const files: ReceivedFile[] = [];
   let total = 0;
+  const known = limits.fields ?? FIELDS;
   for await (const part of request.parts()) {
     if (part.type === 'field') {
-      if (!FIELDS.has(part.fieldname))
+      if (!known.has(part.fieldname))
         throw badRequest(
           part.fieldname,
-          `unknown field ${JSON.stringify(part.fieldname.slice(0, 40))}; known: ${[...FIELDS].join(', ')}`,
+          `unknown field ${JSON.stringify(part.fieldname.slice(0, 40))}; known: ${[...known].join(', ')}`,
         );
       if (part.valueTruncated) {
         throw tooLarge(

@@ -4,7 +4,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3BlobStore } from './blob-store/aws.js';
 import { type Clock, systemClock } from './clock.js';
-import { type Config, DEAD_LETTER_QUEUE, UPLOAD_QUEUE } from './config.js';
+import { ARCHIVE_DEAD_LETTER_QUEUE, ARCHIVE_QUEUE, type Config, DEAD_LETTER_QUEUE, UPLOAD_QUEUE } from './config.js';
 import { ConfigError } from './errors.js';
 import { EventBridgeBus } from './event-bus/aws.js';
 import { DynamoDbJobEventStore } from './job-event-store/aws.js';
@@ -74,6 +74,17 @@ export const awsPorts = (config: AwsPortsConfig, options: { clock?: Clock; clien
         maxReceiveCount: config.maxReceiveCount,
       },
       [DEAD_LETTER_QUEUE]: { url: aws.deadLetterQueueUrl },
+      ...(aws.archiveQueueUrl
+        ? {
+            [ARCHIVE_QUEUE]: {
+              url: aws.archiveQueueUrl,
+              ...(aws.archiveDeadLetterQueueUrl
+                ? { deadLetterQueue: ARCHIVE_DEAD_LETTER_QUEUE, maxReceiveCount: config.maxReceiveCount }
+                : {}),
+            },
+          }
+        : {}),
+      ...(aws.archiveDeadLetterQueueUrl ? { [ARCHIVE_DEAD_LETTER_QUEUE]: { url: aws.archiveDeadLetterQueueUrl } } : {}),
     },
   });
   const bus = new EventBridgeBus(clients.eventBridge, aws.eventBus);

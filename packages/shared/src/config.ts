@@ -55,6 +55,8 @@ export interface Config {
     readonly notifyQueueUrl?: string;
     /** Queue of archive requests: set, the augmenter hands finalisation to the archiver function. */
     readonly archiveQueueUrl?: string;
+    /** Dead-letter queue of the archive requests (listed among the queues operators see). */
+    readonly archiveDeadLetterQueueUrl?: string;
   };
 }
 
@@ -182,7 +184,8 @@ export const loadConfig = (env: Env = process.env): Config => {
       table: str(env, 'TABLE_NAME', 'delta-augment-jobs'),
       eventBus: str(env, 'EVENT_BUS_NAME', 'delta-augment'),
       notifyQueueUrl,
-      archiveQueueUrl: env.ARCHIVE_QUEUE_URL || undefined,
+      archiveQueueUrl: adapters === 'aws' ? httpUrl(env, 'ARCHIVE_QUEUE_URL') : undefined,
+      archiveDeadLetterQueueUrl: adapters === 'aws' ? httpUrl(env, 'ARCHIVE_DLQ_URL') : undefined,
     },
   };
 };
@@ -190,3 +193,6 @@ export const loadConfig = (env: Env = process.env): Config => {
 /** Names of the two local queues. */
 export const UPLOAD_QUEUE = 'uploads';
 export const DEAD_LETTER_QUEUE = 'uploads-dlq';
+/** Names of the archive request queues (AWS: the archiver function's queue and its DLQ). */
+export const ARCHIVE_QUEUE = 'archives';
+export const ARCHIVE_DEAD_LETTER_QUEUE = 'archives-dlq';

@@ -18,6 +18,7 @@ export * from './jobs/job-service.js';
 export * from './jobs/state.js';
 export * from './jobs/variant-set.js';
 export * from './keys.js';
+export * from './labels/index.js';
 export { type LocalPorts, localPorts, localQueueConfig, type Ports } from './local-ports.js';
 export * from './s3-event.js';
 export { openDatabase } from './sqlite.js';

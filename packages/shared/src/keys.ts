@@ -26,6 +26,11 @@ export const blobKeys = {
   source: (jobId: string, sourceId: string, name: string) => `sources/${jobId}/${sourceId}/${name}`,
   variant: (jobId: string, sourceId: string, index: number, ext: string) =>
     `results/${jobId}/${sourceId}/${String(index).padStart(4, '0')}.${ext}`,
+  /** A labelled source's labels (ImageLabels JSON), written before the source so a worker always finds them. */
+  sourceLabels: (jobId: string, sourceId: string) => `results/${jobId}/${sourceId}/source.labels.json`,
+  /** One output's labels and what was dropped (JSON). */
+  variantLabels: (jobId: string, sourceId: string, index: number) =>
+    `results/${jobId}/${sourceId}/${String(index).padStart(4, '0')}.labels.json`,
   thumbnail: (jobId: string, sourceId: string) => `results/${jobId}/${sourceId}/thumb.webp`,
   archive: (jobId: string) => `results/${jobId}/archive.zip`,
   jobPrefixes: (jobId: string) => [`sources/${jobId}/`, `results/${jobId}/`],

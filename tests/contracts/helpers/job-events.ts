@@ -20,6 +20,7 @@ export const jobCreated = (
       tags: options.tags ?? [],
       sources,
       sourceCount: sources.length,
+      outputs: sources.length * 2,
       expiresAt: options.expiresAt ?? '2099-01-01T00:00:00.000Z',
     },
   };

@@ -26,9 +26,13 @@ const reasonOf = (error: unknown): string =>
  * Decodes an image once into 8-bit sRGB(A) pixels shared by all its variants: EXIF orientation
  * applied, first frame of an animation, CMYK and greyscale converted to sRGB, 16-bit reduced to
  * 8-bit, alpha kept. Throws {@link PermanentError} with a clear reason for an empty, corrupt,
- * unsupported or over-limit input.
+ * unsupported or over-limit input. With `maxSide`, the pixels are shrunk to fit that many pixels (previews).
  */
-export async function decodeSource(input: Buffer, limits: EngineLimits): Promise<DecodedSource> {
+export async function decodeSource(
+  input: Buffer,
+  limits: EngineLimits,
+  options: { readonly maxSide?: number } = {},
+): Promise<DecodedSource> {
   if (input.length === 0) throw new PermanentError('the file is empty');
   if (input.length > limits.maxInputBytes) {
     throw new PermanentError(`image is ${input.length} bytes; the limit (MAX_INPUT_BYTES) is ${limits.maxInputBytes}`);
@@ -52,13 +56,16 @@ export async function decodeSource(input: Buffer, limits: EngineLimits): Promise
   }
   let decoded: { data: Buffer; info: OutputInfo };
   try {
-    decoded = await sharp(input, {
+    const image = sharp(input, {
       // Strict: a warning from the decoder (corrupt entropy data, truncation) fails the source.
       failOn: 'warning',
       limitInputPixels: Math.max(1, Math.floor(limits.maxPixels)),
       autoOrient: true,
       sequentialRead: true,
-    })
+    });
+    // A preview decodes a smaller copy; the digest (which seeds the variants) stays the original's.
+    if (options.maxSide) image.resize(options.maxSide, options.maxSide, { fit: 'inside', withoutEnlargement: true });
+    decoded = await image
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .timeout({ seconds: DECODE_TIMEOUT_SECONDS })

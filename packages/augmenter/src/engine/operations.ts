@@ -1,6 +1,9 @@
 import sharp from 'sharp';
 import { formatColour, parseColour, resolveFill } from './colour.js';
+import { COLOUR_DRAWERS } from './colour-operations.js';
+import { type Draw, type Drawn, draw, type Params, pixels } from './draw-params.js';
 import type { Canvas, DrawnOperation, Effect, Fill } from './effects.js';
+import { FILTER_DRAWERS } from './filter-operations.js';
 import { elasticField, gridField } from './geometry/displacement.js';
 import { about, compose, homography, type Mat3, rotation, scale, translate, validAreaZoom } from './geometry/matrix.js';
 import type { EraseRect } from './pixels/erase.js';
@@ -19,19 +22,7 @@ import {
 import type { Rng } from './rng.js';
 import type { ParamValue } from './spec/types.js';
 import type { RawImage } from './types.js';
-
-type Params = Readonly<Record<string, ParamValue | undefined>>;
-type Drawn = { params: Record<string, unknown>; effect: Effect };
-type Draw = (params: Params, rng: Rng, canvas: Canvas) => Drawn;
-
-/** Rounds a drawn float to 4 decimals; the rounded value is both recorded and used. */
-const round4 = (value: number): number => Math.round(value * 1e4) / 1e4;
-
-/** Draws from a validated `[min, max]` range parameter. */
-function draw(value: ParamValue | undefined, rng: Rng, integer = false): number {
-  const [low, high] = value as readonly [number, number];
-  return integer ? rng.int(low, high) : round4(rng.uniform(low, high));
-}
+import { WEATHER_DRAWERS } from './weather-operations.js';
 
 const radians = (degrees: number): number => (degrees * Math.PI) / 180;
 
@@ -62,10 +53,6 @@ function quarterTurn(quarters: number, canvas: Canvas): Effect {
     default:
       return transform([1, 0, 0, 0, 1, 0, 0, 0, 1], w, h, fill);
   }
-}
-
-function pixels(run: (image: RawImage, owned: boolean) => RawImage): Effect {
-  return { kind: 'pixels', run };
 }
 
 /** Positions of the corners: top-left, top-right, bottom-right, bottom-left. */
@@ -333,6 +320,9 @@ export const DRAWERS: Readonly<Record<string, Draw>> = {
     return { params: { quality }, effect: { kind: 'async', run: (image) => jpegRoundTrip(image, quality) } };
   },
   erase: drawErase,
+  ...COLOUR_DRAWERS,
+  ...FILTER_DRAWERS,
+  ...WEATHER_DRAWERS,
 };
 
 /** Draws one operation step that passed its probability. */

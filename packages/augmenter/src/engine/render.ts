@@ -6,10 +6,12 @@ import { defaultFormat, FORMATS, rawInput, withFormat } from './encode.js';
 import { compose, scale } from './geometry/matrix.js';
 import { type DihedralPlan, planGeometry } from './geometry/plan.js';
 import { warpAffine, warpStages } from './geometry/warp.js';
+import { type FollowOptions, followLabels } from './labels/follow.js';
 import { applyLut, composeLuts } from './pixels/point.js';
 import { giveBuffer } from './pool.js';
 import { variantRng } from './rng.js';
-import type { DecodedSource, RawImage, RenderedVariant, ResolvedPipeline } from './types.js';
+import { inPhase, inPhaseSync } from './timing.js';
+import type { DecodedSource, RawImage, RenderedVariant, ResolvedPipeline, VariantLabels } from './types.js';
 
 type GeometricEffect = Extract<Effect, { kind: 'transform' | 'displace' }>;
 type SharpEffect = Extract<Effect, { kind: 'sharp' }>;
@@ -87,11 +89,11 @@ class VariantRenderer {
       }
       case 'pixels':
         await this.#flushAll();
-        this.#set(effect.run(this.#image, this.#owned));
+        inPhaseSync('pixels', () => this.#set(effect.run(this.#image, this.#owned)));
         return;
       case 'async':
         await this.#flushAll();
-        this.#set(await effect.run(this.#image));
+        this.#set(await inPhase('pixels', () => effect.run(this.#image)));
         return;
     }
   }
@@ -105,9 +107,9 @@ class VariantRenderer {
     await this.#flushGeometry();
     const image = this.#image;
     const pipeline = applyPass(sharp(image.data, rawInput(image)), this.#pass);
-    const { data, info } = await withFormat(pipeline, format, quality, image.channels === 4).toBuffer({
-      resolveWithObject: true,
-    });
+    const { data, info } = await inPhase('encode', () =>
+      withFormat(pipeline, format, quality, image.channels === 4).toBuffer({ resolveWithObject: true }),
+    );
     if (this.#owned && Buffer.isBuffer(image.data)) giveBuffer(image.data);
     return { data, width: info.width, height: info.height };
   }
@@ -122,7 +124,7 @@ class VariantRenderer {
     if (this.#lut === undefined) return;
     const table = this.#lut;
     this.#lut = undefined;
-    this.#set(applyLut(this.#image, table, this.#owned));
+    inPhaseSync('pixels', () => this.#set(applyLut(this.#image, table, this.#owned)));
   }
 
   async #flushPass(): Promise<void> {
@@ -130,9 +132,11 @@ class VariantRenderer {
     if (pass.dihedral === undefined && pass.effects.length === 0) return;
     this.#pass = { effects: [] };
     const image = this.#image;
-    const data = await applyPass(sharp(image.data, rawInput(image)), pass)
-      .raw()
-      .toBuffer();
+    const data = await inPhase('pixels', () =>
+      applyPass(sharp(image.data, rawInput(image)), pass)
+        .raw()
+        .toBuffer(),
+    );
     this.#set({ ...passSize(image, pass), channels: image.channels, data });
   }
 
@@ -141,6 +145,10 @@ class VariantRenderer {
     if (this.#geometry.length === 0) return;
     const effects = this.#geometry;
     this.#geometry = [];
+    await inPhase('geometry', () => this.#renderGeometry(effects));
+  }
+
+  async #renderGeometry(effects: GeometricEffect[]): Promise<void> {
     const image = this.#image;
     const plan = planGeometry(effects, { width: image.width, height: image.height, hasAlpha: image.channels === 4 });
     switch (plan.kind) {
@@ -190,6 +198,7 @@ export async function renderVariant(
   source: DecodedSource,
   pipeline: ResolvedPipeline,
   index: number,
+  labels?: VariantLabels & FollowOptions,
 ): Promise<RenderedVariant> {
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`variant index must be a non-negative integer`);
   const pixels = pixelsOf(source);
@@ -199,6 +208,8 @@ export async function renderVariant(
     height: pixels.height,
     hasAlpha: pixels.channels === 4,
   });
+  const canvas = { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 };
+  const followed = labels === undefined ? undefined : followLabels(labels.labels, drawn, canvas, labels);
   const renderer = new VariantRenderer(pixels);
   for (const operation of drawn) await renderer.add(operation.effect);
   const format = pipeline.spec.format ?? defaultFormat(source.format);
@@ -211,5 +222,6 @@ export async function renderVariant(
     width,
     height,
     operations: drawn.map((operation) => ({ op: operation.op, params: operation.params })),
+    ...(followed === undefined ? {} : { labels: followed }),
   };
 }

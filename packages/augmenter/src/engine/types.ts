@@ -1,4 +1,4 @@
-import type { AppliedOperation } from '@delta-augment/shared';
+import type { AppliedOperation, DroppedLabel, ImageLabels } from '@delta-augment/shared';
 import type { PipelineSpec } from './spec/types.js';
 
 /** Input limits; a source over either is a permanent failure naming the limit. */
@@ -44,6 +44,13 @@ export interface RenderedVariant {
   readonly height: number;
   /** The operations actually applied, in order, with the parameters drawn. */
   readonly operations: AppliedOperation[];
+  /** The source's labels moved with the pixels, when the source has labels. */
+  readonly labels?: VariantLabels & { readonly dropped: readonly DroppedLabel[] };
+}
+
+/** Labels that travel with an image. */
+export interface VariantLabels {
+  readonly labels: ImageLabels;
 }
 
 /** An 8-bit interleaved sRGB(A) pixel buffer. */

@@ -1,3 +1,6 @@
+import { apiErrorOf, UnreachableError } from '@delta-augment/client';
+import { UsageError } from './exit-codes.js';
+
 export interface CliOptions {
   readonly url: string;
   readonly key?: string;
@@ -15,19 +18,19 @@ const call = async (options: CliOptions, method: string, path: string, body?: un
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   }).catch((error: Error) => {
-    throw new Error(`cannot reach ${options.url}: ${error.message}`);
+    throw new UnreachableError(`cannot reach ${options.url}: ${error.message}`, { cause: error });
   });
   const text = await response.text();
-  const parsed: unknown = text ? JSON.parse(text) : {};
-  if (!response.ok) {
-    const error = (parsed as { error?: { code?: string; message?: string } }).error;
-    throw new Error(`${response.status} ${error?.code ?? ''}: ${error?.message ?? text}`);
-  }
+  let parsed: unknown = {};
+  try {
+    parsed = text ? JSON.parse(text) : {};
+  } catch {}
+  if (!response.ok) throw apiErrorOf(response.status, parsed, text);
   return parsed;
 };
 
 const need = (value: string | undefined, what: string): string => {
-  if (!value) throw new Error(`missing ${what}`);
+  if (!value) throw new UsageError(`missing ${what}`);
   return encodeURIComponent(value);
 };
 
@@ -53,7 +56,7 @@ export const runCommand = async (args: readonly string[], options: CliOptions): 
     case 'queues redrive-cancel':
       return call(options, 'DELETE', `/api/queues/${need(target, 'dead-letter queue name')}/redrive-task`);
     case 'queues purge':
-      if (!options.yes) throw new Error('purge deletes every message of the queue: add --yes');
+      if (!options.yes) throw new UsageError('purge deletes every message of the queue: add --yes');
       return call(options, 'POST', `/api/queues/${need(target, 'queue name')}/purge`);
     case 'jobs get':
       return call(options, 'GET', `/api/jobs/${need(target, 'job id')}`);
@@ -62,7 +65,7 @@ export const runCommand = async (args: readonly string[], options: CliOptions): 
     case 'jobs retry':
       return call(options, 'POST', `/api/jobs/${need(target, 'job id')}/retry`);
     default:
-      throw new Error(`unknown command "${args.join(' ')}"; see --help`);
+      throw new UsageError(`unknown command "${args.join(' ')}"; see --help`);
   }
 };
 

@@ -1,12 +1,20 @@
-import { type Config, sanitizeLabel, sanitizeName } from '@delta-augment/shared';
+import {
+  type Config,
+  type DatasetSpec,
+  type JobState,
+  type SourceRef,
+  sanitizeLabel,
+  sanitizeName,
+} from '@delta-augment/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';
-import { extractDataset } from '../dataset.js';
+import { readDatasetZip } from '../dataset.js';
 import { badRequest, tooLarge } from '../errors.js';
 import { checkImage } from '../image-check.js';
 import { type JobOptions, MAX_TAGS, parsePipeline, parseSeed, parseTags, parseVariants } from '../job-options.js';
 import { loadView } from '../job-view.js';
+import { datasetFormat, parseDatasetFields, prepareDataset, wantsDatasetJob } from '../labelled-dataset.js';
 import { readForm } from '../multipart.js';
 import { sniffType } from '../sniff.js';
 
@@ -74,6 +82,27 @@ export const uploadFormSchema = (config: Pick<Config, 'maxVariants'>) => ({
       items: { type: 'string', format: 'binary' },
     },
     ...optionProperties(config),
+    format: {
+      description: 'dataset zip layout: auto (default), coco, yolo, voc or folders',
+      type: 'string',
+      enum: ['auto', 'coco', 'yolo', 'voc', 'folders'],
+    },
+    export: {
+      description: "archive layout (default: the input's)",
+      type: 'string',
+      enum: ['coco', 'yolo', 'voc', 'folders'],
+    },
+    split: { description: 'train,valid,test percentages, e.g. 80,10,10 (seeded, stratified by class)', type: 'string' },
+    onLabelError: {
+      description: 'fail (default: a 422 naming file and line) or skip (listed in the manifest)',
+      type: 'string',
+    },
+    minVisibility: {
+      description: 'drop objects with less of their area left in an output (0 to 1, default 0.25)',
+      type: 'string',
+    },
+    augmentSplits: { description: 'train (default) or all: which splits get augmented', type: 'string' },
+    includeOriginals: { description: 'true: each original goes beside its variants', type: 'string' },
   },
 });
 
@@ -87,31 +116,102 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
   });
   const options = optionsFrom(ctx, form.fields);
   if (form.files.length === 0) throw badRequest('file', 'send at least one file part named "file"');
+  const datasetFields = parseDatasetFields(form.fields);
   const images: UploadedImage[] = [];
+  let dataset: DatasetSpec | undefined;
   for (const file of form.files) {
     if (sniffType(file.data) === 'zip') {
       if (form.files.length > 1) throw badRequest(file.field, 'a dataset zip must be the only file of its job');
-      const entries = await extractDataset(file.data, file.field, {
+      const zip = await readDatasetZip(file.data, file.field, {
         maxFiles: config.maxFilesPerJob,
         maxFileBytes: config.maxFileBytes,
         maxTotalBytes: config.maxRequestBytes,
       });
-      for (const entry of entries) {
+      const checked = new Map<string, UploadedImage>();
+      for (const entry of zip.images) {
         const path = entry.label ? `${entry.label}/${entry.name}` : entry.name;
-        const checked = await checkImage(`${file.field}:${path}`, path, entry.data, config.maxPixels);
-        images.push({ ...entry, ...checked });
+        const check = await checkImage(`${file.field}:${entry.path}`, path, entry.data, config.maxPixels);
+        checked.set(entry.path, { name: entry.name, label: entry.label, data: entry.data, ...check });
+      }
+      const format = datasetFormat(datasetFields, { texts: zip.texts, images: checked });
+      if (!wantsDatasetJob(datasetFields, format)) {
+        images.push(...checked.values());
+        continue;
+      }
+      const prepared = prepareDataset(zip, checked, datasetFields, format, options.pipeline.seed, file.field);
+      dataset = prepared.spec;
+      for (const [path, image] of checked) {
+        const labelled = prepared.images.get(path);
+        if (labelled === undefined) continue;
+        images.push({
+          ...image,
+          label: format === 'folders' ? image.label : '',
+          split: labelled.split,
+          labels: labelled.labels,
+        });
       }
     } else {
       const checked = await checkImage(file.field, file.name, file.data, config.maxPixels);
       images.push({ name: file.name, label: '', data: file.data, ...checked });
     }
   }
-  const state = await createJobFromImages(ctx, request.caller.owner, options, images);
+  if (dataset === undefined && datasetFields.format !== 'auto' && datasetFields.format !== 'folders') {
+    throw badRequest('format', `format=${datasetFields.format} needs one dataset .zip`);
+  }
+  const state = await createJobFromImages(ctx, request.caller.owner, options, images, dataset);
   ctx.metrics.jobsCreated.inc();
   return reply
     .code(202)
     .header('location', `/api/jobs/${state.id}`)
     .send(await loadView(ctx.jobs, state));
+};
+
+/** One signed PUT URL per source, as `POST /api/jobs` (JSON) and `POST /api/jobs/:id/uploads` answer them. */
+const signUploads = (ctx: GatewayContext, sources: readonly SourceRef[]) =>
+  Promise.all(
+    sources.map(async (source) => ({
+      sourceId: source.sourceId,
+      name: source.name,
+      label: source.label,
+      method: 'PUT',
+      url: await ctx.ports.blobs.signedUrl(source.key, 'PUT', ctx.signedUrlSeconds),
+      expiresInSeconds: ctx.signedUrlSeconds,
+    })),
+  );
+
+/** The item schema of the `uploads` lists. */
+export const signedUploadSchema = {
+  type: 'object',
+  properties: {
+    sourceId: { type: 'string' },
+    name: { type: 'string' },
+    label: { type: 'string' },
+    method: { type: 'string' },
+    url: { type: 'string' },
+    expiresInSeconds: { type: 'integer' },
+  },
+} as const;
+
+/**
+ * POST /api/jobs/:id/uploads: fresh signed PUT URLs for the sources whose object is not stored yet, so a
+ * client that was interrupted (or whose URLs expired) resumes without creating a new job. Sources already
+ * stored are listed in `uploaded`.
+ */
+export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
+  const sources: SourceRef[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.jobs.sources(state.id, { limit: 1000, cursor });
+    sources.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  const stored = await Promise.all(sources.map(async (s) => (await ctx.ports.blobs.head(s.key)) !== undefined));
+  const missing = sources.filter((_, i) => !stored[i]);
+  return {
+    id: state.id,
+    uploaded: sources.filter((_, i) => stored[i]).map((s) => s.sourceId),
+    uploads: await signUploads(ctx, missing),
+  };
 };
 
 /** POST /api/jobs, JSON: a job whose files the client PUTs straight to storage through signed URLs. */
@@ -137,16 +237,7 @@ export const createFromSignedRequest = async (ctx: GatewayContext, request: Fast
   });
   const options = optionsFrom(ctx, body);
   const { state, sources } = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
-  const uploads = await Promise.all(
-    sources.map(async (source) => ({
-      sourceId: source.sourceId,
-      name: source.name,
-      label: source.label,
-      method: 'PUT',
-      url: await ctx.ports.blobs.signedUrl(source.key, 'PUT', ctx.signedUrlSeconds),
-      expiresInSeconds: ctx.signedUrlSeconds,
-    })),
-  );
+  const uploads = await signUploads(ctx, sources);
   ctx.metrics.jobsCreated.inc();
   return reply
     .code(201)

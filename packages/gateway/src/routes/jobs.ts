@@ -13,7 +13,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
 import { jobViewSchema, loadView, SOURCES_IN_LIST, sourceView, sourceViewSchema } from '../job-view.js';
-import { createFromSignedRequest, createFromUpload, signedRequestSchema, uploadFormSchema } from './create-routes.js';
+import {
+  createFromSignedRequest,
+  createFromUpload,
+  resignUploads,
+  signedRequestSchema,
+  signedUploadSchema,
+  uploadFormSchema,
+} from './create-routes.js';
 import { recentImageRoutes } from './recent-images.js';
 import {
   binary,
@@ -96,20 +103,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
             type: 'object',
             properties: {
               ...jobViewSchema.properties,
-              uploads: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    sourceId: { type: 'string' },
-                    name: { type: 'string' },
-                    label: { type: 'string' },
-                    method: { type: 'string' },
-                    url: { type: 'string' },
-                    expiresInSeconds: { type: 'integer' },
-                  },
-                },
-              },
+              uploads: { type: 'array', items: signedUploadSchema },
             },
           },
           ...clientErrors,
@@ -331,6 +325,32 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
       const state = await loadOwnJob(ctx, request, id);
       if (!(await ctx.jobs.loadSource(state.id, sourceId))) throw notFound(`source ${sourceId}`);
       return sendBlob(ctx, reply, blobKeys.thumbnail(id, sourceId));
+    },
+  );
+
+  app.post(
+    '/api/jobs/:id/uploads',
+    {
+      schema: {
+        summary: 'Fresh signed PUT URLs for the sources not uploaded yet (resume an interrupted upload)',
+        tags: ['jobs'],
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              uploaded: { type: 'array', items: { type: 'string' }, description: 'source ids already stored' },
+              uploads: { type: 'array', items: signedUploadSchema },
+            },
+          },
+          ...clientErrors,
+        },
+      },
+    },
+    async (request) => {
+      const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
+      return resignUploads(ctx, state);
     },
   );
 

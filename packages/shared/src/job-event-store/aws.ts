@@ -93,6 +93,8 @@ interface JobHeader {
   pipeline: JobState['pipeline'];
   variantsPerSource: number;
   tags: readonly string[];
+  outputs: number;
+  dataset?: JobState['dataset'];
 }
 
 const jobOf = (item: StateItem): JobState => {
@@ -104,6 +106,8 @@ const jobOf = (item: StateItem): JobState => {
     pipeline: header.pipeline,
     variantsPerSource: header.variantsPerSource,
     tags: header.tags,
+    outputs: header.outputs,
+    ...(header.dataset ? { dataset: header.dataset } : {}),
     sourceCount: item.sourceCount,
     counts: {
       uploaded: item.uploaded,
@@ -140,7 +144,13 @@ const jobItem = (job: JobState): Item =>
       archive: job.archive ? JSON.stringify(job.archive) : undefined,
       failure: job.failure,
       tags: [...job.tags],
-      header: JSON.stringify({ pipeline: job.pipeline, variantsPerSource: job.variantsPerSource, tags: job.tags }),
+      header: JSON.stringify({
+        pipeline: job.pipeline,
+        variantsPerSource: job.variantsPerSource,
+        tags: job.tags,
+        outputs: job.outputs,
+        ...(job.dataset ? { dataset: job.dataset } : {}),
+      }),
     },
     { removeUndefinedValues: true },
   );

@@ -57,6 +57,8 @@ interface JobHeader {
   pipeline: JobState['pipeline'];
   variantsPerSource: number;
   tags: readonly string[];
+  outputs: number;
+  dataset?: JobState['dataset'];
 }
 
 const jobOf = (row: JobRow): JobState => {
@@ -75,6 +77,8 @@ const jobOf = (row: JobRow): JobState => {
     pipeline: header.pipeline,
     variantsPerSource: header.variantsPerSource,
     tags: header.tags,
+    outputs: header.outputs,
+    ...(header.dataset ? { dataset: header.dataset } : {}),
     sourceCount: row.source_count,
     counts,
     createdAt: row.created_at,
@@ -216,7 +220,13 @@ export class SqliteJobEventStore implements JobEventStore {
 
   private writeJob(job: JobState): void {
     const { counts } = job;
-    const header: JobHeader = { pipeline: job.pipeline, variantsPerSource: job.variantsPerSource, tags: job.tags };
+    const header: JobHeader = {
+      pipeline: job.pipeline,
+      variantsPerSource: job.variantsPerSource,
+      tags: job.tags,
+      outputs: job.outputs,
+      ...(job.dataset ? { dataset: job.dataset } : {}),
+    };
     this.sql(
       `INSERT INTO job_records (job_id, owner, status, created_at, updated_at, expires_at, seq, source_count,
          uploaded, started, settled, failed, variants, outcome, archive, failure, header)

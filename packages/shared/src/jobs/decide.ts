@@ -1,4 +1,5 @@
 import {
+  type DatasetSpec,
   type JobEventBody,
   type PipelineChoice,
   SOURCES_PER_EVENT,
@@ -8,7 +9,7 @@ import {
   VARIANTS_PER_EVENT,
   type VariantRecord,
 } from './events.js';
-import { isSourceSettled, type JobState, needsFinalising, type SourceState } from './state.js';
+import { isSourceSettled, type JobState, needsFinalising, outputsOf, type SourceState } from './state.js';
 import { hasIndex } from './variant-set.js';
 
 /**
@@ -31,6 +32,7 @@ export type JobCommand =
       readonly tags: readonly string[];
       readonly sources: readonly NewSource[];
       readonly expiresAt: string;
+      readonly dataset?: DatasetSpec;
     }
   | {
       /** Every source is settled: record the archive (if any source completed) and the job's outcome. */
@@ -60,15 +62,26 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
   return out;
 };
 
-const refOf = ({ sourceId, name, label, key }: NewSource): SourceRef => ({ sourceId, name, label, key });
+const refOf = ({ upload: _upload, ...ref }: NewSource): SourceRef => ref;
 
 const decideCreate = (command: Extract<JobCommand, { type: 'CreateJob' }>): JobEventBody[] => {
-  const { owner, pipeline, variants, tags, sources, expiresAt } = command;
+  const { owner, pipeline, variants, tags, sources, expiresAt, dataset } = command;
   const [first = [], ...rest] = chunks(sources.map(refOf), SOURCES_PER_EVENT);
+  const outputs = sources.reduce((sum, source) => sum + outputsOf({ dataset, variantsPerSource: variants }, source), 0);
   return [
     {
       type: 'JobCreated',
-      data: { owner, pipeline, variants, tags, sources: first, sourceCount: sources.length, expiresAt },
+      data: {
+        owner,
+        pipeline,
+        variants,
+        tags,
+        sources: first,
+        sourceCount: sources.length,
+        outputs,
+        expiresAt,
+        ...(dataset ? { dataset } : {}),
+      },
     },
     ...rest.map((chunk): JobEventBody => ({ type: 'SourcesAdded', data: { sources: chunk } })),
     ...sources.flatMap((s): JobEventBody[] =>

@@ -1,3 +1,5 @@
+import type { Category, LabelFormat, SkippedItem, Split } from '../labels/model.js';
+
 /** One operation the augmenter actually applied to a variant, with the parameters it drew. */
 export interface AppliedOperation {
   readonly op: string;
@@ -10,6 +12,37 @@ export interface SourceRef {
   readonly name: string;
   readonly label: string;
   readonly key: string;
+  /** Labelled datasets: the split the source's outputs go to. */
+  readonly split?: Split;
+  /** Labelled datasets: the blob holding the source's labels (ImageLabels JSON). */
+  readonly labelsKey?: string;
+}
+
+/** How a labelled dataset job reads, augments and exports its labels (absent for plain jobs). */
+export interface DatasetSpec {
+  /** The layout the upload was read as. */
+  readonly format: LabelFormat;
+  /** The layout of the archive. */
+  readonly export: LabelFormat;
+  readonly categories: readonly Category[];
+  /** Objects with less than this share of their area left in an output are dropped. */
+  readonly minVisibility: number;
+  /** Which splits get augmented variants; the others get their originals unchanged. */
+  readonly augmentSplits: 'train' | 'all';
+  /** Also put each augmented source's original beside its variants. */
+  readonly includeOriginals: boolean;
+  /** The percentages asked for (`split`), when the job split the dataset itself. */
+  readonly split?: readonly [number, number, number];
+  /** Items `onLabelError=skip` left out. */
+  readonly skipped: readonly SkippedItem[];
+}
+
+/** What became of a source's labels in one output. */
+export interface VariantLabelSummary {
+  readonly key: string;
+  /** Objects kept per category index. */
+  readonly kept: readonly number[];
+  readonly dropped: number;
 }
 
 /** The pipeline a job runs: a preset name or a full spec (validated by the augmenter), and the seed. */
@@ -25,6 +58,7 @@ export interface VariantRecord {
   readonly key: string;
   readonly bytes: number;
   readonly operations: readonly AppliedOperation[];
+  readonly labels?: VariantLabelSummary;
 }
 
 /** The facts the augmenter (or the gateway) reads from an uploaded source image. */
@@ -56,7 +90,10 @@ export type JobEventBody =
         readonly sources: readonly SourceRef[];
         /** How many sources the job holds in all. */
         readonly sourceCount: number;
+        /** How many outputs (variants, and originals of labelled datasets) its sources make in all. */
+        readonly outputs: number;
         readonly expiresAt: string;
+        readonly dataset?: DatasetSpec;
       };
     }
   | { readonly type: 'SourcesAdded'; readonly data: { readonly sources: readonly SourceRef[] } }

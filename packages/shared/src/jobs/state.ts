@@ -1,4 +1,4 @@
-import type { JobEvent, PipelineChoice, SourceEventBody, SourceRef } from './events.js';
+import type { DatasetSpec, JobEvent, PipelineChoice, SourceEventBody, SourceRef } from './events.js';
 import { isSourceEvent } from './events.js';
 import { withIndices } from './variant-set.js';
 
@@ -36,6 +36,8 @@ export interface JobState {
   readonly variantsPerSource: number;
   readonly tags: readonly string[];
   readonly sourceCount: number;
+  /** Outputs its sources make in all: the `total` of its progress. */
+  readonly outputs: number;
   readonly counts: JobCounts;
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -44,7 +46,31 @@ export interface JobState {
   readonly outcome?: 'completed' | 'failed';
   readonly archive?: { readonly key: string; readonly bytes: number; readonly count: number };
   readonly failure?: string;
+  readonly dataset?: DatasetSpec;
 }
+
+/** True when a source of a labelled dataset gets augmented variants (its split is augmented). */
+export const isAugmented = (state: Pick<JobState, 'dataset'>, source: Pick<SourceRef, 'split'>): boolean =>
+  state.dataset === undefined || state.dataset.augmentSplits === 'all' || (source.split ?? 'train') === 'train';
+
+/**
+ * The outputs a source makes: its variants (then its original when `includeOriginals`), or only
+ * its original when its split is not augmented. Output index `variantsPerSource` is the original.
+ */
+export const outputsOf = (
+  state: Pick<JobState, 'dataset' | 'variantsPerSource'>,
+  source: Pick<SourceRef, 'split'>,
+): number => {
+  if (!isAugmented(state, source)) return 1;
+  return state.variantsPerSource + (state.dataset?.includeOriginals ? 1 : 0);
+};
+
+/** True when output `index` of a source is its original, copied unchanged. */
+export const isOriginalOutput = (
+  state: Pick<JobState, 'dataset' | 'variantsPerSource'>,
+  source: Pick<SourceRef, 'split'>,
+  index: number,
+): boolean => !isAugmented(state, source) || index >= state.variantsPerSource;
 
 /** One source aggregate: its own status and a compact set of the variant indices recorded. */
 export interface SourceState extends SourceRef {
@@ -82,9 +108,9 @@ export const statusOf = (job: Pick<JobState, 'outcome' | 'counts' | 'sourceCount
   return job.sourceCount > 0 && uploaded >= job.sourceCount ? 'queued' : 'created';
 };
 
-export const progressOf = (state: Pick<JobState, 'counts' | 'sourceCount' | 'variantsPerSource'>) => ({
+export const progressOf = (state: Pick<JobState, 'counts' | 'outputs'>) => ({
   done: state.counts.variants,
-  total: state.sourceCount * state.variantsPerSource,
+  total: state.outputs,
 });
 
 /** True when every source is settled and the job has not been finalised yet. */
@@ -124,7 +150,7 @@ export const addCounts = (a: JobCounts, b: JobCounts): JobCounts => ({
 /** Pure fold of one event into the job aggregate. */
 export const evolveJob = (state: JobState | undefined, event: JobEvent): JobState => {
   if (event.type === 'JobCreated') {
-    const { owner, pipeline, variants, tags, sourceCount, expiresAt } = event.data;
+    const { owner, pipeline, variants, tags, sourceCount, outputs, expiresAt, dataset } = event.data;
     return {
       id: event.jobId,
       version: event.seq,
@@ -134,10 +160,12 @@ export const evolveJob = (state: JobState | undefined, event: JobEvent): JobStat
       variantsPerSource: variants,
       tags,
       sourceCount,
+      outputs,
       counts: EMPTY_COUNTS,
       createdAt: event.at,
       updatedAt: event.at,
       expiresAt,
+      ...(dataset ? { dataset } : {}),
     };
   }
   if (!state) throw new Error(`job ${event.jobId}: ${event.type} before JobCreated`);

@@ -232,6 +232,253 @@ export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
       },
     },
   },
+  colourJitter: {
+    description:
+      'Brightness, contrast, saturation and hue changed together (brightness and contrast, then saturation and hue).',
+    params: {
+      brightness: { type: 'range', min: 0, max: 10, default: [0.8, 1.2], description: 'Brightness factor.' },
+      contrast: { type: 'range', min: 0, max: 10, default: [0.8, 1.2], description: 'Contrast factor about mid-grey.' },
+      saturation: {
+        type: 'range',
+        min: 0,
+        max: 10,
+        default: [0.8, 1.2],
+        description: 'Saturation factor (0 is grey).',
+      },
+      hue: { type: 'range', min: -180, max: 180, default: [-10, 10], description: 'Hue shift, degrees.' },
+    },
+  },
+  gamma: {
+    description: 'Gamma curve: v′ = 255·(v/255)^gamma (above 1 darkens the mid-tones, below 1 lightens them).',
+    params: { gamma: { type: 'range', min: 0.1, max: 10, default: [0.7, 1.5], description: 'Exponent.' } },
+  },
+  clahe: {
+    description: 'Contrast-limited adaptive histogram equalisation (CLAHE) of the lightness, over a grid of tiles.',
+    params: {
+      tiles: { type: 'range', min: 1, max: 64, default: 8, integer: true, description: 'Tiles across each side.' },
+      maxSlope: {
+        type: 'range',
+        min: 1,
+        max: 100,
+        default: [2, 4],
+        integer: true,
+        description: 'Contrast limit: the steepest the local mapping may be (1 changes nothing).',
+      },
+    },
+  },
+  rgbShift: {
+    description: 'Add a constant to each colour channel (clamped to 0–255).',
+    params: {
+      r: { type: 'range', min: -255, max: 255, default: [-20, 20], integer: true, description: 'Red shift.' },
+      g: { type: 'range', min: -255, max: 255, default: [-20, 20], integer: true, description: 'Green shift.' },
+      b: { type: 'range', min: -255, max: 255, default: [-20, 20], integer: true, description: 'Blue shift.' },
+    },
+  },
+  channelShuffle: {
+    description: 'Reorder the red, green and blue channels (a random non-identity order).',
+    params: {},
+  },
+  posterize: {
+    description: 'Keep the top `bits` bits of each channel (2^bits levels).',
+    params: { bits: { type: 'range', min: 1, max: 8, default: [3, 5], integer: true, description: 'Bits kept.' } },
+  },
+  solarize: {
+    description: 'Invert every channel value at or above `threshold`.',
+    params: {
+      threshold: { type: 'range', min: 0, max: 256, default: 128, integer: true, description: 'Level, 0–256.' },
+    },
+  },
+  motionBlur: {
+    description: 'Blur along a straight line of `size` pixels at `angle` degrees (camera or subject motion).',
+    params: {
+      size: { type: 'range', min: 3, max: 63, default: [5, 15], integer: true, description: 'Line length (odd).' },
+      angle: {
+        type: 'range',
+        min: -180,
+        max: 180,
+        default: [-180, 180],
+        description: 'Degrees from horizontal, clockwise.',
+      },
+    },
+  },
+  medianBlur: {
+    description: 'Median filter over a `size` × `size` square (removes speckle, keeps edges).',
+    params: {
+      size: { type: 'range', min: 3, max: 15, default: [3, 5], integer: true, description: 'Window size (odd).' },
+    },
+  },
+  isoNoise: {
+    description:
+      'Camera sensor noise: luminance noise shared by the channels of a pixel plus colour noise per channel.',
+    params: {
+      luminance: {
+        type: 'range',
+        min: 0,
+        max: 64,
+        default: [3, 10],
+        description: 'Luminance standard deviation, 0–255 scale.',
+      },
+      colour: {
+        type: 'range',
+        min: 0,
+        max: 64,
+        default: [1, 5],
+        description: 'Per-channel standard deviation, 0–255 scale.',
+      },
+    },
+  },
+  downscale: {
+    description: 'Lose resolution: shrink by `factor` (filtered), then enlarge back to the same size.',
+    params: {
+      factor: { type: 'range', min: 0.05, max: 1, default: [0.25, 0.5], description: 'Intermediate scale.' },
+      interpolation: {
+        type: 'enum',
+        values: ['nearest', 'linear', 'cubic'],
+        default: 'nearest',
+        description: 'How the image is enlarged back.',
+      },
+    },
+  },
+  coarseDropout: {
+    description: 'Cut out `holes` rectangles, each side a `size` fraction of the image side.',
+    params: {
+      holes: { type: 'range', min: 1, max: 64, default: [1, 8], integer: true, description: 'Number of holes.' },
+      size: {
+        type: 'range',
+        min: 0.01,
+        max: 1,
+        default: [0.05, 0.15],
+        description: 'Side of a hole, fraction of the image side.',
+      },
+      fill: {
+        type: 'colour',
+        keywords: ['random', 'noise'],
+        default: '#000000',
+        description: "'#rrggbb[aa]', 'random' (a colour per hole) or 'noise' (random pixels).",
+      },
+    },
+  },
+  gridDropout: {
+    description: 'Cut out a square from every cell of a regular grid (shifted by a random offset).',
+    params: {
+      cells: {
+        type: 'range',
+        min: 2,
+        max: 64,
+        default: [4, 10],
+        integer: true,
+        description: 'Cells along the shorter side.',
+      },
+      ratio: {
+        type: 'range',
+        min: 0.05,
+        max: 0.95,
+        default: 0.5,
+        description: 'Side of the hole, fraction of the cell.',
+      },
+      fill: {
+        type: 'colour',
+        keywords: ['random', 'noise'],
+        default: '#000000',
+        description: "'#rrggbb[aa]', 'random' (one random colour) or 'noise' (random pixels).",
+      },
+    },
+  },
+  fog: {
+    description: 'Blend towards a fog colour by `density`, unevenly (a smooth random field).',
+    params: {
+      density: { type: 'range', min: 0, max: 1, default: [0.3, 0.6], description: 'Largest blend, 0–1.' },
+      colour: { type: 'colour', keywords: [], default: '#dcdcdc', description: "Fog colour, '#rrggbb'." },
+    },
+  },
+  rain: {
+    description: 'Darken the image and draw slanted rain streaks.',
+    params: {
+      drops: {
+        type: 'range',
+        min: 1,
+        max: 5000,
+        default: [100, 400],
+        integer: true,
+        description: 'Number of streaks.',
+      },
+      length: {
+        type: 'range',
+        min: 0.005,
+        max: 0.5,
+        default: [0.02, 0.05],
+        description: 'Streak length, fraction of the height.',
+      },
+      slant: { type: 'range', min: -60, max: 60, default: [-15, 15], description: 'Degrees from vertical.' },
+      brightness: {
+        type: 'range',
+        min: 0.1,
+        max: 1,
+        default: [0.7, 0.9],
+        description: 'Darkening factor under the rain.',
+      },
+    },
+  },
+  snow: {
+    description: 'Draw white snowflakes (small discs).',
+    params: {
+      flakes: {
+        type: 'range',
+        min: 1,
+        max: 20000,
+        default: [200, 1000],
+        integer: true,
+        description: 'Number of flakes.',
+      },
+      radius: { type: 'range', min: 1, max: 20, default: [1.5, 3], description: 'Largest flake radius, pixels.' },
+    },
+  },
+  sunFlare: {
+    description: 'Brighten a round patch in the upper half, fading out from its centre.',
+    params: {
+      radius: {
+        type: 'range',
+        min: 0.01,
+        max: 1,
+        default: [0.15, 0.35],
+        description: 'Radius, fraction of the shorter side.',
+      },
+      intensity: {
+        type: 'range',
+        min: 0,
+        max: 1,
+        default: [0.6, 0.9],
+        description: 'Blend towards white at the centre.',
+      },
+    },
+  },
+  shadow: {
+    description: 'Darken a random polygon (a cast shadow).',
+    params: {
+      vertices: {
+        type: 'range',
+        min: 3,
+        max: 12,
+        default: [3, 6],
+        integer: true,
+        description: 'Corners of the polygon.',
+      },
+      size: {
+        type: 'range',
+        min: 0.05,
+        max: 1,
+        default: [0.2, 0.5],
+        description: 'Polygon radius, fraction of the shorter side.',
+      },
+      intensity: {
+        type: 'range',
+        min: 0,
+        max: 1,
+        default: [0.3, 0.6],
+        description: 'Darkening: 1 - intensity is kept.',
+      },
+    },
+  },
 };
 
 /** Names of every operation, in catalogue order. */

@@ -24,11 +24,13 @@ function paramSchema(def: ParamDef): Record<string, unknown> {
     case 'enum':
       return { description: def.description, enum: [...def.values], default: def.default };
     case 'colour':
-      return {
-        description: def.description,
-        default: def.default,
-        anyOf: [{ enum: [...def.keywords] }, { type: 'string', pattern: hexColour }],
-      };
+      return def.keywords.length === 0
+        ? { description: def.description, default: def.default, type: 'string', pattern: hexColour }
+        : {
+            description: def.description,
+            default: def.default,
+            anyOf: [{ enum: [...def.keywords] }, { type: 'string', pattern: hexColour }],
+          };
     case 'boolean':
       return { description: def.description, type: 'boolean', default: def.default };
   }

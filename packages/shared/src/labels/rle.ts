@@ -1,0 +1,112 @@
+import type { Box, Rle } from './model.js';
+
+/** A row-major 0/1 bitmap. */
+export interface Bitmap {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8Array;
+}
+
+/** Decodes COCO RLE (column-major runs) to a row-major bitmap. */
+export const decodeRle = (rle: Rle): Bitmap => {
+  const { width, height } = rle;
+  const data = new Uint8Array(width * height);
+  let position = 0;
+  let value = 0;
+  for (const run of rle.counts) {
+    if (value === 1) {
+      for (let k = position; k < position + run && k < width * height; k++) {
+        const x = Math.floor(k / height);
+        const y = k - x * height;
+        data[y * width + x] = 1;
+      }
+    }
+    position += run;
+    value ^= 1;
+  }
+  return { width, height, data };
+};
+
+/** Encodes a row-major bitmap as COCO RLE. */
+export const encodeRle = (bitmap: Bitmap): Rle => {
+  const { width, height, data } = bitmap;
+  const counts: number[] = [];
+  let value = 0;
+  let run = 0;
+  for (let x = 0; x < width; x++) {
+    for (let y = 0; y < height; y++) {
+      const bit = data[y * width + x] ? 1 : 0;
+      if (bit === value) run++;
+      else {
+        counts.push(run);
+        value = bit;
+        run = 1;
+      }
+    }
+  }
+  counts.push(run);
+  return { width, height, counts };
+};
+
+/** Parses pycocotools' compressed RLE string (LEB128-like, 6 bits a character, runs delta-coded after the third). */
+export const rleFromString = (text: string, height: number, width: number): Rle => {
+  const counts: number[] = [];
+  let p = 0;
+  while (p < text.length) {
+    let x = 0;
+    let k = 0;
+    let more = true;
+    while (more) {
+      if (p >= text.length) throw new RangeError('truncated RLE string');
+      const c = text.charCodeAt(p) - 48;
+      x |= (c & 0x1f) << (5 * k);
+      more = (c & 0x20) !== 0;
+      p++;
+      k++;
+      if (!more && c & 0x10) x |= -1 << (5 * k);
+    }
+    if (counts.length > 2) x += counts[counts.length - 2] as number;
+    counts.push(x);
+  }
+  return { height, width, counts };
+};
+
+/** pycocotools' compressed RLE string of an uncompressed RLE. */
+export const rleToString = (rle: Rle): string => {
+  let out = '';
+  rle.counts.forEach((count, i) => {
+    let x = i > 2 ? count - (rle.counts[i - 2] as number) : count;
+    let more = true;
+    while (more) {
+      let c = x & 0x1f;
+      x >>= 5;
+      more = c & 0x10 ? x !== -1 : x !== 0;
+      if (more) c |= 0x20;
+      out += String.fromCharCode(c + 48);
+    }
+  });
+  return out;
+};
+
+/** Number of set pixels. */
+export const rleArea = (rle: Rle): number => rle.counts.reduce((sum, run, i) => (i % 2 === 1 ? sum + run : sum), 0);
+
+/** The box around the set pixels of a bitmap, or undefined when none is set. */
+export const bitmapBox = (bitmap: Bitmap): Box | undefined => {
+  const { width, height, data } = bitmap;
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    for (let x = 0; x < width; x++) {
+      if (data[row + x] === 0) continue;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+};

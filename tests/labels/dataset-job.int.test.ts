@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import {
+  type DatasetFiles,
+  iou,
+  type LabelFormat,
+  type ParsedDataset,
+  parseLabelled,
+} from '../../packages/shared/src/index.js';
+import { makeZip } from '../gateway/fixtures.js';
+import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
+import { waitFor } from '../helpers/server.js';
+import { readZip } from '../helpers/zip.js';
+import {
+  CATEGORIES,
+  cocoZip,
+  colourBox,
+  datasetFilesOf,
+  OBJECT_COLOURS,
+  type PhotoItem,
+  photoItems,
+  vocZip,
+  yoloZip,
+} from './photo-dataset.js';
+
+const PIPELINE = JSON.stringify({
+  steps: [
+    { op: 'rotate', angle: [-20, 20], mode: 'fill', probability: 0.8 },
+    { op: 'flip', direction: 'random', probability: 0.5 },
+    { op: 'zoom', factor: [1, 1.15], probability: 0.5 },
+  ],
+});
+
+const ZIPS: Record<Exclude<LabelFormat, 'folders'>, (items: readonly PhotoItem[]) => Promise<Buffer>> = {
+  coco: cocoZip,
+  yolo: yoloZip,
+  voc: vocZip,
+};
+
+const readBack = async (
+  archive: Buffer,
+  format: Exclude<LabelFormat, 'folders'>,
+): Promise<{ parsed: ParsedDataset; files: DatasetFiles; entries: Map<string, Buffer> }> => {
+  const entries = await readZip(archive);
+  const files = await datasetFilesOf(entries);
+  return { parsed: parseLabelled(format, files, 'fail'), files, entries };
+};
+
+describe('a labelled dataset job', () => {
+  let t: TestApp;
+  let items: PhotoItem[];
+  before(async () => {
+    t = await testApp({ workers: true, env: { MAX_PIXELS: '4000000' } });
+    items = await photoItems();
+  });
+  after(() => t.close());
+
+  const post = (zip: Buffer, fields: Record<string, string>) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/api/jobs',
+      ...multipartBody([{ name: 'dataset.zip', data: zip, type: 'application/zip' }], fields),
+    });
+
+  const finished = async (id: string) => {
+    await waitFor(
+      async () => {
+        const view = (await t.app.inject({ url: `/api/jobs/${id}` })).json();
+        if (view.status === 'failed') throw new Error(`job failed: ${JSON.stringify(view)}`);
+        return view.status === 'completed' ? view : undefined;
+      },
+      120_000,
+      `job ${id}`,
+    );
+    const archive = await t.app.inject({ url: `/api/jobs/${id}/archive` });
+    assert.equal(archive.statusCode, 200);
+    return archive.rawPayload;
+  };
+
+  const run = async (input: Exclude<LabelFormat, 'folders'>, exported: Exclude<LabelFormat, 'folders'>) => {
+    const zip = await ZIPS[input](items);
+    const created = await post(zip, {
+      variants: '2',
+      seed: '5',
+      split: '80,10,10',
+      export: exported,
+      pipeline: PIPELINE,
+    });
+    assert.equal(created.statusCode, 202, created.body);
+    return finished(created.json().id as string);
+  };
+
+  describe('when a label file is malformed', () => {
+    const broken = async () => {
+      const entries = await readZip(await yoloZip(items.slice(0, 3)));
+      const name = [...entries.keys()].find((k) => k.startsWith('labels/')) as string;
+      entries.set(name, Buffer.from(`${(entries.get(name) as Buffer).toString()}5 0.5 0.5 0.1 0.1\n`));
+      return { name, zip: await makeZip([...entries].map(([n, data]) => ({ name: n, data }))) };
+    };
+
+    it('refuses the job with a 422 that names the file and line', async () => {
+      const { name, zip } = await broken();
+      const response = await post(zip, { variants: '1' });
+      assert.equal(response.statusCode, 422, response.body);
+      assert.deepEqual(response.json().error, {
+        code: 'INVALID_LABELS',
+        message: `${name} line 3: class 5 is not declared in data.yaml (it names 2)`,
+        field: 'file[0]',
+      });
+    });
+
+    it('with onLabelError=skip, leaves the item out and lists it in the manifest', async () => {
+      const { name, zip } = await broken();
+      const response = await post(zip, { variants: '1', onLabelError: 'skip', pipeline: PIPELINE });
+      assert.equal(response.statusCode, 202, response.body);
+      assert.equal(response.json().sources.length, 2);
+      const entries = await readZip(await finished(response.json().id as string));
+      const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+      assert.deepEqual(manifest.skipped, [
+        { file: name, line: 3, reason: 'class 5 is not declared in data.yaml (it names 2)' },
+      ]);
+      for (const variant of manifest.variants)
+        assert.ok(Array.isArray(variant.labels.dropped), 'kept and dropped labels per output');
+    });
+  });
+
+  for (const input of ['coco', 'yolo', 'voc'] as const) {
+    for (const exported of ['coco', 'yolo', 'voc'] as const) {
+      it(`${input} in, ${exported} out: split 80/10/10, train augmented, every box on its object`, async () => {
+        // Act
+        const archive = await run(input, exported);
+        const { parsed, entries } = await readBack(archive, exported);
+        // Assess: splits (12 sources: 10 train × 2 variants, 1 valid and 1 test original)
+        const bySplit = { train: 0, valid: 0, test: 0 };
+        for (const item of parsed.items) bySplit[item.split ?? 'train']++;
+        assert.deepEqual(bySplit, { train: 20, valid: 1, test: 1 });
+        // VOC has no class order (classes come back sorted by name): match by name.
+        assert.deepEqual(parsed.categories.map((c) => c.name).sort(), CATEGORIES.map((c) => c.name).sort());
+        const colourOf = (category: number) =>
+          OBJECT_COLOURS[
+            CATEGORIES.findIndex((c) => c.name === parsed.categories[category]?.name)
+          ] as readonly number[];
+        const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+        const trainOps = manifest.variants.filter((v: { split: string }) => v.split === 'train');
+        assert.ok(
+          trainOps.some((v: { operations: unknown[] }) => v.operations.length > 0),
+          'train is augmented',
+        );
+        for (const v of manifest.variants.filter((v: { split: string }) => v.split !== 'train')) {
+          assert.deepEqual(v.operations, [], 'valid and test are originals');
+        }
+        // Every label on its object: the object's pixels near the label make the same box.
+        let checked = 0;
+        for (const item of parsed.items) {
+          const image = entries.get(item.image) as Buffer;
+          for (const object of item.labels.objects) {
+            const margin = 12;
+            const region = {
+              x: object.box.x - margin,
+              y: object.box.y - margin,
+              width: object.box.width + 2 * margin,
+              height: object.box.height + 2 * margin,
+            };
+            const pixels = await colourBox(image, colourOf(object.category), region);
+            assert.ok(pixels, `${item.image}: object ${object.category} has pixels`);
+            const overlap = iou(object.box, pixels);
+            assert.ok(
+              overlap >= 0.85,
+              `${item.image}: label ${JSON.stringify(object.box)} vs pixels ${JSON.stringify(pixels)} (IoU ${overlap.toFixed(3)})`,
+            );
+            checked++;
+          }
+        }
+        assert.ok(checked >= 40, `checked ${checked} boxes`);
+      });
+    }
+  }
+});
