@@ -13,9 +13,8 @@ export const deciderSpec = <Event, State, Command>(decider: {
     when: (command: Command) => {
       const decided = () => decider.decide(command, events.reduce(decider.evolve, decider.initial()));
       return {
-        then: (expected: readonly unknown[]) => assert.deepEqual(decided(), expected),
+        thenAppends: (expected: readonly unknown[]) => assert.deepEqual(decided(), expected),
         thenNothing: () => assert.deepEqual(decided(), [], 'the command is already reflected: nothing to append'),
-        thenThrows: (pattern: RegExp) => assert.throws(decided, pattern),
       };
     },
   }),

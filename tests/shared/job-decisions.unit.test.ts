@@ -89,13 +89,13 @@ describe('the source aggregate', () => {
       source
         .given([uploaded])
         .when({ type: 'StartSource', attempt: 1 })
-        .then([started(1)]));
+        .thenAppends([started(1)]));
 
     it('when its upload is recorded, then SourceUploaded carries what was read of the image', () =>
       source
         .given([])
         .when({ type: 'RecordUpload', facts: { bytes: 5, format: 'jpeg', width: 4, height: 3 } })
-        .then([uploaded]));
+        .thenAppends([uploaded]));
   });
 
   describe('given a source whose upload is recorded', () => {
@@ -117,7 +117,7 @@ describe('the source aggregate', () => {
       source
         .given([started(2)])
         .when({ type: 'StartSource', attempt: 3 })
-        .then([started(3)]));
+        .thenAppends([started(3)]));
   });
 
   describe('given a source with variants 0 and 1 recorded', () => {
@@ -125,7 +125,7 @@ describe('the source aggregate', () => {
       source
         .given([started(), written(0, 1)])
         .when({ type: 'RecordVariants', variants: [variant(1), variant(2), variant(2)] })
-        .then([written(2)]));
+        .thenAppends([written(2)]));
 
     it('when the same variants are recorded again, then nothing is appended', () =>
       source
@@ -137,7 +137,7 @@ describe('the source aggregate', () => {
       source
         .given([started(), written(0, 1)])
         .when({ type: 'CompleteSource' })
-        .then([completed(2)]));
+        .thenAppends([completed(2)]));
   });
 
   describe('given more variants than one event holds', () => {
@@ -146,7 +146,7 @@ describe('the source aggregate', () => {
       source
         .given([started()])
         .when({ type: 'RecordVariants', variants: many.map(variant) })
-        .then([written(...many.slice(0, VARIANTS_PER_EVENT)), written(...many.slice(VARIANTS_PER_EVENT))]);
+        .thenAppends([written(...many.slice(0, VARIANTS_PER_EVENT)), written(...many.slice(VARIANTS_PER_EVENT))]);
     });
   });
 
@@ -170,12 +170,12 @@ describe('the source aggregate', () => {
 
   describe('given a dead-lettered source', () => {
     it('when it is redriven, then SourceRedriven sends it back to work', () =>
-      source.given([started(), deadLettered]).when({ type: 'RedriveSource' }).then([redriven]));
+      source.given([started(), deadLettered]).when({ type: 'RedriveSource' }).thenAppends([redriven]));
   });
 
   describe('given a source that failed for good', () => {
     it('when it is redriven (an operator retry), then SourceRedriven is appended', () =>
-      source.given([started(), failedFinal]).when({ type: 'RedriveSource' }).then([redriven]));
+      source.given([started(), failedFinal]).when({ type: 'RedriveSource' }).thenAppends([redriven]));
   });
 
   describe('given a source that failed but may be retried', () => {
@@ -193,14 +193,14 @@ describe('the job aggregate', () => {
       job
         .given([])
         .when(create([{ ...REF, upload: { bytes: 5, format: 'jpeg', width: 4, height: 3 } }]))
-        .then([created(1), uploaded]));
+        .thenAppends([created(1), uploaded]));
 
     it('when it is created with more sources than one event names, then SourcesAdded carries the rest', () => {
       const refs = Array.from({ length: SOURCES_PER_EVENT + 1 }, (_, i) => ({ ...REF, sourceId: `s${i}` }));
       job
         .given([])
         .when(create(refs))
-        .then([
+        .thenAppends([
           {
             type: 'JobCreated',
             data: createdData(refs.slice(0, SOURCES_PER_EVENT), refs.length),
@@ -227,7 +227,7 @@ describe('the job aggregate', () => {
       job
         .given([created(), started(), written(0, 1), completed()])
         .when({ type: 'FinaliseJob', archive, failures: [] })
-        .then([
+        .thenAppends([
           { type: 'ArchiveWritten', data: archive },
           { type: 'JobCompleted', data: { variants: 2, failedSources: 0 } },
         ]));
@@ -250,13 +250,13 @@ describe('the job aggregate', () => {
       job
         .given([created(), started(), failedFinal])
         .when({ type: 'FinaliseJob', failures: ['corrupt'] })
-        .then([{ type: 'JobFailed', data: { reason: 'every source failed: corrupt' } }]));
+        .thenAppends([{ type: 'JobFailed', data: { reason: 'every source failed: corrupt' } }]));
 
     it('when finalising keeps failing, then GiveUpFinalising ends it with the reason', () =>
       job
         .given([created(), started(), failedFinal])
         .when({ type: 'GiveUpFinalising', reason: 'archive unwritable' })
-        .then([{ type: 'JobFailed', data: { reason: 'archive unwritable' } }]));
+        .thenAppends([{ type: 'JobFailed', data: { reason: 'archive unwritable' } }]));
   });
 
   describe('given a completed job whose dead-lettered source is redriven and completes', () => {
@@ -273,7 +273,7 @@ describe('the job aggregate', () => {
           { type: 'SourceCompleted', data: { sourceId: 's2', variants: 2 } },
         ])
         .when({ type: 'FinaliseJob', archive, failures: [] })
-        .then([
+        .thenAppends([
           { type: 'ArchiveWritten', data: archive },
           { type: 'JobCompleted', data: { variants: 2, failedSources: 0 } },
         ]));
