@@ -109,6 +109,8 @@ export const writeArchive = async (
   zip.pipe(out);
   const key = blobKeys.archive(job.id);
   const upload = blobs.put(key, out, { contentType: 'application/zip' });
+  // Awaited below; handled now so that an upload failing early is not an unhandled rejection meanwhile.
+  upload.catch(() => undefined);
   const add = async (source: Readable | Buffer | string, name: string) => {
     const written = once(zip, 'entry');
     zip.append(source, { name, date: ENTRY_DATE });
