@@ -3,7 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 /**
  * A stack configuration value that cannot be deployed. It extends Pulumi's `RunError` so that
  * `pulumi preview` / `pulumi up` print the message alone, without a stack trace. (The app's
- * `DeltaError` lives in `@delta-augment/shared`, which the Pulumi program does not load: the
+ * `DeltaError` lives in `@delta-augment/core`, which the Pulumi program does not load: the
  * deployment code stays free of the runtime's native modules.)
  */
 export class InfraConfigError extends pulumi.RunError {

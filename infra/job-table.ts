@@ -13,7 +13,7 @@ export const jobTableSchema = {
 
 /**
  * The event store table (on-demand), in the layout of the AWS JobEventStore adapter
- * (packages/shared/src/job-event-store/aws.ts): one item per job event (`pk` = `JOB#<jobId>`,
+ * (packages/ports/src/job-event-store/aws.ts): one item per job event (`pk` = `JOB#<jobId>`,
  * `sk` = `EVT#<seq, 10 digits>`) and one projection item per job (`sk` = `STATE`) carrying `owner`
  * and `createdAt`, so the sparse `byOwner` index lists a caller's jobs newest first. DynamoDB
  * deletes items whose `expiresAt` (epoch seconds) has passed. Point-in-time recovery is on.

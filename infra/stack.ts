@@ -67,7 +67,7 @@ export const createStack = (
   const jobs = new JobTable('jobs');
   const events = new JobEvents('job-events');
 
-  // The app's configuration names (packages/shared/src/config.ts), shared by Lambda and gateway.
+  // The app's configuration names (packages/ports/src/config.ts), shared by Lambda and gateway.
   const environment = {
     ADAPTERS: 'aws',
     QUEUE_URL: uploads.queue.url,

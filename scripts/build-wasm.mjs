@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the engine's WebAssembly kernels from their text source (*.wat) with wabt from the npm
-// registry: packages/augmenter/src/engine/geometry/warp.wat → warp-kernel.ts, the binary as base64 in
+// registry: packages/engine/src/geometry/warp.wat → warp-kernel.ts, the binary as base64 in
 // a TypeScript module (so that bundlers carry it; no file to locate at run time). Deterministic (same
 // text, same bytes); the output is committed and tests/engine/wasm-kernel.unit.test.ts checks it is
 // what this script makes from the .wat.
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import wabt from 'wabt';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const KERNELS = [join(root, 'packages', 'augmenter', 'src', 'engine', 'geometry', 'warp.wat')];
+export const KERNELS = [join(root, 'packages', 'engine', 'src', 'geometry', 'warp.wat')];
 
 /** The binary of one .wat file. */
 export async function compileWat(path) {

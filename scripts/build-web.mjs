@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the web page: bundles packages/gateway/web/src/main.ts into web/dist/app.js with esbuild and copies
+// Builds the web page: bundles apps/web/src/main.ts into apps/web/dist/app.js with esbuild and copies
 // index.html and styles.css beside it. Offline, deterministic (same input, same bytes), well under a second.
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const web = join(root, 'packages', 'gateway', 'web');
+const web = join(root, 'apps', 'web');
 const src = join(web, 'src');
 const dist = join(web, 'dist');
 

@@ -2,7 +2,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '@delta-augment/gateway';
-import { loadConfig, localPorts } from '@delta-augment/shared';
+import { loadConfig } from '@delta-augment/ports';
+import { localPorts } from '@delta-augment/ports/local';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const HEADER = `/**

@@ -29,17 +29,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalWorkerPool } from '@delta-augment/augmenter';
+import { TransientError } from '@delta-augment/core';
 import { buildApp } from '@delta-augment/gateway';
 import { createNotifier } from '@delta-augment/notifier';
-import {
-  type BlobStore,
-  DEAD_LETTER_QUEUE,
-  loadConfig,
-  localPorts,
-  type Ports,
-  TransientError,
-  UPLOAD_QUEUE,
-} from '@delta-augment/shared';
+import { type BlobStore, DEAD_LETTER_QUEUE, loadConfig, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
+import { localPorts } from '@delta-augment/ports/local';
 import sharp from 'sharp';
 import WebSocket from 'ws';
 import { checkNothingLost } from '../tests/reliability/invariants.js';

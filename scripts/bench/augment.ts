@@ -21,17 +21,16 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ZipArchive } from 'archiver';
+import { OPERATION_NAMES, resolvePipeline } from '@delta-augment/core';
 import {
   cpuNow,
   type DecodedSource,
   decodeSource,
-  OPERATION_NAMES,
   phaseTotals,
   recordPhases,
   renderVariant,
-  resolvePipeline,
-} from '../../packages/augmenter/src/engine/index.js';
+} from '@delta-augment/engine';
+import { ZipArchive } from 'archiver';
 import { benchStack, type StackRun } from './stack.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));

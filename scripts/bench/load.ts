@@ -138,7 +138,7 @@ const signal = (pids: readonly number[], name: NodeJS.Signals) => {
 
 const startServer = async (dataDir: string, workers: number): Promise<Server> => {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/gateway/src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/local/src/main.ts'], {
     cwd: REPO,
     env: {
       ...process.env,

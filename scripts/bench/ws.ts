@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createNotifier, type ServerMessage } from '@delta-augment/notifier';
-import { SqliteEventBus, SqliteJobEventStore } from '@delta-augment/shared';
+import { SqliteEventBus, SqliteJobEventStore } from '@delta-augment/ports/local';
 import WebSocket from 'ws';
 
 const OWNER = 'bench';

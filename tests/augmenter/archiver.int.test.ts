@@ -9,13 +9,9 @@ import {
   queueArchiveRequests,
   WorkerPool,
 } from '@delta-augment/augmenter';
-import {
-  ARCHIVE_DEAD_LETTER_QUEUE,
-  ARCHIVE_QUEUE,
-  type BlobStore,
-  blobKeys,
-  SqliteWorkQueue,
-} from '@delta-augment/shared';
+import { blobKeys } from '@delta-augment/core';
+import { ARCHIVE_DEAD_LETTER_QUEUE, ARCHIVE_QUEUE, type BlobStore } from '@delta-augment/ports';
+import { SqliteWorkQueue } from '@delta-augment/ports/local';
 import { gradientJpeg } from '../helpers/images.js';
 import { type Fixture, fixture, seedJob, sqsEventFor } from '../helpers/jobs.js';
 import { tempDir } from '../helpers/server.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHandler } from '@delta-augment/augmenter';
-import type { BlobStore } from '@delta-augment/shared';
+import type { BlobStore } from '@delta-augment/ports';
 import { gradientJpeg } from '../helpers/images.js';
 import { type Fixture, fixture, seedJob, sqsEventFor } from '../helpers/jobs.js';
 

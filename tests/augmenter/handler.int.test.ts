@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { type BlobStore, TransientError } from '@delta-augment/shared';
+import { TransientError } from '@delta-augment/core';
+import type { BlobStore } from '@delta-augment/ports';
 import { assertContiguousSeqs } from '../helpers/assertions.js';
 import { gradientJpeg } from '../helpers/images.js';
 import { type Fixture, fixture, handlerFor, seedJob, sqsEventFor, variantIndices } from '../helpers/jobs.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { type SQSEvent, type SQSHandler, WorkerPool } from '@delta-augment/augmenter';
-import { localQueueConfig, SqliteWorkQueue } from '@delta-augment/shared';
+import { localQueueConfig, SqliteWorkQueue } from '@delta-augment/ports/local';
 import { tempDir, waitFor } from '../helpers/server.js';
 
 const QUEUE = 'uploads';

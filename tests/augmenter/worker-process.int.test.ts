@@ -10,7 +10,7 @@ import { REPO, tempDir, waitFor } from '../helpers/server.js';
 const ENV = { VISIBILITY_TIMEOUT_SECONDS: '4', HANDLER_TIMEOUT_SECONDS: '4', WORKER_CONCURRENCY: '1' };
 
 const spawnWorker = (dataDir: string): ChildProcess =>
-  spawn(process.execPath, ['--import', 'tsx', 'packages/augmenter/src/worker-main.ts'], {
+  spawn(process.execPath, ['--import', 'tsx', 'apps/local/src/worker-main.ts'], {
     cwd: REPO,
     env: { ...process.env, ...ENV, DATA_DIR: dataDir },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { awsPorts, ConfigError, loadConfig } from '@delta-augment/shared';
+import { ConfigError } from '@delta-augment/core';
+import { loadConfig } from '@delta-augment/ports';
+import { awsPorts } from '@delta-augment/ports/aws';
 
 /**
  * Where each AWS client sends its calls: AWS_ENDPOINT_URL_<SERVICE> per service, AWS_ENDPOINT_URL

@@ -29,9 +29,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { awsPorts } from '../../packages/shared/src/aws-ports.js';
-import { S3BlobStore } from '../../packages/shared/src/blob-store/aws.js';
-import { loadConfig } from '../../packages/shared/src/config.js';
 import {
   ConcurrencyError,
   ConfigError,
@@ -39,12 +36,15 @@ import {
   PermanentError,
   ReceiptHandleError,
   TransientError,
-} from '../../packages/shared/src/errors.js';
-import { EventBridgeBus } from '../../packages/shared/src/event-bus/aws.js';
-import { DynamoDbJobEventStore } from '../../packages/shared/src/job-event-store/aws.js';
-import { decideJob } from '../../packages/shared/src/jobs/decide.js';
-import type { JobEvent } from '../../packages/shared/src/jobs/events.js';
-import { SqsWorkQueue } from '../../packages/shared/src/work-queue/aws.js';
+} from '../../packages/core/src/errors.js';
+import { decideJob } from '../../packages/core/src/jobs/decide.js';
+import type { JobEvent } from '../../packages/core/src/jobs/events.js';
+import { awsPorts } from '../../packages/ports/src/aws-ports.js';
+import { S3BlobStore } from '../../packages/ports/src/blob-store/aws.js';
+import { loadConfig } from '../../packages/ports/src/config.js';
+import { EventBridgeBus } from '../../packages/ports/src/event-bus/aws.js';
+import { DynamoDbJobEventStore } from '../../packages/ports/src/job-event-store/aws.js';
+import { SqsWorkQueue } from '../../packages/ports/src/work-queue/aws.js';
 import { describeBlobStoreContract, type SignedResponse } from './blob-store.contract.js';
 import { describeEventBusContract, streamOf } from './event-bus.contract.js';
 import { TestClock } from './helpers/clock.js';

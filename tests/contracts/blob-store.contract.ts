@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { BlobStore } from '../../packages/shared/src/blob-store/port.js';
-import { NotFoundError } from '../../packages/shared/src/errors.js';
+import { NotFoundError } from '../../packages/core/src/errors.js';
+import type { BlobStore } from '../../packages/ports/src/blob-store/port.js';
 import type { TestClock } from './helpers/clock.js';
 
 export interface SignedResponse {

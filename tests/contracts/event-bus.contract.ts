@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { EventBus } from '../../packages/shared/src/event-bus/port.js';
-import type { JobEvent, JobEventBody } from '../../packages/shared/src/jobs/events.js';
+import type { JobEvent, JobEventBody } from '../../packages/core/src/jobs/events.js';
+import type { EventBus } from '../../packages/ports/src/event-bus/port.js';
 import { jobCreated, sourceStarted, sourceUploaded, variantsWritten } from './helpers/job-events.js';
 import { waitFor } from './helpers/wait.js';
 

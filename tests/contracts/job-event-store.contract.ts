@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ConcurrencyError, isConcurrencyError } from '../../packages/shared/src/errors.js';
-import type { JobEventStore } from '../../packages/shared/src/job-event-store/port.js';
-import { decideJob } from '../../packages/shared/src/jobs/decide.js';
-import { SOURCES_PER_EVENT } from '../../packages/shared/src/jobs/events.js';
-import { foldJob } from '../../packages/shared/src/jobs/state.js';
+import { ConcurrencyError, isConcurrencyError } from '../../packages/core/src/errors.js';
+import { decideJob } from '../../packages/core/src/jobs/decide.js';
+import { SOURCES_PER_EVENT } from '../../packages/core/src/jobs/events.js';
+import { foldJob } from '../../packages/core/src/jobs/state.js';
+import type { JobEventStore } from '../../packages/ports/src/job-event-store/port.js';
 import type { TestClock } from './helpers/clock.js';
 import { jobCreated, sourceCompleted, sourceStarted, sourceUploaded, variantsWritten } from './helpers/job-events.js';
 

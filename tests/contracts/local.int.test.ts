@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { LocalBlobStore, verifyBlobUrl } from '../../packages/shared/src/blob-store/local.js';
-import { SqliteEventBus } from '../../packages/shared/src/event-bus/local.js';
-import { SqliteJobEventStore } from '../../packages/shared/src/job-event-store/local.js';
-import type { JobEvent } from '../../packages/shared/src/jobs/events.js';
-import { decodeS3Key, parseS3Notification } from '../../packages/shared/src/s3-event.js';
-import { SqliteWorkQueue } from '../../packages/shared/src/work-queue/local.js';
+import type { JobEvent } from '../../packages/core/src/jobs/events.js';
+import { decodeS3Key, parseS3Notification } from '../../packages/core/src/s3-event.js';
+import { LocalBlobStore, verifyBlobUrl } from '../../packages/ports/src/blob-store/local.js';
+import { SqliteEventBus } from '../../packages/ports/src/event-bus/local.js';
+import { SqliteJobEventStore } from '../../packages/ports/src/job-event-store/local.js';
+import { SqliteWorkQueue } from '../../packages/ports/src/work-queue/local.js';
 import { describeBlobStoreContract, type SignedResponse } from './blob-store.contract.js';
 import { describeEventBusContract, streamOf } from './event-bus.contract.js';
 import { TestClock } from './helpers/clock.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ReceiptHandleError } from '../../packages/shared/src/errors.js';
-import type { QueueConfig, WorkQueue } from '../../packages/shared/src/work-queue/port.js';
+import { ReceiptHandleError } from '../../packages/core/src/errors.js';
+import type { QueueConfig, WorkQueue } from '../../packages/ports/src/work-queue/port.js';
 import type { TestClock } from './helpers/clock.js';
 
 /** The queues every adapter under contract serves: `uploads`, dead-lettering to `uploads-dlq` after 3 receives. */

@@ -203,7 +203,9 @@ describe('the AWS composition on emulators', () => {
         before.map((e) => [e.seq, e.type]),
       );
       assert.equal(
-        afterwards.flatMap((e) => (e.type === 'VariantsWritten' ? ((e.data as { variants?: unknown[] }).variants ?? []) : [])).length,
+        afterwards.flatMap((e) =>
+          e.type === 'VariantsWritten' ? ((e.data as { variants?: unknown[] }).variants ?? []) : [],
+        ).length,
         2,
       );
       assert.equal(count(afterwards, 'JobCompleted'), 1);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { PermanentError } from '@delta-augment/shared';
+import { PermanentError, resolvePipeline } from '@delta-augment/core';
+import { decodeSource, renderVariant, thumbnail } from '@delta-augment/engine';
 import sharp from 'sharp';
-import { decodeSource, renderVariant, resolvePipeline, thumbnail } from '../../packages/augmenter/src/engine/index.js';
 import { LIMITS, patternPixels, patternPng, rawOf, sharedImage } from './helpers.js';
 
 const solid = (width: number, height: number, background: string) =>

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { drawVariant } from '../../packages/augmenter/src/engine/draw.js';
-import { apply } from '../../packages/augmenter/src/engine/geometry/matrix.js';
-import { PRESETS, Rng, validateSpec } from '../../packages/augmenter/src/engine/index.js';
+import { PRESETS, validateSpec } from '@delta-augment/core';
+import { Rng } from '@delta-augment/engine';
+import { drawVariant } from '../../packages/engine/src/draw.js';
+import { apply } from '../../packages/engine/src/geometry/matrix.js';
 
 const canvas = { width: 640, height: 480, hasAlpha: false };
 const ops = (spec: unknown, key = 'k'): string[] =>

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { resolvePipeline } from '@delta-augment/core';
+import { type DecodedSource, decodeSource, renderVariant } from '@delta-augment/engine';
 import sharp from 'sharp';
-import {
-  type DecodedSource,
-  decodeSource,
-  renderVariant,
-  resolvePipeline,
-} from '../../packages/augmenter/src/engine/index.js';
 import { LIMITS, patternPixels, patternPng } from './helpers.js';
 
 const pattern = () => sharp(patternPixels(), { raw: { width: 64, height: 48, channels: 3 } });

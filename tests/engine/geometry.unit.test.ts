@@ -1,8 +1,8 @@
 // biome-ignore-all lint/style/noNonNullAssertion: indexing typed arrays at positions the test set up.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Effect } from '../../packages/augmenter/src/engine/effects.js';
-import { elasticField, gridField } from '../../packages/augmenter/src/engine/geometry/displacement.js';
+import type { Effect } from '../../packages/engine/src/effects.js';
+import { elasticField, gridField } from '../../packages/engine/src/geometry/displacement.js';
 import {
   about,
   apply,
@@ -14,10 +14,10 @@ import {
   scale,
   translate,
   validAreaZoom,
-} from '../../packages/augmenter/src/engine/geometry/matrix.js';
-import { planGeometry } from '../../packages/augmenter/src/engine/geometry/plan.js';
-import { warpAffine, warpStages } from '../../packages/augmenter/src/engine/geometry/warp.js';
-import type { RawImage } from '../../packages/augmenter/src/engine/types.js';
+} from '../../packages/engine/src/geometry/matrix.js';
+import { planGeometry } from '../../packages/engine/src/geometry/plan.js';
+import { warpAffine, warpStages } from '../../packages/engine/src/geometry/warp.js';
+import type { RawImage } from '../../packages/engine/src/types.js';
 import { patternPixels } from './helpers.js';
 
 const close = (actual: number, expected: number, tolerance = 1e-9): void =>

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import {
-  type DecodedSource,
-  decodeSource,
-  OPERATION_NAMES,
-  PRESETS,
-  renderVariant,
-  resolvePipeline,
-} from '../../packages/augmenter/src/engine/index.js';
+import { OPERATION_NAMES, PRESETS, resolvePipeline } from '@delta-augment/core';
+import { type DecodedSource, decodeSource, renderVariant } from '@delta-augment/engine';
 import { LIMITS, patternPng, sha256, sharedImage } from './helpers.js';
 
 // Pinned outputs for fixed seeds. They change only if the engine's drawing or rendering changes, or

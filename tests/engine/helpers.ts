@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { EngineLimits } from '@delta-augment/engine';
 import sharp from 'sharp';
-import type { EngineLimits } from '../../packages/augmenter/src/engine/index.js';
 
 /** Generous limits for tests. */
 export const LIMITS: EngineLimits = { maxPixels: 40_000_000, maxInputBytes: 50 * 1024 * 1024 };

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import { OPERATION_NAMES, resolvePipeline } from '@delta-augment/core';
+import { type DecodedSource, decodeSource, type RenderedVariant, renderVariant } from '@delta-augment/engine';
 import sharp from 'sharp';
-import {
-  type DecodedSource,
-  decodeSource,
-  OPERATION_NAMES,
-  type RenderedVariant,
-  renderVariant,
-  resolvePipeline,
-} from '../../packages/augmenter/src/engine/index.js';
 import { LIMITS, patternPng, rawOf } from './helpers.js';
 
 /** Parameters that make each operation's effect certain to show on the 64×48 test pattern. */

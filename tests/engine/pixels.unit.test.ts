@@ -1,8 +1,8 @@
 // biome-ignore-all lint/style/noNonNullAssertion: indexing typed arrays at positions the test set up.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { erase } from '../../packages/augmenter/src/engine/pixels/erase.js';
-import { addNoise } from '../../packages/augmenter/src/engine/pixels/noise.js';
+import { erase } from '../../packages/engine/src/pixels/erase.js';
+import { addNoise } from '../../packages/engine/src/pixels/noise.js';
 import {
   applyColourMatrix,
   applyLut,
@@ -14,8 +14,8 @@ import {
   invertLut,
   saturationMatrix,
   threshold,
-} from '../../packages/augmenter/src/engine/pixels/point.js';
-import type { RawImage } from '../../packages/augmenter/src/engine/types.js';
+} from '../../packages/engine/src/pixels/point.js';
+import type { RawImage } from '../../packages/engine/src/types.js';
 import { patternPixels } from './helpers.js';
 
 const image = (channels: 3 | 4 = 3): RawImage => ({

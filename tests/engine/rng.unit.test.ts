@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Rng, variantRng } from '../../packages/augmenter/src/engine/rng.js';
+import { Rng, variantRng } from '../../packages/engine/src/rng.js';
 
 const draws = (rng: Rng, n: number): number[] => Array.from({ length: n }, () => rng.nextUint32());
 

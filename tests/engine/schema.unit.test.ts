@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PipelineSpecError, PRESETS, pipelineJsonSchema, validateSpec } from '@delta-augment/core';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import {
-  PipelineSpecError,
-  PRESETS,
-  pipelineJsonSchema,
-  validateSpec,
-} from '../../packages/augmenter/src/engine/index.js';
 
 const ajv = new Ajv2020({ allErrors: true });
 const check = ajv.compile(pipelineJsonSchema);

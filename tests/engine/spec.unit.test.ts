@@ -8,7 +8,7 @@ import {
   pipelineJsonSchema,
   resolvePipeline,
   validateSpec,
-} from '../../packages/augmenter/src/engine/index.js';
+} from '@delta-augment/core';
 
 /** Asserts that validating `spec` fails on `field`, and returns the error. */
 function rejects(spec: unknown, field: string): PipelineSpecError {

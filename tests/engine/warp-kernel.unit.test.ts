@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import type { Fill } from '../../packages/augmenter/src/engine/effects.js';
+import type { Fill } from '../../packages/engine/src/effects.js';
 import {
   about,
   compose,
@@ -10,10 +10,10 @@ import {
   rotation,
   scale,
   translate,
-} from '../../packages/augmenter/src/engine/geometry/matrix.js';
-import { affineRowsJs, warpAffine } from '../../packages/augmenter/src/engine/geometry/warp.js';
-import { Rng } from '../../packages/augmenter/src/engine/rng.js';
-import type { RawImage } from '../../packages/augmenter/src/engine/types.js';
+} from '../../packages/engine/src/geometry/matrix.js';
+import { affineRowsJs, warpAffine } from '../../packages/engine/src/geometry/warp.js';
+import { Rng } from '../../packages/engine/src/rng.js';
+import type { RawImage } from '../../packages/engine/src/types.js';
 // @ts-expect-error: a build script in plain JavaScript, without type declarations.
 import { compileWat, KERNELS, kernelModule } from '../../scripts/build-wasm.mjs';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Clock } from '@delta-augment/shared';
+import type { Clock } from '@delta-augment/core';
 import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
 import { gradientJpeg } from '../helpers/images.js';
 import { errorOf } from './fixtures.js';

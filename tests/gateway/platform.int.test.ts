@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { JobService, systemClock } from '@delta-augment/shared';
+import { systemClock } from '@delta-augment/core';
+import { JobService } from '@delta-augment/ports';
 import Fastify from 'fastify';
 import { createContext } from '../../packages/gateway/src/context.js';
 import { createMetrics } from '../../packages/gateway/src/metrics.js';
@@ -187,7 +188,8 @@ describe('security headers and CORS by default', () => {
     assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN');
     assert.equal(response.headers['referrer-policy'], 'no-referrer');
     assert.equal(response.headers['cross-origin-resource-policy'], 'same-origin');
-    assert.ok(response.headers['strict-transport-security']);
+    // HSTS only over https (PUBLIC_URL), see guards.int.test.ts
+    assert.equal(response.headers['strict-transport-security'], undefined);
     assert.equal(response.headers['x-powered-by'], undefined);
   });
 

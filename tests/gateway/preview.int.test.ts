@@ -115,6 +115,17 @@ describe('POST /api/preview', () => {
     assert.match(errorOf(tooLarge).message, /1024/);
   });
 
+  it('keeps a resize step within the preview size, so a preview cannot allocate a huge image', async () => {
+    // Act
+    const spec = { steps: [{ op: 'resize', probability: 1, width: 16000, height: 12000 }] };
+    const response = await preview({ count: '2', size: '200', pipeline: JSON.stringify(spec) });
+    // Assess
+    assert.equal(response.statusCode, 200, response.body);
+    for (const variant of (JSON.parse(response.body) as PreviewAnswer).variants) {
+      assert.ok(Math.max(variant.width, variant.height) <= 200, `${variant.width}x${variant.height}`);
+    }
+  });
+
   it('refuses a file that is not an image with a 4xx', async () => {
     const response = await preview({}, Buffer.from('not an image at all'));
     assert.ok(response.statusCode >= 400 && response.statusCode < 500, response.body);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type Clock, type LocalPorts, loadConfig, localPorts } from '@delta-augment/shared';
+import type { Clock } from '@delta-augment/core';
+import { loadConfig } from '@delta-augment/ports';
+import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../packages/gateway/src/app.js';
 import type { GatewayContext } from '../../packages/gateway/src/context.js';

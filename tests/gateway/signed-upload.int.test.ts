@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { Clock } from '@delta-augment/shared';
+import type { Clock } from '@delta-augment/core';
 import { type TestApp, testApp } from '../helpers/app.js';
 import { gradientJpeg } from '../helpers/images.js';
 import { waitFor } from '../helpers/server.js';

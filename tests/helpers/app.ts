@@ -1,6 +1,8 @@
 import { createLocalWorkerPool, type WorkerPool } from '@delta-augment/augmenter';
+import type { Clock } from '@delta-augment/core';
 import { buildApp } from '@delta-augment/gateway';
-import { type Clock, type Config, type LocalPorts, loadConfig, localPorts } from '@delta-augment/shared';
+import { type Config, loadConfig } from '@delta-augment/ports';
+import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import type { FastifyInstance } from 'fastify';
 import { tempDir } from './server.js';
 

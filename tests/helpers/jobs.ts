@@ -1,16 +1,7 @@
 import { createHandler, type ProcessDeps, type SQSEvent } from '@delta-augment/augmenter';
-import {
-  type BlobStore,
-  blobKeys,
-  type JobEvent,
-  JobService,
-  type LocalPorts,
-  loadConfig,
-  localPorts,
-  newId,
-  objectCreatedEvent,
-  type Ports,
-} from '@delta-augment/shared';
+import { blobKeys, type JobEvent, newId, objectCreatedEvent } from '@delta-augment/core';
+import { type BlobStore, JobService, loadConfig, type Ports } from '@delta-augment/ports';
+import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import { tempDir } from './server.js';
 
 export interface Fixture {

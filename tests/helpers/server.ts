@@ -78,7 +78,7 @@ export const startServer = async (
 ): Promise<RunningServer> => {
   const port = await freePort();
   const dataDir = options.dataDir ?? tempDir();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'packages/gateway/src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/local/src/main.ts'], {
     cwd: REPO,
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-// The adapter's own description of the table it expects (not re-exported by @delta-augment/shared).
-import { DYNAMO_TABLE_SCHEMA } from '../../packages/shared/src/job-event-store/aws.js';
+// The adapter's own description of the table it expects (not re-exported by @delta-augment/ports/aws).
+import { DYNAMO_TABLE_SCHEMA } from '../../packages/ports/src/job-event-store/aws.js';
 import { asList, type DeclaredResource, type Synthesized, statementsOf, synthesize } from './mock-stack.js';
 
 const T = {

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  type DatasetFiles,
-  iou,
-  type LabelFormat,
-  type ParsedDataset,
-  parseLabelled,
-} from '../../packages/shared/src/index.js';
+import { type DatasetFiles, iou, type LabelFormat, type ParsedDataset, parseLabelled } from '@delta-augment/core';
 import { makeZip } from '../gateway/fixtures.js';
 import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/server.js';
@@ -89,6 +83,41 @@ describe('a labelled dataset job', () => {
     assert.equal(created.statusCode, 202, created.body);
     return finished(created.json().id as string);
   };
+
+  it("serves each output's labels in the asked format and counts classes before and after", async () => {
+    // Prepare
+    const created = await post(await cocoZip(items.slice(0, 4)), { variants: '2', seed: '3', pipeline: PIPELINE });
+    assert.equal(created.statusCode, 202, created.body);
+    const id = created.json().id as string;
+    await finished(id);
+    // Act
+    const view = (await t.app.inject({ url: `/api/jobs/${id}` })).json();
+    const source = view.sources[0];
+    const url = `/api/jobs/${id}/sources/${source.sourceId}/variants/1/labels`;
+    const get = (format: string) => t.app.inject({ url: `${url}?format=${format}` });
+    const [json, yolo, voc, coco] = [await get('json'), await get('yolo'), await get('voc'), await get('coco')];
+    // Assess
+    assert.deepEqual(view.dataset.categories, ['magenta', 'cyan']);
+    assert.deepEqual(view.dataset.counts.before, [4, 4]);
+    const after = view.dataset.counts.after as [number, number];
+    assert.equal(
+      after[0] + after[1] + view.dataset.counts.dropped,
+      16,
+      'every object of every output is kept or dropped',
+    );
+    assert.equal(source.outputs, 2);
+    const labels = json.json().labels;
+    assert.equal(yolo.headers['content-type'], 'text/plain');
+    assert.equal(yolo.body.trim().split('\n').length, labels.objects.length);
+    assert.match(voc.body, /<annotation>/);
+    assert.deepEqual(
+      coco.json().annotations.map((a: { bbox: number[] }) => a.bbox),
+      labels.objects.map((o: { box: { x: number; y: number; width: number; height: number } }) =>
+        [o.box.x, o.box.y, o.box.width, o.box.height].map((v) => Math.round(v * 100) / 100),
+      ),
+    );
+    assert.equal((await t.app.inject({ url: `${url}?format=xml` })).statusCode, 400);
+  });
 
   describe('when a label file is malformed', () => {
     const broken = async () => {

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import {
-  type DecodedSource,
-  decodeSource,
-  renderVariant,
-  resolvePipeline,
-} from '../../packages/augmenter/src/engine/index.js';
-import { type Box, type ImageLabels, iou } from '../../packages/shared/src/index.js';
+import { type Box, type ImageLabels, iou, resolvePipeline } from '@delta-augment/core';
+import { type DecodedSource, decodeSource, renderVariant } from '@delta-augment/engine';
 import { LIMITS, rawOf } from '../engine/helpers.js';
 import { type Colour, pixelsOf, scene } from './scene.js';
 

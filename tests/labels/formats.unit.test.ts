@@ -18,7 +18,7 @@ import {
   writeDataYaml,
   writeVoc,
   writeYoloLabels,
-} from '../../packages/shared/src/index.js';
+} from '@delta-augment/core';
 
 const golden = (name: string): string => readFileSync(join(import.meta.dirname, 'golden', name), 'utf8');
 

@@ -1,6 +1,5 @@
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import sharp from 'sharp';
 import {
   type Box,
   type Category,
@@ -10,7 +9,8 @@ import {
   writeDataYaml,
   writeVoc,
   writeYoloLabels,
-} from '../../packages/shared/src/index.js';
+} from '@delta-augment/core';
+import sharp from 'sharp';
 import { makeZip } from '../gateway/fixtures.js';
 import { sharedImagePath } from '../helpers/images.js';
 

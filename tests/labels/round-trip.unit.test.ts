@@ -11,7 +11,7 @@ import {
   writeDataYaml,
   writeVoc,
   writeYoloLabels,
-} from '../../packages/shared/src/index.js';
+} from '@delta-augment/core';
 
 const CATEGORIES: Category[] = [{ name: 'cat' }, { name: 'dog' }, { name: 'zebra' }];
 

@@ -1,5 +1,5 @@
+import { type Box, encodeRle, type ImageLabels, type Point } from '@delta-augment/core';
 import sharp from 'sharp';
-import { type Box, encodeRle, type ImageLabels, type Point } from '../../packages/shared/src/index.js';
 
 /** Pure colours of the scene's objects, told apart after any resampling by their dominant channel. */
 export const COLOURS = { red: [255, 0, 0], green: [0, 255, 0], blue: [0, 0, 255] } as const;

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { JobEvent, JobEventBody, SourceEventBody } from '@delta-augment/core';
 import {
   type Caller,
   createNotifier,
@@ -10,14 +11,8 @@ import {
   type NotifierLimits,
   type ServerMessage,
 } from '@delta-augment/notifier';
-import {
-  type JobEvent,
-  type JobEventBody,
-  JobService,
-  type SourceEventBody,
-  SqliteEventBus,
-  SqliteJobEventStore,
-} from '@delta-augment/shared';
+import { JobService } from '@delta-augment/ports';
+import { SqliteEventBus, SqliteJobEventStore } from '@delta-augment/ports/local';
 import WebSocket, { type ClientOptions } from 'ws';
 
 /** Keys the test authenticator knows. */

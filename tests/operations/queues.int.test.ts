@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createLocalWorkerPool, type WorkerPool } from '@delta-augment/augmenter';
-import { JobService } from '@delta-augment/shared';
+import { JobService } from '@delta-augment/ports';
 import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
 import { gradientJpeg } from '../helpers/images.js';
 import { seedJob } from '../helpers/jobs.js';
@@ -142,17 +142,23 @@ describe('operating the queues', () => {
   });
 
   it('prints the queue table through the CLI', async () => {
-    const { stdout } = await run(process.execPath, ['bin/delta-augment.mjs', 'queues', 'list', '--url', url], {
+    const { stdout } = await run(process.execPath, ['apps/cli/bin/delta-augment.mjs', 'queues', 'list', '--url', url], {
       cwd: REPO,
     });
     assert.match(stdout, /^QUEUE\s+VISIBLE\s+IN FLIGHT/m);
     assert.match(stdout, /^uploads\s+0\s+0\s+0\s+\d+\s+uploads-dlq\s+0/m);
-    const peek = await run(process.execPath, ['bin/delta-augment.mjs', 'queues', 'peek', 'uploads-dlq', '--url', url], {
-      cwd: REPO,
-    });
+    const peek = await run(
+      process.execPath,
+      ['apps/cli/bin/delta-augment.mjs', 'queues', 'peek', 'uploads-dlq', '--url', url],
+      {
+        cwd: REPO,
+      },
+    );
     assert.deepEqual(JSON.parse(peek.stdout), { queue: 'uploads-dlq', messages: [] });
     await assert.rejects(
-      run(process.execPath, ['bin/delta-augment.mjs', 'queues', 'purge', 'uploads', '--url', url], { cwd: REPO }),
+      run(process.execPath, ['apps/cli/bin/delta-augment.mjs', 'queues', 'purge', 'uploads', '--url', url], {
+        cwd: REPO,
+      }),
       /add --yes/,
     );
   });

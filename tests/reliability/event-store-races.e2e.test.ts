@@ -1,17 +1,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import {
-  ConcurrencyError,
-  decideJob,
-  hasIndex,
-  type JobEventBody,
-  JobService,
-  loadConfig,
-  localPorts,
-  newId,
-  SqliteJobEventStore,
-} from '@delta-augment/shared';
+import { ConcurrencyError, decideJob, hasIndex, type JobEventBody, newId } from '@delta-augment/core';
+import { JobService, loadConfig } from '@delta-augment/ports';
+import { localPorts, SqliteJobEventStore } from '@delta-augment/ports/local';
 import { gradientJpeg } from '../helpers/images.js';
 import { seedJob } from '../helpers/jobs.js';
 import { REPO, tempDir, waitFor } from '../helpers/server.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import WebSocket from 'ws';
 import { REPO } from '../helpers/server.js';
 
-const WORKER_ENTRY = join(REPO, 'packages', 'augmenter', 'src', 'worker-main.ts');
+const WORKER_ENTRY = join(REPO, 'apps', 'local', 'src', 'worker-main.ts');
 
 export interface SpawnedProcess {
   readonly child: ChildProcess;

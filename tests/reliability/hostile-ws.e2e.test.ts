@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { loadConfig, localPorts } from '@delta-augment/shared';
+import { loadConfig } from '@delta-augment/ports';
+import { localPorts } from '@delta-augment/ports/local';
 import WebSocket from 'ws';
 import { gradientJpeg, jobForm } from '../helpers/images.js';
 import { type RunningServer, startServer, waitFor } from '../helpers/server.js';

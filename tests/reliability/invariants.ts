@@ -14,19 +14,16 @@
  */
 import assert from 'node:assert/strict';
 import {
-  DEAD_LETTER_QUEUE,
   decodeS3Key,
   foldJob,
   isSourceSettled,
   isTestEvent,
   type JobEvent,
-  type JobEventStore,
   parseS3Notification,
   parseSourceKey,
   TERMINAL_EVENT_TYPES,
-  UPLOAD_QUEUE,
-  type WorkQueue,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
+import { DEAD_LETTER_QUEUE, type JobEventStore, UPLOAD_QUEUE, type WorkQueue } from '@delta-augment/ports';
 
 export type Rule =
   | 'contiguous'

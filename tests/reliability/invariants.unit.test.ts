@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JobEvent, JobEventBody } from '@delta-augment/shared';
+import type { JobEvent, JobEventBody } from '@delta-augment/core';
 import { checkStream } from './invariants.js';
 
 const JOB = 'j_AAAAAAAAAAAAAAAAAAAAAA';

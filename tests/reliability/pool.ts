@@ -1,14 +1,7 @@
 import { join } from 'node:path';
 import { createHandler, type SQSEvent, type SQSHandler, WorkerPool } from '@delta-augment/augmenter';
-import {
-  type Config,
-  JobService,
-  type LocalPorts,
-  loadConfig,
-  localPorts,
-  type QueueMessage,
-  UPLOAD_QUEUE,
-} from '@delta-augment/shared';
+import { type Config, JobService, loadConfig, type QueueMessage, UPLOAD_QUEUE } from '@delta-augment/ports';
+import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import { tempDir } from '../helpers/server.js';
 
 /** Local ports on a fresh data dir, with the queue settings a fault test needs. */

@@ -2,15 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import {
-  type JobEvent,
-  JobService,
-  type LocalPorts,
-  loadConfig,
-  localPorts,
-  TransientError,
-  UPLOAD_QUEUE,
-} from '@delta-augment/shared';
+import { type JobEvent, TransientError } from '@delta-augment/core';
+import { JobService, loadConfig, UPLOAD_QUEUE } from '@delta-augment/ports';
+import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import { gradientJpeg } from '../helpers/images.js';
 import { firstSource, seedJob } from '../helpers/jobs.js';
 import { tempDir, waitFor } from '../helpers/server.js';

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
 import { WorkerPool } from '@delta-augment/augmenter';
-import { ConfigError, JobService, loadConfig, localPorts, UPLOAD_QUEUE } from '@delta-augment/shared';
+import { ConfigError } from '@delta-augment/core';
+import { JobService, loadConfig, UPLOAD_QUEUE } from '@delta-augment/ports';
+import { localPorts } from '@delta-augment/ports/local';
 import { gradientJpeg } from '../helpers/images.js';
 import { seedJob, variantIndices } from '../helpers/jobs.js';
 import { REPO, tempDir, waitFor } from '../helpers/server.js';
@@ -73,7 +75,7 @@ describe('worker process faults', () => {
     it('refuses to start the worker process, naming both settings', async () => {
       const run = await runToExit(
         process.execPath,
-        ['--import', 'tsx', join(REPO, 'packages', 'augmenter', 'src', 'worker-main.ts')],
+        ['--import', 'tsx', join(REPO, 'apps', 'local', 'src', 'worker-main.ts')],
         { ...badEnv, DATA_DIR: tempDir('delta-start-') },
       );
       assert.notEqual(run.code, 0);
@@ -81,7 +83,7 @@ describe('worker process faults', () => {
     });
 
     it('refuses to start the server, with a configuration error and exit code 1', async () => {
-      const run = await runToExit(process.execPath, ['--import', 'tsx', 'packages/gateway/src/main.ts'], {
+      const run = await runToExit(process.execPath, ['--import', 'tsx', 'apps/local/src/main.ts'], {
         ...badEnv,
         PORT: '0',
         DATA_DIR: tempDir('delta-start-'),

@@ -14,7 +14,7 @@ import {
   type SourceState,
   sourceFromRef,
   VARIANTS_PER_EVENT,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
 import { deciderSpec } from '../helpers/decider-spec.js';
 
 const JOB = 'j_test';

@@ -8,7 +8,7 @@ import {
   type JobEvent,
   type JobEventBody,
   withIndices,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
 
 const stream = (bodies: readonly JobEventBody[]): JobEvent[] =>
   bodies.map((body, i) => ({ ...body, jobId: 'j', seq: i + 1, at: '2026-01-01T00:00:00.000Z' }) as JobEvent);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { errorFromResponse } from '../../packages/gateway/web/src/api.js';
-import { KeyStore } from '../../packages/gateway/web/src/auth.js';
-import { formatAgo, formatBytes, parseTags, tagProblem } from '../../packages/gateway/web/src/format.js';
-import { backoffDelay } from '../../packages/gateway/web/src/live.js';
+import { errorFromResponse } from '../../apps/web/src/api.js';
+import { KeyStore } from '../../apps/web/src/auth.js';
+import { formatAgo, formatBytes, parseTags, tagProblem } from '../../apps/web/src/format.js';
+import { backoffDelay } from '../../apps/web/src/live.js';
 
 describe('formatting for people', () => {
   it('writes sizes with one decimal below 100 and none above', () => {

@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  customProblem,
-  DEFAULT_CUSTOM,
-  fromSpec,
-  toSpec,
-  withOperation,
-} from '../../packages/gateway/web/src/pipeline.js';
+import { customProblem, DEFAULT_CUSTOM, fromSpec, toSpec, withOperation } from '../../apps/web/src/pipeline.js';
 
 describe('the custom pipeline of the form', () => {
   describe('when operations are switched on with their sliders', () => {

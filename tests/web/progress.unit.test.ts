@@ -9,8 +9,8 @@ import {
   track,
   variantIndicesOf,
   withView,
-} from '../../packages/gateway/web/src/progress.js';
-import type { JobEventMessage, JobView } from '../../packages/gateway/web/src/types.js';
+} from '../../apps/web/src/progress.js';
+import type { JobEventMessage, JobView } from '../../apps/web/src/types.js';
 
 const JOB = 'j_test';
 const viewOf = (overrides: Partial<JobView> = {}): JobView => ({

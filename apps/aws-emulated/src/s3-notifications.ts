@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { encodeS3Key } from '@delta-augment/shared';
+import { encodeS3Key } from '@delta-augment/core';
 import type { Exchange } from './boundary-proxy.js';
 import type { NotificationModel } from './infra-model.js';
 import { s3Operation } from './usage.js';

@@ -1,4 +1,5 @@
-import type { JobService, SourceState } from '@delta-augment/shared';
+import type { SourceState } from '@delta-augment/core';
+import type { JobService } from '@delta-augment/ports';
 
 /** Every source of a job, page by page. */
 export async function* allSources(jobs: JobService, jobId: string): AsyncGenerator<SourceState> {

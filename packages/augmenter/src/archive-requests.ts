@@ -1,4 +1,5 @@
-import { PermanentError, type WorkQueue } from '@delta-augment/shared';
+import { PermanentError } from '@delta-augment/core';
+import type { WorkQueue } from '@delta-augment/ports';
 
 /** The body of an archive request: the job whose sources are all settled. */
 export interface ArchiveRequest {

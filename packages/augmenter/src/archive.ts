@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
-import { type BlobStore, blobKeys, type JobService, type JobState, type VariantRecord } from '@delta-augment/shared';
+import { blobKeys, type JobState, type VariantRecord } from '@delta-augment/core';
+import type { BlobStore, JobService } from '@delta-augment/ports';
 import { ZipArchive } from 'archiver';
 import { allSources } from './all-sources.js';
 import { appendDataset, type DatasetJob } from './dataset-export.js';

@@ -1,5 +1,4 @@
 import {
-  type BlobStore,
   type Category,
   type DatasetSpec,
   type DroppedLabel,
@@ -16,7 +15,8 @@ import {
   writeVoc,
   writeYoloLabels,
   yoloTask,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
+import type { BlobStore } from '@delta-augment/ports';
 
 /** A labelled dataset job with its sources and their variant records, as the exporters read it. */
 export interface DatasetJob extends JobState {

@@ -1,4 +1,5 @@
-import { type BlobStore, type JobService, needsFinalising } from '@delta-augment/shared';
+import { needsFinalising } from '@delta-augment/core';
+import type { BlobStore, JobService } from '@delta-augment/ports';
 import { allSources } from './all-sources.js';
 import { writeArchive } from './archive.js';
 

@@ -1,4 +1,4 @@
-import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/shared';
+import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/core';
 import { deadlineOf } from './deadline.js';
 import { type ProcessDeps, processSource } from './process-source.js';
 import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from './sqs-types.js';

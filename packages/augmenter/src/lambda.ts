@@ -7,7 +7,8 @@
  * RENDER_CONCURRENCY). Lambda passes its context as the second argument; the augmenter reads its
  * deadline from `getRemainingTimeInMillis()`.
  */
-import { ARCHIVE_QUEUE, awsPorts, JobService, loadConfig } from '@delta-augment/shared';
+import { ARCHIVE_QUEUE, JobService, loadConfig } from '@delta-augment/ports';
+import { awsPorts } from '@delta-augment/ports/aws';
 import { createArchiveHandler } from './archive-handler.js';
 import { queueArchiveRequests } from './archive-requests.js';
 import { createHandler } from './handler.js';

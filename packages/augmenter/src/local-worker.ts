@@ -1,4 +1,4 @@
-import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/shared';
+import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
 import { createHandler } from './handler.js';
 import { WorkerPool } from './worker-pool.js';
 

@@ -1,29 +1,22 @@
 import {
-  type BlobStore,
   blobKeys,
   DeltaError,
   hasIndex,
   type ImageLabels,
   isOriginalOutput,
   isSourceSettled,
-  type JobService,
   type JobState,
   NotFoundError,
   needsFinalising,
   outputsOf,
   PermanentError,
+  resolvePipeline,
   type SourceState,
   VARIANTS_PER_EVENT,
   type VariantLabelSummary,
-} from '@delta-augment/shared';
-import {
-  decodeSource,
-  type EngineLimits,
-  type RenderedVariant,
-  renderVariant,
-  resolvePipeline,
-  thumbnail,
-} from './engine/index.js';
+} from '@delta-augment/core';
+import { decodeSource, type EngineLimits, type RenderedVariant, renderVariant, thumbnail } from '@delta-augment/engine';
+import type { BlobStore, JobService } from '@delta-augment/ports';
 import { type FinaliseDeps, finaliseOrGiveUp } from './finalise-job.js';
 import { forEachLimited } from './limit.js';
 import { VariantBatcher } from './variant-batcher.js';

@@ -1,4 +1,4 @@
-import type { VariantRecord } from '@delta-augment/shared';
+import type { VariantRecord } from '@delta-augment/core';
 
 /**
  * Collects the variants of one source as they are written and records them in batches: when `maxCount`

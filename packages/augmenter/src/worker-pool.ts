@@ -1,4 +1,5 @@
-import { ConfigError, type QueueMessage, ReceiptHandleError, type WorkQueue } from '@delta-augment/shared';
+import { ConfigError, ReceiptHandleError } from '@delta-augment/core';
+import type { QueueMessage, WorkQueue } from '@delta-augment/ports';
 import type { SQSEvent, SQSHandler, SQSRecord } from './sqs-types.js';
 
 export interface WorkerPoolOptions {

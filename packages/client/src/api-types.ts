@@ -158,6 +158,10 @@ export interface paths {
                                     attempts?: number;
                                     failure?: string;
                                     variants?: number;
+                                    /** @description outputs this source makes (variants, plus or instead of its original) */
+                                    outputs?: number;
+                                    /** @enum {string} */
+                                    split?: "train" | "valid" | "test";
                                 }[];
                                 tags?: string[];
                                 variantsPerSource?: number;
@@ -174,6 +178,24 @@ export interface paths {
                                 archive?: {
                                     bytes?: number;
                                     count?: number;
+                                };
+                                /** @description labelled datasets only */
+                                dataset?: {
+                                    format?: string;
+                                    export?: string;
+                                    minVisibility?: number;
+                                    augmentSplits?: string;
+                                    includeOriginals?: boolean;
+                                    split?: string;
+                                    categories?: string[];
+                                    /** @description objects per category in the sources (before) and in the outputs so far (after) */
+                                    counts?: {
+                                        before?: number[];
+                                        after?: number[];
+                                        dropped?: number;
+                                    };
+                                    /** @description items onLabelError=skip left out (listed in the manifest) */
+                                    skipped?: number;
                                 };
                             }[];
                             cursor?: string;
@@ -288,6 +310,10 @@ export interface paths {
                                 attempts?: number;
                                 failure?: string;
                                 variants?: number;
+                                /** @description outputs this source makes (variants, plus or instead of its original) */
+                                outputs?: number;
+                                /** @enum {string} */
+                                split?: "train" | "valid" | "test";
                             }[];
                             tags?: string[];
                             variantsPerSource?: number;
@@ -304,6 +330,24 @@ export interface paths {
                             archive?: {
                                 bytes?: number;
                                 count?: number;
+                            };
+                            /** @description labelled datasets only */
+                            dataset?: {
+                                format?: string;
+                                export?: string;
+                                minVisibility?: number;
+                                augmentSplits?: string;
+                                includeOriginals?: boolean;
+                                split?: string;
+                                categories?: string[];
+                                /** @description objects per category in the sources (before) and in the outputs so far (after) */
+                                counts?: {
+                                    before?: number[];
+                                    after?: number[];
+                                    dropped?: number;
+                                };
+                                /** @description items onLabelError=skip left out (listed in the manifest) */
+                                skipped?: number;
                             };
                             uploads?: {
                                 sourceId?: string;
@@ -342,6 +386,10 @@ export interface paths {
                                 attempts?: number;
                                 failure?: string;
                                 variants?: number;
+                                /** @description outputs this source makes (variants, plus or instead of its original) */
+                                outputs?: number;
+                                /** @enum {string} */
+                                split?: "train" | "valid" | "test";
                             }[];
                             tags?: string[];
                             variantsPerSource?: number;
@@ -358,6 +406,24 @@ export interface paths {
                             archive?: {
                                 bytes?: number;
                                 count?: number;
+                            };
+                            /** @description labelled datasets only */
+                            dataset?: {
+                                format?: string;
+                                export?: string;
+                                minVisibility?: number;
+                                augmentSplits?: string;
+                                includeOriginals?: boolean;
+                                split?: string;
+                                categories?: string[];
+                                /** @description objects per category in the sources (before) and in the outputs so far (after) */
+                                counts?: {
+                                    before?: number[];
+                                    after?: number[];
+                                    dropped?: number;
+                                };
+                                /** @description items onLabelError=skip left out (listed in the manifest) */
+                                skipped?: number;
                             };
                         };
                     };
@@ -428,6 +494,10 @@ export interface paths {
                                 attempts?: number;
                                 failure?: string;
                                 variants?: number;
+                                /** @description outputs this source makes (variants, plus or instead of its original) */
+                                outputs?: number;
+                                /** @enum {string} */
+                                split?: "train" | "valid" | "test";
                             }[];
                             tags?: string[];
                             variantsPerSource?: number;
@@ -444,6 +514,24 @@ export interface paths {
                             archive?: {
                                 bytes?: number;
                                 count?: number;
+                            };
+                            /** @description labelled datasets only */
+                            dataset?: {
+                                format?: string;
+                                export?: string;
+                                minVisibility?: number;
+                                augmentSplits?: string;
+                                includeOriginals?: boolean;
+                                split?: string;
+                                categories?: string[];
+                                /** @description objects per category in the sources (before) and in the outputs so far (after) */
+                                counts?: {
+                                    before?: number[];
+                                    after?: number[];
+                                    dropped?: number;
+                                };
+                                /** @description items onLabelError=skip left out (listed in the manifest) */
+                                skipped?: number;
                             };
                         };
                     };
@@ -897,6 +985,55 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{id}/sources/{sourceId}/variants/{index}/labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One output's labels: json (boxes, polygons, masks, keypoints, and what was dropped), coco, yolo or voc */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description default: the job's export format (json for folders) */
+                    format?: "json" | "coco" | "yolo" | "voc";
+                    /** @description API key, for links */
+                    token?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description job id (j_ + 22 URL-safe characters) */
+                    id: string;
+                    /** @description source id (s_ + 22 URL-safe characters) */
+                    sourceId: string;
+                    index: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                        "text/plain": components["schemas"]["def-0"];
+                        "application/xml": components["schemas"]["def-0"];
                     };
                 };
             };

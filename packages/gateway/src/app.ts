@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { type Clock, type Config, JobService, type Ports, systemClock } from '@delta-augment/shared';
+import { type Clock, systemClock } from '@delta-augment/core';
+import { type Config, JobService, type Ports } from '@delta-augment/ports';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -8,10 +8,12 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type Caller, createAuthenticator, isOpenMode, LOCAL_CALLER } from './auth.js';
 import { createContext, type GatewayContext } from './context.js';
-import { toErrorResponse, unauthorized } from './errors.js';
+import { forbidden, toErrorResponse, unauthorized } from './errors.js';
+import { registerGuards } from './guards/index.js';
+import { frameworkErrorBody, needsAdmin, needsKey, serverTimeouts, servesHttps } from './guards/routed-auth.js';
 import { createMetrics } from './metrics.js';
 import { MAX_FIELD_BYTES } from './multipart.js';
 import { healthRoutes } from './routes/health.js';
@@ -36,12 +38,10 @@ export interface GatewayDeps {
   readonly config: Config;
   readonly ports: Ports;
   readonly clock?: Clock;
-  /** Built web page (index.html, app.js); served at `/` when present. */
+  /** Built web page (index.html, app.js), injected by the app (`@delta-augment/web`); served at `/` when present. */
   readonly webRoot?: string;
   readonly logger?: boolean;
 }
-
-export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../web/dist', import.meta.url));
 
 /** Builds the gateway without listening: `server.ts` listens, tests use `app.inject`. */
 export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstance; context: GatewayContext }> => {
@@ -51,6 +51,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   const jobs = new JobService(ports.events, ports.bus);
   const ctx = createContext(config, ports, jobs, clock, metrics);
   const authenticate = createAuthenticator(config);
+  const open = isOpenMode(config);
   const app = Fastify({
     logger: deps.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
@@ -59,9 +60,17 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     // Behind the ALB on AWS trust exactly one hop; locally X-Forwarded-For is never trusted (no spoofed rate-limit keys).
     trustProxy: config.adapters === 'aws' ? (_address: string, hop: number) => hop === 0 : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    // Slow clients cannot hold connections: the whole request within REQUEST_TIMEOUT_SECONDS, headers within
+    // 20 s, silence for at most IDLE_TIMEOUT_SECONDS; checked every second (Node checks every 30 s by default).
+    ...serverTimeouts(config),
+    // Errors the router raises before any route (a malformed %-escape) get the documented error shape.
+    frameworkErrors: (error, _request, reply) => {
+      (reply as unknown as FastifyReply).code(400).send(frameworkErrorBody(error));
+    },
   });
 
   app.decorateRequest('caller', null as unknown as Caller);
+  registerGuards(app, config);
   app.addSchema({
     $id: 'error',
     type: 'object',
@@ -105,9 +114,12 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
         imgSrc: ["'self'", 'data:', 'blob:'],
         connectSrc: ["'self'", 'ws:', 'wss:'],
         styleSrc: ["'self'", "'unsafe-inline'"],
+        upgradeInsecureRequests: servesHttps(config) ? [] : null,
       },
     },
     crossOriginResourcePolicy: { policy: 'same-origin' },
+    // Over plain HTTP (the local default, or a LAN host) these would break the page: only an https PUBLIC_URL gets them.
+    strictTransportSecurity: servesHttps(config),
   });
   await app.register(cors, { origin: config.corsOrigins.length ? [...config.corsOrigins] : false, credentials: false });
   await app.register(rateLimit, {
@@ -143,10 +155,9 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.addHook('onRequest', async (request) => {
-    const path = request.url.split('?')[0] ?? '';
-    const needsKey = path.startsWith('/api/') && !request.routeOptions.config?.public;
     const caller = authenticate(request.headers, request.url);
-    if (needsKey && !caller) throw unauthorized();
+    if (needsKey(request, open) && !caller) throw unauthorized();
+    if (needsAdmin(request, open) && !caller?.admin) throw forbidden('this route needs the admin key (ADMIN_KEY)');
     if (caller) request.caller = caller;
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -171,8 +182,8 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
 
   await app.register(async (scope) => metricsRoutes(scope, ctx));
 
-  const webRoot = deps.webRoot ?? DEFAULT_WEB_ROOT;
-  if (existsSync(webRoot)) {
+  const webRoot = deps.webRoot;
+  if (webRoot && existsSync(webRoot)) {
     await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], wildcard: false });
   } else {
     app.get('/', async (_request, reply) =>

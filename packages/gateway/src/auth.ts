@@ -1,5 +1,6 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Config } from '@delta-augment/shared';
+import type { Config } from '@delta-augment/ports';
 
 export interface Caller {
   readonly owner: string;
@@ -28,14 +29,26 @@ export const tokenOf = (
   return query?.get('token') ?? undefined;
 };
 
+const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** Compares digests in constant time, so the time taken says nothing about how much of a key matched. */
+const sameKey = (a: Buffer, b: Buffer): boolean => timingSafeEqual(a, b);
+
 export const createAuthenticator = (config: Pick<Config, 'apiKeys' | 'adminKey' | 'host'>) => {
   const open = isOpenMode(config);
+  const admin = config.adminKey ? digest(config.adminKey) : undefined;
+  const keys = [...config.apiKeys].map(([key, owner]) => ({ digest: digest(key), owner }));
   return (headers: Record<string, string | string[] | undefined>, url: string | undefined): Caller | undefined => {
     if (open) return LOCAL_CALLER;
     const token = tokenOf(headers, url);
     if (!token) return undefined;
-    if (config.adminKey && token === config.adminKey) return { owner: 'admin', admin: true };
-    const owner = config.apiKeys.get(token);
-    return owner ? { owner, admin: false } : undefined;
+    const presented = digest(token);
+    // Every key is compared, whichever matches: no early exit that a stopwatch could see.
+    let caller: Caller | undefined;
+    if (admin && sameKey(presented, admin)) caller = { owner: 'admin', admin: true };
+    for (const key of keys) {
+      if (sameKey(presented, key.digest) && !caller) caller = { owner: key.owner, admin: false };
+    }
+    return caller;
   };
 };

@@ -1,13 +1,5 @@
-import {
-  type BlobStore,
-  blobKeys,
-  type Clock,
-  type Config,
-  type JobService,
-  objectCreatedEvent,
-  type Ports,
-  UPLOAD_QUEUE,
-} from '@delta-augment/shared';
+import { blobKeys, type Clock, objectCreatedEvent } from '@delta-augment/core';
+import { type BlobStore, type Config, type JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
 import type { Metrics } from './metrics.js';
 
 /** Everything the routes need, built once by `buildApp`. */

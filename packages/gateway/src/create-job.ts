@@ -1,15 +1,14 @@
 import {
-  type BlobStore,
   blobKeys,
   type Clock,
   type DatasetSpec,
   type ImageLabels,
-  type JobService,
   type JobState,
   type NewSource,
   newId,
   type Split,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
+import type { BlobStore, JobService } from '@delta-augment/ports';
 import type { JobOptions } from './job-options.js';
 import { CONTENT_TYPES } from './sniff.js';
 

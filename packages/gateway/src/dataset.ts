@@ -1,4 +1,4 @@
-import { sanitizeLabel, sanitizeName } from '@delta-augment/shared';
+import { sanitizeLabel, sanitizeName } from '@delta-augment/core';
 import yauzl from 'yauzl';
 import { badRequest, RequestError, tooLarge } from './errors.js';
 

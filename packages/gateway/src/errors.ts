@@ -1,4 +1,4 @@
-import { DeltaError } from '@delta-augment/shared';
+import { DeltaError } from '@delta-augment/core';
 
 /** A client error with a field name: rendered as `{ error: { code, message, field } }` with a 4xx status. */
 export class RequestError extends DeltaError {

@@ -1,2 +1,4 @@
 export { buildApp, type GatewayDeps } from './app.js';
-export { type LocalStack, startLocalStack } from './local/stack.js';
+export { attachNotifier } from './notifier.js';
+export type { Log, RunningService } from './service.js';
+export { startSweeper, sweepExpired } from './sweeper.js';

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { PRESETS, resolvePipeline } from '@delta-augment/augmenter';
-import type { Config, PipelineChoice } from '@delta-augment/shared';
+import type { PipelineChoice } from '@delta-augment/core';
+import { PRESETS, resolvePipeline } from '@delta-augment/core';
+import type { Config } from '@delta-augment/ports';
 import { badRequest, tooLarge } from './errors.js';
 
 export interface JobOptions {

@@ -1,4 +1,5 @@
-import { type JobService, type JobState, progressOf, type SourcePage, type SourceState } from '@delta-augment/shared';
+import { type JobState, progressOf, type SourceState } from '@delta-augment/core';
+import type { JobService, SourcePage } from '@delta-augment/ports';
 
 /** Sources listed by `GET /api/jobs/:id`; the rest are paged through `GET /api/jobs/:id/sources`. */
 export const SOURCES_IN_VIEW = 100;

@@ -13,7 +13,7 @@ import {
   parseSplitPercents,
   type Split,
   type SplitPercents,
-} from '@delta-augment/shared';
+} from '@delta-augment/core';
 import type { DatasetZip } from './dataset.js';
 import { badRequest, RequestError } from './errors.js';
 
@@ -163,6 +163,11 @@ export const prepareDataset = (
       labels: item.labels,
     });
   }
+  const counts = parsed.categories.map(() => 0);
+  for (const image of images.values())
+    for (const o of image.labels.objects) counts[o.category] = (counts[o.category] ?? 0) + 1;
+  if (format === 'folders')
+    for (const item of parsed.items) for (const c of classesOf(item)) counts[c] = (counts[c] ?? 0) + 1;
   const spec: DatasetSpec = {
     format,
     export: exported,
@@ -172,6 +177,7 @@ export const prepareDataset = (
     includeOriginals: fields.includeOriginals,
     ...(fields.split ? { split: fields.split } : {}),
     skipped: parsed.skipped,
+    counts,
   };
   return { spec, images };
 };

@@ -1,4 +1,5 @@
-import type { Clock, JobEventStore, JobStatus } from '@delta-augment/shared';
+import type { Clock, JobStatus } from '@delta-augment/core';
+import type { JobEventStore } from '@delta-augment/ports';
 
 /** A minimal Prometheus text-format registry: counters, gauges and one latency histogram. */
 

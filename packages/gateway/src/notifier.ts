@@ -1,18 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { createNotifier } from '@delta-augment/notifier';
-import type { Config, Ports } from '@delta-augment/shared';
+import type { Config, Ports } from '@delta-augment/ports';
 import { createAuthenticator, isOpenMode } from './auth.js';
-
-/** A browser page from another origin: only the page this gateway serves may use the keyless local mode. */
-const isCrossOrigin = (request: IncomingMessage): boolean => {
-  const origin = request.headers.origin;
-  if (!origin) return false;
-  try {
-    return new URL(origin).host !== request.headers.host;
-  } catch {
-    return true;
-  }
-};
+import { allowedHostnames, checkLocalOnly } from './guards/index.js';
 
 /** Attaches the WebSocket notifier at /ws, authenticated like the API. */
 export const attachNotifier = (
@@ -23,13 +13,16 @@ export const attachNotifier = (
 ) => {
   const authenticate = createAuthenticator(config);
   const open = isOpenMode(config);
+  const allowed = allowedHostnames(config);
+  // Open mode: only the page this server serves, reached by a local name (not a DNS-rebinding page), may subscribe.
+  const isForeign = (request: IncomingMessage): boolean =>
+    !checkLocalOnly(allowed, 'GET', request.headers, { upgrade: true }).ok;
   return createNotifier({
     server,
     path: '/ws',
     events: ports.events,
     bus: ports.bus,
-    authenticate: (request) =>
-      open && isCrossOrigin(request) ? undefined : authenticate(request.headers, request.url),
+    authenticate: (request) => (open && isForeign(request) ? undefined : authenticate(request.headers, request.url)),
     onError: (error) => log?.('notifier error', { reason: error instanceof Error ? error.message : String(error) }),
   });
 };

@@ -1,4 +1,4 @@
-import type { Clock } from '@delta-augment/shared';
+import type { Clock } from '@delta-augment/core';
 import type { GatewayContext } from './context.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@delta-augment/shared';
+import type { JobEvent } from '@delta-augment/core';
 import WebSocket from 'ws';
 import type { JobStream } from './job-stream.js';
 import type { Caller } from './options.js';

@@ -1,4 +1,4 @@
-import { DeltaError } from '@delta-augment/shared';
+import { DeltaError } from '@delta-augment/core';
 
 /** Codes of the `{ "type": "error" }` messages the notifier sends. */
 export type ProtocolErrorCode =

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@delta-augment/shared';
+import type { JobEvent } from '@delta-augment/core';
 import type { Connection } from './connection.js';
 import { JobStream, type ReadEvents } from './job-stream.js';
 import type { OwnerCache } from './owner-cache.js';

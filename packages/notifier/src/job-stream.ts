@@ -1,4 +1,4 @@
-import type { JobEvent } from '@delta-augment/shared';
+import type { JobEvent } from '@delta-augment/core';
 
 /** Where a stream's events go. */
 export interface StreamSink {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
-import type { EventBus, JobEventStore } from '@delta-augment/shared';
+import type { EventBus, JobEventStore } from '@delta-augment/ports';
 
 /** Who is on the other end of a connection, as the gateway's authentication decided. */
 export interface Caller {

@@ -1,4 +1,5 @@
-import type { JobEvent, JobEventStore } from '@delta-augment/shared';
+import type { JobEvent } from '@delta-augment/core';
+import type { JobEventStore } from '@delta-augment/ports';
 
 const DEFAULT_CAPACITY = 10_000;
 

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@delta-augment/shared';
+import type { JobEvent } from '@delta-augment/core';
 import type { RawData } from 'ws';
 import { ProtocolError, type ProtocolErrorCode } from './errors.js';
 

@@ -1,4 +1,4 @@
-import type { Clock } from '../../../packages/shared/src/clock.js';
+import type { Clock } from '../../../packages/core/src/clock.js';
 
 /** Real time plus an offset the test moves: time keeps flowing (long polls end) and can jump ahead. */
 export class TestClock implements Clock {

@@ -1,4 +1,4 @@
-import type { JobEventBody, SourceEventBody } from '../../../packages/shared/src/jobs/events.js';
+import type { JobEventBody, SourceEventBody } from '../../../packages/core/src/jobs/events.js';
 
 /** Builders of job event bodies for store and bus tests. */
 

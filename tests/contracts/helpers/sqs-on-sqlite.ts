@@ -13,11 +13,11 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { Clock } from '../../../packages/shared/src/clock.js';
-import { ReceiptHandleError } from '../../../packages/shared/src/errors.js';
-import { SqsWorkQueue } from '../../../packages/shared/src/work-queue/aws.js';
-import { SqliteWorkQueue } from '../../../packages/shared/src/work-queue/local.js';
-import type { QueueConfig } from '../../../packages/shared/src/work-queue/port.js';
+import type { Clock } from '../../../packages/core/src/clock.js';
+import { ReceiptHandleError } from '../../../packages/core/src/errors.js';
+import { SqsWorkQueue } from '../../../packages/ports/src/work-queue/aws.js';
+import { SqliteWorkQueue } from '../../../packages/ports/src/work-queue/local.js';
+import type { QueueConfig } from '../../../packages/ports/src/work-queue/port.js';
 
 /**
  * The SQS adapter over `aws-sdk-client-mock`, with the queue semantics behind the mock supplied by

@@ -1,11 +1,5 @@
-import {
-  type Config,
-  type DatasetSpec,
-  type JobState,
-  type SourceRef,
-  sanitizeLabel,
-  sanitizeName,
-} from '@delta-augment/shared';
+import { type DatasetSpec, type JobState, type SourceRef, sanitizeLabel, sanitizeName } from '@delta-augment/core';
+import type { Config } from '@delta-augment/ports';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';

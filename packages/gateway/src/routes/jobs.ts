@@ -1,14 +1,5 @@
-import {
-  blobKeys,
-  DEAD_LETTER_QUEUE,
-  decodeCursor,
-  hasIndex,
-  isId,
-  type JobState,
-  type JobStatus,
-  type SourceState,
-  UPLOAD_QUEUE,
-} from '@delta-augment/shared';
+import { blobKeys, hasIndex, isId, type JobState, type JobStatus, type SourceState } from '@delta-augment/core';
+import { DEAD_LETTER_QUEUE, decodeCursor, UPLOAD_QUEUE } from '@delta-augment/ports';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';

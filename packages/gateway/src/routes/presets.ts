@@ -1,4 +1,4 @@
-import { PRESETS, pipelineJsonSchema } from '@delta-augment/augmenter';
+import { PRESETS, pipelineJsonSchema } from '@delta-augment/core';
 import type { FastifyInstance } from 'fastify';
 
 export const presetRoutes = async (app: FastifyInstance): Promise<void> => {

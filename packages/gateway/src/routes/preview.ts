@@ -1,5 +1,5 @@
-import { renderPreview, resolvePipeline } from '@delta-augment/augmenter';
-import { isId, NotFoundError, PermanentError } from '@delta-augment/shared';
+import { isId, NotFoundError, PermanentError, resolvePipeline } from '@delta-augment/core';
+import { renderPreview } from '@delta-augment/engine';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, notFound, RequestError, unsupported } from '../errors.js';

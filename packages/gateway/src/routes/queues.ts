@@ -1,4 +1,5 @@
-import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey, RedriveTask } from '@delta-augment/shared';
+import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/core';
+import { RedriveTask } from '@delta-augment/ports';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { forbidden, notFound } from '../errors.js';

@@ -1,4 +1,4 @@
-import { indicesOf, type JobState, type SourceState } from '@delta-augment/shared';
+import { indicesOf, type JobState, type SourceState } from '@delta-augment/core';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { clientErrors, tokenQuery } from './schemas.js';

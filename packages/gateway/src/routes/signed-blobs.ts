@@ -1,5 +1,7 @@
 import { pipeline, type Readable, Transform } from 'node:stream';
-import { isSafeKey, parseSourceKey, verifyBlobUrl } from '@delta-augment/shared';
+import { parseSourceKey } from '@delta-augment/core';
+import { isSafeKey } from '@delta-augment/ports';
+import { verifyBlobUrl } from '@delta-augment/ports/local';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { forbidden, notFound, RequestError, tooLarge, unsupported } from '../errors.js';

@@ -1,0 +1,34 @@
+import { attachNotifier, buildApp, type Log, type RunningService, startSweeper } from '@delta-augment/gateway';
+import type { Config } from '@delta-augment/ports';
+import { awsPorts, startQueueIngress } from '@delta-augment/ports/aws';
+import { webRoot } from '@delta-augment/web';
+
+/**
+ * The gateway and notifier on the AWS adapters (one EC2 instance of the auto-scaling group). The
+ * augmenter runs as a Lambda, so there is no worker pool here; job events reach this instance's
+ * WebSocket clients through its own notification queue.
+ */
+export const startAwsGateway = async (config: Config, log: Log): Promise<RunningService> => {
+  const ports = awsPorts(config);
+  const { app, context } = await buildApp({ config, ports, webRoot });
+  const address = await app.listen({ port: config.port, host: config.host });
+  const notifier = attachNotifier(app.server, config, ports, log);
+  const ingress = config.aws.notifyQueueUrl
+    ? startQueueIngress(ports.clients.sqs, config.aws.notifyQueueUrl, ports.bus, log)
+    : undefined;
+  if (!ingress) log('NOTIFY_QUEUE_URL is not set: WebSocket clients get catch-up reads only, no live events');
+  // Bucket lifecycle rules and DynamoDB TTL expire data on AWS; the sweeper removes what TTL has not yet.
+  const stopSweeper = startSweeper(context, context.clock, 6 * 3_600_000, log);
+  log('Delta Augment gateway is up on AWS adapters', { url: address, region: config.aws.region });
+  return {
+    app,
+    url: address,
+    stop: async () => {
+      stopSweeper();
+      await ingress?.stop();
+      await notifier.close();
+      await app.close();
+      await ports.close();
+    },
+  };
+};

@@ -1,0 +1,1 @@
+export { startAwsGateway } from './aws-gateway.js';

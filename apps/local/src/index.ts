@@ -1,0 +1,1 @@
+export { type LocalStack, startLocalStack } from './stack.js';

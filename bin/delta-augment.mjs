@@ -1,6 +1,0 @@
-#!/usr/bin/env node
-// The operator CLI (`npx delta-augment queues list`): runs the TypeScript source through tsx.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../packages/gateway/src/cli/main.ts');

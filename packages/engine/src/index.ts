@@ -1,0 +1,20 @@
+/**
+ * The augmentation engine: pure image processing with sharp (no AWS, no queue).
+ *
+ * decodeSource() once per source → resolvePipeline() (from @delta-augment/core) once per job → renderVariant() per variant,
+ * deterministic in (pipeline, source digest, index).
+ */
+export { decodeSource, INPUT_FORMATS } from './decode.js';
+export { defaultFormat, FORMATS } from './encode.js';
+export { type Preview, type PreviewVariant, renderPreview } from './preview.js';
+export { renderVariant } from './render.js';
+export { Rng, variantRng } from './rng.js';
+export { thumbnail } from './thumbnail.js';
+export { cpuNow, type Phase, phaseTotals, recordPhases } from './timing.js';
+export type {
+  DecodedSource,
+  EngineLimits,
+  OutputFormat,
+  RenderedVariant,
+  ResolvedPipeline,
+} from './types.js';

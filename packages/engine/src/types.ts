@@ -1,0 +1,50 @@
+import type { AppliedOperation, DroppedLabel, ImageLabels, OutputFormat } from '@delta-augment/core';
+
+export type { OutputFormat, ResolvedPipeline } from '@delta-augment/core';
+
+/** Input limits; a source over either is a permanent failure naming the limit. */
+export interface EngineLimits {
+  /** Largest width × height accepted (MAX_PIXELS). */
+  readonly maxPixels: number;
+  /** Largest input file accepted, in bytes (MAX_INPUT_BYTES). */
+  readonly maxInputBytes: number;
+}
+
+/** A decoded source, shared by all its variants (opaque beyond these fields). */
+export interface DecodedSource {
+  readonly width: number;
+  readonly height: number;
+  /** Input format name from sharp metadata, e.g. 'jpeg', 'png', 'webp', 'tiff', 'heif', 'gif'. */
+  readonly format: string;
+  readonly hasAlpha: boolean;
+  /** sha256 hex of the input bytes. */
+  readonly digest: string;
+}
+
+/** One rendered variant. */
+export interface RenderedVariant {
+  readonly data: Buffer;
+  readonly format: OutputFormat;
+  /** File extension without the dot: 'jpg', 'png', 'webp' or 'avif'. */
+  readonly extension: string;
+  readonly contentType: string;
+  readonly width: number;
+  readonly height: number;
+  /** The operations actually applied, in order, with the parameters drawn. */
+  readonly operations: AppliedOperation[];
+  /** The source's labels moved with the pixels, when the source has labels. */
+  readonly labels?: VariantLabels & { readonly dropped: readonly DroppedLabel[] };
+}
+
+/** Labels that travel with an image. */
+export interface VariantLabels {
+  readonly labels: ImageLabels;
+}
+
+/** An 8-bit interleaved sRGB(A) pixel buffer. */
+export interface RawImage {
+  readonly data: Uint8Array;
+  readonly width: number;
+  readonly height: number;
+  readonly channels: 3 | 4;
+}

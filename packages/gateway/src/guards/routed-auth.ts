@@ -1,0 +1,52 @@
+import type { Config } from '@delta-augment/ports';
+import type { FastifyRequest } from 'fastify';
+import type { ErrorBody } from '../errors.js';
+
+/** Routes outside `/api` that still need a key in keyed mode (the admin key: they describe every owner's work). */
+const ADMIN_ROUTES = new Set(['/metrics']);
+
+const decodedPath = (url: string): string => {
+  const path = url.split('?')[0] ?? '';
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+};
+
+/**
+ * Whether a request needs an API key, decided on the route the router matched (`/%61pi/jobs` is
+ * `/api/jobs`), never on the raw URL; a path that matched no route is judged on its decoded form, so that
+ * a missing route under `/api` answers 401 like an existing one.
+ */
+export const needsKey = (request: FastifyRequest, open: boolean): boolean => {
+  if (open) return false;
+  const route = request.routeOptions.url;
+  if (route === undefined) return decodedPath(request.url).startsWith('/api/');
+  if (ADMIN_ROUTES.has(route)) return true;
+  return route.startsWith('/api/') && !request.routeOptions.config?.public;
+};
+
+/** Whether a route is for the admin key only (in keyed mode). */
+export const needsAdmin = (request: FastifyRequest, open: boolean): boolean =>
+  !open && ADMIN_ROUTES.has(request.routeOptions.url ?? '');
+
+/** HSTS and `upgrade-insecure-requests` only when the service is reached over HTTPS (an https PUBLIC_URL). */
+export const servesHttps = (config: Pick<Config, 'publicUrl'>): boolean =>
+  config.publicUrl?.toLowerCase().startsWith('https://') ?? false;
+
+/** Fastify and Node server options that bound how long a client may take (slowloris). */
+export const serverTimeouts = (config: Pick<Config, 'budgets'>) => {
+  const requestMs = config.budgets.requestTimeoutSeconds * 1000;
+  return {
+    requestTimeout: requestMs,
+    connectionTimeout: config.budgets.idleTimeoutSeconds * 1000,
+    http: { headersTimeout: Math.min(20_000, requestMs), requestTimeout: requestMs, connectionsCheckingInterval: 1000 },
+  };
+};
+
+/** The body for an error the router raises before any route runs: a URL it cannot decode, a parameter too long. */
+export const frameworkErrorBody = (error: { code?: string; message?: string }): ErrorBody =>
+  error.code === 'FST_ERR_BAD_URL'
+    ? { error: { code: 'BAD_URL', message: 'the URL could not be decoded (a malformed %-escape)', field: 'url' } }
+    : { error: { code: 'BAD_REQUEST', message: error.message ?? 'the request could not be routed', field: 'url' } };

@@ -1,0 +1,7 @@
+/** The AWS adapters (AWS SDK v3 clients, injected through each adapter's constructor). */
+export { type AwsClients, type AwsPorts, awsClients, awsPorts } from './aws-ports.js';
+export { S3BlobStore } from './blob-store/aws.js';
+export { EventBridgeBus } from './event-bus/aws.js';
+export { startQueueIngress } from './event-bus/aws-ingress.js';
+export { DYNAMO_TABLE_SCHEMA, DynamoDbJobEventStore } from './job-event-store/aws.js';
+export { SqsWorkQueue } from './work-queue/aws.js';

@@ -1,0 +1,84 @@
+import { ConfigError } from '@delta-augment/core';
+import { type Env, int, list } from './env.js';
+
+/**
+ * What one request, job, variant, connection or process may cost, so that no input can take the
+ * machine: every budget is named in the error that enforces it, and checked before the work where it can be.
+ */
+export interface Budgets {
+  /** Output pixels of one variant (MAX_OUTPUT_PIXELS). */
+  readonly maxOutputPixels: number;
+  /** Output pixels of a whole job, all variants of all sources (MAX_JOB_OUTPUT_PIXELS). */
+  readonly maxJobOutputPixels: number;
+  /** Bytes a job may write: variants plus archive (MAX_JOB_OUTPUT_BYTES). */
+  readonly maxJobOutputBytes: number;
+  /** Seconds of rendering one variant may take before it is stopped and its source failed (MAX_VARIANT_SECONDS). */
+  readonly maxVariantSeconds: number;
+  /** Pixels a worker process decodes and holds at once, over all its invocations (WORKER_DECODE_PIXELS). */
+  readonly workerDecodePixels: number;
+  /** Multipart uploads the gateway reads at once (MAX_CONCURRENT_UPLOADS). */
+  readonly maxConcurrentUploads: number;
+  /** Multipart uploads one caller may have in progress at once (MAX_CONCURRENT_UPLOADS_PER_CALLER). */
+  readonly maxConcurrentUploadsPerCaller: number;
+  /** Seconds a client has to send a whole request, headers and body (REQUEST_TIMEOUT_SECONDS). */
+  readonly requestTimeoutSeconds: number;
+  /** Seconds a connection may stay silent (IDLE_TIMEOUT_SECONDS). */
+  readonly idleTimeoutSeconds: number;
+  /** Seconds after which a source whose upload never arrived is failed (UPLOAD_DEADLINE_SECONDS). */
+  readonly uploadDeadlineSeconds: number;
+  /** WebSocket messages one connection may send per second, sustained (WS_MESSAGES_PER_SECOND; bursts of twice that). */
+  readonly wsMessagesPerSecond: number;
+  /** Host names, besides the listen address and loopback names, that open mode answers (ALLOWED_HOSTS). */
+  readonly allowedHosts: readonly string[];
+}
+
+/** Reads and validates the budgets; defaults fit the local machine and the default input limits. */
+export const loadBudgets = (
+  env: Env,
+  limits: { readonly maxPixels: number; readonly handlerTimeoutSeconds: number },
+): Budgets => {
+  const maxOutputPixels = int(env, 'MAX_OUTPUT_PIXELS', Math.min(limits.maxPixels, 40_000_000), 1, 100_000_000);
+  const maxJobOutputPixels = int(env, 'MAX_JOB_OUTPUT_PIXELS', 20_000_000_000, 1, 2 ** 50);
+  if (maxJobOutputPixels < maxOutputPixels) {
+    throw new ConfigError(
+      `MAX_JOB_OUTPUT_PIXELS (${maxJobOutputPixels}) must be at least MAX_OUTPUT_PIXELS (${maxOutputPixels})`,
+    );
+  }
+  const maxVariantSeconds = int(
+    env,
+    'MAX_VARIANT_SECONDS',
+    Math.min(60, limits.handlerTimeoutSeconds),
+    1,
+    limits.handlerTimeoutSeconds,
+  );
+  const workerDecodePixels = int(env, 'WORKER_DECODE_PIXELS', 2 * limits.maxPixels, 1, 2 ** 40);
+  if (workerDecodePixels < limits.maxPixels) {
+    throw new ConfigError(
+      `WORKER_DECODE_PIXELS (${workerDecodePixels}) must be at least MAX_PIXELS (${limits.maxPixels}), or the largest accepted image could never be decoded`,
+    );
+  }
+  const maxConcurrentUploads = int(env, 'MAX_CONCURRENT_UPLOADS', 4, 1, 10_000);
+  const maxConcurrentUploadsPerCaller = int(
+    env,
+    'MAX_CONCURRENT_UPLOADS_PER_CALLER',
+    Math.min(2, maxConcurrentUploads),
+    1,
+    maxConcurrentUploads,
+  );
+  const requestTimeoutSeconds = int(env, 'REQUEST_TIMEOUT_SECONDS', 120, 1, 3600);
+  const idleTimeoutSeconds = int(env, 'IDLE_TIMEOUT_SECONDS', 30, 1, 3600);
+  return {
+    maxOutputPixels,
+    maxJobOutputPixels,
+    maxJobOutputBytes: int(env, 'MAX_JOB_OUTPUT_BYTES', 2 * 1024 ** 3, 1024, 2 ** 50),
+    maxVariantSeconds,
+    workerDecodePixels,
+    maxConcurrentUploads,
+    maxConcurrentUploadsPerCaller,
+    requestTimeoutSeconds,
+    idleTimeoutSeconds,
+    uploadDeadlineSeconds: int(env, 'UPLOAD_DEADLINE_SECONDS', 3600, 1, 7 * 86_400),
+    wsMessagesPerSecond: int(env, 'WS_MESSAGES_PER_SECOND', 50, 1, 100_000),
+    allowedHosts: list(env, 'ALLOWED_HOSTS').map((h) => h.toLowerCase()),
+  };
+};
