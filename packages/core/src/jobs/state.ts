@@ -1,4 +1,4 @@
-import type { DatasetSpec, JobEvent, PipelineChoice, SourceEventBody, SourceRef } from './events.js';
+import type { DatasetSpec, JobEvent, PipelineChoice, SourceEventBody, SourceRef, VariantRecord } from './events.js';
 import { isSourceEvent } from './events.js';
 import { withIndices } from './variant-set.js';
 
@@ -88,6 +88,9 @@ export interface SourceState extends SourceRef {
   readonly written: string;
   /** Extension of the variant files (the same for every variant of a source). */
   readonly ext?: string;
+  /** Labelled datasets: objects kept per category index over the source's outputs, and objects dropped. */
+  readonly labelsKept?: readonly number[];
+  readonly labelsDropped?: number;
   readonly failure?: string;
 }
 
@@ -207,6 +210,23 @@ export const sourceFromRef = (ref: SourceRef): SourceState => ({
 
 const extOf = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
 
+/** A source's label counts with those of newly recorded outputs added (nothing for unlabelled jobs). */
+const withLabels = (
+  s: SourceState,
+  variants: readonly VariantRecord[],
+): Pick<SourceState, 'labelsKept' | 'labelsDropped'> => {
+  if (!variants.some((v) => v.labels)) return {};
+  const kept = [...(s.labelsKept ?? [])];
+  let dropped = s.labelsDropped ?? 0;
+  for (const v of variants) {
+    v.labels?.kept.forEach((n, c) => {
+      kept[c] = (kept[c] ?? 0) + n;
+    });
+    dropped += v.labels?.dropped ?? 0;
+  }
+  return { labelsKept: kept, labelsDropped: dropped };
+};
+
 /** Pure fold of one of its events into a source aggregate. */
 export const evolveSource = (source: SourceState, event: SourceEventBody): SourceState => {
   const next = applyToSource(source, event);
@@ -232,6 +252,7 @@ const applyToSource = (s: SourceState, event: SourceEventBody): SourceState => {
           variants.map((v) => v.index),
         ),
         ext: s.ext ?? (first ? extOf(first.key) : undefined),
+        ...withLabels(s, variants),
       };
     }
     case 'SourceCompleted': {

@@ -12,6 +12,7 @@ import {
   signedUploadSchema,
   uploadFormSchema,
 } from './create-routes.js';
+import { labelRoutes } from './labels.js';
 import { recentImageRoutes } from './recent-images.js';
 import {
   binary,
@@ -249,7 +250,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
       const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
       const { limit, cursor } = request.query as { limit: number; cursor?: string };
       const page = await ctx.jobs.sources(state.id, { limit, cursor });
-      return { items: page.items.map(sourceView), cursor: page.cursor };
+      return { items: page.items.map((s) => sourceView(s, state)), cursor: page.cursor };
     },
   );
 
@@ -406,4 +407,5 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   );
 
   await recentImageRoutes(app, ctx);
+  await labelRoutes(app, ctx);
 };
