@@ -65,6 +65,8 @@ interface ConsumerSpec {
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly queue: aws.sqs.Queue;
+  /** The queue's visibility timeout: the app checks it against its own timeout at start-up. */
+  readonly visibilityTimeoutSeconds: pulumi.Input<number | undefined>;
   readonly batchSize: number;
   readonly batchWindowSeconds: number;
   readonly maxConcurrency: number;
@@ -125,9 +127,10 @@ export class Augmenter extends pulumi.ComponentResource {
           timeout: spec.timeoutSeconds,
           loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
           environment: {
-            variables: pulumi.output(args.environment).apply((env) => ({
+            variables: pulumi.all([args.environment, spec.visibilityTimeoutSeconds]).apply(([env, visibility]) => ({
               ...env,
               HANDLER_TIMEOUT_SECONDS: String(spec.timeoutSeconds),
+              VISIBILITY_TIMEOUT_SECONDS: String(visibility),
               NODE_OPTIONS: '--enable-source-maps',
             })),
           },
@@ -157,6 +160,7 @@ export class Augmenter extends pulumi.ComponentResource {
       memoryMb: args.memoryMb,
       timeoutSeconds: args.timeoutSeconds,
       queue: args.queue,
+      visibilityTimeoutSeconds: args.queue.visibilityTimeoutSeconds,
       batchSize: args.batchSize,
       batchWindowSeconds: args.batchWindowSeconds,
       maxConcurrency: args.maxConcurrency,
@@ -190,6 +194,7 @@ export class Augmenter extends pulumi.ComponentResource {
       memoryMb: ARCHIVER.memoryMb,
       timeoutSeconds: ARCHIVER.timeoutSeconds,
       queue: args.archiveQueue,
+      visibilityTimeoutSeconds: args.archiveQueue.visibilityTimeoutSeconds,
       batchSize: ARCHIVER.batchSize,
       batchWindowSeconds: 0,
       maxConcurrency: ARCHIVER.maxConcurrency,

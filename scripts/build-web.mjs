@@ -31,7 +31,12 @@ const result = await build({
 });
 const copied = ['index.html', 'styles.css'];
 await Promise.all(copied.map((name) => copyFile(join(src, name), join(dist, name))));
-const produced = new Set([...copied, 'app.js', 'app.js.map']);
+// The operation picker's thumbnails: the gallery pictures (npm run gallery) the page names.
+const thumbnails = join(root, 'docs', 'operations');
+await mkdir(join(dist, 'operations'), { recursive: true });
+const pictures = (await readdir(thumbnails)).filter((name) => name.endsWith('.webp'));
+await Promise.all(pictures.map((name) => copyFile(join(thumbnails, name), join(dist, 'operations', name))));
+const produced = new Set([...copied, 'app.js', 'app.js.map', 'operations']);
 for (const name of await readdir(dist)) {
   if (!produced.has(name)) await rm(join(dist, name), { recursive: true, force: true });
 }

@@ -184,6 +184,14 @@ async function startStack(repo: string, pin: boolean, cpuProfileDir: string | un
       const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
       await exited;
       clearTimeout(timer);
+      // The workers this run started must not outlive it.
+      for (const pid of workerPids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -11,13 +11,14 @@ import { readZip } from '../helpers/zip.js';
  * The AWS composition end to end on emulators (apps/aws-emulated): the gateway on ADAPTERS=aws, S3 and
  * SQS and SNS on fauxqs, DynamoDB on dynalite, the S3 notification and EventBridge stand-ins, and the
  * Lambda bundle infra deploys under the event source mapping stand-in on Node 22. Infra settings are
- * shortened so that redeliveries come within the test's patience: a 4 s Lambda timeout gives the
- * upload queue infra's 6x + batching window visibility timeout (25 s); batches of 2 keep each
- * invocation within its 4 s on a loaded machine; 3 receives before the DLQ.
+ * shortened so that redeliveries come within the test's patience: an 8 s Lambda timeout gives the
+ * upload queue infra's 6x + batching window visibility timeout (49 s); batches of 2 keep each
+ * invocation within its 8 s on a loaded machine (the handler answers 1 s before its deadline and
+ * returns unfinished records, as on Lambda); 3 receives before the DLQ.
  */
-const SETTINGS = { lambdaTimeoutSeconds: '4', maxReceiveCount: '3', batchSize: '2' };
+const SETTINGS = { lambdaTimeoutSeconds: '8', maxReceiveCount: '3', batchSize: '2' };
 const MAX_RECEIVE_COUNT = 3;
-const JOB_TIMEOUT_MS = 120_000;
+const JOB_TIMEOUT_MS = 240_000;
 
 interface JobEventView {
   readonly seq: number;

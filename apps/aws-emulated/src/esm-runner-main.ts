@@ -1,7 +1,7 @@
 /**
  * The Lambda side of the emulated AWS stack, on the Lambda runtime's Node major: sets the function's
  * environment (infra's, pointed at the emulators), imports the bundle infra deploys (esbuild output,
- * `index.mjs`, handler `index.handler`) and runs the SQS event source mapping stand-in on it.
+ * `index.mjs`, the export infra names in the function's handler) and runs the SQS event source mapping stand-in on it.
  * argv[2]: JSON `{ bundle, functionName, environment, memoryMb, timeoutSeconds, mapping, queueUrl,
  * region, controlUrl, concurrency }`. Reports each invocation to the emulators' usage counters.
  */
@@ -13,6 +13,8 @@ import { EventSourceMapping, type LambdaHandler } from './esm-runner.js';
 interface RunnerConfig {
   readonly bundle: string;
   readonly functionName: string;
+  /** `<file>.<export>` as infra declares it (`index.handler`, `index.archiveHandler`). */
+  readonly handler: string;
   readonly environment: Record<string, string>;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
@@ -30,7 +32,11 @@ const log = (message: string, fields?: Record<string, unknown>) =>
     `${JSON.stringify({ at: new Date().toISOString(), component: 'lambda', msg: message, ...fields })}\n`,
   );
 
-const { handler } = (await import(pathToFileURL(config.bundle).href)) as { handler: LambdaHandler };
+const exported = config.handler.split('.').pop() ?? 'handler';
+const handler = ((await import(pathToFileURL(config.bundle).href)) as Record<string, LambdaHandler | undefined>)[
+  exported
+];
+if (!handler) throw new Error(`the bundle exports no ${exported} (infra's handler ${config.handler})`);
 const sqs = new SQSClient({
   region: config.region,
   endpoint: config.environment.AWS_ENDPOINT_URL_SQS,

@@ -31,6 +31,8 @@ export interface RuleModel {
 
 export interface FunctionModel {
   readonly name: string;
+  /** `<file>.<export>`: `index.handler` (augmenter), `index.archiveHandler` (archiver). */
+  readonly handler: string;
   readonly memoryMb: number;
   readonly timeoutSeconds: number;
   readonly runtime: string;
@@ -58,6 +60,8 @@ export interface InfraModel {
   /** DynamoDB tables as CreateTable input. */
   readonly tables: readonly Record<string, unknown>[];
   readonly augmenter: FunctionModel;
+  /** The archiver: the same bundle, fed by the archive queue. */
+  readonly archiver: FunctionModel;
   /** The gateway instances' notification queue: name prefix, attributes, raw delivery (from their boot script). */
   readonly notifyQueue: {
     readonly prefix: string;
@@ -147,6 +151,29 @@ const tableInput = (table: DeclaredResource): Record<string, unknown> => {
   };
 };
 
+/** A queue-fed function of infra, by its logical name, with its event source mapping (`<name>-queue`). */
+const functionModel = (synth: Synthesized, name: string): FunctionModel => {
+  const fn = synth.named('aws:lambda/function:Function', name);
+  const mapping = synth.named('aws:lambda/eventSourceMapping:EventSourceMapping', `${name}-queue`);
+  return {
+    name: String(fn.state.name),
+    handler: String(fn.inputs.handler),
+    memoryMb: Number(fn.inputs.memorySize),
+    timeoutSeconds: Number(fn.inputs.timeout),
+    runtime: String(fn.inputs.runtime),
+    environment: (fn.inputs.environment?.variables ?? {}) as Record<string, string>,
+    mapping: {
+      queue: nameFromArn(String(mapping.inputs.eventSourceArn)),
+      batchSize: Number(mapping.inputs.batchSize),
+      batchWindowSeconds: Number(mapping.inputs.maximumBatchingWindowInSeconds ?? 0),
+      maxConcurrency: Number(mapping.inputs.scalingConfig?.maximumConcurrency ?? 1000),
+      reportBatchItemFailures: ((mapping.inputs.functionResponseTypes ?? []) as string[]).includes(
+        'ReportBatchItemFailures',
+      ),
+    },
+  };
+};
+
 /**
  * Declares the Pulumi program under mocks with `settings` (as `pulumi config` would hold them) and
  * reads back what the emulated stack must create: the queues with their visibility timeout, retention
@@ -157,8 +184,6 @@ const tableInput = (table: DeclaredResource): Record<string, unknown> => {
 export const readInfraModel = async (settings: RawSettings = {}): Promise<InfraModel> => {
   const synth = await synthesize(settings, {}, EMULATED_STACK);
   const topics = synth.ofType('aws:sns/topic:Topic').map((t) => String(t.state.name));
-  const fn = one(synth, 'aws:lambda/function:Function');
-  const mapping = one(synth, 'aws:lambda/eventSourceMapping:EventSourceMapping');
   const bucketName = (bucket: string): string => String(bucket);
   return {
     region: REGION,
@@ -185,22 +210,8 @@ export const readInfraModel = async (settings: RawSettings = {}): Promise<InfraM
     })),
     topics,
     tables: synth.ofType('aws:dynamodb/table:Table').map(tableInput),
-    augmenter: {
-      name: String(fn.state.name),
-      memoryMb: Number(fn.inputs.memorySize),
-      timeoutSeconds: Number(fn.inputs.timeout),
-      runtime: String(fn.inputs.runtime),
-      environment: (fn.inputs.environment?.variables ?? {}) as Record<string, string>,
-      mapping: {
-        queue: nameFromArn(String(mapping.inputs.eventSourceArn)),
-        batchSize: Number(mapping.inputs.batchSize),
-        batchWindowSeconds: Number(mapping.inputs.maximumBatchingWindowInSeconds ?? 0),
-        maxConcurrency: Number(mapping.inputs.scalingConfig?.maximumConcurrency ?? 1000),
-        reportBatchItemFailures: ((mapping.inputs.functionResponseTypes ?? []) as string[]).includes(
-          'ReportBatchItemFailures',
-        ),
-      },
-    },
+    augmenter: functionModel(synth, 'augmenter'),
+    archiver: functionModel(synth, 'augmenter-archiver'),
     notifyQueue: notifyQueueOf(synth, topics),
     gatewayEnvironment: gatewayEnvironmentOf(userDataOf(synth)),
   };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { augmenterEntry, buildDir, bundleLambda, repoRoot } from '../../../infra/lambda-package.js';
 import type { RawSettings } from '../../../infra/settings.js';
 import { type EmulatorsReady, emulatedEnvironment } from './environment.js';
+import type { FunctionModel } from './infra-model.js';
 import { lambdaNode } from './lambda-node.js';
 import type { Usage } from './usage.js';
 
@@ -133,14 +134,14 @@ export const startEmulatedStack = async (options: EmulatedStackOptions = {}): Pr
     const { model } = ready;
     log('emulators up', { ...ready.endpoints, control: ready.controlUrl });
 
-    const fn = model.augmenter;
-    const queueUrl = ready.queueUrls[fn.mapping.queue];
-    if (!queueUrl) throw new Error(`the augmenter consumes ${fn.mapping.queue}, which the emulators did not create`);
-    let runnerProcess: ChildProcess | undefined;
-    const startRunner = async () => {
+    /** One event source mapping runner per queue-fed function of infra (augmenter, archiver). */
+    const runFunction = async (fn: FunctionModel): Promise<ChildProcess> => {
+      const queueUrl = ready.queueUrls[fn.mapping.queue];
+      if (!queueUrl) throw new Error(`${fn.name} consumes ${fn.mapping.queue}, which the emulators did not create`);
       const config = {
         bundle,
         functionName: fn.name,
+        handler: fn.handler,
         environment: emulatedEnvironment(fn.environment, ready),
         memoryMb: fn.memoryMb,
         timeoutSeconds: fn.timeoutSeconds,
@@ -158,11 +159,15 @@ export const startEmulatedStack = async (options: EmulatedStackOptions = {}): Pr
           stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         }),
       );
-      pipeLines(child, '[lambda]', output);
-      runnerProcess = child;
-      await waitForMessage(child, 'ready', 'the event source mapping runner');
+      pipeLines(child, fn === model.augmenter ? '[lambda]' : '[archiver]', output);
+      await waitForMessage(child, 'ready', `the event source mapping runner of ${fn.name}`);
+      return child;
     };
-    await startRunner();
+    let runnerProcess: ChildProcess | undefined;
+    const startRunner = async () => {
+      runnerProcess = await runFunction(model.augmenter);
+    };
+    await Promise.all([startRunner(), runFunction(model.archiver)]);
 
     const dataDir = options.dataDir ?? join(repoRoot, 'data', 'aws-emulated');
     await mkdir(dataDir, { recursive: true });

@@ -1,4 +1,5 @@
 import type { KeyStore } from './auth.js';
+import type { OverlayLabels } from './label-overlay.js';
 import type { ApiErrorBody, JobPage, JobView, PresetsResponse, PreviewResponse } from './types.js';
 
 /** An error the API answered with (or a network failure, code NETWORK), ready to show to a person. */
@@ -125,6 +126,14 @@ export class ApiClient {
 
   variantUrl(jobId: string, sourceId: string, index: number): string {
     return this.keys.withToken(`${this.jobPath(jobId)}/sources/${encodeURIComponent(sourceId)}/variants/${index}`);
+  }
+
+  /** An output's labels (boxes, polygons, keypoints) as JSON. */
+  labels(jobId: string, sourceId: string, index: number): Promise<OverlayLabels> {
+    return this.json<OverlayLabels>(
+      'GET',
+      `/api/jobs/${encodeURIComponent(jobId)}/sources/${encodeURIComponent(sourceId)}/variants/${index}/labels?format=json`,
+    );
   }
 
   archiveUrl(jobId: string): string {

@@ -1,6 +1,7 @@
 import type { ApiClient } from './api.js';
 import { byId, h } from './dom.js';
 import { formatBytes } from './format.js';
+import { overlayMarkup } from './label-overlay.js';
 import { jobTitle, statusText, type TrackedJob, variantIndicesOf } from './progress.js';
 import type { SourceView } from './types.js';
 
@@ -27,6 +28,15 @@ export class Gallery {
   private readonly lightbox = byId('lightbox');
   private readonly image = byId<HTMLImageElement>('lightbox-image');
   private readonly caption = byId('lightbox-caption');
+  /** "Show labels" toggle, shown for labelled dataset jobs. */
+  private readonly labelsToggle = h('input', { type: 'checkbox', id: 'gallery-labels', checked: true });
+  private readonly labelsSwitch = h(
+    'label',
+    { class: 'labels-toggle', for: 'gallery-labels', hidden: true },
+    this.labelsToggle,
+    ' Show labels',
+  );
+  private readonly lightboxOverlay = h('div', { class: 'lightbox-labels' });
   private items: Item[] = [];
   private readonly tiles = new Map<string, HTMLButtonElement>();
   private readonly grids = new Map<string, HTMLUListElement>();
@@ -37,6 +47,11 @@ export class Gallery {
   constructor(private readonly api: ApiClient) {
     this.lightbox.tabIndex = -1;
     byId('gallery-close').before(this.download);
+    this.download.before(this.labelsSwitch);
+    this.labelsToggle.addEventListener('change', () => {
+      this.dialog.classList.toggle('hide-labels', !this.labelsToggle.checked);
+    });
+    this.image.after(this.lightboxOverlay);
     byId('gallery-close').addEventListener('click', () => this.dialog.close());
     byId('lightbox-close').addEventListener('click', () => this.closeLightbox());
     byId('lightbox-prev').addEventListener('click', () => this.show(this.current - 1));
@@ -69,6 +84,8 @@ export class Gallery {
     this.lightbox.hidden = true;
     this.body.inert = false;
     this.job = job;
+    this.labelsSwitch.hidden = !job.view.dataset;
+    this.dialog.classList.toggle('hide-labels', !this.labelsToggle.checked);
     this.render(job);
     this.dialog.showModal();
     this.tiles.values().next().value?.focus();
@@ -128,6 +145,7 @@ export class Gallery {
       }, 1000 * tries);
     });
     const tile = h('button', { type: 'button', class: 'variant-tile', 'data-key': key }, img);
+    if (this.job.view.dataset) void this.drawLabels(tile, source.sourceId, index, 'cover');
     tile.addEventListener('click', () => this.openLightbox(key));
     // Keep each source's tiles in index order even when variants arrive out of order.
     const item: Item = { source, index, key };
@@ -136,6 +154,24 @@ export class Gallery {
     this.tiles.set(key, tile);
     this.items.push(item);
     this.items = this.orderedItems();
+  }
+
+  /** Fetches an output's labels and draws them over `host` (an image's box); failures leave the image alone. */
+  private async drawLabels(
+    host: HTMLElement,
+    sourceId: string,
+    index: number,
+    fit: 'cover' | 'contain',
+  ): Promise<void> {
+    const jobId = this.job?.view.id;
+    if (!jobId) return;
+    try {
+      const labels = await this.api.labels(jobId, sourceId, index);
+      host.querySelector('.label-overlay')?.remove();
+      host.insertAdjacentHTML('beforeend', overlayMarkup(labels, fit));
+    } catch {
+      // Labels are an extra: without them the preview still shows.
+    }
   }
 
   /** Items in display order: sources in job order, variants by index. */
@@ -193,6 +229,18 @@ export class Gallery {
     if (!item) return;
     const perSource = this.job.view.variantsPerSource;
     this.image.src = this.api.variantUrl(this.job.view.id, item.source.sourceId, item.index);
+    this.lightboxOverlay.replaceChildren();
+    if (this.job.view.dataset) {
+      const overlay = this.lightboxOverlay;
+      const place = () => {
+        overlay.style.width = `${this.image.clientWidth}px`;
+        overlay.style.height = `${this.image.clientHeight}px`;
+        overlay.style.left = `${this.image.offsetLeft}px`;
+        overlay.style.top = `${this.image.offsetTop}px`;
+      };
+      this.image.onload = place;
+      void this.drawLabels(overlay, item.source.sourceId, item.index, 'contain').then(place);
+    }
     this.image.alt = `Variant ${item.index + 1} of ${sourceName(item.source)}`;
     this.caption.textContent = `${sourceName(item.source)} · variant ${item.index + 1} of ${perSource} · image ${this.current + 1} of ${this.items.length}`;
     const next = this.items[(this.current + 1) % this.items.length];

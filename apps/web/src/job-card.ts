@@ -1,6 +1,7 @@
 import type { ApiClient } from './api.js';
 import { h, ICONS, icon } from './dom.js';
 import { formatAgo, formatBytes } from './format.js';
+import { classCountsText } from './label-overlay.js';
 import { fractionOf, jobTitle, statusText, type TrackedJob } from './progress.js';
 import type { JobStatus, SourceView } from './types.js';
 
@@ -44,6 +45,7 @@ export class JobCard {
   private readonly bar = h('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': 0 });
   private readonly fill = h('div', { class: 'bar-fill' });
   private readonly failures = h('ul', { class: 'source-failures', 'aria-label': 'Sources that failed' });
+  private readonly classes = h('p', { class: 'job-classes hint' });
   private readonly view = h('button', { type: 'button', class: 'button small', 'data-action': 'gallery' });
   private readonly download = h('a', { class: 'button small primary', 'data-action': 'download', download: true });
   private readonly remove = h('button', {
@@ -75,7 +77,7 @@ export class JobCard {
       'li',
       { class: 'job-card', 'data-job-id': job.view.id },
       this.thumbs,
-      h('div', { class: 'job-body' }, this.title, this.meta, this.tags, this.status, this.failures),
+      h('div', { class: 'job-body' }, this.title, this.meta, this.classes, this.tags, this.status, this.failures),
       h('div', { class: 'job-actions' }, this.view, this.download, this.remove),
     );
     this.update(job);
@@ -96,6 +98,10 @@ export class JobCard {
       view.pipeline.preset ?? 'custom pipeline',
       formatAgo(view.createdAt),
     ].join(' · ');
+    this.classes.hidden = !view.dataset;
+    if (view.dataset) {
+      this.classes.textContent = `${view.dataset.format} → ${view.dataset.export}${view.dataset.split ? ` · split ${view.dataset.split}` : ''} · objects per class, before → after: ${classCountsText(view.dataset)}`;
+    }
     this.tags.replaceChildren(...view.tags.map((tag) => h('li', {}, tag)));
     this.tags.hidden = view.tags.length === 0;
     this.badge.textContent = BADGE[view.status];

@@ -7,6 +7,7 @@ import {
   OPERATION_DEFS,
   type OperationDef,
   type OperationKey,
+  THUMBNAILS,
   toSpec,
   withOperation,
 } from './pipeline.js';
@@ -133,6 +134,7 @@ export class PipelineControls {
     const card = h(
       'div',
       { class: 'operation' },
+      h('img', { class: 'thumbnail', src: THUMBNAILS[def.key], alt: '', width: 160, height: 100, loading: 'lazy' }),
       h('div', { class: 'switch' }, toggle, h('label', { for: id }, def.label)),
       h('p', { class: 'hint', id: `${id}-hint` }, def.hint),
       ...sliders.map((s) => s.element),

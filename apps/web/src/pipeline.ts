@@ -22,6 +22,18 @@ export interface OperationDef {
   readonly sliders: readonly SliderDef[];
 }
 
+/** The gallery picture of each operation (`npm run gallery`, copied into the page by the build). */
+export const THUMBNAILS: Readonly<Record<OperationKey, string>> = {
+  rotate: 'operations/rotate.webp',
+  flipHorizontal: 'operations/flip-1.webp',
+  flipVertical: 'operations/flip-2.webp',
+  zoom: 'operations/zoom.webp',
+  brightness: 'operations/brightness.webp',
+  contrast: 'operations/contrast.webp',
+  noise: 'operations/noise.webp',
+  blur: 'operations/blur.webp',
+};
+
 export type OperationKey =
   | 'rotate'
   | 'flipHorizontal'

@@ -68,6 +68,7 @@ export const applyEvent = (job: TrackedJob, event: JobEventMessage): TrackedJob 
           const indices = [...seen, index].sort((a, b) => a - b);
           variantIndices = { ...variantIndices, [sourceId]: indices };
           patchSource((s) => ({ ...s, variants: Math.max(s.variants, indices.length) }));
+          view = withClassCounts(view, data.labels);
         }
       }
       break;
@@ -107,7 +108,7 @@ export const applyEvent = (job: TrackedJob, event: JobEventMessage): TrackedJob 
   view = {
     ...view,
     status: statusFrom(view.status, view.sources),
-    progress: { done, total: view.sources.length * view.variantsPerSource },
+    progress: { done, total: view.sources.reduce((sum, s) => sum + (s.outputs ?? view.variantsPerSource), 0) },
     updatedAt: event.at ?? view.updatedAt,
   };
   return { view, lastSeq: event.seq, variantIndices };
@@ -122,6 +123,16 @@ export const variantIndicesOf = (job: TrackedJob, source: SourceView): readonly 
 };
 
 export const isJobTerminal = (view: JobView): boolean => isTerminal(view.status);
+
+/** Adds an output's kept objects per class (VariantWritten `labels.kept`) to a dataset job's counts. */
+const withClassCounts = (view: JobView, labels: unknown): JobView => {
+  const summary = labels as { kept?: unknown; dropped?: unknown } | undefined;
+  if (!view.dataset || !Array.isArray(summary?.kept)) return view;
+  const kept = summary.kept as unknown[];
+  const after = view.dataset.categories.map((_, i) => (view.dataset?.counts.after[i] ?? 0) + (Number(kept[i]) || 0));
+  const dropped = view.dataset.counts.dropped + (Number(summary.dropped) || 0);
+  return { ...view, dataset: { ...view.dataset, counts: { ...view.dataset.counts, after, dropped } } };
+};
 
 /** 0..1, for the progress bar. */
 export const fractionOf = (view: JobView): number => {

@@ -15,6 +15,19 @@ export interface SourceView {
   readonly failure?: string;
   /** Variants written so far. */
   readonly variants: number;
+  /** Outputs this source makes (labelled datasets: variants and/or the original). */
+  readonly outputs?: number;
+  readonly split?: 'train' | 'valid' | 'test';
+}
+
+/** A labelled dataset job's formats and class counts. */
+export interface DatasetView {
+  readonly format: string;
+  readonly export: string;
+  readonly split?: string;
+  readonly categories: readonly string[];
+  readonly counts: { readonly before: readonly number[]; readonly after: readonly number[]; readonly dropped: number };
+  readonly skipped: number;
 }
 
 export interface JobView {
@@ -32,6 +45,7 @@ export interface JobView {
   readonly version?: number;
   readonly failure?: string;
   readonly archive?: { readonly bytes: number; readonly count: number };
+  readonly dataset?: DatasetView;
 }
 
 export interface JobPage {

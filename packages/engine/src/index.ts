@@ -4,6 +4,12 @@
  * decodeSource() once per source → resolvePipeline() (from @delta-augment/core) once per job → renderVariant() per variant,
  * deterministic in (pipeline, source digest, index).
  */
+import sharp from 'sharp';
+
+// Every render starts from a new raw buffer, so libvips' operation cache never hits: it would only
+// hold on to memory (tens of MB per worker).
+sharp.cache(false);
+
 export { decodeSource, INPUT_FORMATS } from './decode.js';
 export { defaultFormat, FORMATS } from './encode.js';
 export { type Preview, type PreviewVariant, renderPreview } from './preview.js';

@@ -1,6 +1,6 @@
 import { blobKeys, hasIndex, isId, type JobState, type JobStatus, type SourceState } from '@delta-augment/core';
 import { DEAD_LETTER_QUEUE, decodeCursor, UPLOAD_QUEUE } from '@delta-augment/ports';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
 import { jobViewSchema, loadView, SOURCES_IN_LIST, sourceView, sourceViewSchema } from '../job-view.js';
@@ -13,6 +13,7 @@ import {
   uploadFormSchema,
 } from './create-routes.js';
 import { labelRoutes } from './labels.js';
+import { loadOwnJob } from './own-job.js';
 import { recentImageRoutes } from './recent-images.js';
 import {
   binary,
@@ -24,14 +25,6 @@ import {
   tokenQuery,
   variantParams,
 } from './schemas.js';
-
-/** Loads a job the caller may see; other owners' jobs are reported as missing, never as forbidden. */
-export const loadOwnJob = async (ctx: GatewayContext, request: FastifyRequest, id: string): Promise<JobState> => {
-  if (!isId(id)) throw notFound(`job ${id}`);
-  const state = await ctx.jobs.load(id);
-  if (!state || (!request.caller.admin && state.owner !== request.caller.owner)) throw notFound(`job ${id}`);
-  return state;
-};
 
 const sendBlob = async (ctx: GatewayContext, reply: FastifyReply, key: string, fileName?: string) => {
   const head = await ctx.ports.blobs.head(key);

@@ -13,7 +13,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { notFound } from '../errors.js';
-import { loadOwnJob } from './jobs.js';
+import { loadOwnJob } from './own-job.js';
 import { clientErrors, tokenQuery, variantParams } from './schemas.js';
 
 const FORMATS = ['json', 'coco', 'yolo', 'voc'] as const;

@@ -6,7 +6,7 @@ import { badRequest, notFound, RequestError, unsupported } from '../errors.js';
 import { checkImage } from '../image-check.js';
 import { parsePipeline, parseSeed } from '../job-options.js';
 import { readForm } from '../multipart.js';
-import { loadOwnJob } from './jobs.js';
+import { loadOwnJob } from './own-job.js';
 import { clientErrors } from './schemas.js';
 
 /** At most this many variants per preview. */
