@@ -1,4 +1,4 @@
-import { blobKeys, hasIndex, isId, type JobState, type JobStatus, type SourceState } from '@delta-augment/core';
+import { blobKeys, hasIndex, isId, type JobStatus, type SourceState } from '@delta-augment/core';
 import { DEAD_LETTER_QUEUE, decodeCursor, UPLOAD_QUEUE } from '@delta-augment/ports';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.js';
