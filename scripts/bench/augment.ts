@@ -2,9 +2,10 @@
  * Engine benchmark: `npm run bench` (options: --preset NAME --variants N --repeat N --images DIR
  * --baseline-repo DIR --no-e2e --no-ops --cpu-profile DIR).
  *
- * Per core, on the shared ~1 MP JPEGs, JPEG out, zipped:
+ * Per core, on the shared ~1 MP JPEGs, JPEG out, zipped (--no-labels skips 1b):
  * 1. Engine, in this process, one variant at a time: CPU ms per variant split into decode (once per
  *    source, spread over its variants), geometry (the warp), pixel ops, encode and zip.
+ * 1b. The same variants with busy detection labels and without (scripts/bench/labels.ts): the factor.
  * 2. Each operation alone (probability 1, catalogue defaults) on a 1 MP photo: its cost per megapixel
  *    (the render minus an encode-only render).
  * 3. End to end: the local stack (`npm start`'s entry) pinned to one core with `taskset -c 0`, one job
@@ -31,6 +32,7 @@ import {
   renderVariant,
 } from '@delta-augment/engine';
 import { ZipArchive } from 'archiver';
+import { benchLabels } from './labels.js';
 import { benchStack, type StackRun } from './stack.js';
 
 const REPO = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -55,6 +57,7 @@ const { values } = parseArgs({
     'baseline-repo': { type: 'string' },
     'no-e2e': { type: 'boolean', default: false },
     'no-ops': { type: 'boolean', default: false },
+    'no-labels': { type: 'boolean', default: false },
     'cpu-profile': { type: 'string' },
   },
 });
@@ -205,6 +208,17 @@ async function main(): Promise<void> {
     `  engine variants/s per core (CPU time): ${enginePerCore.toFixed(1)}  ` +
       `${ratio(engine.msPerVariant, baseline.engineMsPerVariant, false)}`,
   );
+
+  if (!values['no-labels']) {
+    const labels = await benchLabels(photos, preset, Math.min(variants, 10));
+    const factor = labels.msWith / labels.msWithout;
+    const maskFactor = labels.msWithMask / labels.msWithout;
+    console.log(
+      `\nlabels, ${labels.variants} variants rendered three ways: ${labels.msWithout.toFixed(2)} CPU ms without; ` +
+        `${labels.msWith.toFixed(2)} ms with 8 boxes, 4 polygons and 2 pose objects: ${factor.toFixed(3)}x ` +
+        `(target <= 1.2x: ${factor <= 1.2 ? 'meets' : 'MISSES'}); ${labels.msWithMask.toFixed(2)} ms with an RLE mask too: ${maskFactor.toFixed(3)}x`,
+    );
+  }
 
   if (!values['no-ops']) {
     const costs = await benchOperations(photos[0] as string);

@@ -92,7 +92,7 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
         );
         assert.equal(source.version, 3);
         assert.equal(job.version, 4);
-        assert.deepEqual(job.counts, { uploaded: 1, started: 1, settled: 0, failed: 0, variants: 2 });
+        assert.deepEqual(job.counts, { uploaded: 1, started: 1, settled: 0, failed: 0, variants: 2, bytes: 1998 });
         assert.deepEqual(
           later.map((e) => [e.seq, e.type]),
           [
@@ -169,7 +169,7 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
           Array.from({ length: 13 }, (_, i) => i + 1),
         );
         const job = await store.load('job-1');
-        assert.deepEqual(job?.counts, { uploaded: 0, started: 6, settled: 0, failed: 0, variants: 12 });
+        assert.deepEqual(job?.counts, { uploaded: 0, started: 6, settled: 0, failed: 0, variants: 12, bytes: 11988 });
         assert.equal(job?.version, 13);
       });
     });
@@ -203,7 +203,7 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
         assert.deepEqual(await store.loadSource('job-1', 's2'), asStored(folded.sources.get('s2')));
         assert.equal(loaded.version, 7);
         assert.equal(loaded.status, 'processing');
-        assert.deepEqual(loaded.counts, { uploaded: 1, started: 2, settled: 1, failed: 0, variants: 3 });
+        assert.deepEqual(loaded.counts, { uploaded: 1, started: 2, settled: 1, failed: 0, variants: 3, bytes: 2997 });
       });
 
       it('returns undefined for a job that does not exist, whose stream is empty', async () => {

@@ -50,7 +50,7 @@ describe('folding a job from its events', () => {
     const folded = foldJob(events);
     // Assess
     assert.ok(folded);
-    assert.deepEqual(folded.job.counts, { uploaded: 0, started: 2, settled: 2, failed: 1, variants: 3 });
+    assert.deepEqual(folded.job.counts, { uploaded: 0, started: 2, settled: 2, failed: 1, variants: 3, bytes: 3 });
     assert.equal(folded.job.status, 'processing');
     assert.equal(folded.job.version, 8);
     assert.equal(folded.sources.get('a')?.status, 'completed');
@@ -69,7 +69,7 @@ describe('folding a job from its events', () => {
     ];
     const forward = foldJob(stream([created, addedB, ...bodies]));
     const reversed = foldJob(stream([created, addedB, ...[...bodies].reverse()]));
-    assert.deepEqual(forward?.job.counts, { uploaded: 0, started: 2, settled: 1, failed: 0, variants: 3 });
+    assert.deepEqual(forward?.job.counts, { uploaded: 0, started: 2, settled: 1, failed: 0, variants: 3, bytes: 3 });
     assert.deepEqual(reversed?.job.counts, forward?.job.counts);
   });
 
@@ -86,7 +86,7 @@ describe('folding a job from its events', () => {
     );
     assert.equal(folded?.job.status, 'processing');
     assert.equal(folded?.job.failure, undefined);
-    assert.deepEqual(folded?.job.counts, { uploaded: 0, started: 0, settled: 1, failed: 0, variants: 0 });
+    assert.deepEqual(folded?.job.counts, { uploaded: 0, started: 0, settled: 1, failed: 0, variants: 0, bytes: 0 });
     assert.equal(folded?.sources.get('b')?.status, 'uploaded');
   });
 

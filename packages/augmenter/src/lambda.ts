@@ -11,6 +11,7 @@ import { ARCHIVE_QUEUE, JobService, loadConfig } from '@delta-augment/ports';
 import { awsPorts } from '@delta-augment/ports/aws';
 import { createArchiveHandler } from './archive-handler.js';
 import { queueArchiveRequests } from './archive-requests.js';
+import { PixelGate } from './budget.js';
 import { createHandler } from './handler.js';
 
 const config = loadConfig();
@@ -23,6 +24,8 @@ export const handler = createHandler({
   blobs: ports.blobs,
   jobs,
   limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },
+  budgets: config.budgets,
+  decodeGate: new PixelGate(config.budgets.workerDecodePixels),
   maxReceiveCount: config.maxReceiveCount,
   // Fixed, not the vCPU count: the function's memory is sized for exactly this many renders per source.
   renderConcurrency: config.renderConcurrency,

@@ -1,4 +1,5 @@
 import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
+import { PixelGate } from './budget.js';
 import { createHandler } from './handler.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -12,6 +13,8 @@ export const createLocalWorkerPool = (
     blobs: ports.blobs,
     jobs: new JobService(ports.events, ports.bus),
     limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },
+    budgets: config.budgets,
+    decodeGate: new PixelGate(config.budgets.workerDecodePixels),
     maxReceiveCount: config.maxReceiveCount,
     renderConcurrency: config.renderConcurrency,
     log,

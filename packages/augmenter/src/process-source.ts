@@ -1,5 +1,6 @@
 import {
   blobKeys,
+  checkVariantPixels,
   DeltaError,
   hasIndex,
   type ImageLabels,
@@ -16,7 +17,8 @@ import {
   type VariantLabelSummary,
 } from '@delta-augment/core';
 import { decodeSource, type EngineLimits, type RenderedVariant, renderVariant, thumbnail } from '@delta-augment/engine';
-import type { BlobStore, JobService } from '@delta-augment/ports';
+import type { BlobStore, Budgets, JobService } from '@delta-augment/ports';
+import { checkJobBytes, headerPixels, type PixelGate, variantTooSlow, withinSeconds } from './budget.js';
 import { type FinaliseDeps, finaliseOrGiveUp } from './finalise-job.js';
 import { forEachLimited } from './limit.js';
 import { VariantBatcher } from './variant-batcher.js';
@@ -29,6 +31,10 @@ export interface ProcessDeps extends FinaliseDeps {
   readonly renderConcurrency: number;
   /** Longest wait before written variants are recorded (default 250 ms). */
   readonly batchDelayMs?: number;
+  /** Output and time budgets (MAX_OUTPUT_PIXELS, MAX_JOB_OUTPUT_BYTES, MAX_VARIANT_SECONDS); unset: none. */
+  readonly budgets?: Pick<Budgets, 'maxOutputPixels' | 'maxJobOutputBytes' | 'maxVariantSeconds'>;
+  /** Bounds the pixels this process decodes at once (WORKER_DECODE_PIXELS), shared by all its invocations. */
+  readonly decodeGate?: PixelGate;
 }
 
 export interface SourceMessage {
@@ -105,14 +111,35 @@ const renderSource = async (
   job: JobState,
   start: SourceState,
 ): Promise<SourceState> => {
-  const { jobs, blobs } = deps;
-  const { jobId, sourceId, key } = message;
+  const { blobs } = deps;
+  const { key } = message;
+
   const input = await blobs.getBuffer(key).catch((error: unknown) => {
     if (error instanceof NotFoundError) throw new PermanentError(`source object ${key} is missing`, { cause: error });
     throw error;
   });
+  const releasePixels = await deps.decodeGate?.acquire((await headerPixels(input)) ?? deps.limits.maxPixels);
+  try {
+    return await renderDecoded(deps, message, job, start, input);
+  } finally {
+    releasePixels?.();
+  }
+};
+
+const renderDecoded = async (
+  deps: ProcessDeps,
+  message: SourceMessage,
+  job: JobState,
+  start: SourceState,
+  input: Buffer,
+): Promise<SourceState> => {
+  const { jobs, blobs } = deps;
+  const { jobId, sourceId, key } = message;
   const decoded = await decodeSource(input, deps.limits);
   const pipeline = resolvePipeline(job.pipeline);
+  if (deps.budgets) checkVariantPixels(pipeline.spec, decoded, deps.budgets);
+  // The job's variant bytes so far, from its counter: no read of the job's variants.
+  const jobBytes = { bytes: job.counts.bytes };
   const facts = { bytes: input.length, format: decoded.format, width: decoded.width, height: decoded.height };
   let source = (await jobs.handleSource(jobId, sourceId, { type: 'RecordUpload', facts }, start)).source ?? start;
   const thumbKey = blobKeys.thumbnail(jobId, sourceId);
@@ -134,10 +161,15 @@ const renderSource = async (
   try {
     await forEachLimited(todo, deps.renderConcurrency, async (index) => {
       if (message.signal?.aborted) throw new DeltaError('TIMEOUT', 'the handler ran out of time');
+      checkJobBytes(jobBytes.bytes, deps.budgets);
+      const render = () => renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined);
       const original = job.dataset !== undefined && isOriginalOutput(job, source, index);
       const variant = original
         ? originalOutput(input, key, labels)
-        : await renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined);
+        : deps.budgets
+          ? await withinSeconds(deps.budgets.maxVariantSeconds, render, () => variantTooSlow(deps.budgets, index))
+          : await render();
+      jobBytes.bytes += variant.data.length;
       const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
       await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
       const summary = variant.labels

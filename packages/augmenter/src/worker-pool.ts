@@ -124,10 +124,11 @@ export class WorkerPool {
     const timeout = new AbortController();
     const endsAt = Date.now() + handlerTimeoutSeconds * 1000;
     const timer = setTimeout(() => timeout.abort(), handlerTimeoutSeconds * 1000);
+    // The same context shape Lambda gives a Node handler: the time left, so it answers before the end.
+    const running = handler(event, { signal: timeout.signal, getRemainingTimeInMillis: () => endsAt - Date.now() });
     try {
       const result = await Promise.race([
-        // The same context shape Lambda gives a Node handler: the time left, so it answers before the end.
-        handler(event, { signal: timeout.signal, getRemainingTimeInMillis: () => endsAt - Date.now() }),
+        running,
         new Promise<never>((_, reject) =>
           timeout.signal.addEventListener('abort', () =>
             reject(new Error(`handler timed out after ${handlerTimeoutSeconds}s`)),
@@ -149,6 +150,9 @@ export class WorkerPool {
     } finally {
       lease.end();
       clearTimeout(timer);
+      // A timed-out invocation was told to stop (its signal); its slot is not reused until it has, so a retry
+      // never renders beside the attempt it replaces and the pool's concurrency bounds real work.
+      if (timeout.signal.aborted) await running.catch(() => undefined);
     }
   }
 }

@@ -20,6 +20,8 @@ export interface JobCounts {
   readonly failed: number;
   /** Variants recorded. */
   readonly variants: number;
+  /** Bytes of the variants recorded. */
+  readonly bytes: number;
 }
 
 /**
@@ -94,7 +96,7 @@ export interface SourceState extends SourceRef {
   readonly failure?: string;
 }
 
-export const EMPTY_COUNTS: JobCounts = { uploaded: 0, started: 0, settled: 0, failed: 0, variants: 0 };
+export const EMPTY_COUNTS: JobCounts = { uploaded: 0, started: 0, settled: 0, failed: 0, variants: 0, bytes: 0 };
 
 /** Terminal for a source: nothing more happens to it unless it is redriven. */
 export const isSourceSettled = (source: Pick<SourceState, 'status'>): boolean =>
@@ -128,7 +130,11 @@ export const countsDelta = (event: SourceEventBody): JobCounts => {
     case 'SourceStarted':
       return { ...EMPTY_COUNTS, started: 1 };
     case 'VariantsWritten':
-      return { ...EMPTY_COUNTS, variants: event.data.variants.length };
+      return {
+        ...EMPTY_COUNTS,
+        variants: event.data.variants.length,
+        bytes: event.data.variants.reduce((sum, v) => sum + v.bytes, 0),
+      };
     case 'SourceCompleted':
       return { ...EMPTY_COUNTS, settled: 1 };
     case 'SourceFailed':
@@ -148,6 +154,7 @@ export const addCounts = (a: JobCounts, b: JobCounts): JobCounts => ({
   settled: a.settled + b.settled,
   failed: a.failed + b.failed,
   variants: a.variants + b.variants,
+  bytes: a.bytes + b.bytes,
 });
 
 /** Pure fold of one event into the job aggregate. */

@@ -27,15 +27,31 @@ export const decodeRle = (rle: Rle): Bitmap => {
   return { width, height, data };
 };
 
-/** Encodes a row-major bitmap as COCO RLE. */
-export const encodeRle = (bitmap: Bitmap): Rle => {
+/**
+ * Encodes a row-major bitmap as COCO RLE. With `within` (a box that holds every set pixel), only
+ * that part is read: the rest is known to be zeros.
+ */
+export const encodeRle = (bitmap: Bitmap, within?: Box): Rle => {
   const { width, height, data } = bitmap;
+  const x0 = within ? Math.max(0, Math.floor(within.x)) : 0;
+  const x1 = within ? Math.min(width, Math.ceil(within.x + within.width)) : width;
+  const y0 = within ? Math.max(0, Math.floor(within.y)) : 0;
+  const y1 = within ? Math.min(height, Math.ceil(within.y + within.height)) : height;
   const counts: number[] = [];
   let value = 0;
   let run = 0;
   for (let x = 0; x < width; x++) {
+    if (x < x0 || x >= x1) {
+      if (value === 0) run += height;
+      else {
+        counts.push(run);
+        value = 0;
+        run = height;
+      }
+      continue;
+    }
     for (let y = 0; y < height; y++) {
-      const bit = data[y * width + x] ? 1 : 0;
+      const bit = y >= y0 && y < y1 && data[y * width + x] ? 1 : 0;
       if (bit === value) run++;
       else {
         counts.push(run);
@@ -91,16 +107,20 @@ export const rleToString = (rle: Rle): string => {
 /** Number of set pixels. */
 export const rleArea = (rle: Rle): number => rle.counts.reduce((sum, run, i) => (i % 2 === 1 ? sum + run : sum), 0);
 
-/** The box around the set pixels of a bitmap, or undefined when none is set. */
-export const bitmapBox = (bitmap: Bitmap): Box | undefined => {
+/** The box around the set pixels of a bitmap (looking only `within` a box, when given), or undefined when none is set. */
+export const bitmapBox = (bitmap: Bitmap, within?: Box): Box | undefined => {
   const { width, height, data } = bitmap;
+  const fromX = within ? Math.max(0, Math.floor(within.x)) : 0;
+  const toX = within ? Math.min(width, Math.ceil(within.x + within.width)) : width;
+  const fromY = within ? Math.max(0, Math.floor(within.y)) : 0;
+  const toY = within ? Math.min(height, Math.ceil(within.y + within.height)) : height;
   let x0 = width;
   let y0 = height;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < height; y++) {
+  for (let y = fromY; y < toY; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
+    for (let x = fromX; x < toX; x++) {
       if (data[row + x] === 0) continue;
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;

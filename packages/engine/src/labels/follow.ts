@@ -47,6 +47,10 @@ interface Tracked {
   outline: Point[][];
   keypoints?: Keypoint[];
   mask?: Bitmap;
+  /** A box holding every set pixel of `mask` (so that only it is read). */
+  maskRegion?: Box;
+  /** True while `mask` is the shared decoded source mask (copy before writing). */
+  maskShared?: boolean;
   /** Share of the object's area still in the picture. */
   visible: number;
   dropped?: string;
@@ -92,14 +96,20 @@ function moveAll(objects: readonly Tracked[], map: (x: number, y: number) => [nu
  * Warps a mask by the pending stages with nearest-neighbour sampling, exactly as the pixels were
  * mapped back; only the output pixels near the object's moved outline are visited.
  */
-function warpMask(mask: Bitmap, stages: readonly MaskStage[], canvas: Canvas, near: Box | undefined): Bitmap {
+function warpMask(
+  mask: Bitmap,
+  stages: readonly MaskStage[],
+  canvas: Canvas,
+  near: Box | undefined,
+): { mask: Bitmap; region: Box } {
   const { width: W, height: H } = canvas;
   const data = new Uint8Array(W * H);
-  if (near === undefined) return { width: W, height: H, data };
+  if (near === undefined) return { mask: { width: W, height: H, data }, region: { x: 0, y: 0, width: 0, height: 0 } };
   const x0 = Math.max(0, Math.floor(near.x) - 2);
   const y0 = Math.max(0, Math.floor(near.y) - 2);
   const x1 = Math.min(W, Math.ceil(near.x + near.width) + 2);
   const y1 = Math.min(H, Math.ceil(near.y + near.height) + 2);
+  const region = { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
       let u = x + 0.5;
@@ -108,8 +118,12 @@ function warpMask(mask: Bitmap, stages: readonly MaskStage[], canvas: Canvas, ne
       for (let k = stages.length - 1; k >= 0 && inside; k--) {
         const stage = stages[k]!;
         if (stage.kind === 'matrix') {
-          [u, v] = apply(stage.inverse, u, v);
-          inside = u >= 0 && v >= 0 && u <= stage.inWidth && v <= stage.inHeight;
+          const m = stage.inverse;
+          const q = m[6] * u + m[7] * v + m[8];
+          const nu = (m[0] * u + m[1] * v + m[2]) / q;
+          v = (m[3] * u + m[4] * v + m[5]) / q;
+          u = nu;
+          inside = q > 0 && u >= 0 && v >= 0 && u <= stage.inWidth && v <= stage.inHeight;
         } else {
           const [dx, dy] = displacementAt(stage.field, u, v);
           u += dx;
@@ -123,10 +137,32 @@ function warpMask(mask: Bitmap, stages: readonly MaskStage[], canvas: Canvas, ne
       data[y * W + x] = mask.data[sy * mask.width + sx]!;
     }
   }
-  return { width: W, height: H, data };
+  return { mask: { width: W, height: H, data }, region };
 }
 
-const countOf = (mask: Bitmap): number => mask.data.reduce((s, b) => s + b, 0);
+/** Set pixels of a mask inside a region. */
+const countIn = (mask: Bitmap, region: Box | undefined): number => {
+  const x0 = Math.max(0, Math.floor(region?.x ?? 0));
+  const y0 = Math.max(0, Math.floor(region?.y ?? 0));
+  const x1 = Math.min(mask.width, Math.ceil(region ? region.x + region.width : mask.width));
+  const y1 = Math.min(mask.height, Math.ceil(region ? region.y + region.height : mask.height));
+  let count = 0;
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) count += mask.data[y * mask.width + x]!;
+  return count;
+};
+
+/** Decoded source masks, shared by every variant of a source (never written: copied first). */
+const decoded = new WeakMap<object, { bitmap: Bitmap; region: Box }>();
+
+const decodeOnce = (rle: NonNullable<LabelObject['mask']>): { bitmap: Bitmap; region: Box } => {
+  let entry = decoded.get(rle);
+  if (entry === undefined) {
+    const bitmap = decodeRle(rle);
+    entry = { bitmap, region: bitmapBox(bitmap) ?? { x: 0, y: 0, width: 0, height: 0 } };
+    decoded.set(rle, entry);
+  }
+  return entry;
+};
 
 /** Part of `box` not covered by the rectangles: its area and bounds, exact (coordinate compression). */
 function uncovered(box: Box, rects: readonly Box[]): { area: number; bounds?: Box } {
@@ -191,7 +227,12 @@ export function followLabels(
       visible: 1,
     };
     if (o.keypoints) t.keypoints = o.keypoints.map((k) => (k.v === 0 ? k : { x: k.x * sx, y: k.y * sy, v: k.v }));
-    if (o.mask) t.mask = decodeRle(o.mask);
+    if (o.mask) {
+      const { bitmap, region } = decodeOnce(o.mask);
+      t.mask = bitmap;
+      t.maskRegion = region;
+      t.maskShared = true;
+    }
     return t;
   });
   let canvas = source;
@@ -200,10 +241,13 @@ export function followLabels(
     if (stages.length === 0) return;
     for (const o of objects) {
       if (o.dropped || !o.mask) continue;
-      const before = countOf(o.mask);
-      o.mask = warpMask(o.mask, stages, canvas, boundsOf(o.outline));
+      const before = countIn(o.mask, o.maskRegion);
+      const warped = warpMask(o.mask, stages, canvas, boundsOf(o.outline));
+      o.mask = warped.mask;
+      o.maskRegion = warped.region;
+      o.maskShared = false;
       // Masks scale with the map: the outline's visibility is the measure; an emptied mask is gone.
-      if (before > 0 && countOf(o.mask) === 0) o.visible = 0;
+      if (before > 0 && countIn(o.mask, o.maskRegion) === 0) o.visible = 0;
     }
     stages = [];
   };
@@ -256,7 +300,11 @@ function eraseLabels(objects: readonly Tracked[], rects: readonly Box[], canvas:
       );
     }
     if (o.mask) {
-      const before = countOf(o.mask);
+      if (o.maskShared) {
+        o.mask = { ...o.mask, data: o.mask.data.slice() };
+        o.maskShared = false;
+      }
+      const before = countIn(o.mask, o.maskRegion);
       for (const r of rects) {
         for (let y = Math.max(0, r.y); y < Math.min(canvas.height, r.y + r.height); y++) {
           o.mask.data.fill(
@@ -266,7 +314,7 @@ function eraseLabels(objects: readonly Tracked[], rects: readonly Box[], canvas:
           );
         }
       }
-      if (before > 0) o.visible *= countOf(o.mask) / before;
+      if (before > 0) o.visible *= countIn(o.mask, o.maskRegion) / before;
       continue;
     }
     const box = boundsOf(o.outline);
@@ -287,7 +335,7 @@ function finish(objects: readonly Tracked[], canvas: Canvas, options: FollowOpti
   const drop = (o: Tracked, reason: string) => dropped.push({ index: o.index, category: o.source.category, reason });
   for (const o of objects) {
     const outline = o.outline.map(simplify).filter((p) => p.length >= 3);
-    const box = o.mask ? bitmapBox(o.mask) : boundsOf(outline);
+    const box = o.mask ? bitmapBox(o.mask, o.maskRegion) : boundsOf(outline);
     if (box === undefined || o.visible <= 0) {
       drop(o, 'outside the image');
       continue;
@@ -304,7 +352,7 @@ function finish(objects: readonly Tracked[], canvas: Canvas, options: FollowOpti
       category: o.source.category,
       box,
       ...(o.source.polygons?.length && outline.length ? { polygons: outline } : {}),
-      ...(o.mask ? { mask: encodeRle(o.mask) } : {}),
+      ...(o.mask ? { mask: encodeRle(o.mask, o.maskRegion) } : {}),
       ...(o.keypoints ? { keypoints: o.keypoints } : {}),
       ...(o.source.crowd ? { crowd: true } : {}),
     };

@@ -5,6 +5,7 @@ import type { GatewayContext } from '../context.js';
 import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';
 import { readDatasetZip } from '../dataset.js';
 import { badRequest, tooLarge } from '../errors.js';
+import { checkOutputBudget } from '../guards/output-budget.js';
 import { checkImage } from '../image-check.js';
 import { type JobOptions, MAX_TAGS, parsePipeline, parseSeed, parseTags, parseVariants } from '../job-options.js';
 import { loadView } from '../job-view.js';
@@ -152,6 +153,12 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
   if (dataset === undefined && datasetFields.format !== 'auto' && datasetFields.format !== 'folders') {
     throw badRequest('format', `format=${datasetFields.format} needs one dataset .zip`);
   }
+  checkOutputBudget(
+    options.pipeline,
+    options.variants,
+    images.map((image, i) => ({ width: image.width, height: image.height, field: `file[${i}]` })),
+    config.budgets,
+  );
   const state = await createJobFromImages(ctx, request.caller.owner, options, images, dataset);
   ctx.metrics.jobsCreated.inc();
   return reply

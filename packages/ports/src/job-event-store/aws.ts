@@ -89,6 +89,7 @@ interface StateItem {
   settled: number;
   failed: number;
   variants: number;
+  bytes?: number;
   outcome?: 'completed' | 'failed';
   archive?: string;
   failure?: string;
@@ -121,6 +122,7 @@ const jobOf = (item: StateItem): JobState => {
       settled: item.settled,
       failed: item.failed,
       variants: item.variants,
+      bytes: item.bytes ?? 0,
     },
     createdAt: item.createdAt,
     updatedAt: item.updatedAt,
@@ -331,11 +333,12 @@ export class DynamoDbJobEventStore implements JobEventStore {
           Update: {
             TableName: this.table,
             Key: marshall({ pk: pkOf(jobId), sk: STATE_SK }),
-            UpdateExpression: `SET #seq = :seq, #status = :status, updatedAt = :at${reopen} ADD uploaded :u, started :s, settled :t, failed :f, variants :v`,
+            UpdateExpression: `SET #seq = :seq, #status = :status, updatedAt = :at${reopen} ADD uploaded :u, started :s, settled :t, failed :f, variants :v, #bytes :b`,
             ConditionExpression: '#seq = :read',
             ExpressionAttributeNames: {
               '#seq': 'seq',
               '#status': 'status',
+              '#bytes': 'bytes',
               ...(reopens ? { '#outcome': 'outcome', '#archive': 'archive', '#failure': 'failure' } : {}),
             },
             ExpressionAttributeValues: marshall({
@@ -348,6 +351,7 @@ export class DynamoDbJobEventStore implements JobEventStore {
               ':t': delta.settled,
               ':f': delta.failed,
               ':v': delta.variants,
+              ':b': delta.bytes,
             }),
           },
         },

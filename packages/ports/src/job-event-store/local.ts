@@ -52,6 +52,7 @@ interface JobRow {
   settled: number;
   failed: number;
   variants: number;
+  bytes: number;
   outcome: string | null;
   archive: string | null;
   failure: string | null;
@@ -75,6 +76,7 @@ const jobOf = (row: JobRow): JobState => {
     settled: row.settled,
     failed: row.failed,
     variants: row.variants,
+    bytes: row.bytes,
   };
   const base = {
     id: row.job_id,
@@ -131,7 +133,7 @@ export class SqliteJobEventStore implements JobEventStore {
         job_id TEXT PRIMARY KEY, owner TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL,
         updated_at TEXT NOT NULL, expires_at TEXT NOT NULL, seq INTEGER NOT NULL, source_count INTEGER NOT NULL,
         uploaded INTEGER NOT NULL DEFAULT 0, started INTEGER NOT NULL DEFAULT 0, settled INTEGER NOT NULL DEFAULT 0,
-        failed INTEGER NOT NULL DEFAULT 0, variants INTEGER NOT NULL DEFAULT 0,
+        failed INTEGER NOT NULL DEFAULT 0, variants INTEGER NOT NULL DEFAULT 0, bytes INTEGER NOT NULL DEFAULT 0,
         outcome TEXT, archive TEXT, failure TEXT, header TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS job_records_by_owner ON job_records (owner, created_at DESC, job_id DESC);
       CREATE INDEX IF NOT EXISTS job_records_by_expiry ON job_records (expires_at);
@@ -235,11 +237,11 @@ export class SqliteJobEventStore implements JobEventStore {
     };
     this.sql(
       `INSERT INTO job_records (job_id, owner, status, created_at, updated_at, expires_at, seq, source_count,
-         uploaded, started, settled, failed, variants, outcome, archive, failure, header)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         uploaded, started, settled, failed, variants, bytes, outcome, archive, failure, header)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at,
          seq = excluded.seq, uploaded = excluded.uploaded, started = excluded.started, settled = excluded.settled,
-         failed = excluded.failed, variants = excluded.variants, outcome = excluded.outcome,
+         failed = excluded.failed, variants = excluded.variants, bytes = excluded.bytes, outcome = excluded.outcome,
          archive = excluded.archive, failure = excluded.failure`,
     ).run(
       job.id,
@@ -255,6 +257,7 @@ export class SqliteJobEventStore implements JobEventStore {
       counts.settled,
       counts.failed,
       counts.variants,
+      counts.bytes,
       job.outcome ?? null,
       job.archive ? JSON.stringify(job.archive) : null,
       job.failure ?? null,
@@ -289,7 +292,7 @@ export class SqliteJobEventStore implements JobEventStore {
       const reopens = bodies.some((b) => b.type === 'SourceRedriven');
       const row = this.sql(
         `UPDATE job_records SET seq = seq + ?, uploaded = uploaded + ?, started = started + ?,
-           settled = settled + ?, failed = failed + ?, variants = variants + ?, updated_at = ?,
+           settled = settled + ?, failed = failed + ?, variants = variants + ?, bytes = bytes + ?, updated_at = ?,
            outcome = CASE WHEN ? THEN NULL ELSE outcome END, archive = CASE WHEN ? THEN NULL ELSE archive END,
            failure = CASE WHEN ? THEN NULL ELSE failure END
          WHERE job_id = ? RETURNING *`,
@@ -300,6 +303,7 @@ export class SqliteJobEventStore implements JobEventStore {
         delta.settled,
         delta.failed,
         delta.variants,
+        delta.bytes,
         at,
         reopens ? 1 : 0,
         reopens ? 1 : 0,
