@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Builds the web page: bundles apps/web/src/main.ts into apps/web/dist/app.js with esbuild and copies
-// index.html and styles.css beside it. Offline, deterministic (same input, same bytes), well under a second.
+// Builds the web pages: bundles apps/web/src/main.ts into apps/web/dist/app.js and the operator console
+// (apps/web/src/console/main.ts) into console.js with esbuild, and copies the HTML and CSS beside them. Offline, deterministic (same input, same bytes), well under a second.
 import { copyFile, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,11 @@ const started = performance.now();
 // Files are overwritten in place (a running server keeps serving), then anything stale is removed.
 await mkdir(dist, { recursive: true });
 const result = await build({
-  entryPoints: [join(src, 'main.ts')],
-  outfile: join(dist, 'app.js'),
+  entryPoints: [
+    { in: join(src, 'main.ts'), out: 'app' },
+    { in: join(src, 'console', 'main.ts'), out: 'console' },
+  ],
+  outdir: dist,
   bundle: true,
   format: 'esm',
   platform: 'browser',
@@ -29,14 +32,14 @@ const result = await build({
   absWorkingDir: root,
   metafile: true,
 });
-const copied = ['index.html', 'styles.css'];
+const copied = ['index.html', 'styles.css', 'console.html', 'console.css'];
 await Promise.all(copied.map((name) => copyFile(join(src, name), join(dist, name))));
 // The operation picker's thumbnails: the gallery pictures (npm run gallery) the page names.
 const thumbnails = join(root, 'docs', 'operations');
 await mkdir(join(dist, 'operations'), { recursive: true });
 const pictures = (await readdir(thumbnails)).filter((name) => name.endsWith('.webp'));
 await Promise.all(pictures.map((name) => copyFile(join(thumbnails, name), join(dist, 'operations', name))));
-const produced = new Set([...copied, 'app.js', 'app.js.map', 'operations']);
+const produced = new Set([...copied, 'app.js', 'app.js.map', 'console.js', 'console.js.map', 'operations']);
 for (const name of await readdir(dist)) {
   if (!produced.has(name)) await rm(join(dist, name), { recursive: true, force: true });
 }

@@ -44,9 +44,15 @@ const child = spawn(
 child.on('exit', async (code) => {
   const { readFileSync } = await import('node:fs');
   const tap = readFileSync('.tmp/test-results.tap', 'utf8');
-  const pass = Number(/^# pass (\d+)/m.exec(tap)?.[1] ?? 0);
-  const fail = Number(/^# fail (\d+)/m.exec(tap)?.[1] ?? 0);
-  const skipped = Number(/^# skipped (\d+)/m.exec(tap)?.[1] ?? 0);
+  const count = (name) => Number(new RegExp(`^# ${name} (\\d+)`, 'm').exec(tap)?.[1] ?? 0);
+  const pass = count('pass');
+  // A cancelled test (its file crashed, its suite's hook failed, the run was interrupted) did not pass.
+  const fail = count('fail') + count('cancelled');
+  // Skipped suites are not in the runner's own `# skipped` total: count every test or suite marked SKIP.
+  const skips = [...tap.matchAll(/^\s*ok \d+ - .* # SKIP (.+)$/gm)].map((m) => m[1].trim());
+  const skipped = Math.max(count('skipped'), skips.length);
+  const reasons = [...new Set(skips)];
+  for (const reason of reasons) console.log(`skipped: ${reason}`);
   console.log(`${pass} passed, ${fail} failed, ${skipped} skipped`);
-  process.exit(code === 0 && pass > 0 ? 0 : 1);
+  process.exit(code === 0 && fail === 0 && pass > 0 ? 0 : 1);
 });

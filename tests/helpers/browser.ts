@@ -3,9 +3,10 @@
  * data directory, and launch Debian's Chromium through playwright-core. Both are always cleaned up by
  * their `stop()`/`close()`, and a process exit kills a stack that a failed test left behind.
  */
+import { accessSync, constants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
 import { startServer } from './server.js';
@@ -13,8 +14,38 @@ import { startServer } from './server.js';
 /** The repository root. */
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Chromium to drive; Debian's package by default. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const isExecutable = (path: string): boolean => {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Chromium to drive: CHROMIUM_PATH, else `chromium` (Debian's package) or `chromium-browser` on the PATH. */
+export const CHROMIUM_PATH: string | undefined =
+  process.env.CHROMIUM_PATH ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .flatMap((dir) => [join(dir, 'chromium'), join(dir, 'chromium-browser')])
+    .find(isExecutable);
+
+/** The command that installs what the browser tests need. */
+export const CHROMIUM_INSTALL = 'apt-get install chromium';
+
+/** CI (CI=true, or REQUIRE_BROWSER=1 as .ci/run sets) must run the browser tests: a missing Chromium fails them. */
+const browserRequired = process.env.CI === 'true' || process.env.REQUIRE_BROWSER === '1';
+
+/**
+ * The `skip` option of every browser suite: a message naming the install command when Chromium is
+ * missing on a developer machine, `false` when it is there or when CI requires it (launching then fails).
+ */
+export const skipWithoutBrowser: string | false =
+  CHROMIUM_PATH === undefined && !browserRequired
+    ? `Chromium not found (no CHROMIUM_PATH, no chromium on the PATH): ${CHROMIUM_INSTALL}`
+    : false;
 
 /** Flags without which Chromium stalls on a closed network, or needs a sandbox a container lacks. */
 const CHROMIUM_ARGS = [
@@ -28,8 +59,12 @@ const CHROMIUM_ARGS = [
 ];
 
 /** Launches headless Chromium. Close it with `browser.close()`. */
-export const launchBrowser = (): Promise<Browser> =>
-  chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+export const launchBrowser = (): Promise<Browser> => {
+  if (CHROMIUM_PATH === undefined) {
+    throw new Error(`the browser tests are required here but Chromium was not found: ${CHROMIUM_INSTALL}`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS, timeout: 30_000 });
+};
 
 export interface Stack {
   /** Base URL, e.g. http://127.0.0.1:41234 (no trailing slash). */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 // The adapter's own description of the table it expects (not re-exported by @delta-augment/ports/aws).
+import { loadConfig } from '../../packages/ports/src/config.js';
 import { DYNAMO_TABLE_SCHEMA } from '../../packages/ports/src/job-event-store/aws.js';
 import { asList, type DeclaredResource, type Synthesized, statementsOf, synthesize } from './mock-stack.js';
 
@@ -210,6 +211,18 @@ describe('the AWS stack with default settings', () => {
 
     it('keeps the default ephemeral storage: nothing writes /tmp', () => {
       assert.equal(stack.named(T.function, 'augmenter').inputs.ephemeralStorage, undefined);
+    });
+
+    it("gives every function an environment the app's start-up validation accepts", () => {
+      for (const fn of stack.ofType(T.function)) {
+        const env = fn.inputs.environment.variables as Record<string, string>;
+        assert.doesNotThrow(() => loadConfig(env), `function ${fn.name}`);
+        assert.equal(
+          Number(env.VISIBILITY_TIMEOUT_SECONDS),
+          queueOfFunction(stack, fn).inputs.visibilityTimeoutSeconds,
+          `${fn.name} knows its queue's visibility timeout`,
+        );
+      }
     });
 
     it('runs on a Node.js runtime Lambda supports (nodejs22.x, not the retired nodejs20.x)', () => {
@@ -624,3 +637,11 @@ describe('the archiver', () => {
     assert.equal(env.ARCHIVE_QUEUE_URL, stack.named(T.queue, 'archives').state.url);
   });
 });
+
+/** The queue whose event source mapping feeds a function. */
+const queueOfFunction = (stack: Synthesized, fn: DeclaredResource): DeclaredResource => {
+  const mapping = stack.ofType(T.mapping).find((m) => m.inputs.functionName === fn.state.arn);
+  const queue = stack.ofType('aws:sqs/queue:Queue').find((q) => q.state.arn === mapping?.inputs.eventSourceArn);
+  assert.ok(queue, `the queue of ${fn.name}`);
+  return queue;
+};

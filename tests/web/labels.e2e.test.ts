@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, REPO_ROOT, type Stack, spawnStack } from '../helpers/browser.js';
+import { launchBrowser, REPO_ROOT, type Stack, skipWithoutBrowser, spawnStack } from '../helpers/browser.js';
 import { cocoZip, photoItems } from '../labels/photo-dataset.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web');
 
-describe('the web page with a labelled dataset job', () => {
+describe('the web page with a labelled dataset job', { skip: skipWithoutBrowser }, () => {
   let stack: Stack;
   let browser: Browser;
 

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
-import { launchBrowser, REPO_ROOT, type Stack, spawnStack } from '../helpers/browser.js';
+import { launchBrowser, REPO_ROOT, type Stack, skipWithoutBrowser, spawnStack } from '../helpers/browser.js';
 import { sharedImagePath } from '../helpers/images.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web');
 const TEST_TIMEOUT_MS = 90_000;
 
-describe('the live preview strip, against the running local stack', () => {
+describe('the live preview strip, against the running local stack', { skip: skipWithoutBrowser }, () => {
   let stack: Stack;
   let browser: Browser;
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser, FileChooser, Page } from 'playwright-core';
-import { launchBrowser, REPO_ROOT, type Stack, spawnStack } from '../helpers/browser.js';
+import { launchBrowser, REPO_ROOT, type Stack, skipWithoutBrowser, spawnStack } from '../helpers/browser.js';
 import { sharedImagePath } from '../helpers/images.js';
 
 const LADYBIRD = sharedImagePath('ladybird.jpg');
@@ -48,7 +48,7 @@ const recordStatusLines = (page: Page) =>
     }).observe(grid, { subtree: true, childList: true, characterData: true });
   });
 
-describe('the web page, against the running local stack', () => {
+describe('the web page, against the running local stack', { skip: skipWithoutBrowser }, () => {
   let stack: Stack;
   let browser: Browser;
 
@@ -318,7 +318,7 @@ describe('the web page, against the running local stack', () => {
   });
 });
 
-describe('the web page, against a stack that requires an API key', () => {
+describe('the web page, against a stack that requires an API key', { skip: skipWithoutBrowser }, () => {
   const KEY = 'web-e2e-key-0123456789';
   let stack: Stack;
   let browser: Browser;

@@ -6,7 +6,8 @@ export interface Exchange {
   readonly method: string;
   readonly url: URL;
   readonly headers: Headers;
-  readonly body: Buffer;
+  /** The request body; a `before` hook may replace it (the forwarded request carries the new one). */
+  body: Buffer;
   status: number;
   responseHeaders: IncomingHttpHeaders;
   responseBody: Buffer;
@@ -78,7 +79,7 @@ export const startBoundaryProxy = async (
             port: target.port,
             method: incoming.method,
             path: incoming.url,
-            headers: forwardedHeaders(incoming.headers, body.length),
+            headers: forwardedHeaders(incoming.headers, exchange.body.length),
           },
           (response) => {
             readAll(response).then((responseBody) => {
@@ -90,7 +91,7 @@ export const startBoundaryProxy = async (
           },
         );
         forward.on('error', reject);
-        forward.end(body);
+        forward.end(exchange.body);
       });
       await hooks.after?.(exchange);
       const headers = { ...exchange.responseHeaders };

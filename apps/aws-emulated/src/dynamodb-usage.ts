@@ -24,12 +24,16 @@ const sumUnits = (consumed: unknown): number =>
  * dynalite for their consumed capacity (`ReturnConsumedCapacity: TOTAL`, stripped again when the
  * caller did not ask); TransactWriteItems, which the dynalite proxy implements itself, costs two
  * write units per KB of each item written (DynamoDB's rule for transactions), sized from the item
- * after the write with dynalite's sizing. Writes to global secondary indexes are not counted here
- * (docs/COST.md adds them).
+ * after the write with dynalite's sizing, plus one write unit per KB for each global secondary index
+ * whose key attributes the written item carries (projection ALL: the index holds the whole item).
+ * GSI writes of single-item Put/Update calls are not counted (the job store writes through
+ * transactions only).
  */
 export const dynamoDbUsage = (
   usage: Usage,
   readItem: (table: string, key: Json) => Promise<Json | undefined>,
+  /** Key attribute names of each global secondary index. */
+  indexKeys: readonly (readonly string[])[] = [],
 ): BoundaryHooks => {
   const asked = new WeakMap<Exchange, boolean>();
   return {
@@ -57,6 +61,9 @@ export const dynamoDbUsage = (
           const item =
             kind === 'Put' ? (params.Item as Json) : await readItem(table, (params.Key ?? params.Item) as Json);
           usage.dynamodb.writeUnits += 2 * capacityUnits(item, false);
+          for (const keys of indexKeys) {
+            if (item && keys.every((k) => k in item)) usage.dynamodb.writeUnits += capacityUnits(item, false);
+          }
         }
         return;
       }

@@ -44,6 +44,14 @@ const s3Client = (endpoint: string, region: string) =>
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 
+/** Key attribute names of every global secondary index of the declared tables. */
+const indexKeysOf = (model: InfraModel): string[][] =>
+  model.tables.flatMap((table) =>
+    ((table.GlobalSecondaryIndexes ?? []) as { KeySchema: { AttributeName: string }[] }[]).map((index) =>
+      index.KeySchema.map((k) => k.AttributeName),
+    ),
+  );
+
 const listen = async (server: Server): Promise<string> => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -121,7 +129,12 @@ export const startEmulators = async (model: InfraModel): Promise<Emulators> => {
   });
   const sqs = await startBoundaryProxy(fauxqsUrl, {
     after: async (exchange) => {
-      countCall(usage, 'sqs', (exchange.headers.get('x-amz-target') ?? '').replace('AmazonSQS.', ''));
+      const action = (exchange.headers.get('x-amz-target') ?? '').replace('AmazonSQS.', '');
+      countCall(usage, 'sqs', action);
+      // Empty receives are the idle pollers' cost (per hour, not per variant): counted apart too.
+      if (action === 'ReceiveMessage' && !exchange.responseBody.includes('"Messages"')) {
+        countCall(usage, 'sqs', 'ReceiveMessage (empty)');
+      }
       usage.sqs.requests += chunks64k(Math.max(exchange.body.length, exchange.responseBody.length));
     },
   });
@@ -142,12 +155,16 @@ export const startEmulators = async (model: InfraModel): Promise<Emulators> => {
   });
   const dynamodb = await startBoundaryProxy(
     dynalite.endpoint,
-    dynamoDbUsage(usage, async (table, key) => {
-      const out = await direct.dynamodb.send(
-        new GetItemCommand({ TableName: table, Key: key as never, ConsistentRead: true }),
-      );
-      return out.Item as Record<string, unknown> | undefined;
-    }),
+    dynamoDbUsage(
+      usage,
+      async (table, key) => {
+        const out = await direct.dynamodb.send(
+          new GetItemCommand({ TableName: table, Key: key as never, ConsistentRead: true }),
+        );
+        return out.Item as Record<string, unknown> | undefined;
+      },
+      indexKeysOf(model),
+    ),
   );
   closers.push(s3.close, sqs.close, sns.close, dynamodb.close);
 

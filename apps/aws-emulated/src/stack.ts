@@ -9,7 +9,7 @@ import { lambdaNode } from './lambda-node.js';
 import type { Usage } from './usage.js';
 
 /** The gateway's entry (`npm start`): with ADAPTERS=aws it runs the gateway and notifier on the AWS adapters. */
-export const GATEWAY_ENTRY = join(repoRoot, 'packages/gateway/src/main.ts');
+export const GATEWAY_ENTRY = join(repoRoot, 'apps/local/src/main.ts');
 const HERE = join(repoRoot, 'apps/aws-emulated/src');
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;

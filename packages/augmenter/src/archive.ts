@@ -85,10 +85,21 @@ const entryOf = (sourceId: string, place: Placement, v: VariantRecord): Manifest
   key: v.key,
 });
 
-const csvCell = (value: string): string => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
+/**
+ * A CSV cell, quoted when needed; a value a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR first)
+ * gets a leading `'` (OWASP's CSV-injection advice), so a file name or label can never become a formula.
+ */
+const csvCell = (raw: string): string => {
+  const value = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+};
 
 export const manifestCsvLine = (e: ManifestEntry): string =>
   `${[e.file, e.label, e.source, String(e.index), JSON.stringify(e.operations)].map(csvCell).join(',')}\n`;
+
+/** The manifest as CSV, for a list of entries already in memory. */
+export const manifestCsv = (entries: readonly ManifestEntry[]): string =>
+  `file,label,source,index,operations\n${entries.map(manifestCsvLine).join('')}`;
 
 const publicEntry = ({ key: _key, ...entry }: ManifestEntry & { key: string }): ManifestEntry => entry;
 
@@ -138,7 +149,7 @@ export const writeArchive = async (
       createdAt: job.createdAt,
     };
     await add(Readable.from(manifestJson(header, variantsOf(jobs, job.id, placements), failed)), 'manifest.json');
-    await add(Readable.from(manifestCsv(variantsOf(jobs, job.id, placements))), 'manifest.csv');
+    await add(Readable.from(manifestCsvStream(variantsOf(jobs, job.id, placements))), 'manifest.csv');
     await zip.finalize();
   } catch (error) {
     zip.abort();
@@ -164,7 +175,7 @@ async function* manifestJson(
   yield `${first ? '' : '\n  '}],\n  "failed": ${JSON.stringify(failed)}\n}\n`;
 }
 
-async function* manifestCsv(entries: AsyncIterable<ManifestEntry & { key: string }>): AsyncGenerator<string> {
+async function* manifestCsvStream(entries: AsyncIterable<ManifestEntry & { key: string }>): AsyncGenerator<string> {
   yield 'file,label,source,index,operations\n';
   for await (const entry of entries) yield manifestCsvLine(entry);
 }

@@ -1,4 +1,4 @@
-export { type ManifestEntry, writeArchive } from './archive.js';
+export { type ManifestEntry, manifestCsv, writeArchive } from './archive.js';
 export { type ArchiveDeps, createArchiveHandler } from './archive-handler.js';
 export { archiveRequestBody, parseArchiveRequest, queueArchiveRequests } from './archive-requests.js';
 export { PixelGate } from './budget.js';

@@ -22,8 +22,8 @@ function sharpPass(apply: (pipeline: Sharp) => Sharp): Effect {
   };
 }
 
-/** The fill of dropout rectangles: a colour, one random colour per rectangle, or random pixels. */
-function dropoutFill(spec: string, rng: Rng): { fill: EraseRect['fill']; shown: string } {
+/** The fill of erased rectangles: a colour, a random colour, or random pixels (drawn in that order). */
+export function drawFill(spec: string, rng: Rng): { fill: EraseRect['fill']; shown: string } {
   if (spec === 'noise') {
     const noiseSeed = rng.nextUint32();
     return { fill: { noiseSeed }, shown: `noise:${noiseSeed}` };
@@ -44,7 +44,7 @@ function coarseDropout(params: Params, rng: Rng, canvas: Canvas) {
     const height = Math.max(1, Math.min(H, Math.round(draw(params.size, rng) * H)));
     const left = rng.int(0, W - width);
     const top = rng.int(0, H - height);
-    const { fill, shown } = dropoutFill(params.fill as string, rng);
+    const { fill, shown } = drawFill(params.fill as string, rng);
     rects.push({ left, top, width, height, fill });
     recorded.push({ left, top, width, height, fill: shown });
   }
@@ -59,7 +59,7 @@ function gridDropout(params: Params, rng: Rng, canvas: Canvas) {
   const hole = Math.max(1, Math.round(cell * ratio));
   const offsetX = rng.int(0, cell - 1);
   const offsetY = rng.int(0, cell - 1);
-  const { fill, shown } = dropoutFill(params.fill as string, rng);
+  const { fill, shown } = drawFill(params.fill as string, rng);
   const rects: EraseRect[] = [];
   for (let y = offsetY - cell; y < H; y += cell) {
     for (let x = offsetX - cell; x < W; x += cell) {

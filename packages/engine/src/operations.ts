@@ -1,10 +1,10 @@
 import type { ParamValue } from '@delta-augment/core';
 import sharp from 'sharp';
-import { formatColour, parseColour, resolveFill } from './colour.js';
+import { formatColour, resolveFill } from './colour.js';
 import { COLOUR_DRAWERS } from './colour-operations.js';
 import { type Draw, type Drawn, draw, type Params, pixels } from './draw-params.js';
 import type { Canvas, DrawnOperation, Effect, Fill } from './effects.js';
-import { FILTER_DRAWERS } from './filter-operations.js';
+import { drawFill, FILTER_DRAWERS } from './filter-operations.js';
 import { elasticField, gridField } from './geometry/displacement.js';
 import { about, compose, homography, type Mat3, rotation, scale, translate, validAreaZoom } from './geometry/matrix.js';
 import type { EraseRect } from './pixels/erase.js';
@@ -103,18 +103,7 @@ function drawErase(params: Params, rng: Rng, canvas: Canvas): Drawn {
     const height = Math.max(1, Math.min(H, Math.round(Math.sqrt(area / aspect))));
     const left = rng.int(0, W - width);
     const top = rng.int(0, H - height);
-    const fillSpec = params.fill as string;
-    let fill: EraseRect['fill'];
-    let shown: string;
-    if (fillSpec === 'noise') {
-      const noiseSeed = rng.nextUint32();
-      fill = { noiseSeed };
-      shown = `noise:${noiseSeed}`;
-    } else {
-      const rgb = rng.nextUint32();
-      fill = fillSpec === 'random' ? [rgb & 255, (rgb >>> 8) & 255, (rgb >>> 16) & 255, 255] : parseColour(fillSpec);
-      shown = formatColour(fill);
-    }
+    const { fill, shown } = drawFill(params.fill as string, rng);
     rects.push({ left, top, width, height, fill });
     recorded.push({ left, top, width, height, fill: shown });
   }

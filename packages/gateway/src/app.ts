@@ -10,12 +10,14 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { type Caller, createAuthenticator, isOpenMode, LOCAL_CALLER } from './auth.js';
+import { QuotaExceededError } from './console/quota-guard.js';
 import { createContext, type GatewayContext } from './context.js';
 import { forbidden, toErrorResponse, unauthorized } from './errors.js';
 import { registerGuards } from './guards/index.js';
 import { frameworkErrorBody, needsAdmin, needsKey, serverTimeouts, servesHttps } from './guards/routed-auth.js';
 import { createMetrics } from './metrics.js';
 import { MAX_FIELD_BYTES } from './multipart.js';
+import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { jobRoutes } from './routes/jobs.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -97,6 +99,9 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorResponse(error, limitMessages);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (error instanceof QuotaExceededError && error.retryAfterSeconds !== undefined) {
+      reply.header('retry-after', String(error.retryAfterSeconds));
+    }
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
     if (status === 503) reply.header('retry-after', '5');
     return reply.code(status).send(body);
@@ -176,6 +181,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   await app.register(async (scope) => healthRoutes(scope, ctx));
   await app.register(async (scope) => jobRoutes(scope, ctx));
   await app.register(async (scope) => queueRoutes(scope, ctx));
+  await app.register(async (scope) => adminRoutes(scope, ctx));
   await app.register(async (scope) => presetRoutes(scope));
   await app.register(async (scope) => previewRoutes(scope, ctx));
   if (config.signingSecret) await app.register(async (scope) => signedBlobRoutes(scope, ctx));

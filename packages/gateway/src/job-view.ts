@@ -55,6 +55,7 @@ export const sourceView = (s: SourceState, state?: Pick<JobState, 'dataset' | 'v
  */
 export const jobView = (state: JobState, sources: SourcePage, allSources?: readonly SourceState[]) => ({
   id: state.id,
+  owner: state.owner,
   status: state.status,
   progress: progressOf(state),
   sources: sources.items.map((s) => sourceView(s, state)),
@@ -150,6 +151,7 @@ export const jobViewSchema = {
   type: 'object',
   properties: {
     id: { type: 'string' },
+    owner: { type: 'string' },
     status: { type: 'string', enum: ['created', 'queued', 'processing', 'completed', 'failed'] },
     progress: { type: 'object', properties: { done: { type: 'integer' }, total: { type: 'integer' } } },
     sources: {

@@ -22,6 +22,10 @@ export interface Config {
   readonly retentionDays: number;
   readonly corsOrigins: readonly string[];
   readonly rateLimitPerMinute: number;
+  /** Per-owner quotas (0 = unlimited), checked when a job is created, and per-owner overrides. */
+  readonly quotas: { readonly defaults: QuotaLimits; readonly overrides: ReadonlyMap<string, Partial<QuotaLimits>> };
+  /** The operator console: seconds between queue samples, and the oldest-message age that turns a queue red. */
+  readonly console: { readonly sampleSeconds: number; readonly oldestAgeAlertSeconds: number };
   /** Augmenter worker processes of the local stack (the engine's warp runs on a JS thread: one per core). */
   readonly workerProcesses: number;
   /** Concurrent invocations in each local worker process. */
@@ -145,6 +149,18 @@ export const loadConfig = (env: Env = process.env): Config => {
     retentionDays: int(env, 'RETENTION_DAYS', 27, 1, 3650),
     corsOrigins: list(env, 'CORS_ORIGINS'),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    quotas: {
+      defaults: {
+        jobsPerDay: int(env, 'QUOTA_JOBS_PER_DAY', 1000, 0, 10_000_000),
+        variantsPerDay: int(env, 'QUOTA_VARIANTS_PER_DAY', 1_000_000, 0, 2 ** 40),
+        bytesStored: int(env, 'QUOTA_BYTES_STORED', 50 * 1024 ** 3, 0, 2 ** 50),
+      },
+      overrides: parseQuotaOverrides(env.QUOTA_OVERRIDES),
+    },
+    console: {
+      sampleSeconds: int(env, 'CONSOLE_SAMPLE_SECONDS', 10, 1, 600),
+      oldestAgeAlertSeconds: int(env, 'CONSOLE_OLDEST_AGE_SECONDS', 300, 1, 1_209_600),
+    },
     workerProcesses: int(env, 'WORKER_PROCESSES', availableParallelism(), 1, 64),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 256),
     renderConcurrency: int(env, 'RENDER_CONCURRENCY', 2, 1, 64),
@@ -179,3 +195,49 @@ export const DEAD_LETTER_QUEUE = 'uploads-dlq';
 /** Names of the archive request queues (AWS: the archiver function's queue and its DLQ). */
 export const ARCHIVE_QUEUE = 'archives';
 export const ARCHIVE_DEAD_LETTER_QUEUE = 'archives-dlq';
+
+/** Per-owner limits; 0 means unlimited. */
+export interface QuotaLimits {
+  readonly jobsPerDay: number;
+  readonly variantsPerDay: number;
+  readonly bytesStored: number;
+}
+
+const QUOTA_NAMES: readonly (keyof QuotaLimits)[] = ['jobsPerDay', 'variantsPerDay', 'bytesStored'];
+
+/**
+ * Parses `QUOTA_OVERRIDES`: a JSON object from owner to partial limits, e.g.
+ * `{"team-a":{"jobsPerDay":500},"ci":{"bytesStored":0}}`. Throws a ConfigError naming the bad entry.
+ */
+export const parseQuotaOverrides = (raw: string | undefined): Map<string, Partial<QuotaLimits>> => {
+  const out = new Map<string, Partial<QuotaLimits>>();
+  if (raw === undefined || raw.trim() === '') return out;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError(`QUOTA_OVERRIDES is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(
+      'QUOTA_OVERRIDES must be a JSON object of owner -> { jobsPerDay?, variantsPerDay?, bytesStored? }',
+    );
+  }
+  for (const [owner, limits] of Object.entries(value)) {
+    if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+      throw new ConfigError(`QUOTA_OVERRIDES.${owner} must be an object`);
+    }
+    const parsed: { -readonly [K in keyof QuotaLimits]?: number } = {};
+    for (const [name, limit] of Object.entries(limits)) {
+      const quota = QUOTA_NAMES.find((q) => q === name);
+      if (!quota)
+        throw new ConfigError(`QUOTA_OVERRIDES.${owner}.${name} is not a quota (use ${QUOTA_NAMES.join(', ')})`);
+      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) {
+        throw new ConfigError(`QUOTA_OVERRIDES.${owner}.${name} must be a whole number >= 0 (0 = unlimited)`);
+      }
+      parsed[quota] = limit;
+    }
+    out.set(owner, parsed);
+  }
+  return out;
+};

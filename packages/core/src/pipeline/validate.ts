@@ -115,7 +115,8 @@ interface Budget {
 
 function opStep(record: Record<string, unknown>, path: string): OpStep {
   const op = record.op;
-  if (typeof op !== 'string' || OPERATIONS[op] === undefined) {
+  if (typeof op !== 'string' || !Object.hasOwn(OPERATIONS, op)) {
+    // Own names only: `constructor`, `__proto__` and `toString` are found on every object's prototype.
     fail(join(path, 'op'), `unknown operation ${describe(op)}; known: ${OPERATION_NAMES.join(', ')}`);
   }
   const name = op as string;

@@ -1,6 +1,7 @@
 import { type DatasetSpec, type JobState, type SourceRef, sanitizeLabel, sanitizeName } from '@delta-augment/core';
 import type { Config } from '@delta-augment/ports';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { enforceQuota } from '../console/quota-guard.js';
 import type { GatewayContext } from '../context.js';
 import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';
 import { readDatasetZip } from '../dataset.js';
@@ -153,6 +154,10 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
   if (dataset === undefined && datasetFields.format !== 'auto' && datasetFields.format !== 'folders') {
     throw badRequest('format', `format=${datasetFields.format} needs one dataset .zip`);
   }
+  await enforceQuota(ctx, request.caller.owner, {
+    variants: images.length * options.variants,
+    bytes: images.reduce((sum, image) => sum + image.data.length, 0),
+  });
   checkOutputBudget(
     options.pipeline,
     options.variants,
@@ -237,6 +242,10 @@ export const createFromSignedRequest = async (ctx: GatewayContext, request: Fast
     };
   });
   const options = optionsFrom(ctx, body);
+  await enforceQuota(ctx, request.caller.owner, {
+    variants: declared.length * options.variants,
+    bytes: declared.reduce((sum, file) => sum + file.bytes, 0),
+  });
   const { state, sources } = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
   const uploads = await signUploads(ctx, sources);
   ctx.metrics.jobsCreated.inc();

@@ -43,6 +43,7 @@ const MAX_EVENTS_PAGE = 1000;
 const STATUSES: readonly JobStatus[] = ['created', 'queued', 'processing', 'completed', 'failed'];
 
 interface ListQuery {
+  owner?: string;
   tag?: string;
   q?: string;
   status?: JobStatus;
@@ -118,6 +119,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
           type: 'object',
           additionalProperties: false,
           properties: {
+            owner: { type: 'string', maxLength: 200, description: "admin only: one owner's jobs" },
             tag: { type: 'string', maxLength: 40 },
             q: { type: 'string', maxLength: 40 },
             status: { type: 'string', enum: STATUSES },
@@ -150,7 +152,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         return { items: visible ? [await loadView(ctx.jobs, state, SOURCES_IN_LIST)] : [] };
       }
       const page = await ctx.ports.events.query({
-        owner: request.caller.admin ? undefined : request.caller.owner,
+        owner: request.caller.admin ? q.owner || undefined : request.caller.owner,
         tag: (q.tag ?? search)?.trim().toLowerCase() || undefined,
         status: q.status,
         createdAfter: q.from && new Date(q.from).toISOString(),

@@ -1,4 +1,4 @@
-import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/core';
+import { blobKeys, decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/core';
 import { RedriveTask } from '@delta-augment/ports';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
@@ -42,12 +42,18 @@ const peekedSchema = {
     kind: { type: 'string', description: 'source, s3:TestEvent, unknown object or unreadable' },
     jobId: { type: 'string' },
     sourceId: { type: 'string' },
+    sourceName: { type: 'string' },
+    owner: { type: 'string' },
     failureReason: { type: 'string' },
+    thumbnail: { type: 'string', description: "path of the source's thumbnail, when it still exists" },
   },
 } as const;
 
-/** What a dead-lettered message is about: its job and source, and the last failure the job recorded. */
-const describeMessage = async (ctx: GatewayContext, body: string) => {
+/**
+ * What a dead-lettered message is about: its job, source file and owner, the last failure the job recorded,
+ * and the source's thumbnail while it exists.
+ */
+export const describeMessage = async (ctx: GatewayContext, body: string) => {
   try {
     const event = parseS3Notification(body);
     if (isTestEvent(event)) return { kind: 's3:TestEvent' };
@@ -58,11 +64,16 @@ const describeMessage = async (ctx: GatewayContext, body: string) => {
       ctx.jobs.load(parsed.jobId),
       ctx.jobs.loadSource(parsed.jobId, parsed.sourceId),
     ]);
+    const thumbnailKey = blobKeys.thumbnail(parsed.jobId, parsed.sourceId);
+    const hasThumbnail = source !== undefined && (await ctx.blobs.head(thumbnailKey)) !== undefined;
     return {
       kind: 'source',
       jobId: parsed.jobId,
       sourceId: parsed.sourceId,
+      sourceName: source ? (source.label ? `${source.label}/${source.name}` : source.name) : undefined,
+      owner: state?.owner,
       failureReason: source?.failure ?? (state ? undefined : 'job no longer exists'),
+      thumbnail: hasThumbnail ? `/api/jobs/${parsed.jobId}/sources/${parsed.sourceId}/thumbnail` : undefined,
     };
   } catch (error) {
     return { kind: 'unreadable', failureReason: (error as Error).message };
