@@ -13,9 +13,9 @@ export interface CliRun {
   stderr(): string;
 }
 
-/** Runs `delta-augment <args>` (bin/delta-augment.mjs, as `npx delta-augment` does) as a child process. */
+/** Runs `delta-augment <args>` (apps/cli/bin/delta-augment.mjs, as `npx delta-augment` does) as a child process. */
 export const runCli = (args: readonly string[], env: Record<string, string> = {}): CliRun => {
-  const child = spawn(process.execPath, [join(REPO, 'bin', 'delta-augment.mjs'), ...args], {
+  const child = spawn(process.execPath, [join(REPO, 'apps', 'cli', 'bin', 'delta-augment.mjs'), ...args], {
     cwd: REPO,
     env: { ...process.env, DELTA_API_KEY: '', DELTA_ADMIN_KEY: '', ADMIN_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,15 @@
-import { attachNotifier, buildApp, type Log, type RunningService, startSweeper } from '@delta-augment/gateway';
+import { join } from 'node:path';
+import {
+  attachNotifier,
+  buildApp,
+  type Log,
+  loadWebhookSettings,
+  type RunningService,
+  startSweeper,
+  WebhookDispatcher,
+} from '@delta-augment/gateway';
 import type { Config } from '@delta-augment/ports';
-import { localPorts } from '@delta-augment/ports/local';
+import { localPorts, SqliteWebhookOutbox } from '@delta-augment/ports/local';
 import { webRoot } from '@delta-augment/web';
 import { lockDataDir } from './data-dir-lock.js';
 import { signingSecretFor } from './signing-secret.js';
@@ -21,7 +30,19 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   if (released > 0)
     log('released in-flight messages of a previous run', { released, previousOwnerDied: lock.previousOwnerDied });
 
-  const { app, context } = await buildApp({ config, ports, logger: false, webRoot });
+  const webhooks = {
+    outbox: new SqliteWebhookOutbox(join(config.dataDir, 'webhooks.sqlite')),
+    settings: loadWebhookSettings(),
+  };
+  const { app, context } = await buildApp({ config, ports, logger: false, webRoot, webhooks });
+  const dispatcher = new WebhookDispatcher({
+    outbox: webhooks.outbox,
+    jobs: context.jobs,
+    clock: context.clock,
+    settings: webhooks.settings,
+    log,
+  });
+  dispatcher.start();
   const address = await app.listen({ port: config.port, host: config.host });
   url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1');
   const notifier = attachNotifier(app.server, config, ports, log);
@@ -41,10 +62,12 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   const stop = () => {
     stopped ??= (async () => {
       stopSweeper();
+      await dispatcher.stop();
       await notifier.close();
       await app.close();
       await Promise.all(workers.map((w) => w.stop()));
       await ports.close();
+      await webhooks.outbox.close();
       lock.release();
     })();
     return stopped;

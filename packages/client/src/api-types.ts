@@ -115,6 +115,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description admin only: one owner's jobs */
+                    owner?: string;
                     tag?: string;
                     q?: string;
                     status?: "created" | "queued" | "processing" | "completed" | "failed";
@@ -140,6 +142,7 @@ export interface paths {
                         "application/json": {
                             items?: {
                                 id?: string;
+                                owner?: string;
                                 /** @enum {string} */
                                 status?: "created" | "queued" | "processing" | "completed" | "failed";
                                 progress?: {
@@ -197,6 +200,20 @@ export interface paths {
                                     /** @description items onLabelError=skip left out (listed in the manifest) */
                                     skipped?: number;
                                 };
+                                /** @description the webhook, its status and every delivery attempt (the secret only in the creation answer) */
+                                webhook?: {
+                                    url?: string;
+                                    secret?: string;
+                                    /** @enum {string} */
+                                    status?: "waiting" | "pending" | "delivered" | "failed";
+                                    attempts?: {
+                                        attempt?: number;
+                                        at?: string;
+                                        ok?: boolean;
+                                        status?: number;
+                                        error?: string;
+                                    }[];
+                                };
                             }[];
                             cursor?: string;
                         };
@@ -236,6 +253,8 @@ export interface paths {
                             /** @description class label (the folder in the zip) */
                             label?: string;
                         }[];
+                        /** @description http(s) URL POSTed a signed JSON document when the job completes or fails (retried for 24 h); the answer carries its secret once */
+                        webhookUrl?: string;
                         /** @description variants per source, 1 to 100 (MAX_VARIANTS); default 20 */
                         variants?: number | string;
                         /** @description up to 20 tags, comma-separated or a list; each 1-40 letters, digits, spaces, _ . - */
@@ -250,6 +269,8 @@ export interface paths {
                     "multipart/form-data": {
                         /** @description images (type sniffed from the bytes), or one dataset .zip whose folders are class labels */
                         file?: string[];
+                        /** @description http(s) URL POSTed a signed JSON document when the job completes or fails (retried for 24 h); the answer carries its secret once */
+                        webhookUrl?: string;
                         /** @description variants per source, 1 to 100 (MAX_VARIANTS); default 20 */
                         variants?: number | string;
                         /** @description up to 20 tags, comma-separated or a list; each 1-40 letters, digits, spaces, _ . - */
@@ -292,6 +313,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id?: string;
+                            owner?: string;
                             /** @enum {string} */
                             status?: "created" | "queued" | "processing" | "completed" | "failed";
                             progress?: {
@@ -348,6 +370,20 @@ export interface paths {
                                 };
                                 /** @description items onLabelError=skip left out (listed in the manifest) */
                                 skipped?: number;
+                            };
+                            /** @description the webhook, its status and every delivery attempt (the secret only in the creation answer) */
+                            webhook?: {
+                                url?: string;
+                                secret?: string;
+                                /** @enum {string} */
+                                status?: "waiting" | "pending" | "delivered" | "failed";
+                                attempts?: {
+                                    attempt?: number;
+                                    at?: string;
+                                    ok?: boolean;
+                                    status?: number;
+                                    error?: string;
+                                }[];
                             };
                             uploads?: {
                                 sourceId?: string;
@@ -368,6 +404,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id?: string;
+                            owner?: string;
                             /** @enum {string} */
                             status?: "created" | "queued" | "processing" | "completed" | "failed";
                             progress?: {
@@ -424,6 +461,20 @@ export interface paths {
                                 };
                                 /** @description items onLabelError=skip left out (listed in the manifest) */
                                 skipped?: number;
+                            };
+                            /** @description the webhook, its status and every delivery attempt (the secret only in the creation answer) */
+                            webhook?: {
+                                url?: string;
+                                secret?: string;
+                                /** @enum {string} */
+                                status?: "waiting" | "pending" | "delivered" | "failed";
+                                attempts?: {
+                                    attempt?: number;
+                                    at?: string;
+                                    ok?: boolean;
+                                    status?: number;
+                                    error?: string;
+                                }[];
                             };
                         };
                     };
@@ -476,6 +527,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id?: string;
+                            owner?: string;
                             /** @enum {string} */
                             status?: "created" | "queued" | "processing" | "completed" | "failed";
                             progress?: {
@@ -532,6 +584,20 @@ export interface paths {
                                 };
                                 /** @description items onLabelError=skip left out (listed in the manifest) */
                                 skipped?: number;
+                            };
+                            /** @description the webhook, its status and every delivery attempt (the secret only in the creation answer) */
+                            webhook?: {
+                                url?: string;
+                                secret?: string;
+                                /** @enum {string} */
+                                status?: "waiting" | "pending" | "delivered" | "failed";
+                                attempts?: {
+                                    attempt?: number;
+                                    at?: string;
+                                    ok?: boolean;
+                                    status?: number;
+                                    error?: string;
+                                }[];
                             };
                         };
                     };
@@ -1146,7 +1212,11 @@ export interface paths {
                                 kind?: string;
                                 jobId?: string;
                                 sourceId?: string;
+                                sourceName?: string;
+                                owner?: string;
                                 failureReason?: string;
+                                /** @description path of the source's thumbnail, when it still exists */
+                                thumbnail?: string;
                             } & {
                                 [key: string]: unknown;
                             })[];
@@ -1417,6 +1487,194 @@ export interface paths {
             };
         };
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queues now with their alert state, their last hour, and throughput (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description API key, for links */
+                    token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            queues?: ({
+                                name?: string;
+                                visible?: number;
+                                inFlight?: number;
+                                delayed?: number;
+                                oldestAgeSeconds?: number;
+                                deadLetterQueue?: string;
+                                deadLetterQueueDepth?: number;
+                                alerts?: string[];
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            history?: {
+                                [key: string]: {
+                                    at?: number;
+                                    visible?: number;
+                                    inFlight?: number;
+                                    delayed?: number;
+                                    oldestAgeSeconds?: number;
+                                }[];
+                            };
+                            throughput?: {
+                                bucketSeconds?: number;
+                                buckets?: {
+                                    [key: string]: number;
+                                }[];
+                            };
+                            thresholds?: {
+                                oldestAgeSeconds?: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/owners": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each owner's usage (jobs and variants today, bytes stored) against their quotas (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description API key, for links */
+                    token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            owners?: {
+                                owner?: string;
+                                usage?: {
+                                    [key: string]: number;
+                                };
+                                limits?: {
+                                    [key: string]: number;
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/queues/{name}/messages/{messageId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete one message of a queue by its id (admin; the DLQ console uses it) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                    messageId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            queue?: string;
+                            deleted?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;

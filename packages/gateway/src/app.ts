@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { type Clock, systemClock } from '@delta-augment/core';
-import { type Config, JobService, type Ports } from '@delta-augment/ports';
+import { type Config, JobService, type Ports, type WebhookOutbox } from '@delta-augment/ports';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
@@ -25,6 +25,7 @@ import { presetRoutes } from './routes/presets.js';
 import { previewRoutes } from './routes/preview.js';
 import { queueRoutes } from './routes/queues.js';
 import { signedBlobRoutes } from './routes/signed-blobs.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -43,6 +44,8 @@ export interface GatewayDeps {
   /** Built web page (index.html, app.js), injected by the app (`@delta-augment/web`); served at `/` when present. */
   readonly webRoot?: string;
   readonly logger?: boolean;
+  /** Where webhooks are registered (the dispatcher delivers them); without it `webhookUrl` is refused. */
+  readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
 }
 
 /** Builds the gateway without listening: `server.ts` listens, tests use `app.inject`. */
@@ -51,7 +54,17 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   const clock = deps.clock ?? systemClock;
   const metrics = createMetrics();
   const jobs = new JobService(ports.events, ports.bus);
-  const ctx = createContext(config, ports, jobs, clock, metrics);
+  const base = createContext(config, ports, jobs, clock, metrics);
+  const ctx: GatewayContext = deps.webhooks
+    ? {
+        ...base,
+        webhooks: deps.webhooks,
+        deleteJob: async (jobId) => {
+          await base.deleteJob(jobId);
+          await deps.webhooks?.outbox.delete(jobId);
+        },
+      }
+    : base;
   const authenticate = createAuthenticator(config);
   const open = isOpenMode(config);
   const app = Fastify({

@@ -1,6 +1,14 @@
 import { blobKeys, type Clock, objectCreatedEvent } from '@delta-augment/core';
-import { type BlobStore, type Config, type JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
+import {
+  type BlobStore,
+  type Config,
+  type JobService,
+  type Ports,
+  UPLOAD_QUEUE,
+  type WebhookOutbox,
+} from '@delta-augment/ports';
 import type { Metrics } from './metrics.js';
+import type { WebhookSettings } from './webhooks/settings.js';
 
 /** Everything the routes need, built once by `buildApp`. */
 export interface GatewayContext {
@@ -12,6 +20,8 @@ export interface GatewayContext {
   readonly retentionDays: number;
   readonly metrics: Metrics;
   readonly signedUrlSeconds: number;
+  /** The webhook outbox and its settings, where this deployment delivers webhooks (the local stack). */
+  readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
   /** Deletes a job's events and every blob under its prefixes. */
   deleteJob(jobId: string): Promise<void>;
   /** Queues an ObjectCreated message for an existing source object again (retry). */

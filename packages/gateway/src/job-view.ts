@@ -175,5 +175,27 @@ export const jobViewSchema = {
     failure: { type: 'string' },
     archive: { type: 'object', properties: { bytes: { type: 'integer' }, count: { type: 'integer' } } },
     dataset: datasetViewSchema,
+    webhook: {
+      type: 'object',
+      description: 'the webhook, its status and every delivery attempt (the secret only in the creation answer)',
+      properties: {
+        url: { type: 'string' },
+        secret: { type: 'string' },
+        status: { type: 'string', enum: ['waiting', 'pending', 'delivered', 'failed'] },
+        attempts: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              attempt: { type: 'integer' },
+              at: { type: 'string' },
+              ok: { type: 'boolean' },
+              status: { type: 'integer' },
+              error: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
   },
 } as const;

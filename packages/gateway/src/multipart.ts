@@ -19,6 +19,7 @@ export interface ReceivedForm {
 export const MAX_FIELD_BYTES = 64 * 1024;
 
 const FIELDS = new Set([
+  'webhookUrl',
   'variants',
   'tags',
   'preset',

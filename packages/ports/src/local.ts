@@ -4,4 +4,5 @@ export { SqliteEventBus } from './event-bus/local.js';
 export { SqliteJobEventStore } from './job-event-store/local.js';
 export { type LocalPorts, localPorts, localQueueConfig } from './local-ports.js';
 export { openDatabase } from './sqlite.js';
+export { SqliteWebhookOutbox } from './webhooks/local.js';
 export { SqliteWorkQueue } from './work-queue/local.js';

@@ -13,6 +13,7 @@ import { loadView } from '../job-view.js';
 import { datasetFormat, parseDatasetFields, prepareDataset, wantsDatasetJob } from '../labelled-dataset.js';
 import { readForm } from '../multipart.js';
 import { sniffType } from '../sniff.js';
+import { checkedWebhookUrl, registerWebhook } from '../webhooks/register.js';
 
 const optionsFrom = (ctx: GatewayContext, fields: Record<string, unknown>): JobOptions => {
   const seed = parseSeed(fields.seed);
@@ -24,6 +25,12 @@ const optionsFrom = (ctx: GatewayContext, fields: Record<string, unknown>): JobO
 };
 
 const optionProperties = (config: Pick<Config, 'maxVariants'>) => ({
+  webhookUrl: {
+    description:
+      'http(s) URL POSTed a signed JSON document when the job completes or fails (retried for 24 h); the answer carries its secret once',
+    type: 'string',
+    maxLength: 2048,
+  },
   variants: {
     description: `variants per source, 1 to ${config.maxVariants} (MAX_VARIANTS); default 20`,
     anyOf: [{ type: 'integer' }, { type: 'string' }],
@@ -111,6 +118,7 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
     maxFiles: config.maxFilesPerJob,
   });
   const options = optionsFrom(ctx, form.fields);
+  const webhookUrl = await checkedWebhookUrl(ctx, form.fields.webhookUrl);
   if (form.files.length === 0) throw badRequest('file', 'send at least one file part named "file"');
   const datasetFields = parseDatasetFields(form.fields);
   const images: UploadedImage[] = [];
@@ -165,11 +173,12 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
     config.budgets,
   );
   const state = await createJobFromImages(ctx, request.caller.owner, options, images, dataset);
+  const webhook = await registerWebhook(ctx, state.id, webhookUrl);
   ctx.metrics.jobsCreated.inc();
   return reply
     .code(202)
     .header('location', `/api/jobs/${state.id}`)
-    .send(await loadView(ctx.jobs, state));
+    .send({ ...(await loadView(ctx.jobs, state)), webhook });
 };
 
 /** One signed PUT URL per source, as `POST /api/jobs` (JSON) and `POST /api/jobs/:id/uploads` answer them. */
@@ -242,15 +251,17 @@ export const createFromSignedRequest = async (ctx: GatewayContext, request: Fast
     };
   });
   const options = optionsFrom(ctx, body);
+  const webhookUrl = await checkedWebhookUrl(ctx, body.webhookUrl);
   await enforceQuota(ctx, request.caller.owner, {
     variants: declared.length * options.variants,
     bytes: declared.reduce((sum, file) => sum + file.bytes, 0),
   });
   const { state, sources } = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
+  const webhook = await registerWebhook(ctx, state.id, webhookUrl);
   const uploads = await signUploads(ctx, sources);
   ctx.metrics.jobsCreated.inc();
   return reply
     .code(201)
     .header('location', `/api/jobs/${state.id}`)
-    .send({ ...(await loadView(ctx.jobs, state)), uploads });
+    .send({ ...(await loadView(ctx.jobs, state)), webhook, uploads });
 };

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
 import { jobViewSchema, loadView, SOURCES_IN_LIST, sourceView, sourceViewSchema } from '../job-view.js';
+import { webhookView } from '../webhooks/register.js';
 import {
   createFromSignedRequest,
   createFromUpload,
@@ -179,7 +180,10 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         response: { 200: jobViewSchema, ...clientErrors },
       },
     },
-    async (request) => loadView(ctx.jobs, await loadOwnJob(ctx, request, (request.params as { id: string }).id)),
+    async (request) => {
+      const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
+      return { ...(await loadView(ctx.jobs, state)), webhook: await webhookView(ctx, state.id) };
+    },
   );
 
   app.get(
