@@ -105,7 +105,7 @@ const serveProducer = async (dir: string, jobCount: number): Promise<void> => {
     } else if (command.type === 'round') {
       const times: number[] = [];
       for (let job = 0; job < jobCount; job++) {
-        const events = await store.append(jobIdOf(job), command.round, [
+        const { events } = await store.appendToSource(jobIdOf(job), 's1', command.round - 1, [
           { type: 'SourceStarted', data: { sourceId: 's1', attempt: command.round } },
         ]);
         times.push(wallClock());
@@ -165,7 +165,7 @@ const run = async (): Promise<void> => {
   const dir = await mkdtemp(join(tmpdir(), 'bench-ws-'));
   const store = new SqliteJobEventStore(join(dir, 'events.sqlite'));
   for (let job = 0; job < jobCount; job++) {
-    await store.append(jobIdOf(job), 0, [
+    await store.appendToJob(jobIdOf(job), 0, [
       {
         type: 'JobCreated',
         data: {
@@ -174,6 +174,8 @@ const run = async (): Promise<void> => {
           variants: 1,
           tags: [],
           sources: [{ sourceId: 's1', name: 'a.png', label: '', key: `sources/${job}/a.png` }],
+          sourceCount: 1,
+          outputs: 1,
           expiresAt: '2999-01-01T00:00:00.000Z',
         },
       },

@@ -4,7 +4,7 @@ import { TransientError } from '@delta-augment/core';
 import type { BlobStore } from '@delta-augment/ports';
 import { assertContiguousSeqs } from '../helpers/assertions.js';
 import { gradientJpeg } from '../helpers/images.js';
-import { type Fixture, fixture, handlerFor, seedJob, sqsEventFor } from '../helpers/jobs.js';
+import { type Fixture, fixture, handlerFor, seedJob, sqsEventFor, variantIndices } from '../helpers/jobs.js';
 
 /** A blob store whose reads of one key fail as a storage outage would. */
 const failingReads = (inner: BlobStore, failKey: (key: string) => boolean): BlobStore =>
@@ -48,7 +48,7 @@ describe('the augmenter Lambda handler', () => {
     assert.deepEqual(response.batchItemFailures, []);
     const state = await f.jobs.load(jobId);
     assert.equal(state?.status, 'completed');
-    assert.equal(Object.keys(state?.sources[0]?.variants ?? {}).length, 3);
+    assert.equal((await f.jobs.loadSource(jobId, refs[0]?.sourceId ?? ''))?.variants, 3);
   });
 
   it('gives one set of outputs and events when the same S3 event arrives twice, even at once', async () => {
@@ -60,7 +60,7 @@ describe('the augmenter Lambda handler', () => {
     await handler(event);
     const events = await f.ports.events.read(jobId);
     assertContiguousSeqs(events);
-    assert.equal(events.filter((e) => e.type === 'VariantWritten').length, 4);
+    assert.deepEqual(variantIndices(events).sort(), [0, 1, 2, 3]);
     assert.equal(events.filter((e) => e.type === 'SourceCompleted').length, 1);
     assert.equal(events.filter((e) => e.type === 'JobCompleted').length, 1);
     assert.equal((await f.ports.blobs.list(`results/${jobId}/`)).filter((k) => k.endsWith('.jpg')).length, 4);
@@ -114,8 +114,26 @@ describe('the augmenter Lambda handler', () => {
     );
     assert.equal(response.batchItemFailures.length, 1);
     const state = await f.jobs.load(jobId);
-    assert.equal(state?.sources[0]?.status, 'dead-lettered');
+    const source = await f.jobs.loadSource(jobId, refs[0]?.sourceId ?? '');
+    assert.equal(source?.status, 'dead-lettered');
     assert.equal(state?.status, 'failed');
-    assert.match(state?.sources[0]?.failure ?? '', /after 3 attempts/);
+    assert.match(source?.failure ?? '', /after 3 attempts/);
+  });
+
+  it('records a source’s variants in batches, not one event per variant', async () => {
+    // Prepare
+    f = fixture();
+    const { jobId, refs } = await seedJob(f, [{ name: 'a.jpg', data: await gradientJpeg() }], { variants: 12 });
+    // Act: batches close on count (or at the end of the source), never on time, so the count is exact
+    await handlerFor(f, undefined, 5, { batchDelayMs: 600_000 })(sqsEventFor(refs.map((r) => r.key)));
+    // Assess
+    const events = await f.ports.events.read(jobId);
+    const batches = events.filter((e) => e.type === 'VariantsWritten');
+    assert.deepEqual(
+      variantIndices(events).sort((a, b) => a - b),
+      Array.from({ length: 12 }, (_, i) => i),
+    );
+    assert.equal(batches.length, 1);
+    assert.equal((await f.jobs.load(jobId))?.counts.variants, 12);
   });
 });

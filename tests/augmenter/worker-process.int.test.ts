@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import sharp from 'sharp';
 import { assertContiguousSeqs } from '../helpers/assertions.js';
 import { sharedImage } from '../helpers/images.js';
-import { fixture, seedJob } from '../helpers/jobs.js';
+import { fixture, seedJob, variantIndices } from '../helpers/jobs.js';
 import { REPO, tempDir, waitFor } from '../helpers/server.js';
 
 const ENV = { VISIBILITY_TIMEOUT_SECONDS: '4', HANDLER_TIMEOUT_SECONDS: '4', WORKER_CONCURRENCY: '1' };
@@ -33,7 +33,7 @@ describe('a worker process killed in the middle of a message', () => {
     await waitFor(
       async () => {
         const state = await f.jobs.load(jobId);
-        return Object.keys(state?.sources[0]?.variants ?? {}).length > 0 ? true : undefined;
+        return (state?.counts.variants ?? 0) > 0 ? true : undefined;
       },
       30_000,
       'the first variant',
@@ -41,7 +41,7 @@ describe('a worker process killed in the middle of a message', () => {
 
     // Act
     first.kill('SIGKILL');
-    const partial = Object.keys((await f.jobs.load(jobId))?.sources[0]?.variants ?? {}).length;
+    const partial = (await f.jobs.load(jobId))?.counts.variants ?? 0;
     const second = spawnWorker(dataDir);
     children.push(second);
 
@@ -57,9 +57,7 @@ describe('a worker process killed in the middle of a message', () => {
     assert.ok(partial < 12, 'the first worker was killed before it finished');
     const events = await f.ports.events.read(jobId);
     assertContiguousSeqs(events);
-    const written = events
-      .filter((e) => e.type === 'VariantWritten')
-      .map((e) => (e.type === 'VariantWritten' ? e.data.index : -1));
+    const written = variantIndices(events);
     assert.deepEqual(
       [...written].sort((a, b) => a - b),
       Array.from({ length: 12 }, (_, i) => i),

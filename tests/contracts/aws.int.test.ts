@@ -27,7 +27,7 @@ import {
   SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   ConcurrencyError,
@@ -37,8 +37,8 @@ import {
   ReceiptHandleError,
   TransientError,
 } from '../../packages/core/src/errors.js';
+import { decideJob } from '../../packages/core/src/jobs/decide.js';
 import type { JobEvent } from '../../packages/core/src/jobs/events.js';
-import { foldEvents } from '../../packages/core/src/jobs/state.js';
 import { awsPorts } from '../../packages/ports/src/aws-ports.js';
 import { S3BlobStore } from '../../packages/ports/src/blob-store/aws.js';
 import { loadConfig } from '../../packages/ports/src/config.js';
@@ -49,7 +49,7 @@ import { describeBlobStoreContract, type SignedResponse } from './blob-store.con
 import { describeEventBusContract, streamOf } from './event-bus.contract.js';
 import { TestClock } from './helpers/clock.js';
 import { type DynaliteHandle, startDynalite } from './helpers/dynalite.js';
-import { jobCreated, sourceUploaded } from './helpers/job-events.js';
+import { jobCreated, sourceStarted, sourceUploaded, variantsWritten } from './helpers/job-events.js';
 import { type S3rverHandle, startS3rver } from './helpers/s3rver.js';
 import { queueArn, queueUrl, sqsOnSqlite, sqsWorkQueue } from './helpers/sqs-on-sqlite.js';
 import { tempDir } from './helpers/temp-dir.js';
@@ -236,12 +236,12 @@ describe('DynamoDbJobEventStore, beyond the contract', () => {
   afterEach(() => client.destroy());
 
   describe('when a job is appended', () => {
-    it('writes the item layout infra indexes: EVT# items and a STATE item with owner, createdAt and a TTL in epoch seconds', async () => {
+    it('writes the item layout infra indexes: EVT# items, SRC# records and a STATE record with owner, createdAt and a TTL in epoch seconds', async () => {
       // Act
-      await store.append('job-1', 0, [
+      await store.appendToJob('job-1', 0, [
         jobCreated({ owner: 'alice', tags: ['cats'], expiresAt: '2031-02-03T04:05:06.789Z' }),
       ]);
-      await store.append('job-1', 1, [sourceUploaded()]);
+      await store.appendToSource('job-1', 's1', 0, [sourceUploaded()]);
       // Assess
       const items =
         (
@@ -256,32 +256,75 @@ describe('DynamoDbJobEventStore, beyond the contract', () => {
       const state = unmarshall(items.find((i) => i.sk?.S === 'STATE') ?? {});
       assert.deepEqual(
         items.map((i) => i.sk?.S),
-        ['EVT#0000000001', 'EVT#0000000002', 'STATE'],
+        ['EVT#0000000001', 'EVT#0000000002', 'SRC#s1', 'STATE'],
       );
       assert.equal(state.owner, 'alice');
       assert.equal(state.status, 'queued');
-      assert.equal(state.version, 2);
+      assert.equal(state.seq, 2);
+      assert.equal(state.uploaded, 1);
       assert.deepEqual(state.tags, ['cats']);
       assert.equal(state.expiresAt, Math.floor(Date.parse('2031-02-03T04:05:06.789Z') / 1000));
       assert.equal(typeof state.createdAt, 'string');
-      assert.equal(JSON.parse(state.state as string).version, 2);
     });
   });
 
-  describe('when a job state outgrows an inline attribute', () => {
-    it('stores it gzipped and still loads the fold of the events', async () => {
+  describe('when a job has thousands of sources and variants', () => {
+    it('keeps every item small: the job record and the source records do not grow with the job', async () => {
+      // Prepare
       const sources = Array.from({ length: 1800 }, (_, i) => `source-${String(i).padStart(5, '0')}`);
-      await store.append('job-big', 0, [jobCreated({ sources })]);
-      await store.append('job-big', 1, [sourceUploaded('source-00042')]);
-      const raw = (
-        await client.send(
-          new GetItemCommand({ TableName: table, Key: { pk: { S: 'JOB#job-big' }, sk: { S: 'STATE' } } }),
-        )
-      ).Item;
+      const sizeOf = async (sk: string) => {
+        const raw = (
+          await client.send(new GetItemCommand({ TableName: table, Key: { pk: { S: 'JOB#job-big' }, sk: { S: sk } } }))
+        ).Item;
+        return JSON.stringify(raw).length;
+      };
+      await store.appendToJob(
+        'job-big',
+        0,
+        decideJob(
+          {
+            type: 'CreateJob',
+            owner: 'alice',
+            pipeline: { seed: 1 },
+            variants: 2000,
+            tags: [],
+            sources: sources.map((sourceId) => ({
+              sourceId,
+              name: `${sourceId}.jpg`,
+              label: '',
+              key: `k/${sourceId}`,
+            })),
+            expiresAt: '2099-01-01T00:00:00.000Z',
+          },
+          undefined,
+        ),
+      );
+      const small = await sizeOf('STATE');
+      // Act
+      let version = 0;
+      for (let from = 0; from < 2000; from += 50) {
+        const indices = Array.from({ length: 50 }, (_, i) => from + i);
+        version = (
+          await store.appendToSource('job-big', 'source-00042', version, [variantsWritten('source-00042', indices)])
+        ).source.version;
+      }
+      // Assess
       const loaded = await store.load('job-big');
-      assert.ok(raw?.stateGz?.B && !raw.state);
-      assert.deepEqual(loaded, JSON.parse(JSON.stringify(foldEvents(await store.read('job-big')))));
-      assert.equal(loaded?.sources.find((s) => s.sourceId === 'source-00042')?.status, 'uploaded');
+      assert.equal(loaded?.counts.variants, 2000);
+      assert.ok((await sizeOf('STATE')) < small + 100, 'the job record stays the same size');
+      assert.ok((await sizeOf('SRC#source-00042')) < 2048, 'a source with 2,000 variants stays under 2 KB');
+      assert.equal((await store.loadSource('job-big', 'source-00042'))?.variants, 2000);
+    });
+  });
+
+  describe('when two sources take the next seq at the same moment', () => {
+    it('retries only the seq, not the decision, and both appends land', async () => {
+      await store.appendToJob('job-1', 0, [jobCreated({ sources: ['a', 'b', 'c'] })]);
+      await Promise.all(['a', 'b', 'c'].map((id) => store.appendToSource('job-1', id, 0, [sourceStarted(id)])));
+      assert.deepEqual(
+        (await store.read('job-1')).map((e) => e.seq),
+        [1, 2, 3, 4],
+      );
     });
   });
 
@@ -311,13 +354,45 @@ describe('DynamoDbJobEventStore, beyond the contract', () => {
           CancellationReasons: [{ Code: 'None' }, { Code: code }],
           ...metadata,
         });
-      mock.on(GetItemCommand).resolves({});
+      const source = {
+        sourceId: 's1',
+        name: 'a',
+        label: '',
+        key: 'k',
+        version: 0,
+        status: 'pending',
+        attempts: 0,
+        variants: 0,
+        written: '',
+      };
+      mock.on(GetItemCommand).callsFake(async (input: { Key: { sk: { S: string } } }) => ({
+        Item:
+          input.Key.sk.S === 'STATE'
+            ? marshall({
+                pk: 'JOB#job-1',
+                sk: 'STATE',
+                owner: 'o',
+                createdAt: 'c',
+                updatedAt: 'c',
+                expiresIso: '2099-01-01T00:00:00.000Z',
+                seq: 1,
+                sourceCount: 1,
+                uploaded: 0,
+                started: 0,
+                settled: 0,
+                failed: 0,
+                variants: 0,
+                header: JSON.stringify({ pipeline: { seed: 1 }, variantsPerSource: 1, tags: [] }),
+              })
+            : marshall({ pk: 'JOB#job-1', sk: 'SRC#s1', version: 0, state: JSON.stringify(source) }),
+      }));
       mock
         .on(TransactWriteItemsCommand)
         .rejectsOnce(cancelled('ThrottlingError'))
         .rejectsOnce(cancelled('ConditionalCheckFailed'));
-      await assert.rejects(mockedStore.append('job-1', 0, [jobCreated()]), TransientError);
-      await assert.rejects(mockedStore.append('job-1', 0, [jobCreated()]), ConcurrencyError);
+      const started = [sourceStarted()];
+      await assert.rejects(mockedStore.appendToSource('job-1', 's1', 0, started), TransientError);
+      await assert.rejects(mockedStore.appendToSource('job-1', 's1', 0, started), ConcurrencyError);
       mock.restore();
     });
   });

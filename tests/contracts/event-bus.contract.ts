@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { JobEvent, JobEventBody } from '../../packages/core/src/jobs/events.js';
 import type { EventBus } from '../../packages/ports/src/event-bus/port.js';
-import { jobCreated, sourceStarted, sourceUploaded, variantWritten } from './helpers/job-events.js';
+import { jobCreated, sourceStarted, sourceUploaded, variantsWritten } from './helpers/job-events.js';
 import { waitFor } from './helpers/wait.js';
 
 export interface EventBusFixture {
@@ -22,7 +22,7 @@ export const streamOf = (jobId: string, count: number): JobEvent[] =>
       i + 1,
       i === 0
         ? jobCreated()
-        : ([sourceUploaded(), sourceStarted(), variantWritten('s1', i)][i % 3] ?? sourceUploaded()),
+        : ([sourceUploaded(), sourceStarted(), variantsWritten('s1', [i])][i % 3] ?? sourceUploaded()),
     ),
   );
 

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConcurrencyError, isConcurrencyError } from '../../packages/core/src/errors.js';
-import { foldEvents } from '../../packages/core/src/jobs/state.js';
+import { decideJob } from '../../packages/core/src/jobs/decide.js';
+import { SOURCES_PER_EVENT } from '../../packages/core/src/jobs/events.js';
+import { foldJob } from '../../packages/core/src/jobs/state.js';
 import type { JobEventStore } from '../../packages/ports/src/job-event-store/port.js';
 import type { TestClock } from './helpers/clock.js';
-import { jobCreated, sourceCompleted, sourceStarted, sourceUploaded, variantWritten } from './helpers/job-events.js';
+import { jobCreated, sourceCompleted, sourceStarted, sourceUploaded, variantsWritten } from './helpers/job-events.js';
 
 export interface JobEventStoreFixture {
   /** An empty store whose append time is `clock`. */
@@ -31,99 +33,113 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
     /** Creates a job one second after the previous one, so that creation order is unambiguous. */
     const createJob = async (jobId: string, options: Parameters<typeof jobCreated>[0] = {}) => {
       fx.clock.advanceSeconds(1);
-      return store.append(jobId, 0, [jobCreated(options)]);
+      return (await store.appendToJob(jobId, 0, [jobCreated(options)])).events;
     };
 
-    describe('when events are appended to a new stream', () => {
-      it('numbers them 1, 2, 3 with the job id and the append time, and reads them back in order', async () => {
+    describe('when a job is created', () => {
+      it('numbers its events 1, 2, 3 with the job id and the append time, and reads them back in order', async () => {
         // Prepare
         const at = new Date(fx.clock.now()).toISOString();
         // Act
-        const appended = await store.append('job-1', 0, [jobCreated(), sourceUploaded(), sourceStarted()]);
+        const { events } = await store.appendToJob('job-1', 0, [jobCreated(), sourceUploaded()]);
         const read = await store.read('job-1');
         // Assess
         assert.deepEqual(
-          appended.map((e) => [e.jobId, e.seq, e.type]),
+          events.map((e) => [e.jobId, e.seq, e.type]),
           [
             ['job-1', 1, 'JobCreated'],
             ['job-1', 2, 'SourceUploaded'],
-            ['job-1', 3, 'SourceStarted'],
           ],
         );
-        assert.ok(appended.every((e) => Date.parse(e.at) >= Date.parse(at) - 1000));
-        assert.deepEqual(read, appended);
+        assert.ok(events.every((e) => Date.parse(e.at) >= Date.parse(at) - 1000));
+        assert.deepEqual(read, events);
       });
 
-      it('returns nothing and stores nothing for an empty append', async () => {
-        assert.deepEqual(await store.append('job-1', 0, []), []);
+      it('keeps one record per source, in the state its creation events leave it', async () => {
+        await store.appendToJob('job-1', 0, [jobCreated({ sources: ['s1', 's2'] }), sourceUploaded('s2')]);
+        const s1 = await store.loadSource('job-1', 's1');
+        const s2 = await store.loadSource('job-1', 's2');
+        assert.equal(s1?.status, 'pending');
+        assert.equal(s2?.status, 'uploaded');
+        assert.equal(s2?.version, 1);
+        assert.equal(await store.loadSource('job-1', 'nope'), undefined);
+      });
+
+      it('refuses an empty append', async () => {
+        await assert.rejects(store.appendToJob('job-1', 0, []));
         assert.deepEqual(await store.read('job-1'), []);
+      });
+
+      it('throws ConcurrencyError when creating a job that already exists', async () => {
+        await store.appendToJob('job-1', 0, [jobCreated()]);
+        await assert.rejects(
+          store.appendToJob('job-1', 0, [jobCreated({ owner: 'someone-else' })]),
+          isConcurrencyError,
+        );
+        assert.equal((await store.load('job-1'))?.owner, 'owner-a');
       });
     });
 
-    describe('when appending at the current version', () => {
-      it('continues the sequence without gaps, and read after a seq returns only later events', async () => {
-        await store.append('job-1', 0, [jobCreated()]);
-        await store.append('job-1', 1, [sourceUploaded(), sourceStarted()]);
-        await store.append('job-1', 3, [variantWritten()]);
-        const all = await store.read('job-1');
+    describe('when a source appends at its current version', () => {
+      it('takes the next seqs of the job, and read after a seq returns only later events', async () => {
+        await store.appendToJob('job-1', 0, [jobCreated()]);
+        await store.appendToSource('job-1', 's1', 0, [sourceUploaded(), sourceStarted()]);
+        const { events, source, job } = await store.appendToSource('job-1', 's1', 2, [variantsWritten('s1', [0, 1])]);
         const later = await store.read('job-1', 2);
         assert.deepEqual(
-          all.map((e) => e.seq),
-          [1, 2, 3, 4],
+          events.map((e) => e.seq),
+          [4],
         );
+        assert.equal(source.version, 3);
+        assert.equal(job.version, 4);
+        assert.deepEqual(job.counts, { uploaded: 1, started: 1, settled: 0, failed: 0, variants: 2, bytes: 1998 });
         assert.deepEqual(
           later.map((e) => [e.seq, e.type]),
           [
             [3, 'SourceStarted'],
-            [4, 'VariantWritten'],
+            [4, 'VariantsWritten'],
           ],
+        );
+      });
+
+      it('reads a page of at most `limit` events', async () => {
+        await store.appendToJob('job-1', 0, [jobCreated()]);
+        await store.appendToSource('job-1', 's1', 0, [sourceUploaded(), sourceStarted()]);
+        const page = await store.read('job-1', 1, 1);
+        assert.deepEqual(
+          page.map((e) => e.seq),
+          [2],
         );
       });
     });
 
-    describe('when appending at a stale version', () => {
-      it('throws the shared ConcurrencyError and leaves the stream as it was', async () => {
-        await store.append('job-1', 0, [jobCreated()]);
-        await store.append('job-1', 1, [sourceUploaded()]);
-        const error = await store.append('job-1', 1, [sourceStarted()]).then(
+    describe('when a source appends at a stale version', () => {
+      it('throws the shared ConcurrencyError and leaves the stream and the records as they were', async () => {
+        await store.appendToJob('job-1', 0, [jobCreated()]);
+        await store.appendToSource('job-1', 's1', 0, [sourceUploaded()]);
+        const error = await store.appendToSource('job-1', 's1', 0, [sourceStarted()]).then(
           () => undefined,
           (e: unknown) => e,
         );
         assert.ok(isConcurrencyError(error), `got ${String(error)}`);
         assert.ok(error instanceof ConcurrencyError);
         assert.equal(error.jobId, 'job-1');
-        assert.equal(error.expectedVersion, 1);
+        assert.equal(error.expectedVersion, 0);
         assert.deepEqual(
           (await store.read('job-1')).map((e) => e.type),
           ['JobCreated', 'SourceUploaded'],
         );
         assert.equal((await store.load('job-1'))?.version, 2);
+        assert.equal((await store.load('job-1'))?.counts.started, 0);
+        assert.equal((await store.loadSource('job-1', 's1'))?.version, 1);
       });
 
-      it('throws ConcurrencyError when creating a stream that already exists', async () => {
-        await store.append('job-1', 0, [jobCreated()]);
-        await assert.rejects(store.append('job-1', 0, [jobCreated({ owner: 'someone-else' })]), isConcurrencyError);
-        assert.equal((await store.load('job-1'))?.owner, 'owner-a');
-      });
-
-      it('throws ConcurrencyError for a version ahead of the stream', async () => {
-        await store.append('job-1', 0, [jobCreated()]);
-        await assert.rejects(store.append('job-1', 5, [sourceUploaded()]), isConcurrencyError);
-      });
-    });
-
-    describe('when several writers append at the same version at once', () => {
-      it('lets exactly one win; the others get ConcurrencyError', async () => {
-        // Prepare
-        await store.append('job-1', 0, [jobCreated({ sources: ['s1', 's2', 's3', 's4'] })]);
-        // Act
+      it('lets exactly one of several writers of the same source win', async () => {
+        await store.appendToJob('job-1', 0, [jobCreated()]);
         const results = await Promise.allSettled(
-          ['s1', 's2', 's3', 's4'].map((sourceId) => store.append('job-1', 1, [sourceUploaded(sourceId)])),
+          [1, 2, 3, 4].map((attempt) => store.appendToSource('job-1', 's1', 0, [sourceStarted('s1', attempt)])),
         );
-        // Assess
-        const won = results.filter((r) => r.status === 'fulfilled');
         const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        assert.equal(won.length, 1);
         assert.equal(lost.length, 3);
         assert.ok(lost.every((r) => isConcurrencyError(r.reason)));
         assert.deepEqual(
@@ -133,22 +149,108 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
       });
     });
 
+    describe('when the sources of one job append at once', () => {
+      it('lets every one of them succeed, with gap-free seqs and counters that add up', async () => {
+        // Prepare
+        const ids = ['s1', 's2', 's3', 's4', 's5', 's6'];
+        await store.appendToJob('job-1', 0, [jobCreated({ sources: ids })]);
+        // Act
+        const results = await Promise.allSettled(
+          ids.map((id) => store.appendToSource('job-1', id, 0, [sourceStarted(id), variantsWritten(id, [0, 1])])),
+        );
+        // Assess
+        assert.deepEqual(
+          results.map((r) => r.status),
+          ids.map(() => 'fulfilled'),
+        );
+        const events = await store.read('job-1');
+        assert.deepEqual(
+          events.map((e) => e.seq),
+          Array.from({ length: 13 }, (_, i) => i + 1),
+        );
+        const job = await store.load('job-1');
+        assert.deepEqual(job?.counts, { uploaded: 0, started: 6, settled: 0, failed: 0, variants: 12, bytes: 11988 });
+        assert.equal(job?.version, 13);
+      });
+    });
+
+    describe('when a job-level event is appended', () => {
+      it('is conditioned on the job’s last seq: any append in between makes it a ConcurrencyError', async () => {
+        await store.appendToJob('job-1', 0, [jobCreated()]);
+        await store.appendToSource('job-1', 's1', 0, [sourceStarted(), variantsWritten(), sourceCompleted()]);
+        await store.appendToSource('job-1', 's1', 3, [{ type: 'SourceRedriven', data: { sourceId: 's1' } }]);
+        await assert.rejects(
+          store.appendToJob('job-1', 4, [{ type: 'JobFailed', data: { reason: 'late' } }]),
+          isConcurrencyError,
+        );
+        const { job } = await store.appendToJob('job-1', 5, [{ type: 'JobFailed', data: { reason: 'now' } }]);
+        assert.equal(job.status, 'failed');
+        assert.equal((await store.load('job-1'))?.failure, 'now');
+      });
+    });
+
     describe('when a job is loaded', () => {
-      it('returns the projection, equal to the fold of its events', async () => {
-        await store.append('job-1', 0, [jobCreated({ tags: ['cats', 'dogs'] }), sourceUploaded()]);
-        await store.append('job-1', 2, [sourceStarted(), variantWritten('s1', 0)]);
-        await store.append('job-1', 4, [sourceCompleted('s1', 1)]);
+      it('returns the job record and source records, equal to the fold of its events', async () => {
+        await store.appendToJob('job-1', 0, [jobCreated({ tags: ['cats', 'dogs'], sources: ['s1', 's2'] })]);
+        await store.appendToSource('job-1', 's1', 0, [sourceUploaded(), sourceStarted(), variantsWritten('s1', [0])]);
+        await store.appendToSource('job-1', 's2', 0, [sourceStarted('s2'), variantsWritten('s2', [0, 1])]);
+        await store.appendToSource('job-1', 's1', 3, [sourceCompleted('s1', 1)]);
+        const folded = foldJob(await store.read('job-1'));
         const loaded = await store.load('job-1');
-        const folded = foldEvents(await store.read('job-1'));
-        assert.ok(loaded);
-        assert.deepEqual(loaded, asStored(folded));
-        assert.equal(loaded.version, 5);
+        assert.ok(loaded && folded);
+        assert.deepEqual(loaded, asStored(folded.job));
+        assert.deepEqual(await store.loadSource('job-1', 's1'), asStored(folded.sources.get('s1')));
+        assert.deepEqual(await store.loadSource('job-1', 's2'), asStored(folded.sources.get('s2')));
+        assert.equal(loaded.version, 7);
         assert.equal(loaded.status, 'processing');
+        assert.deepEqual(loaded.counts, { uploaded: 1, started: 2, settled: 1, failed: 0, variants: 3, bytes: 2997 });
       });
 
       it('returns undefined for a job that does not exist, whose stream is empty', async () => {
         assert.equal(await store.load('nope'), undefined);
         assert.deepEqual(await store.read('nope'), []);
+      });
+    });
+
+    describe('when a job has more sources than one event names', () => {
+      it('records them in chunks and pages through all of them, each once', async () => {
+        // Prepare
+        const ids = Array.from({ length: SOURCES_PER_EVENT * 2 + 7 }, (_, i) => `s${String(i).padStart(4, '0')}`);
+        const sources = ids.map((sourceId) => ({
+          sourceId,
+          name: `${sourceId}.jpg`,
+          label: 'cats',
+          key: `k/${sourceId}`,
+        }));
+        const bodies = decideJob(
+          {
+            type: 'CreateJob',
+            owner: 'alice',
+            pipeline: { seed: 1 },
+            variants: 20,
+            tags: [],
+            sources,
+            expiresAt: '2099-01-01T00:00:00.000Z',
+          },
+          undefined,
+        );
+        // Act
+        const { events } = await store.appendToJob('job-big', 0, bodies);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.sources('job-big', { limit: 150, cursor });
+          seen.push(...page.items.map((s) => s.sourceId));
+          cursor = page.cursor;
+        } while (cursor);
+        // Assess
+        assert.deepEqual(
+          events.map((e) => e.type),
+          ['JobCreated', 'SourcesAdded', 'SourcesAdded'],
+        );
+        assert.deepEqual([...seen].sort(), ids);
+        assert.equal((await store.load('job-big'))?.sourceCount, ids.length);
+        assert.ok(events.every((e) => JSON.stringify(e).length < 64 * 1024));
       });
     });
 
@@ -169,7 +271,7 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
       it('filters by status', async () => {
         await createJob('job-a', { owner: 'alice' });
         await createJob('job-b', { owner: 'alice' });
-        await store.append('job-b', 1, [sourceUploaded()]);
+        await store.appendToSource('job-b', 's1', 0, [sourceUploaded()]);
         const queued = await store.query({ owner: 'alice', status: 'queued' });
         const created = await store.query({ owner: 'alice', status: 'created' });
         assert.deepEqual(
@@ -263,12 +365,13 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
     });
 
     describe('when a job is deleted', () => {
-      it('removes its stream and its projection from load, read and query', async () => {
+      it('removes its stream and its records from load, loadSource, read and query', async () => {
         await createJob('job-a', { owner: 'alice' });
-        await store.append('job-a', 1, [sourceUploaded()]);
+        await store.appendToSource('job-a', 's1', 0, [sourceUploaded()]);
         await createJob('job-b', { owner: 'alice' });
         await store.delete('job-a');
         assert.equal(await store.load('job-a'), undefined);
+        assert.equal(await store.loadSource('job-a', 's1'), undefined);
         assert.deepEqual(await store.read('job-a'), []);
         assert.deepEqual(
           (await store.query({ owner: 'alice' })).items.map((j) => j.id),
@@ -279,7 +382,7 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
       it('lets the id start a new stream at version 0', async () => {
         await createJob('job-a');
         await store.delete('job-a');
-        const [created] = await store.append('job-a', 0, [jobCreated({ owner: 'again' })]);
+        const [created] = (await store.appendToJob('job-a', 0, [jobCreated({ owner: 'again' })])).events;
         assert.equal(created?.seq, 1);
         assert.equal((await store.load('job-a'))?.owner, 'again');
       });

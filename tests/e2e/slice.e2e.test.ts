@@ -70,11 +70,12 @@ describe('the service started as npm start runs it', () => {
     const events = (await (await fetch(`${server.url}/api/jobs/${created.id}/events`)).json()) as {
       seq: number;
       type: string;
+      data: { variants?: unknown[] };
     }[];
     assertContiguousSeqs(events);
     assert.equal(events[0]?.type, 'JobCreated');
     assert.equal(events.at(-1)?.type, 'JobCompleted');
-    assert.equal(events.filter((e) => e.type === 'VariantWritten').length, 20);
+    assert.equal(events.flatMap((e) => (e.type === 'VariantsWritten' ? (e.data.variants ?? []) : [])).length, 20);
     await assertZipOfImages(server.url, created.id, 20);
     await server.stop();
   });

@@ -67,7 +67,7 @@ describe('POST /api/preview', () => {
         if ((JSON.parse(job.body) as { status: string }).status !== 'completed') return undefined;
         return JSON.parse((await t.app.inject({ method: 'GET', url: `/api/jobs/${jobId}/events` })).body) as {
           type: string;
-          data: { index: number; operations: { op: string }[] };
+          data: { variants?: { index: number; operations: { op: string }[] }[] };
         }[];
       },
       30_000,
@@ -76,10 +76,12 @@ describe('POST /api/preview', () => {
     // Act
     const answer = JSON.parse((await preview({ count: '2', seed: '99' })).body) as PreviewAnswer;
     // Assess
-    const written = events.filter((e) => e.type === 'VariantWritten').sort((a, b) => a.data.index - b.data.index);
+    const written = events
+      .flatMap((e) => (e.type === 'VariantsWritten' ? (e.data.variants ?? []) : []))
+      .sort((a, b) => a.index - b.index);
     assert.deepEqual(
       answer.variants.map((v) => v.operations.map((o) => o.op)),
-      written.map((e) => e.data.operations.map((o) => o.op)),
+      written.map((v) => v.operations.map((o) => o.op)),
     );
   });
 

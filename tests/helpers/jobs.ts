@@ -1,5 +1,5 @@
-import { createHandler, type SQSEvent } from '@delta-augment/augmenter';
-import { blobKeys, decideCreate, newId, objectCreatedEvent } from '@delta-augment/core';
+import { createHandler, type ProcessDeps, type SQSEvent } from '@delta-augment/augmenter';
+import { blobKeys, type JobEvent, newId, objectCreatedEvent } from '@delta-augment/core';
 import { type BlobStore, JobService, loadConfig, type Ports } from '@delta-augment/ports';
 import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import { tempDir } from './server.js';
@@ -27,16 +27,15 @@ export const seedJob = async (
     const sourceId = newId('s');
     return { sourceId, name: s.name, label: s.label ?? '', key: blobKeys.source(jobId, sourceId, s.name) };
   });
-  await f.jobs.update(jobId, (state) =>
-    decideCreate(state, {
-      owner: 'tester',
-      pipeline: { preset: 'delta-classic', seed: options.seed ?? 1 },
-      variants: options.variants ?? 3,
-      tags: [],
-      sources: refs,
-      expiresAt: '2999-01-01T00:00:00.000Z',
-    }),
-  );
+  await f.jobs.handleJob(jobId, {
+    type: 'CreateJob',
+    owner: 'tester',
+    pipeline: { preset: 'delta-classic', seed: options.seed ?? 1 },
+    variants: options.variants ?? 3,
+    tags: [],
+    sources: refs,
+    expiresAt: '2999-01-01T00:00:00.000Z',
+  });
   const blobs = options.blobs ?? f.ports.blobs;
   for (const [i, ref] of refs.entries())
     await blobs.put(ref.key, sources[i]?.data ?? Buffer.alloc(0), { contentType: 'image/jpeg' });
@@ -66,11 +65,21 @@ export const handlerFor = (
   f: { jobs: JobService; ports: Pick<Ports, 'blobs'> },
   blobs?: BlobStore,
   maxReceiveCount = 5,
+  extra: Partial<ProcessDeps> = {},
 ) =>
   createHandler({
+    ...extra,
     blobs: blobs ?? f.ports.blobs,
     jobs: f.jobs,
     limits: { maxPixels: 40_000_000, maxInputBytes: 25 * 1024 * 1024 },
     maxReceiveCount,
     renderConcurrency: 2,
   });
+
+/** The variant indices a job's `VariantsWritten` events record, in order of appearance. */
+export const variantIndices = (events: readonly JobEvent[]): number[] =>
+  events.flatMap((e) => (e.type === 'VariantsWritten' ? e.data.variants.map((v) => v.index) : []));
+
+/** The first source of a job (in the store's order), for tests of one-source jobs. */
+export const firstSource = async (jobs: Pick<JobService, 'sources'>, jobId: string) =>
+  (await jobs.sources(jobId, { limit: 1 })).items[0];

@@ -95,8 +95,10 @@ describe('notifier event delivery', () => {
       await client.untilSeq(jobId, 2);
 
       // Act: seq 3 is appended but never published; seq 4 is appended and published.
-      await world.store.append(jobId, 2, [startedBody(3)]);
-      const [fourth] = await world.store.append(jobId, 3, [startedBody(4)]);
+      await world.store.appendToSource(jobId, 's1', 1, [startedBody(3)]);
+      const {
+        events: [fourth],
+      } = await world.store.appendToSource(jobId, 's1', 2, [startedBody(4)]);
       assert.ok(fourth);
       await world.bus.publish([fourth]);
       await client.untilSeq(jobId, 4);
@@ -115,7 +117,7 @@ describe('notifier event delivery', () => {
       await client.untilSeq(jobId, 2);
 
       // Act: the job's next event is appended but its publish is lost
-      await world.store.append(jobId, 2, [startedBody(3)]);
+      await world.store.appendToSource(jobId, 's1', 1, [startedBody(3)]);
 
       // Assess
       await client.untilSeq(jobId, 3);

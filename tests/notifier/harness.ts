@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobEvent, JobEventBody } from '@delta-augment/core';
+import type { JobEvent, JobEventBody, SourceEventBody } from '@delta-augment/core';
 import {
   type Caller,
   createNotifier,
@@ -96,11 +96,13 @@ export const createdBody = (owner: string): JobEventBody => ({
     variants: 1,
     tags: [],
     sources: [{ sourceId: 's1', name: 'a.png', label: '', key: 'sources/a.png' }],
+    sourceCount: 1,
+    outputs: 1,
     expiresAt: '2999-01-01T00:00:00.000Z',
   },
 });
 
-export const startedBody = (attempt: number): JobEventBody => ({
+export const startedBody = (attempt: number): SourceEventBody => ({
   type: 'SourceStarted',
   data: { sourceId: 's1', attempt },
 });
@@ -108,7 +110,8 @@ export const startedBody = (attempt: number): JobEventBody => ({
 /** Creates a job of `owner` and appends `more` events after JobCreated, publishing each append. */
 export const createJob = async (world: World, owner: string, more = 0): Promise<string> => {
   const jobId = `job-${owner}-${Math.random().toString(36).slice(2, 10)}`;
-  await world.jobs.update(jobId, () => [createdBody(owner)]);
+  const { events } = await world.store.appendToJob(jobId, 0, [createdBody(owner)]);
+  await world.bus.publish(events);
   await appendEvents(world, jobId, more);
   return jobId;
 };
@@ -117,7 +120,8 @@ export const createJob = async (world: World, owner: string, more = 0): Promise<
 export const appendEvents = async (world: World, jobId: string, count: number): Promise<JobEvent[]> => {
   const appended: JobEvent[] = [];
   for (let i = 0; i < count; i++) {
-    const { events } = await world.jobs.updateExisting(jobId, (state) => [startedBody(state.version)]);
+    const attempt = ((await world.store.loadSource(jobId, 's1'))?.attempts ?? 0) + 1;
+    const { events } = await world.jobs.handleSource(jobId, 's1', { type: 'StartSource', attempt });
     appended.push(...events);
   }
   return appended;

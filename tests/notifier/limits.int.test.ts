@@ -125,9 +125,7 @@ describe('notifier protection and lifecycle', () => {
       // Act: 512 KiB events until the server gives up on the client (at most 64 of them).
       const reason = 'x'.repeat(512 * 1024);
       for (let attempt = 1; attempt <= 64 && notifier.stats().connections > 0; attempt++) {
-        await world.jobs.updateExisting(jobId, () => [
-          { type: 'SourceFailed', data: { sourceId: 's1', reason, attempt, final: false } },
-        ]);
+        await world.jobs.handleSource(jobId, 's1', { type: 'FailSource', reason, attempt, final: false });
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const connectionsAfter = notifier.stats().connections;
@@ -148,7 +146,7 @@ describe('notifier protection and lifecycle', () => {
       const jobId = await createJob(world, 'alice');
       const reason = 'y'.repeat(256 * 1024);
       for (let attempt = 1; attempt <= 24; attempt++) {
-        await world.store.append(jobId, attempt, [
+        await world.store.appendToSource(jobId, 's1', attempt - 1, [
           { type: 'SourceFailed', data: { sourceId: 's1', reason, attempt, final: false } },
         ]);
       }

@@ -20,19 +20,18 @@ describe('a subscribed client when the event bus fails', () => {
       const client = await TestClient.connect(instance.url, 'alice-key');
       cleanup.push(async () => client.close());
       client.subscribe(jobId, 0);
-      await client.untilSeq(jobId, 3);
+      await world.jobs.handleSource(jobId, 's1', { type: 'FailSource', reason: 'broken', attempt: 3, final: true });
+      await client.untilSeq(jobId, 4);
       const lock = await holdWriteLock(world.busFile, 7000);
       cleanup.push(() => lock.release());
       // Act: the terminal event is stored; its first publish times out against the lock, which then goes
-      const { events } = await world.jobs.updateExisting(jobId, () => [
-        { type: 'JobFailed', data: { reason: 'the test ended it' } },
-      ]);
+      const { events } = await world.jobs.handleJob(jobId, { type: 'GiveUpFinalising', reason: 'the test ended it' });
       const terminalSeq = events[0]?.seq ?? 0;
       await lock.release();
       // Assess
-      assert.equal(terminalSeq, 4);
+      assert.equal(terminalSeq, 5);
       await client.until((messages) => messages.some((m) => m.type === 'event' && m.seq === terminalSeq), 15_000);
-      assert.deepEqual(client.seqs(jobId), [1, 2, 3, 4]);
+      assert.deepEqual(client.seqs(jobId), [1, 2, 3, 4, 5]);
     });
   });
 });

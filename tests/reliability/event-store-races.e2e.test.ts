@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'node:test';
-import { ConcurrencyError, decideCreate, type JobEventBody, newId } from '@delta-augment/core';
+import { ConcurrencyError, decideJob, hasIndex, type JobEventBody, newId } from '@delta-augment/core';
 import { JobService, loadConfig } from '@delta-augment/ports';
 import { localPorts, SqliteJobEventStore } from '@delta-augment/ports/local';
 import { gradientJpeg } from '../helpers/images.js';
@@ -12,15 +12,44 @@ import { assertNothingLost } from './invariants.js';
 
 const RACER = join(REPO, 'tests', 'reliability', 'fixtures', 'append-racer.ts');
 
-const created = (sourceId: string, jobId: string): JobEventBody[] =>
-  decideCreate(undefined, {
-    owner: 'racer',
-    pipeline: { preset: 'delta-classic', seed: 1 },
-    variants: 1000,
-    tags: [],
-    sources: [{ sourceId, name: 'a.jpg', label: '', key: `sources/${jobId}/${sourceId}/a.jpg` }],
-    expiresAt: '2999-01-01T00:00:00.000Z',
-  });
+const created = (sourceIds: readonly string[], jobId: string): JobEventBody[] =>
+  decideJob(
+    {
+      type: 'CreateJob',
+      owner: 'racer',
+      pipeline: { preset: 'delta-classic', seed: 1 },
+      variants: 1000,
+      tags: [],
+      sources: sourceIds.map((sourceId) => ({
+        sourceId,
+        name: 'a.jpg',
+        label: '',
+        key: `sources/${jobId}/${sourceId}/a.jpg`,
+      })),
+      expiresAt: '2999-01-01T00:00:00.000Z',
+    },
+    undefined,
+  );
+
+const variantsOf = (events: readonly { type: string; data: unknown }[]): number[] =>
+  events.flatMap((e) =>
+    e.type === 'VariantsWritten' ? (e.data as { variants: { index: number }[] }).variants.map((v) => v.index) : [],
+  );
+
+/** Runs one racer process per source id, all released at the same instant. */
+const race = (dataDir: string, jobId: string, sourceIds: readonly string[], perRacer: number) => {
+  const startAt = String(Date.now() + 4000);
+  return Promise.all(
+    sourceIds.map((sourceId) =>
+      runToExit(process.execPath, ['--import', 'tsx', RACER, dataDir, jobId, sourceId, String(perRacer), startAt], {}),
+    ),
+  ).then((runs) =>
+    runs.map((run) => {
+      assert.equal(run.code, 0, run.output);
+      return JSON.parse(run.output.trim().split('\n').at(-1) ?? '{}') as { conflicts: number; indices: number[] };
+    }),
+  );
+};
 
 describe('event store races', () => {
   const cleanup: (() => Promise<void>)[] = [];
@@ -29,7 +58,7 @@ describe('event store races', () => {
   });
 
   describe('when two writers append at the same version', () => {
-    it('lets one win and the other fail with a typed conflict, after which it re-reads and re-decides', async () => {
+    it('on one source, lets one win and the other fail with a typed conflict, after which it re-reads and re-decides', async () => {
       // Prepare: two connections to one file, as two processes would hold
       const dir = tempDir('delta-race-');
       const a = new SqliteJobEventStore(join(dir, 'events.sqlite'));
@@ -40,20 +69,22 @@ describe('event store races', () => {
       });
       const jobId = newId('j');
       const sourceId = newId('s');
-      await a.append(jobId, 0, created(sourceId, jobId));
-      const variant = (index: number): JobEventBody => ({
-        type: 'VariantWritten',
-        data: { sourceId, index, key: `k${index}`, bytes: 1, operations: [] },
-      });
-      // Act: both read version 1 and decide index 0
-      const [readA, readB] = [await a.load(jobId), await b.load(jobId)];
+      await a.appendToJob(jobId, 0, created([sourceId], jobId));
+      const variant = (index: number) =>
+        ({
+          type: 'VariantsWritten',
+          data: { sourceId, variants: [{ index, key: `k${index}`, bytes: 1, operations: [] }] },
+        }) as const;
+      // Act: both read version 0 of the source and decide index 0
+      const [readA, readB] = [await a.loadSource(jobId, sourceId), await b.loadSource(jobId, sourceId)];
       const results = await Promise.allSettled([
-        a.append(jobId, readA?.version ?? -1, [variant(0)]),
-        b.append(jobId, readB?.version ?? -1, [variant(0)]),
+        a.appendToSource(jobId, sourceId, readA?.version ?? -1, [variant(0)]),
+        b.appendToSource(jobId, sourceId, readB?.version ?? -1, [variant(0)]),
       ]);
-      const reread = await b.load(jobId);
-      const redecided = Object.keys(reread?.sources[0]?.variants ?? {}).length;
-      await b.append(jobId, reread?.version ?? -1, [variant(redecided)]);
+      const reread = await b.loadSource(jobId, sourceId);
+      let redecided = 0;
+      while (reread && hasIndex(reread.written, redecided)) redecided++;
+      await b.appendToSource(jobId, sourceId, reread?.version ?? -1, [variant(redecided)]);
       // Assess
       assert.deepEqual(
         results.map((r) => r.status),
@@ -63,7 +94,7 @@ describe('event store races', () => {
       assert.ok(loser?.status === 'rejected' && loser.reason instanceof ConcurrencyError);
       const events = await a.read(jobId);
       assert.deepEqual(
-        events.map((e) => [e.seq, e.type === 'VariantWritten' ? e.data.index : e.type]),
+        events.map((e) => [e.seq, e.type === 'VariantsWritten' ? e.data.variants[0]?.index : e.type]),
         [
           [1, 'JobCreated'],
           [2, 0],
@@ -72,39 +103,25 @@ describe('event store races', () => {
       );
     });
 
-    it('keeps seqs contiguous and every decision applied once when three processes race on one job', async () => {
+    it('keeps seqs contiguous and every decision applied once when three processes race on one source', async () => {
       // Prepare
       const dataDir = tempDir('delta-race-');
       const store = new SqliteJobEventStore(join(dataDir, 'events.sqlite'));
       cleanup.push(() => store.close());
       const jobId = newId('j');
       const sourceId = newId('s');
-      await store.append(jobId, 0, created(sourceId, jobId));
+      await store.appendToJob(jobId, 0, created([sourceId], jobId));
       const perRacer = 60;
-      const startAt = String(Date.now() + 4000);
-      // Act: three processes, released at the same instant, each appending "the next free index" 60 times
-      const runs = await Promise.all(
-        [1, 2, 3].map(() =>
-          runToExit(
-            process.execPath,
-            ['--import', 'tsx', RACER, dataDir, jobId, sourceId, String(perRacer), startAt],
-            {},
-          ),
-        ),
-      );
+      // Act: three processes on the same source, each recording "the next free index" 60 times
+      const reports = await race(dataDir, jobId, [sourceId, sourceId, sourceId], perRacer);
       // Assess
-      const reports = runs.map((run) => {
-        assert.equal(run.code, 0, run.output);
-        return JSON.parse(run.output.trim().split('\n').at(-1) ?? '{}') as { conflicts: number; indices: number[] };
-      });
       const events = await store.read(jobId);
       assert.deepEqual(
         events.map((e) => e.seq),
         Array.from({ length: 1 + 3 * perRacer }, (_, i) => i + 1),
       );
-      const written = events.flatMap((e) => (e.type === 'VariantWritten' ? [e.data.index] : []));
       assert.deepEqual(
-        [...written].sort((x, y) => x - y),
+        variantsOf(events).sort((x, y) => x - y),
         Array.from({ length: 3 * perRacer }, (_, i) => i),
         'each index decided exactly once',
       );
@@ -115,6 +132,33 @@ describe('event store races', () => {
       );
       const conflicts = reports.reduce((sum, r) => sum + r.conflicts, 0);
       assert.ok(conflicts > 0, 'the racers did collide (so re-deciding was exercised)');
+    });
+  });
+
+  describe('when three processes append to different sources of one job at once', () => {
+    it('never makes them conflict, and keeps the job’s seqs contiguous and its counters exact', async () => {
+      // Prepare
+      const dataDir = tempDir('delta-race-');
+      const store = new SqliteJobEventStore(join(dataDir, 'events.sqlite'));
+      cleanup.push(() => store.close());
+      const jobId = newId('j');
+      const sources = [newId('s'), newId('s'), newId('s')];
+      await store.appendToJob(jobId, 0, created(sources, jobId));
+      const perRacer = 60;
+      // Act
+      const reports = await race(dataDir, jobId, sources, perRacer);
+      // Assess
+      const events = await store.read(jobId);
+      assert.deepEqual(
+        events.map((e) => e.seq),
+        Array.from({ length: 1 + 3 * perRacer }, (_, i) => i + 1),
+      );
+      assert.deepEqual(
+        reports.map((r) => r.conflicts),
+        [0, 0, 0],
+      );
+      assert.equal((await store.load(jobId))?.counts.variants, 3 * perRacer);
+      for (const sourceId of sources) assert.equal((await store.loadSource(jobId, sourceId))?.variants, perRacer);
     });
   });
 
@@ -149,7 +193,7 @@ describe('event store races', () => {
       assert.equal(state.status, 'completed');
       const events = await ports.events.read(jobId);
       assert.equal(events.filter((e) => e.type === 'JobCompleted').length, 1);
-      assert.equal(events.filter((e) => e.type === 'VariantWritten').length, 18);
+      assert.equal(variantsOf(events).length, 18);
       const firstCompleted = events.findIndex((e) => e.type === 'SourceCompleted');
       const startedBefore = new Set(
         events.slice(0, firstCompleted).flatMap((e) => (e.type === 'SourceStarted' ? [e.data.sourceId] : [])),

@@ -84,7 +84,8 @@ describe('hostile input on every HTTP entry point', () => {
     waitFor(
       async () => {
         const state = await t.ports.events.load(id);
-        return state?.status === 'completed' || state?.status === 'failed' ? state : undefined;
+        if (state?.status !== 'completed' && state?.status !== 'failed') return undefined;
+        return { ...state, sources: (await t.ports.events.sources(id, { limit: 1000 })).items };
       },
       60_000,
       `job ${id} to end`,

@@ -14,6 +14,8 @@ const created: JobEventBody = {
     variants: 1,
     tags: [],
     sources: [{ sourceId: SOURCE, name: 'a.jpg', label: '', key: `sources/${JOB}/${SOURCE}/a.jpg` }],
+    sourceCount: 1,
+    outputs: 1,
     expiresAt: '2999-01-01T00:00:00.000Z',
   },
 };

@@ -48,15 +48,33 @@ describe('progress of a tracked job', () => {
       const started = fold(job, [event('SourceStarted', { sourceId: 's_a', attempt: 1 })]);
       // Act
       const written = fold(started, [
-        event('VariantWritten', { sourceId: 's_a', index: 1 }),
-        event('VariantWritten', { sourceId: 's_a', index: 0 }),
+        event('VariantsWritten', {
+          sourceId: 's_a',
+          variants: [{ index: 1, key: 'r/1.jpg', bytes: 1, operations: [] }],
+        }),
+        event('VariantsWritten', {
+          sourceId: 's_a',
+          variants: [{ index: 0, key: 'r/0.jpg', bytes: 1, operations: [] }],
+        }),
       ]);
-      const replayed = applyEvent(written, { ...event('VariantWritten', { sourceId: 's_a', index: 0 }), seq: 2 });
+      const replayed = applyEvent(written, {
+        ...event('VariantsWritten', {
+          sourceId: 's_a',
+          variants: [{ index: 0, key: 'r/0.jpg', bytes: 1, operations: [] }],
+        }),
+        seq: 2,
+      });
       const done = fold(written, [
         event('SourceCompleted', { sourceId: 's_a' }),
         event('SourceStarted', { sourceId: 's_b', attempt: 1 }),
-        event('VariantWritten', { sourceId: 's_b', index: 0 }),
-        event('VariantWritten', { sourceId: 's_b', index: 1 }),
+        event('VariantsWritten', {
+          sourceId: 's_b',
+          variants: [{ index: 0, key: 'r/0.jpg', bytes: 1, operations: [] }],
+        }),
+        event('VariantsWritten', {
+          sourceId: 's_b',
+          variants: [{ index: 1, key: 'r/1.jpg', bytes: 1, operations: [] }],
+        }),
         event('SourceCompleted', { sourceId: 's_b' }),
         event('ArchiveWritten', { key: 'k', bytes: 2048, count: 4 }),
         event('JobCompleted', { variants: 4, failedSources: 0 }),
@@ -117,7 +135,10 @@ describe('progress of a tracked job', () => {
       seq = 0;
       const job = fold(track(viewOf()), [
         event('SourceStarted', { sourceId: 's_a', attempt: 1 }),
-        event('VariantWritten', { sourceId: 's_a', index: 0 }),
+        event('VariantsWritten', {
+          sourceId: 's_a',
+          variants: [{ index: 0, key: 'r/0.jpg', bytes: 1, operations: [] }],
+        }),
       ]);
       // Act
       const stale = withView(job, viewOf({ version: 1 }));

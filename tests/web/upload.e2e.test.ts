@@ -105,7 +105,7 @@ describe('the web page, against the running local stack', { skip: skipWithoutBro
         `the card showed the job before it was done: ${lines.join(' | ')}`,
       );
       assert.ok(
-        liveEvents.includes('VariantWritten') && liveEvents.includes('JobCompleted'),
+        liveEvents.includes('VariantsWritten') && liveEvents.includes('JobCompleted'),
         `progress came over the WebSocket (events received: ${liveEvents.join(', ') || 'none'})`,
       );
       await page.waitForFunction(() =>
@@ -291,7 +291,7 @@ describe('the web page, against the running local stack', { skip: skipWithoutBro
         .waitFor({ timeout: JOB_TIMEOUT_MS });
       const events = (await (await fetch(`${stack.url}/api/jobs/${jobId}/events`)).json()) as {
         type: string;
-        data: { pipeline?: { spec?: { steps: { op: string }[] } }; operations?: { op: string }[] };
+        data: { pipeline?: { spec?: { steps: { op: string }[] } }; variants?: { operations: { op: string }[] }[] };
       }[];
 
       // Assess
@@ -302,8 +302,8 @@ describe('the web page, against the running local stack', { skip: skipWithoutBro
         'the spec holds the switched-on operations in order',
       );
       const applied = events
-        .filter((event) => event.type === 'VariantWritten')
-        .map((event) => event.data.operations ?? []);
+        .filter((event) => event.type === 'VariantsWritten')
+        .flatMap((event) => (event.data.variants ?? []).map((variant) => variant.operations));
       assert.equal(applied.length, 2);
       assert.ok(
         applied.every((operations) => operations.some((operation) => operation.op === 'noise')),

@@ -1,3 +1,12 @@
+import {
+  countsDelta,
+  evolveSource,
+  indicesOf,
+  isSourceEvent,
+  type JobEventBody,
+  type SourceState,
+  withIndices,
+} from '@delta-augment/core';
 import type { JobEventMessage, JobStatus, JobView, SourceStatus, SourceView } from './types.js';
 
 /**
@@ -42,56 +51,29 @@ const num = (value: unknown): number | undefined => (typeof value === 'number' ?
  */
 export const applyEvent = (job: TrackedJob, event: JobEventMessage): TrackedJob => {
   if (event.seq <= job.lastSeq) return job;
-  const data = event.data ?? {};
-  const sourceId = str(data.sourceId);
+  const body = { type: event.type, data: event.data ?? {} } as JobEventBody;
   let { view, variantIndices } = job;
-  const patchSource = (patch: (source: SourceView) => SourceView): void => {
-    view = { ...view, sources: view.sources.map((s) => (s.sourceId === sourceId ? patch(s) : s)) };
-  };
-  switch (event.type) {
-    case 'SourceUploaded':
-      patchSource((s) => ({
-        ...s,
-        status: s.status === 'pending' ? 'uploaded' : s.status,
-        width: num(data.width) ?? s.width,
-        height: num(data.height) ?? s.height,
-      }));
-      break;
-    case 'SourceStarted':
-      patchSource((s) => (isSettled(s.status) ? s : { ...s, status: 'processing' }));
-      break;
-    case 'VariantWritten': {
-      const index = num(data.index);
-      if (sourceId && index !== undefined) {
-        const seen = variantIndices[sourceId] ?? [];
-        if (!seen.includes(index)) {
-          const indices = [...seen, index].sort((a, b) => a - b);
-          variantIndices = { ...variantIndices, [sourceId]: indices };
-          patchSource((s) => ({ ...s, variants: Math.max(s.variants, indices.length) }));
-          view = withClassCounts(view, data.labels);
-        }
-      }
-      break;
-    }
-    case 'SourceCompleted':
-      patchSource(({ failure: _failure, ...s }) => ({ ...s, status: 'completed' }));
-      break;
-    case 'SourceFailed':
-      patchSource((s) => ({
-        ...s,
-        status: data.final === true ? 'failed' : s.status,
-        failure: str(data.reason) ?? s.failure,
-      }));
-      break;
-    case 'SourceDeadLettered':
-      patchSource((s) => ({ ...s, status: 'dead-lettered', failure: str(data.reason) ?? s.failure }));
-      break;
-    case 'SourceRedriven': {
-      patchSource(({ failure: _failure, ...s }) => ({ ...s, status: 'uploaded' }));
+  let done = view.progress.done;
+  if (isSourceEvent(body)) {
+    // The core's source fold, on the page's copy of the source (the server folds the same events the same way).
+    const { sourceId } = body.data;
+    done += countsDelta(body).variants;
+    view = {
+      ...view,
+      sources: view.sources.map((s) => {
+        if (s.sourceId !== sourceId) return s;
+        const next = evolveSource(asSourceState(s, variantIndices[sourceId]), body);
+        variantIndices = { ...variantIndices, [sourceId]: indicesOf(next.written) };
+        return fromSourceState(s, next);
+      }),
+    };
+    if (body.type === 'SourceRedriven') {
       const { archive: _archive, failure: _jobFailure, ...rest } = view;
       view = { ...rest, status: 'processing' };
-      break;
     }
+  }
+  const data = event.data ?? {};
+  switch (event.type) {
     case 'ArchiveWritten':
       view = { ...view, archive: { bytes: num(data.bytes) ?? 0, count: num(data.count) ?? 0 } };
       break;
@@ -104,14 +86,41 @@ export const applyEvent = (job: TrackedJob, event: JobEventMessage): TrackedJob 
     default:
       break;
   }
-  const done = view.sources.reduce((sum, s) => sum + s.variants, 0);
   view = {
     ...view,
     status: statusFrom(view.status, view.sources),
-    progress: { done, total: view.sources.reduce((sum, s) => sum + (s.outputs ?? view.variantsPerSource), 0) },
+    progress: { done, total: view.progress.total },
     updatedAt: event.at ?? view.updatedAt,
   };
   return { view, lastSeq: event.seq, variantIndices };
+};
+
+/** The page's copy of a source as the core's source aggregate (the fields the fold reads). */
+const asSourceState = (s: SourceView, indices: readonly number[] | undefined): SourceState => ({
+  sourceId: s.sourceId,
+  name: s.name,
+  label: s.label,
+  key: '',
+  version: 0,
+  status: s.status,
+  attempts: 0,
+  variants: s.variants,
+  written: withIndices('', indices ?? []),
+  ...(s.width !== undefined ? { width: s.width } : {}),
+  ...(s.height !== undefined ? { height: s.height } : {}),
+  ...(s.failure !== undefined ? { failure: s.failure } : {}),
+});
+
+const fromSourceState = (s: SourceView, next: SourceState): SourceView => {
+  const { failure: _failure, ...rest } = s;
+  return {
+    ...rest,
+    status: next.status,
+    variants: Math.max(s.variants, next.variants),
+    ...(next.width !== undefined ? { width: next.width } : {}),
+    ...(next.height !== undefined ? { height: next.height } : {}),
+    ...(next.failure !== undefined ? { failure: next.failure } : {}),
+  };
 };
 
 /** The variant indices of a source that can be shown now. */

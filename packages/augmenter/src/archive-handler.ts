@@ -1,9 +1,9 @@
 import { parseArchiveRequest } from './archive-requests.js';
-import { finaliseOrGiveUp, type ProcessDeps } from './process-source.js';
+import { type FinaliseDeps, finaliseOrGiveUp } from './finalise-job.js';
 import type { SQSBatchResponse, SQSEvent, SQSHandler } from './sqs-types.js';
 
 /** What the archiver needs: the augmenter's stores and the receive limit of its queue. */
-export type ArchiveDeps = Pick<ProcessDeps, 'blobs' | 'jobs' | 'maxReceiveCount' | 'log'>;
+export type ArchiveDeps = Omit<FinaliseDeps, 'requestFinalise'>;
 
 /**
  * The archiver's Lambda handler: each record asks for one job's finalisation (the zip of its variants

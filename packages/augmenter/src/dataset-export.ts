@@ -6,8 +6,10 @@ import {
   isOriginalOutput,
   type JobState,
   keypointCount,
+  type SourceState,
   SPLITS,
   type Split,
+  type VariantRecord,
   writeCoco,
   writeDataYaml,
   writeVoc,
@@ -15,6 +17,13 @@ import {
   yoloTask,
 } from '@delta-augment/core';
 import type { BlobStore } from '@delta-augment/ports';
+
+/** A labelled dataset job with its sources and their variant records, as the exporters read it. */
+export interface DatasetJob extends JobState {
+  readonly sources: readonly (Omit<SourceState, 'variants'> & {
+    readonly variants: Readonly<Record<number, VariantRecord>>;
+  })[];
+}
 
 /** Adds one file to the archive. */
 export type Append = (name: string, data: Buffer | string) => void;
@@ -45,7 +54,7 @@ const stemOf = (name: string): string => name.replace(/\.[^.]+$/, '') || 'image'
 const extOf = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
 
 /** Every completed output, named `<stem>_<index>.<ext>` (an original keeps its own name), unique in its split. */
-const outputsOf = (state: JobState): Output[] => {
+const outputsOf = (state: DatasetJob): Output[] => {
   const seen = new Map<string, number>();
   const outputs: Output[] = [];
   for (const source of state.sources) {
@@ -108,7 +117,7 @@ const imagePath = (spec: DatasetSpec, output: Output, labels: ImageLabels | unde
  */
 export const appendDataset = async (
   blobs: BlobStore,
-  state: JobState,
+  state: DatasetJob,
   spec: DatasetSpec,
   append: Append,
 ): Promise<DatasetManifestEntry[]> => {

@@ -7,6 +7,7 @@ export * from './errors.js';
 export * from './jobs/decide.js';
 export * from './jobs/events.js';
 export * from './jobs/state.js';
+export * from './jobs/variant-set.js';
 export * from './keys.js';
 export * from './labels/index.js';
 export { OPERATION_NAMES, OPERATIONS, OUTPUT_FORMATS, type ParamDef, SPEC_LIMITS } from './pipeline/catalogue.js';

@@ -192,7 +192,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   });
 
   const unsubscribe = ports.bus.subscribe((event) => {
-    if (event.type === 'VariantWritten') metrics.variantsProduced.inc();
+    if (event.type === 'VariantsWritten') metrics.variantsProduced.inc({}, event.data.variants.length);
     if (event.type === 'JobCompleted' || event.type === 'JobFailed') metrics.jobsFinished.inc({ status: event.type });
   });
   app.addHook('onClose', async () => unsubscribe());

@@ -1,17 +1,33 @@
-import type { JobEvent, JobEventBody } from '@delta-augment/core';
-import { evolve, isConcurrencyError, type JobState } from '@delta-augment/core';
+import {
+  decideJob,
+  decideSource,
+  isConcurrencyError,
+  type JobCommand,
+  type JobEvent,
+  type JobState,
+  type SourceCommand,
+  type SourceState,
+} from '@delta-augment/core';
 import type { EventBus } from './event-bus/port.js';
 import type { JobEventStore } from './job-event-store/port.js';
 
-const MAX_ATTEMPTS = 50;
+const MAX_ATTEMPTS = 20;
 /** Pause before each retry of a failed publish; `undefined` marks the last attempt. */
 const PUBLISH_RETRY_PAUSES_MS = [100, 1000, undefined] as const;
 
+const pause = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
+
 /**
- * Runs a decision against the current state of a job and appends what it decides, re-reading and
- * re-deciding on a concurrency conflict. Appended events are then published on the bus.
+ * Runs commands against a job's aggregates: reads the aggregate (the small job record, or one source),
+ * decides with the core's `decideJob` / `decideSource`, appends what was decided and publishes it on the
+ * bus. A conflict (the aggregate moved on since it was read) re-reads and re-decides; since each source is
+ * its own aggregate, workers on different sources of a job never conflict.
  */
 export class JobService {
+  /** Conflicts retried since this service was built (for benchmarks and metrics). */
+  conflictRetries = 0;
+
   constructor(
     private readonly store: JobEventStore,
     private readonly bus: EventBus,
@@ -21,22 +37,63 @@ export class JobService {
     return this.store.load(jobId);
   }
 
-  async update(
-    jobId: string,
-    decide: (state: JobState | undefined) => readonly JobEventBody[],
-  ): Promise<{ state: JobState | undefined; events: JobEvent[] }> {
+  loadSource(jobId: string, sourceId: string): Promise<SourceState | undefined> {
+    return this.store.loadSource(jobId, sourceId);
+  }
+
+  /** One page of the job's sources. */
+  sources(jobId: string, page?: { readonly limit?: number; readonly cursor?: string }) {
+    return this.store.sources(jobId, page);
+  }
+
+  /** The job's events after `afterSeq`, at most `limit`. */
+  read(jobId: string, afterSeq?: number, limit?: number): Promise<JobEvent[]> {
+    return this.store.read(jobId, afterSeq, limit);
+  }
+
+  /** A command to the job aggregate (create, finalise). */
+  async handleJob(jobId: string, command: JobCommand): Promise<{ job: JobState | undefined; events: JobEvent[] }> {
     for (let attempt = 1; ; attempt++) {
-      const state = await this.store.load(jobId);
-      const bodies = decide(state);
-      if (bodies.length === 0) return { state, events: [] };
+      const job = command.type === 'CreateJob' ? undefined : await this.store.load(jobId);
+      const bodies = decideJob(command, job);
+      if (bodies.length === 0) return { job: job ?? (await this.store.load(jobId)), events: [] };
       try {
-        const events = await this.store.append(jobId, state?.version ?? 0, bodies);
-        await this.publish(events);
-        // The appended events folded onto the state they were decided on: the store's projection, without reading it again.
-        return { state: events.reduce<JobState | undefined>(evolve, state), events };
+        const appended = await this.store.appendToJob(jobId, job?.version ?? 0, bodies);
+        await this.publish(appended.events);
+        return appended;
+      } catch (error) {
+        if (!isConcurrencyError(error) || attempt >= MAX_ATTEMPTS || command.type === 'CreateJob') throw error;
+        this.conflictRetries++;
+        await pause(attempt);
+      }
+    }
+  }
+
+  /**
+   * A command to one source of a job. Resolves with the source and the job record after it (the job only
+   * when something was appended); a job or source that does not exist yields no events.
+   */
+  async handleSource(
+    jobId: string,
+    sourceId: string,
+    command: SourceCommand,
+    known?: SourceState,
+  ): Promise<{ source: SourceState | undefined; job?: JobState; events: JobEvent[] }> {
+    let source = known;
+    for (let attempt = 1; ; attempt++) {
+      source ??= await this.store.loadSource(jobId, sourceId);
+      if (!source) return { source, events: [] };
+      const bodies = decideSource(command, source);
+      if (bodies.length === 0) return { source, events: [] };
+      try {
+        const appended = await this.store.appendToSource(jobId, sourceId, source.version, bodies);
+        await this.publish(appended.events);
+        return appended;
       } catch (error) {
         if (!isConcurrencyError(error) || attempt >= MAX_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, attempt * 5)));
+        this.conflictRetries++;
+        source = undefined;
+        await pause(attempt);
       }
     }
   }
@@ -56,10 +113,5 @@ export class JobService {
         await new Promise((resolve) => setTimeout(resolve, pauseMs));
       }
     }
-  }
-
-  /** Like `update` for a job that must exist: a missing job yields no events. */
-  updateExisting(jobId: string, decide: (state: JobState) => readonly JobEventBody[]) {
-    return this.update(jobId, (state) => (state ? decide(state) : []));
   }
 }

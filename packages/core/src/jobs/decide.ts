@@ -1,124 +1,160 @@
-import type {
-  AppliedOperation,
-  DatasetSpec,
-  JobEventBody,
-  PipelineChoice,
-  SourceRef,
-  VariantLabelSummary,
+import {
+  type DatasetSpec,
+  type JobEventBody,
+  type PipelineChoice,
+  SOURCES_PER_EVENT,
+  type SourceEventBody,
+  type SourceRef,
+  type UploadFacts,
+  VARIANTS_PER_EVENT,
+  type VariantRecord,
 } from './events.js';
-import { isJobTerminal, isSourceSettled, type JobState, type SourceState } from './state.js';
+import { isSourceSettled, type JobState, needsFinalising, outputsOf, type SourceState } from './state.js';
+import { hasIndex } from './variant-set.js';
 
 /**
- * Pure decisions: given the current state and a command, the events to append.
- * An empty list means the command is already reflected in the stream (idempotent redelivery).
+ * Pure decisions, one `decide(command, state)` per aggregate: the job (creation, finalisation) and each of
+ * its sources (upload, start, variants, completion, failure, dead letter, redrive). An empty list means the
+ * command is already reflected in the stream (idempotent redelivery).
  */
 
-export interface CreateJob {
-  readonly owner: string;
-  readonly pipeline: PipelineChoice;
-  readonly variants: number;
-  readonly tags: readonly string[];
-  readonly sources: readonly SourceRef[];
-  readonly expiresAt: string;
-  readonly dataset?: DatasetSpec;
+/** A source as the creation of a job names it, with the facts of its image when the gateway already read them. */
+export interface NewSource extends SourceRef {
+  readonly upload?: Omit<UploadFacts, 'sourceId'>;
 }
 
-export const decideCreate = (state: JobState | undefined, command: CreateJob): JobEventBody[] =>
-  state ? [] : [{ type: 'JobCreated', data: command }];
+export type JobCommand =
+  | {
+      readonly type: 'CreateJob';
+      readonly owner: string;
+      readonly pipeline: PipelineChoice;
+      readonly variants: number;
+      readonly tags: readonly string[];
+      readonly sources: readonly NewSource[];
+      readonly expiresAt: string;
+      readonly dataset?: DatasetSpec;
+    }
+  | {
+      /** Every source is settled: record the archive (if any source completed) and the job's outcome. */
+      readonly type: 'FinaliseJob';
+      readonly archive?: { readonly key: string; readonly bytes: number; readonly count: number };
+      /** The distinct failure reasons of the sources that did not complete. */
+      readonly failures: readonly string[];
+    }
+  | {
+      /** Finalising kept failing until the message's last attempt: the job ends with this reason. */
+      readonly type: 'GiveUpFinalising';
+      readonly reason: string;
+    };
 
-const sourceOf = (state: JobState, sourceId: string): SourceState => {
-  const source = state.sources.find((s) => s.sourceId === sourceId);
-  if (!source) throw new Error(`job ${state.id} has no source ${sourceId}`);
-  return source;
+export type SourceCommand =
+  | { readonly type: 'RecordUpload'; readonly facts: Omit<UploadFacts, 'sourceId'> }
+  | { readonly type: 'StartSource'; readonly attempt: number }
+  | { readonly type: 'RecordVariants'; readonly variants: readonly VariantRecord[] }
+  | { readonly type: 'CompleteSource' }
+  | { readonly type: 'FailSource'; readonly reason: string; readonly attempt: number; readonly final: boolean }
+  | { readonly type: 'DeadLetterSource'; readonly reason: string }
+  | { readonly type: 'RedriveSource' };
+
+const chunks = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 };
 
-export interface RecordUpload {
-  readonly sourceId: string;
-  readonly bytes: number;
-  readonly format: string;
-  readonly width: number;
-  readonly height: number;
-}
+const refOf = ({ upload: _upload, ...ref }: NewSource): SourceRef => ref;
 
-export const decideUpload = (state: JobState, command: RecordUpload): JobEventBody[] =>
-  sourceOf(state, command.sourceId).format === undefined ? [{ type: 'SourceUploaded', data: command }] : [];
-
-export const decideStart = (state: JobState, sourceId: string, attempt: number): JobEventBody[] => {
-  const source = sourceOf(state, sourceId);
-  if (isSourceSettled(source) || source.attempts >= attempt) return [];
-  return [{ type: 'SourceStarted', data: { sourceId, attempt } }];
-};
-
-export interface RecordVariant {
-  readonly sourceId: string;
-  readonly index: number;
-  readonly key: string;
-  readonly bytes: number;
-  readonly operations: readonly AppliedOperation[];
-  readonly labels?: VariantLabelSummary;
-}
-
-export const decideVariant = (state: JobState, command: RecordVariant): JobEventBody[] => {
-  const source = sourceOf(state, command.sourceId);
-  if (isSourceSettled(source) || source.variants[command.index]) return [];
-  return [{ type: 'VariantWritten', data: command }];
-};
-
-export const decideComplete = (state: JobState, sourceId: string): JobEventBody[] => {
-  const source = sourceOf(state, sourceId);
-  if (isSourceSettled(source)) return [];
-  return [{ type: 'SourceCompleted', data: { sourceId, variants: Object.keys(source.variants).length } }];
-};
-
-export interface RecordFailure {
-  readonly sourceId: string;
-  readonly reason: string;
-  readonly attempt: number;
-  readonly final: boolean;
-}
-
-export const decideFailure = (state: JobState, command: RecordFailure): JobEventBody[] => {
-  const source = sourceOf(state, command.sourceId);
-  if (isSourceSettled(source)) return [];
-  return [{ type: 'SourceFailed', data: command }];
-};
-
-export const decideDeadLetter = (state: JobState, sourceId: string, reason: string): JobEventBody[] => {
-  const source = sourceOf(state, sourceId);
-  if (isSourceSettled(source)) return [];
-  return [{ type: 'SourceDeadLettered', data: { sourceId, reason } }];
-};
-
-/** A redriven or retried source goes back to work unless it already completed. */
-export const decideRedrive = (state: JobState, sourceId: string): JobEventBody[] => {
-  const source = sourceOf(state, sourceId);
-  if (source.status !== 'failed' && source.status !== 'dead-lettered') return [];
-  return [{ type: 'SourceRedriven', data: { sourceId } }];
-};
-
-/** True when every source is settled and the job has not been finalised yet. */
-export const needsFinalising = (state: JobState): boolean =>
-  !isJobTerminal(state) && state.sources.length > 0 && state.sources.every(isSourceSettled);
-
-export const decideFinalise = (
-  state: JobState,
-  archive: { key: string; bytes: number; count: number } | undefined,
-): JobEventBody[] => {
-  if (!needsFinalising(state)) return [];
-  const failed = state.sources.filter((s) => s.status !== 'completed');
-  if (!archive || failed.length === state.sources.length) {
-    const reasons = [...new Set(failed.map((s) => s.failure ?? s.status))].join('; ');
-    return [{ type: 'JobFailed', data: { reason: `every source failed: ${reasons}` } }];
-  }
+const decideCreate = (command: Extract<JobCommand, { type: 'CreateJob' }>): JobEventBody[] => {
+  const { owner, pipeline, variants, tags, sources, expiresAt, dataset } = command;
+  const [first = [], ...rest] = chunks(sources.map(refOf), SOURCES_PER_EVENT);
+  const outputs = sources.reduce((sum, source) => sum + outputsOf({ dataset, variantsPerSource: variants }, source), 0);
   return [
-    { type: 'ArchiveWritten', data: archive },
-    { type: 'JobCompleted', data: { variants: archive.count, failedSources: failed.length } },
+    {
+      type: 'JobCreated',
+      data: {
+        owner,
+        pipeline,
+        variants,
+        tags,
+        sources: first,
+        sourceCount: sources.length,
+        outputs,
+        expiresAt,
+        ...(dataset ? { dataset } : {}),
+      },
+    },
+    ...rest.map((chunk): JobEventBody => ({ type: 'SourcesAdded', data: { sources: chunk } })),
+    ...sources.flatMap((s): JobEventBody[] =>
+      s.upload ? [{ type: 'SourceUploaded', data: { sourceId: s.sourceId, ...s.upload } }] : [],
+    ),
   ];
 };
 
-/**
- * Ends an open job whose finalisation (archive, terminal event) kept failing until its message's last
- * allowed attempt: one JobFailed with the reason, so that the job does not wait forever.
- */
-export const decideFinaliseFailed = (state: JobState, reason: string): JobEventBody[] =>
-  needsFinalising(state) ? [{ type: 'JobFailed', data: { reason } }] : [];
+/** The job aggregate's decision. */
+export const decideJob = (command: JobCommand, state: JobState | undefined): JobEventBody[] => {
+  if (command.type === 'CreateJob') return state ? [] : decideCreate(command);
+  if (!state || !needsFinalising(state)) return [];
+  if (command.type === 'GiveUpFinalising') return [{ type: 'JobFailed', data: { reason: command.reason } }];
+  const { archive, failures } = command;
+  if (!archive || state.counts.failed >= state.sourceCount) {
+    return [{ type: 'JobFailed', data: { reason: `every source failed: ${failures.join('; ')}` } }];
+  }
+  return [
+    { type: 'ArchiveWritten', data: archive },
+    { type: 'JobCompleted', data: { variants: archive.count, failedSources: state.counts.failed } },
+  ];
+};
+
+/** One source aggregate's decision. */
+export const decideSource = (command: SourceCommand, source: SourceState): SourceEventBody[] => {
+  const { sourceId } = source;
+  switch (command.type) {
+    case 'RecordUpload':
+      return source.format === undefined ? [{ type: 'SourceUploaded', data: { sourceId, ...command.facts } }] : [];
+    case 'StartSource':
+      return isSourceSettled(source) || source.attempts >= command.attempt
+        ? []
+        : [{ type: 'SourceStarted', data: { sourceId, attempt: command.attempt } }];
+    case 'RecordVariants': {
+      if (isSourceSettled(source)) return [];
+      const seen = new Set<number>();
+      const fresh = command.variants.filter((v) => {
+        if (hasIndex(source.written, v.index) || seen.has(v.index)) return false;
+        seen.add(v.index);
+        return true;
+      });
+      return chunks(fresh, VARIANTS_PER_EVENT).map((variants) => ({
+        type: 'VariantsWritten',
+        data: { sourceId, variants },
+      }));
+    }
+    case 'CompleteSource':
+      return isSourceSettled(source)
+        ? []
+        : [{ type: 'SourceCompleted', data: { sourceId, variants: source.variants } }];
+    case 'FailSource':
+      return isSourceSettled(source)
+        ? []
+        : [
+            {
+              type: 'SourceFailed',
+              data: { sourceId, reason: command.reason, attempt: command.attempt, final: command.final },
+            },
+          ];
+    case 'DeadLetterSource':
+      return isSourceSettled(source)
+        ? []
+        : [{ type: 'SourceDeadLettered', data: { sourceId, reason: command.reason } }];
+    case 'RedriveSource':
+      // A redriven or retried source goes back to work unless it already completed.
+      return source.status === 'failed' || source.status === 'dead-lettered'
+        ? [{ type: 'SourceRedriven', data: { sourceId } }]
+        : [];
+    default:
+      return assertNever(command);
+  }
+};
+
+const assertNever = (value: never): never => {
+  throw new Error(`unhandled command ${JSON.stringify(value)}`);
+};

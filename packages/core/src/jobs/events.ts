@@ -1,6 +1,6 @@
-/** One operation the augmenter actually applied to a variant, with the parameters it drew. */
 import type { Category, LabelFormat, SkippedItem, Split } from '../labels/model.js';
 
+/** One operation the augmenter actually applied to a variant, with the parameters it drew. */
 export interface AppliedOperation {
   readonly op: string;
   readonly params: Readonly<Record<string, unknown>>;
@@ -54,6 +54,32 @@ export interface PipelineChoice {
   readonly seed: number;
 }
 
+/** One variant written to storage: its deterministic key, size and the operations drawn for it. */
+export interface VariantRecord {
+  readonly index: number;
+  readonly key: string;
+  readonly bytes: number;
+  readonly operations: readonly AppliedOperation[];
+  readonly labels?: VariantLabelSummary;
+}
+
+/** The facts the augmenter (or the gateway) reads from an uploaded source image. */
+export interface UploadFacts {
+  readonly sourceId: string;
+  readonly bytes: number;
+  readonly format: string;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * A job's events. Job-level events (the job aggregate) and source-level events (one aggregate per source,
+ * each carrying `sourceId`) share one stream per job with one gap-free `seq`.
+ *
+ * Sizes stay bounded whatever the job's size: `JobCreated` names at most `SOURCES_PER_EVENT` sources and
+ * `SourcesAdded` carries the rest in chunks; `VariantsWritten` records a batch of at most
+ * `VARIANTS_PER_EVENT` variants of one source.
+ */
 export type JobEventBody =
   | {
       readonly type: 'JobCreated';
@@ -62,32 +88,22 @@ export type JobEventBody =
         readonly pipeline: PipelineChoice;
         readonly variants: number;
         readonly tags: readonly string[];
+        /** The first sources (at most SOURCES_PER_EVENT); the others follow in `SourcesAdded` events. */
         readonly sources: readonly SourceRef[];
+        /** How many sources the job holds in all. */
+        readonly sourceCount: number;
+        /** How many outputs (variants, and originals of labelled datasets) its sources make in all. */
+        readonly outputs: number;
         readonly expiresAt: string;
         readonly dataset?: DatasetSpec;
       };
     }
-  | {
-      readonly type: 'SourceUploaded';
-      readonly data: {
-        readonly sourceId: string;
-        readonly bytes: number;
-        readonly format: string;
-        readonly width: number;
-        readonly height: number;
-      };
-    }
+  | { readonly type: 'SourcesAdded'; readonly data: { readonly sources: readonly SourceRef[] } }
+  | { readonly type: 'SourceUploaded'; readonly data: UploadFacts }
   | { readonly type: 'SourceStarted'; readonly data: { readonly sourceId: string; readonly attempt: number } }
   | {
-      readonly type: 'VariantWritten';
-      readonly data: {
-        readonly sourceId: string;
-        readonly index: number;
-        readonly key: string;
-        readonly bytes: number;
-        readonly operations: readonly AppliedOperation[];
-        readonly labels?: VariantLabelSummary;
-      };
+      readonly type: 'VariantsWritten';
+      readonly data: { readonly sourceId: string; readonly variants: readonly VariantRecord[] };
     }
   | { readonly type: 'SourceCompleted'; readonly data: { readonly sourceId: string; readonly variants: number } }
   | {
@@ -120,4 +136,25 @@ export interface EventEnvelope {
 export type JobEvent = JobEventBody & EventEnvelope;
 export type JobEventType = JobEventBody['type'];
 
+/** The events of one source's aggregate: each names its `sourceId`. */
+export type SourceEventBody = Extract<JobEventBody, { readonly data: { readonly sourceId: string } }>;
+export type SourceEventType = SourceEventBody['type'];
+
+const SOURCE_EVENT_TYPES: ReadonlySet<string> = new Set<SourceEventType>([
+  'SourceUploaded',
+  'SourceStarted',
+  'VariantsWritten',
+  'SourceCompleted',
+  'SourceFailed',
+  'SourceDeadLettered',
+  'SourceRedriven',
+]);
+
+export const isSourceEvent = (event: JobEventBody): event is SourceEventBody => SOURCE_EVENT_TYPES.has(event.type);
+
 export const TERMINAL_EVENT_TYPES: readonly JobEventType[] = ['JobCompleted', 'JobFailed'];
+
+/** Sources named by one `JobCreated` or `SourcesAdded` event (keeps every event far below 400 KB). */
+export const SOURCES_PER_EVENT = 200;
+/** Variants recorded by one `VariantsWritten` event at most. */
+export const VARIANTS_PER_EVENT = 50;

@@ -2,9 +2,11 @@ import { type JobState, progressOf } from '@delta-augment/core';
 import type { JobEventStore } from '@delta-augment/ports';
 import { type OwnerUsage, utcDay } from './quotas.js';
 
-/** Bytes a job keeps in storage: its sources and its archive (variants are counted through the archive). */
-export const storedBytesOf = (state: JobState): number =>
-  state.sources.reduce((sum, source) => sum + (source.bytes ?? 0), 0) + (state.archive?.bytes ?? 0);
+/**
+ * Bytes a job keeps in storage, from its record's counters (no read of its sources): its variants and its
+ * archive. Source images are not counted (the job record keeps no sum of them).
+ */
+export const storedBytesOf = (state: JobState): number => state.counts.bytes + (state.archive?.bytes ?? 0);
 
 /**
  * An owner's usage, read from the job projection: jobs and variants created since the start of the UTC day,

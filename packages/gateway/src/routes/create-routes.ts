@@ -9,7 +9,7 @@ import { badRequest, tooLarge } from '../errors.js';
 import { checkOutputBudget } from '../guards/output-budget.js';
 import { checkImage } from '../image-check.js';
 import { type JobOptions, MAX_TAGS, parsePipeline, parseSeed, parseTags, parseVariants } from '../job-options.js';
-import { jobView } from '../job-view.js';
+import { loadView } from '../job-view.js';
 import { datasetFormat, parseDatasetFields, prepareDataset, wantsDatasetJob } from '../labelled-dataset.js';
 import { readForm } from '../multipart.js';
 import { sniffType } from '../sniff.js';
@@ -178,7 +178,7 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
   return reply
     .code(202)
     .header('location', `/api/jobs/${state.id}`)
-    .send({ ...jobView(state), webhook });
+    .send({ ...(await loadView(ctx.jobs, state)), webhook });
 };
 
 /** One signed PUT URL per source, as `POST /api/jobs` (JSON) and `POST /api/jobs/:id/uploads` answer them. */
@@ -213,11 +213,18 @@ export const signedUploadSchema = {
  * stored are listed in `uploaded`.
  */
 export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
-  const stored = await Promise.all(state.sources.map(async (s) => (await ctx.ports.blobs.head(s.key)) !== undefined));
-  const missing = state.sources.filter((_, i) => !stored[i]);
+  const sources: SourceRef[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ctx.jobs.sources(state.id, { limit: 1000, cursor });
+    sources.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor);
+  const stored = await Promise.all(sources.map(async (s) => (await ctx.ports.blobs.head(s.key)) !== undefined));
+  const missing = sources.filter((_, i) => !stored[i]);
   return {
     id: state.id,
-    uploaded: state.sources.filter((_, i) => stored[i]).map((s) => s.sourceId),
+    uploaded: sources.filter((_, i) => stored[i]).map((s) => s.sourceId),
     uploads: await signUploads(ctx, missing),
   };
 };
@@ -249,12 +256,12 @@ export const createFromSignedRequest = async (ctx: GatewayContext, request: Fast
     variants: declared.length * options.variants,
     bytes: declared.reduce((sum, file) => sum + file.bytes, 0),
   });
-  const state = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
+  const { state, sources } = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
   const webhook = await registerWebhook(ctx, state.id, webhookUrl);
-  const uploads = await signUploads(ctx, state.sources);
+  const uploads = await signUploads(ctx, sources);
   ctx.metrics.jobsCreated.inc();
   return reply
     .code(201)
     .header('location', `/api/jobs/${state.id}`)
-    .send({ ...jobView(state), webhook, uploads });
+    .send({ ...(await loadView(ctx.jobs, state)), webhook, uploads });
 };

@@ -1,9 +1,9 @@
-import { blobKeys, decideRedrive, isId, type JobStatus } from '@delta-augment/core';
+import { blobKeys, hasIndex, isId, type JobStatus, type SourceState } from '@delta-augment/core';
 import { DEAD_LETTER_QUEUE, decodeCursor, UPLOAD_QUEUE } from '@delta-augment/ports';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
-import { jobView, jobViewSchema } from '../job-view.js';
+import { jobViewSchema, loadView, SOURCES_IN_LIST, sourceView, sourceViewSchema } from '../job-view.js';
 import { webhookView } from '../webhooks/register.js';
 import {
   createFromSignedRequest,
@@ -37,6 +37,9 @@ const sendBlob = async (ctx: GatewayContext, reply: FastifyReply, key: string, f
   if (fileName) reply.header('content-disposition', `attachment; filename="${fileName}"`);
   return reply.send(await ctx.ports.blobs.get(key));
 };
+
+/** Events per page of GET /api/jobs/:id/events at most. */
+const MAX_EVENTS_PAGE = 1000;
 
 const STATUSES: readonly JobStatus[] = ['created', 'queued', 'processing', 'completed', 'failed'];
 
@@ -147,7 +150,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
       if (search && isId(search) && search.startsWith('j_')) {
         const state = await ctx.jobs.load(search);
         const visible = state && (request.caller.admin || state.owner === request.caller.owner);
-        return { items: visible ? [jobView(state)] : [] };
+        return { items: visible ? [await loadView(ctx.jobs, state, SOURCES_IN_LIST)] : [] };
       }
       const page = await ctx.ports.events.query({
         owner: request.caller.admin ? q.owner || undefined : request.caller.owner,
@@ -159,7 +162,10 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
         cursor: q.cursor,
       });
       const items = search && q.tag ? page.items.filter((s) => s.tags.includes(search.toLowerCase())) : page.items;
-      return { items: items.map(jobView), cursor: page.cursor };
+      return {
+        items: await Promise.all(items.map((s) => loadView(ctx.jobs, s, SOURCES_IN_LIST))),
+        cursor: page.cursor,
+      };
     },
   );
 
@@ -176,7 +182,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
     },
     async (request) => {
       const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
-      return { ...jobView(state), webhook: await webhookView(ctx, state.id) };
+      return { ...(await loadView(ctx.jobs, state)), webhook: await webhookView(ctx, state.id) };
     },
   );
 
@@ -184,22 +190,66 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
     '/api/jobs/:id/events',
     {
       schema: {
-        summary: "A job's events in seq order",
+        summary: "A job's events in seq order, by page",
+        description:
+          'At most `limit` events with a seq greater than `after`. A full page carries a `Link: <...>; rel="next"` ' +
+          'header (and `x-next-after`) naming the next page; the seq of the last event is the cursor.',
         tags: ['jobs'],
         params: idParams,
         querystring: {
           type: 'object',
           properties: {
             after: { type: 'integer', minimum: 0, default: 0, description: 'only events with a greater seq' },
+            limit: { type: 'integer', minimum: 1, maximum: MAX_EVENTS_PAGE, default: MAX_EVENTS_PAGE },
             ...tokenQuery,
           },
         },
         response: { 200: { type: 'array', items: eventSchema }, ...clientErrors },
       },
     },
+    async (request, reply) => {
+      const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
+      const { after, limit } = request.query as { after: number; limit: number };
+      const events = await ctx.jobs.read(state.id, after, limit);
+      const last = events.at(-1);
+      if (last && events.length === limit) {
+        reply
+          .header('x-next-after', String(last.seq))
+          .header('link', `</api/jobs/${state.id}/events?after=${last.seq}&limit=${limit}>; rel="next"`);
+      }
+      return events;
+    },
+  );
+
+  app.get(
+    '/api/jobs/:id/sources',
+    {
+      schema: {
+        summary: "A job's sources, by page",
+        tags: ['jobs'],
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            cursor: { type: 'string', maxLength: 400 },
+            ...tokenQuery,
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: { items: { type: 'array', items: sourceViewSchema }, cursor: { type: 'string' } },
+          },
+          ...clientErrors,
+        },
+      },
+    },
     async (request) => {
       const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
-      return ctx.ports.events.read(state.id, (request.query as { after: number }).after);
+      const { limit, cursor } = request.query as { limit: number; cursor?: string };
+      const page = await ctx.jobs.sources(state.id, { limit, cursor });
+      return { items: page.items.map((s) => sourceView(s, state)), cursor: page.cursor };
     },
   );
 
@@ -243,9 +293,9 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
     async (request, reply) => {
       const { id, sourceId, index } = request.params as { id: string; sourceId: string; index: number };
       const state = await loadOwnJob(ctx, request, id);
-      const variant = state.sources.find((s) => s.sourceId === sourceId)?.variants[index];
-      if (!variant) throw notFound(`variant ${index} of source ${sourceId}`);
-      return sendBlob(ctx, reply, variant.key);
+      const source = await ctx.jobs.loadSource(state.id, sourceId);
+      if (!source?.ext || !hasIndex(source.written, index)) throw notFound(`variant ${index} of source ${sourceId}`);
+      return sendBlob(ctx, reply, blobKeys.variant(state.id, sourceId, index, source.ext));
     },
   );
 
@@ -264,7 +314,7 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
     async (request, reply) => {
       const { id, sourceId } = request.params as { id: string; sourceId: string };
       const state = await loadOwnJob(ctx, request, id);
-      if (!state.sources.some((s) => s.sourceId === sourceId)) throw notFound(`source ${sourceId}`);
+      if (!(await ctx.jobs.loadSource(state.id, sourceId))) throw notFound(`source ${sourceId}`);
       return sendBlob(ctx, reply, blobKeys.thumbnail(id, sourceId));
     },
   );
@@ -337,8 +387,15 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
       if (!request.caller.admin) throw forbidden('retrying a job needs the admin key');
       const state = await loadOwnJob(ctx, request, (request.params as { id: string }).id);
       const retried: string[] = [];
-      for (const source of state.sources.filter((s) => s.status === 'failed' || s.status === 'dead-lettered')) {
-        await ctx.jobs.updateExisting(state.id, (s) => decideRedrive(s, source.sourceId));
+      const failed: SourceState[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await ctx.jobs.sources(state.id, { limit: 1000, cursor });
+        failed.push(...page.items.filter((s) => s.status === 'failed' || s.status === 'dead-lettered'));
+        cursor = page.cursor;
+      } while (cursor);
+      for (const source of failed) {
+        await ctx.jobs.handleSource(state.id, source.sourceId, { type: 'RedriveSource' }, source);
         const head = await ctx.ports.blobs.head(source.key);
         if (!head) continue;
         await ctx.resend(source.key, head.size);

@@ -1,5 +1,7 @@
 import {
+  blobKeys,
   type DroppedLabel,
+  hasIndex,
   type ImageLabels,
   keypointCount,
   NotFoundError,
@@ -45,11 +47,12 @@ export const labelRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
     async (request, reply) => {
       const { id, sourceId, index } = request.params as { id: string; sourceId: string; index: number };
       const state = await loadOwnJob(ctx, request, id);
-      const source = state.sources.find((s) => s.sourceId === sourceId);
-      const variant = source?.variants[index];
-      if (!source || !variant?.labels || !state.dataset)
+      const source = await ctx.jobs.loadSource(state.id, sourceId);
+      if (!source?.ext || !hasIndex(source.written, index) || !state.dataset)
         throw notFound(`labels of variant ${index} of source ${sourceId}`);
-      const raw = await ctx.ports.blobs.getBuffer(variant.labels.key).catch((error: unknown) => {
+      const variant = { key: blobKeys.variant(state.id, sourceId, index, source.ext) };
+      const labelsKey = blobKeys.variantLabels(state.id, sourceId, index);
+      const raw = await ctx.ports.blobs.getBuffer(labelsKey).catch((error: unknown) => {
         if (error instanceof NotFoundError) throw notFound(`labels of variant ${index} of source ${sourceId}`);
         throw error;
       });

@@ -50,7 +50,7 @@ const inputOf = async (ctx: GatewayContext, request: FastifyRequest): Promise<Pr
   const sourceId = String(fields.sourceId ?? '');
   if (!jobId) throw badRequest('jobId', 'send jobId and sourceId of a stored source, or upload a file');
   const state = await loadOwnJob(ctx, request, jobId);
-  const source = isId(sourceId) ? state.sources.find((s) => s.sourceId === sourceId) : undefined;
+  const source = isId(sourceId) ? await ctx.jobs.loadSource(state.id, sourceId) : undefined;
   if (!source) throw notFound(`source ${sourceId}`);
   const data = await ctx.ports.blobs.getBuffer(source.key).catch((error: unknown) => {
     if (error instanceof NotFoundError)

@@ -60,8 +60,10 @@ export const describeMessage = async (ctx: GatewayContext, body: string) => {
     const record = event.Records[0];
     const parsed = record ? parseSourceKey(decodeS3Key(record.s3.object.key)) : undefined;
     if (!parsed) return { kind: 'unknown object' };
-    const state = await ctx.jobs.load(parsed.jobId);
-    const source = state?.sources.find((s) => s.sourceId === parsed.sourceId);
+    const [state, source] = await Promise.all([
+      ctx.jobs.load(parsed.jobId),
+      ctx.jobs.loadSource(parsed.jobId, parsed.sourceId),
+    ]);
     const thumbnailKey = blobKeys.thumbnail(parsed.jobId, parsed.sourceId);
     const hasThumbnail = source !== undefined && (await ctx.blobs.head(thumbnailKey)) !== undefined;
     return {

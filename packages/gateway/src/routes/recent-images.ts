@@ -1,4 +1,4 @@
-import type { JobState } from '@delta-augment/core';
+import { indicesOf, type JobState, type SourceState } from '@delta-augment/core';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { clientErrors, tokenQuery } from './schemas.js';
@@ -26,12 +26,10 @@ const imageSchema = {
   },
 } as const;
 
-const imagesOf = (state: JobState) =>
-  state.sources.map((source) => {
+const imagesOf = (state: JobState, sources: readonly SourceState[]) =>
+  sources.map((source) => {
     const base = `/api/jobs/${state.id}/sources/${source.sourceId}`;
-    const first = Object.keys(source.variants)
-      .map(Number)
-      .sort((a, b) => a - b)[0];
+    const first = indicesOf(source.written)[0];
     return {
       jobId: state.id,
       sourceId: source.sourceId,
@@ -40,7 +38,7 @@ const imagesOf = (state: JobState) =>
       status: source.status,
       width: source.width,
       height: source.height,
-      variants: Object.keys(source.variants).length,
+      variants: source.variants,
       thumbnailUrl: `${base}/thumbnail`,
       previewUrl: first === undefined ? undefined : `${base}/variants/${first}`,
       createdAt: state.createdAt,
@@ -73,7 +71,11 @@ export const recentImageRoutes = async (app: FastifyInstance, ctx: GatewayContex
       let cursor: string | undefined;
       for (let page = 0; page < MAX_PAGES && items.length < limit; page++) {
         const jobs = await ctx.ports.events.query({ owner, limit: Math.min(100, limit), cursor });
-        for (const state of jobs.items) items.push(...imagesOf(state));
+        for (const state of jobs.items) {
+          if (items.length >= limit) break;
+          const sources = await ctx.jobs.sources(state.id, { limit: limit - items.length });
+          items.push(...imagesOf(state, sources.items));
+        }
         cursor = jobs.cursor;
         if (!cursor) break;
       }

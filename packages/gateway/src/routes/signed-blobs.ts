@@ -98,8 +98,7 @@ export const signedBlobRoutes = async (app: FastifyInstance, ctx: GatewayContext
       if (declared > max) throw tooLarge('body', `the upload is ${declared} bytes, over ${max} (MAX_FILE_BYTES)`);
       const source = parseSourceKey(key);
       if (source) {
-        const state = await ctx.jobs.load(source.jobId);
-        if (!state?.sources.some((s) => s.sourceId === source.sourceId)) throw notFound(`job ${source.jobId}`);
+        if (!(await ctx.jobs.loadSource(source.jobId, source.sourceId))) throw notFound(`job ${source.jobId}`);
       }
       if (await ctx.ports.blobs.head(key))
         throw new RequestError('ALREADY_UPLOADED', 'this object was already uploaded; signed URLs are single-use', 409);

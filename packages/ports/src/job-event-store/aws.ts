@@ -1,37 +1,58 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
+  PutItemCommand,
   QueryCommand,
   ScanCommand,
   type TransactWriteItem,
   TransactWriteItemsCommand,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { JobEvent, JobEventBody } from '@delta-augment/core';
 import {
+  addCounts,
   type Clock,
   ConcurrencyError,
+  countsDelta,
   DeltaError,
-  evolve,
-  foldEvents,
+  EMPTY_COUNTS,
+  evolveJob,
+  evolveSource,
+  isSourceEvent,
+  type JobEvent,
+  type JobEventBody,
   type JobState,
+  type SourceEventBody,
+  type SourceState,
+  sourcesNamedBy,
+  statusOf,
   systemClock,
   TransientError,
 } from '@delta-augment/core';
 import { awsCall, errorName, sleep, toSharedError } from '../aws-errors.js';
-import { decodeCursor, encodeCursor, type JobEventStore, type JobPage, type JobQuery } from './port.js';
+import {
+  type Appended,
+  decodeCursor,
+  encodeCursor,
+  type JobEventStore,
+  type JobPage,
+  type JobQuery,
+  type SourcePage,
+} from './port.js';
 
 /**
  * Table layout (one table, created by infra):
  * - key: `pk` (S, partition) = `JOB#<jobId>`, `sk` (S, sort)
  * - events: `sk` = `EVT#<seq, 10 digits>`, attributes `seq` (N), `type`, `at`, `data` (JSON), `expiresAt` (N)
- * - projection: `sk` = `STATE`, attributes `owner`, `status`, `createdAt`, `expiresAt` (N, epoch seconds: the TTL
- *   attribute), `version` (N), `tags` (L of S), and the state as `state` (JSON string) or, when large, `stateGz`
- *   (gzip of the JSON, B); a state too large even then is not stored and `load` folds the events instead.
- * - GSI `byOwner`: partition `owner` (S), sort `createdAt` (S), projection ALL. Only projection items carry `owner`.
+ * - job record: `sk` = `STATE`, attributes `owner`, `status`, `createdAt`, `updatedAt`, `expiresAt` (N, epoch
+ *   seconds: the TTL attribute), `expiresIso`, `seq` (N: the last seq), `sourceCount`, the counters
+ *   `uploaded`, `started`, `settled`, `failed`, `variants` (N), `outcome`, `archive` (JSON), `failure`,
+ *   `tags` (L of S) and `header` (JSON: pipeline, variants per source, tags). Small whatever the job's size.
+ * - source records: `sk` = `SRC#<sourceId>`, attributes `version` (N), `state` (JSON of the source), `expiresAt`.
+ *   Small too: the variant indices are a bitmap.
+ * - GSI `byOwner`: partition `owner` (S), sort `createdAt` (S), projection ALL. Only job records carry `owner`.
  */
 export const DYNAMO_TABLE_SCHEMA = {
   partitionKey: 'pk',
@@ -42,25 +63,125 @@ export const DYNAMO_TABLE_SCHEMA = {
 
 const STATE_SK = 'STATE';
 const MAX_TRANSACTION_ITEMS = 100;
-const STATE_INLINE_BYTES = 256 * 1024;
-const STATE_GZIP_BYTES = 300 * 1024;
 const BATCH_WRITE_ATTEMPTS = 8;
+/** Retries of a source append whose only failure was the job record's seq moving on (another source's append). */
+const SEQ_ATTEMPTS = 50;
 
 const pkOf = (jobId: string): string => `JOB#${jobId}`;
 const eventSk = (seq: number): string => `EVT#${String(seq).padStart(10, '0')}`;
+const sourceSk = (sourceId: string): string => `SRC#${sourceId}`;
 const jobIdOf = (pk: string): string => pk.slice('JOB#'.length);
 const epochSeconds = (iso: string): number => Math.floor(Date.parse(iso) / 1000);
 
 type Item = Record<string, AttributeValue>;
 
+/** The job record as stored. */
 interface StateItem {
   pk: string;
   owner: string;
   createdAt: string;
-  version: number;
-  state?: string;
-  stateGz?: Uint8Array;
+  updatedAt: string;
+  expiresIso: string;
+  seq: number;
+  sourceCount: number;
+  uploaded: number;
+  started: number;
+  settled: number;
+  failed: number;
+  variants: number;
+  bytes?: number;
+  outcome?: 'completed' | 'failed';
+  archive?: string;
+  failure?: string;
+  header: string;
 }
+
+interface JobHeader {
+  pipeline: JobState['pipeline'];
+  variantsPerSource: number;
+  tags: readonly string[];
+  outputs: number;
+  dataset?: JobState['dataset'];
+}
+
+const jobOf = (item: StateItem): JobState => {
+  const header = JSON.parse(item.header) as JobHeader;
+  const base = {
+    id: jobIdOf(item.pk),
+    version: item.seq,
+    owner: item.owner,
+    pipeline: header.pipeline,
+    variantsPerSource: header.variantsPerSource,
+    tags: header.tags,
+    outputs: header.outputs,
+    ...(header.dataset ? { dataset: header.dataset } : {}),
+    sourceCount: item.sourceCount,
+    counts: {
+      uploaded: item.uploaded,
+      started: item.started,
+      settled: item.settled,
+      failed: item.failed,
+      variants: item.variants,
+      bytes: item.bytes ?? 0,
+    },
+    createdAt: item.createdAt,
+    updatedAt: item.updatedAt,
+    expiresAt: item.expiresIso,
+    ...(item.outcome ? { outcome: item.outcome } : {}),
+    ...(item.archive ? { archive: JSON.parse(item.archive) as JobState['archive'] } : {}),
+    ...(item.failure !== undefined ? { failure: item.failure } : {}),
+  };
+  return { ...base, status: statusOf(base) };
+};
+
+const jobItem = (job: JobState): Item =>
+  marshall(
+    {
+      pk: pkOf(job.id),
+      sk: STATE_SK,
+      owner: job.owner,
+      status: job.status,
+      createdAt: job.createdAt,
+      updatedAt: job.updatedAt,
+      expiresAt: epochSeconds(job.expiresAt),
+      expiresIso: job.expiresAt,
+      seq: job.version,
+      sourceCount: job.sourceCount,
+      ...job.counts,
+      outcome: job.outcome,
+      archive: job.archive ? JSON.stringify(job.archive) : undefined,
+      failure: job.failure,
+      tags: [...job.tags],
+      header: JSON.stringify({
+        pipeline: job.pipeline,
+        variantsPerSource: job.variantsPerSource,
+        tags: job.tags,
+        outputs: job.outputs,
+        ...(job.dataset ? { dataset: job.dataset } : {}),
+      }),
+    },
+    { removeUndefinedValues: true },
+  );
+
+const eventItem = (event: JobEvent, expiresAt: number): Item =>
+  marshall({
+    pk: pkOf(event.jobId),
+    sk: eventSk(event.seq),
+    seq: event.seq,
+    type: event.type,
+    at: event.at,
+    data: JSON.stringify(event.data),
+    expiresAt,
+  });
+
+const sourceItem = (jobId: string, source: SourceState, expiresAt: number): Item =>
+  marshall({
+    pk: pkOf(jobId),
+    sk: sourceSk(source.sourceId),
+    version: source.version,
+    state: JSON.stringify(source),
+    expiresAt,
+  });
 
 export interface DynamoDbJobEventStoreOptions {
   /** GSI over (owner, createdAt); default `byOwner`. */
@@ -68,12 +189,20 @@ export interface DynamoDbJobEventStoreOptions {
 }
 
 /**
- * DynamoDB event store. An append is one TransactWriteItems: a conditional put per event
- * (`attribute_not_exists(pk)` on its `EVT#seq` key) and the projection put conditioned on its
- * version, so a stream that moved on cancels the whole append with a `ConcurrencyError`.
+ * DynamoDB event store: the stream as one item per event, a small job record and one record per source.
+ *
+ * A source append is one TransactWriteItems: the events (`attribute_not_exists`), the source record
+ * (conditioned on its version: a real conflict, re-decided by the caller) and an update of the job record
+ * that ADDs the counters and moves `seq` on, conditioned on the seq it read. That last condition is what
+ * keeps `seq` gap-free even if a writer dies half-way: the transaction is all or nothing, so a seq is taken
+ * exactly when its event is written. Two sources of a job appending at once contend only on that tiny item:
+ * the loser re-reads the job record (one small read) and retries at once without deciding again, since its
+ * source's decision still holds. Such retries are counted in `seqRetries`.
  */
 export class DynamoDbJobEventStore implements JobEventStore {
   private readonly ownerIndex: string;
+  /** Source appends retried because another source's append took the next seq first. */
+  seqRetries = 0;
 
   constructor(
     private readonly db: DynamoDBClient,
@@ -84,68 +213,181 @@ export class DynamoDbJobEventStore implements JobEventStore {
     this.ownerIndex = options.ownerIndex ?? DYNAMO_TABLE_SCHEMA.ownerIndex.name;
   }
 
-  async append(jobId: string, expectedVersion: number, events: readonly JobEventBody[]): Promise<JobEvent[]> {
-    if (events.length === 0) return [];
-    if (events.length + 1 > MAX_TRANSACTION_ITEMS) {
-      throw new DeltaError('TOO_MANY_EVENTS', `one append holds at most ${MAX_TRANSACTION_ITEMS - 1} events`);
+  private now(): string {
+    return new Date(this.clock.now()).toISOString();
+  }
+
+  async appendToJob(jobId: string, expectedVersion: number, bodies: readonly JobEventBody[]): Promise<Appended> {
+    if (bodies.length === 0) throw new DeltaError('EMPTY_APPEND', 'an append needs at least one event');
+    return expectedVersion === 0 ? this.create(jobId, bodies) : this.appendJobEvents(jobId, expectedVersion, bodies);
+  }
+
+  /**
+   * A new job: its events and source records are batch-written first, the job record last with
+   * `attribute_not_exists`. Until that record exists the job is invisible (load answers undefined), so a
+   * creation that dies half-way leaves only unreachable items, which their TTL removes.
+   */
+  private async create(jobId: string, bodies: readonly JobEventBody[]): Promise<Appended> {
+    if (await this.stateItem(jobId)) throw new ConcurrencyError(jobId, 0);
+    const at = this.now();
+    const events = bodies.map((body, i) => ({ ...body, jobId, seq: i + 1, at }) as JobEvent);
+    let job: JobState | undefined;
+    const sources = new Map<string, SourceState>();
+    for (const event of events) {
+      job = evolveJob(job, event);
+      for (const source of sourcesNamedBy(event)) sources.set(source.sourceId, source);
+      if (isSourceEvent(event)) {
+        const source = sources.get(event.data.sourceId);
+        if (!source) throw new DeltaError('UNKNOWN_SOURCE', `job ${jobId} has no source ${event.data.sourceId}`);
+        sources.set(source.sourceId, evolveSource(source, event));
+      }
+    }
+    if (!job) throw new DeltaError('INVALID_STREAM', `job ${jobId} has no JobCreated event`);
+    const expiresAt = epochSeconds(job.expiresAt);
+    const puts: WriteRequest[] = [
+      ...events.map((event) => ({ PutRequest: { Item: eventItem(event, expiresAt) } })),
+      ...[...sources.values()].map((source) => ({ PutRequest: { Item: sourceItem(jobId, source, expiresAt) } })),
+    ];
+    for (let i = 0; i < puts.length; i += 25) await this.batchWrite(puts.slice(i, i + 25), 'create');
+    try {
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: jobItem(job),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      throw appendError(error, jobId, 0);
+    }
+    return { events, job };
+  }
+
+  /** Job-level events (archive, outcome): the whole small job record is put, conditioned on its seq. */
+  private async appendJobEvents(
+    jobId: string,
+    expectedVersion: number,
+    bodies: readonly JobEventBody[],
+  ): Promise<Appended> {
+    if (bodies.some(isSourceEvent) || bodies.length + 1 > MAX_TRANSACTION_ITEMS) {
+      throw new DeltaError('INVALID_APPEND', 'a job-level append holds only job events, at most 99');
     }
     const current = await this.stateItem(jobId);
-    if ((current?.version ?? 0) !== expectedVersion) throw new ConcurrencyError(jobId, expectedVersion);
-    let state = current ? await this.stateOf(current) : undefined;
-    const at = new Date(this.clock.now()).toISOString();
-    const stored = events.map((body, i) => ({ ...body, jobId, seq: expectedVersion + i + 1, at }) as JobEvent);
-    for (const event of stored) state = evolve(state, event);
-    if (!state) throw new DeltaError('INVALID_STREAM', `job ${jobId} has no JobCreated event`);
-    const expiresAt = epochSeconds(state.expiresAt);
-    const items: TransactWriteItem[] = stored.map((event) => ({
-      Put: {
-        TableName: this.table,
-        Item: marshall({
-          pk: pkOf(jobId),
-          sk: eventSk(event.seq),
-          seq: event.seq,
-          type: event.type,
-          at: event.at,
-          data: JSON.stringify(event.data),
-          expiresAt,
-        }),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    }));
-    items.push({
-      Put: {
-        TableName: this.table,
-        Item: {
-          ...marshall({
-            pk: pkOf(jobId),
-            sk: STATE_SK,
-            owner: state.owner,
-            status: state.status,
-            createdAt: state.createdAt,
-            expiresAt,
-            version: state.version,
-            tags: [...state.tags],
-          }),
-          ...encodeState(state),
+    if (!current || current.seq !== expectedVersion) throw new ConcurrencyError(jobId, expectedVersion);
+    const at = this.now();
+    const events = bodies.map((body, i) => ({ ...body, jobId, seq: expectedVersion + i + 1, at }) as JobEvent);
+    const job = events.reduce<JobState>(evolveJob, jobOf(current));
+    const expiresAt = epochSeconds(job.expiresAt);
+    const items: TransactWriteItem[] = [
+      ...events.map((event) => ({
+        Put: {
+          TableName: this.table,
+          Item: eventItem(event, expiresAt),
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        ...(expectedVersion === 0
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: '#version = :expected',
-              ExpressionAttributeNames: { '#version': 'version' },
-              ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-            }),
+      })),
+      {
+        Put: {
+          TableName: this.table,
+          Item: jobItem(job),
+          ConditionExpression: '#seq = :expected',
+          ExpressionAttributeNames: { '#seq': 'seq' },
+          ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+        },
       },
-    });
+    ];
     try {
       await this.db.send(new TransactWriteItemsCommand({ TransactItems: items }));
     } catch (error) {
       throw appendError(error, jobId, expectedVersion);
     }
-    return stored;
+    return { events, job };
   }
 
-  async read(jobId: string, afterSeq = 0): Promise<JobEvent[]> {
+  async appendToSource(
+    jobId: string,
+    sourceId: string,
+    expectedVersion: number,
+    bodies: readonly SourceEventBody[],
+  ): Promise<Appended & { source: SourceState }> {
+    if (bodies.length === 0) throw new DeltaError('EMPTY_APPEND', 'an append needs at least one event');
+    if (bodies.length + 2 > MAX_TRANSACTION_ITEMS || bodies.some((b) => b.data.sourceId !== sourceId)) {
+      throw new DeltaError('INVALID_APPEND', `a source append holds at most 98 events, all of source ${sourceId}`);
+    }
+    const current = await this.sourceRecord(jobId, sourceId);
+    if (!current) throw new DeltaError('UNKNOWN_SOURCE', `job ${jobId} has no source ${sourceId}`);
+    if (current.version !== expectedVersion) throw new ConcurrencyError(jobId, expectedVersion);
+    const source = bodies.reduce(evolveSource, current);
+    const delta = bodies.map(countsDelta).reduce(addCounts, EMPTY_COUNTS);
+    const reopens = bodies.some((b) => b.type === 'SourceRedriven');
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.stateItem(jobId);
+      if (!read) throw new DeltaError('UNKNOWN_SOURCE', `job ${jobId} does not exist`);
+      const at = this.now();
+      const events = bodies.map((body, i) => ({ ...body, jobId, seq: read.seq + i + 1, at }) as JobEvent);
+      const job = events.reduce<JobState>(evolveJob, jobOf(read));
+      const expiresAt = epochSeconds(job.expiresAt);
+      const reopen = reopens ? ' REMOVE #outcome, #archive, #failure' : '';
+      const items: TransactWriteItem[] = [
+        {
+          Update: {
+            TableName: this.table,
+            Key: marshall({ pk: pkOf(jobId), sk: STATE_SK }),
+            UpdateExpression: `SET #seq = :seq, #status = :status, updatedAt = :at${reopen} ADD uploaded :u, started :s, settled :t, failed :f, variants :v, #bytes :b`,
+            ConditionExpression: '#seq = :read',
+            ExpressionAttributeNames: {
+              '#seq': 'seq',
+              '#status': 'status',
+              '#bytes': 'bytes',
+              ...(reopens ? { '#outcome': 'outcome', '#archive': 'archive', '#failure': 'failure' } : {}),
+            },
+            ExpressionAttributeValues: marshall({
+              ':seq': job.version,
+              ':read': read.seq,
+              ':status': job.status,
+              ':at': at,
+              ':u': delta.uploaded,
+              ':s': delta.started,
+              ':t': delta.settled,
+              ':f': delta.failed,
+              ':v': delta.variants,
+              ':b': delta.bytes,
+            }),
+          },
+        },
+        {
+          Put: {
+            TableName: this.table,
+            Item: sourceItem(jobId, source, expiresAt),
+            ConditionExpression: '#version = :expected',
+            ExpressionAttributeNames: { '#version': 'version' },
+            ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
+          },
+        },
+        ...events.map((event) => ({
+          Put: {
+            TableName: this.table,
+            Item: eventItem(event, expiresAt),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        })),
+      ];
+      try {
+        await this.db.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return { events, job, source };
+      } catch (error) {
+        const failed = cancelledItems(error);
+        const onlySeq = failed !== undefined && failed.length > 0 && !failed.includes(1);
+        if (!onlySeq || attempt >= SEQ_ATTEMPTS) throw appendError(error, jobId, expectedVersion);
+        // Another source of this job took the next seq first: the decision stands, only the seq moves.
+        this.seqRetries++;
+        if (attempt > 3) await sleep(Math.random() * Math.min(100, attempt * 5));
+      }
+    }
+  }
+
+  /** The job's events after `afterSeq` in seq order, at most `limit`. */
+  async read(jobId: string, afterSeq = 0, limit = Number.POSITIVE_INFINITY): Promise<JobEvent[]> {
     const events: JobEvent[] = [];
     let ExclusiveStartKey: Item | undefined;
     do {
@@ -161,6 +403,7 @@ export class DynamoDbJobEventStore implements JobEventStore {
             }),
             ConsistentRead: true,
             ExclusiveStartKey,
+            Limit: Number.isFinite(limit) ? Math.min(1000, limit - events.length) : undefined,
           }),
         ),
       );
@@ -169,13 +412,63 @@ export class DynamoDbJobEventStore implements JobEventStore {
         events.push({ jobId, seq: item.seq, type: item.type, at: item.at, data: JSON.parse(item.data) } as JobEvent);
       }
       ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    } while (ExclusiveStartKey && events.length < limit);
     return events;
   }
 
   async load(jobId: string): Promise<JobState | undefined> {
     const item = await this.stateItem(jobId);
-    return item ? this.stateOf(item) : undefined;
+    return item ? jobOf(item) : undefined;
+  }
+
+  private async sourceRecord(jobId: string, sourceId: string): Promise<SourceState | undefined> {
+    const out = await awsCall(`dynamodb load source ${jobId}`, () =>
+      this.db.send(
+        new GetItemCommand({
+          TableName: this.table,
+          Key: marshall({ pk: pkOf(jobId), sk: sourceSk(sourceId) }),
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return out.Item ? (JSON.parse((unmarshall(out.Item) as { state: string }).state) as SourceState) : undefined;
+  }
+
+  loadSource(jobId: string, sourceId: string): Promise<SourceState | undefined> {
+    return this.sourceRecord(jobId, sourceId);
+  }
+
+  /** Sources in id order (the sort key), by page. */
+  async sources(jobId: string, page: { limit?: number; cursor?: string } = {}): Promise<SourcePage> {
+    const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
+    const after = page.cursor ? Buffer.from(page.cursor, 'base64url').toString('utf8') : undefined;
+    const items: SourceState[] = [];
+    let ExclusiveStartKey: Item | undefined = after ? marshall({ pk: pkOf(jobId), sk: sourceSk(after) }) : undefined;
+    let more = false;
+    do {
+      const out = await awsCall(`dynamodb sources ${jobId}`, () =>
+        this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :src)',
+            ExpressionAttributeValues: marshall({ ':pk': pkOf(jobId), ':src': 'SRC#' }),
+            ConsistentRead: true,
+            Limit: limit + 1 - items.length,
+            ExclusiveStartKey,
+          }),
+        ),
+      );
+      for (const raw of out.Items ?? []) {
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        items.push(JSON.parse((unmarshall(raw) as { state: string }).state) as SourceState);
+      }
+      ExclusiveStartKey = out.LastEvaluatedKey;
+    } while (ExclusiveStartKey && !more);
+    const last = items.at(-1);
+    return { items, cursor: more && last ? Buffer.from(last.sourceId).toString('base64url') : undefined };
   }
 
   /** With an owner: the `byOwner` index, newest first. Without (admin): a filtered table scan, sorted here. */
@@ -186,7 +479,7 @@ export class DynamoDbJobEventStore implements JobEventStore {
       query.owner === undefined
         ? await this.scanJobs(query, limit, after)
         : await this.queryOwner(query.owner, query, limit, after);
-    const page = await Promise.all(items.slice(0, limit).map((item) => this.stateOf(item)));
+    const page = items.slice(0, limit).map(jobOf);
     const last = items[limit - 1];
     return {
       items: page,
@@ -302,8 +595,7 @@ export class DynamoDbJobEventStore implements JobEventStore {
     const ids: string[] = [];
     for (const item of candidates) {
       if (ids.length >= limit) break;
-      const state = await this.stateOf(item);
-      if (state.expiresAt < now) ids.push(state.id);
+      if (item.expiresIso < now) ids.push(jobIdOf(item.pk));
     }
     return ids;
   }
@@ -327,20 +619,26 @@ export class DynamoDbJobEventStore implements JobEventStore {
       keys.push(...(page.Items ?? []));
       ExclusiveStartKey = page.LastEvaluatedKey;
     } while (ExclusiveStartKey);
-    for (let i = 0; i < keys.length; i += 25) await this.batchDelete(keys.slice(i, i + 25));
+    // The job record first: once it is gone the job is invisible, whatever remains to delete.
+    const ordered = [...keys.filter((k) => k.sk?.S === STATE_SK), ...keys.filter((k) => k.sk?.S !== STATE_SK)];
+    for (let i = 0; i < ordered.length; i += 25) {
+      await this.batchWrite(
+        ordered.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
+        'delete',
+      );
+    }
   }
 
-  private async batchDelete(keys: Item[]): Promise<void> {
-    let requests = keys.map((Key) => ({ DeleteRequest: { Key } }));
+  private async batchWrite(batch: WriteRequest[], what: string): Promise<void> {
+    let requests = batch;
     for (let attempt = 1; requests.length > 0; attempt++) {
-      const out = await awsCall('dynamodb batch delete', () =>
-        this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests } })),
+      const current = requests;
+      const out = await awsCall(`dynamodb batch ${what}`, () =>
+        this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: current } })),
       );
-      requests = (out.UnprocessedItems?.[this.table] ?? []).flatMap((r) =>
-        r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : [],
-      );
+      requests = out.UnprocessedItems?.[this.table] ?? [];
       if (requests.length > 0 && attempt >= BATCH_WRITE_ATTEMPTS) {
-        throw new TransientError(`dynamodb batch delete left ${requests.length} items unprocessed`);
+        throw new TransientError(`dynamodb batch ${what} left ${requests.length} items unprocessed`);
       }
       if (requests.length > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
     }
@@ -369,23 +667,7 @@ export class DynamoDbJobEventStore implements JobEventStore {
     );
     return out.Item ? (unmarshall(out.Item) as StateItem) : undefined;
   }
-
-  private async stateOf(item: StateItem): Promise<JobState> {
-    if (typeof item.state === 'string') return JSON.parse(item.state) as JobState;
-    if (item.stateGz) return JSON.parse(gunzipSync(item.stateGz).toString('utf8')) as JobState;
-    const state = foldEvents(await this.read(jobIdOf(item.pk)));
-    if (!state) throw new DeltaError('INVALID_STREAM', `job ${jobIdOf(item.pk)} has a projection but no events`);
-    return state;
-  }
 }
-
-/** The projection as an attribute that fits DynamoDB's 400 KB item limit: inline, gzipped, or not at all. */
-const encodeState = (state: JobState): Item => {
-  const json = JSON.stringify(state);
-  if (Buffer.byteLength(json) <= STATE_INLINE_BYTES) return { state: { S: json } };
-  const gz = gzipSync(json);
-  return gz.length <= STATE_GZIP_BYTES ? { stateGz: { B: gz } } : {};
-};
 
 /** Status, tag and (for scans) projection-item and date filters; fills `names` and `values`. */
 const projectionFilter = (
@@ -445,4 +727,11 @@ const appendError = (error: unknown, jobId: string, expectedVersion: number): De
     }
   }
   return toSharedError(error, `dynamodb append ${jobId}`);
+};
+
+/** Indices of the items a cancelled transaction names as failed; undefined when it was not a cancellation. */
+const cancelledItems = (error: unknown): number[] | undefined => {
+  if (errorName(error) !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
+  return reasons.flatMap((r, i) => (r.Code && r.Code !== 'None' ? [i] : []));
 };

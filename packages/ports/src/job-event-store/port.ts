@@ -1,4 +1,4 @@
-import type { JobEvent, JobEventBody, JobState, JobStatus } from '@delta-augment/core';
+import type { JobEvent, JobEventBody, JobState, JobStatus, SourceEventBody, SourceState } from '@delta-augment/core';
 
 export interface JobQuery {
   readonly owner?: string;
@@ -19,20 +19,50 @@ export interface JobPage {
   readonly cursor?: string;
 }
 
+/** One page of a job's sources, in creation order. */
+export interface SourcePage {
+  readonly items: readonly SourceState[];
+  /** Opaque, for the next page; absent on the last page. */
+  readonly cursor?: string;
+}
+
+/** What an append leaves behind: the stored events and the records they changed. */
+export interface Appended {
+  readonly events: JobEvent[];
+  /** The job record after the append. */
+  readonly job: JobState;
+}
+
 /**
- * Event-sourced job storage. Appends use optimistic concurrency on `seq`:
- * `append` throws `ConcurrencyError` when the stream is no longer at `expectedVersion`.
+ * Event-sourced job storage, with one stream of events per job (gap-free `seq`) and small records kept in
+ * step with it: one per job (counters updated commutatively) and one per source. The store only stores:
+ * decisions are the core's (`decideJob`, `decideSource`); the store applies the core's folds.
+ *
+ * - `appendToJob(jobId, expectedVersion, events)`: job-level events (creation with `expectedVersion` 0,
+ *   finalisation). Fails with `ConcurrencyError` when the job's last seq is no longer `expectedVersion`.
+ * - `appendToSource(jobId, sourceId, expectedVersion, events)`: events of one source. Fails with
+ *   `ConcurrencyError` when that source's version moved on; never because other sources of the job moved
+ *   (their appends only add to the job's counters and take the next seqs).
  */
 export interface JobEventStore {
-  append(jobId: string, expectedVersion: number, events: readonly JobEventBody[]): Promise<JobEvent[]>;
-  /** The job's events in seq order, optionally only those after `afterSeq`. */
-  read(jobId: string, afterSeq?: number): Promise<JobEvent[]>;
-  /** The projected state (kept in step with every append), or undefined. */
+  appendToJob(jobId: string, expectedVersion: number, events: readonly JobEventBody[]): Promise<Appended>;
+  appendToSource(
+    jobId: string,
+    sourceId: string,
+    expectedVersion: number,
+    events: readonly SourceEventBody[],
+  ): Promise<Appended & { readonly source: SourceState }>;
+  /** The job's events in seq order after `afterSeq`, at most `limit` (default: all). */
+  read(jobId: string, afterSeq?: number, limit?: number): Promise<JobEvent[]>;
+  /** The job record (constant size), or undefined. */
   load(jobId: string): Promise<JobState | undefined>;
+  loadSource(jobId: string, sourceId: string): Promise<SourceState | undefined>;
+  /** The job's sources in creation order, by page (limit 1..1000, default 100). */
+  sources(jobId: string, page?: { readonly limit?: number; readonly cursor?: string }): Promise<SourcePage>;
   query(query: JobQuery): Promise<JobPage>;
   /** Ids of jobs whose `expiresAt` is before `now`. */
   expired(now: string, limit: number): Promise<string[]>;
-  /** Removes the stream and its projection. */
+  /** Removes the stream and its records. */
   delete(jobId: string): Promise<void>;
   /** True when the store answers. */
   ping(): Promise<boolean>;
