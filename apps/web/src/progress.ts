@@ -7,7 +7,7 @@ import {
   type SourceState,
   withIndices,
 } from '@delta-augment/core';
-import type { JobEventMessage, JobStatus, JobView, SourceStatus, SourceView } from './types.js';
+import type { JobEventMessage, JobStatus, JobView, SourceView } from './types.js';
 
 /**
  * A job as the page tracks it: the last JobView from the API, folded forward with the live events, plus
@@ -28,9 +28,6 @@ export const track = (view: JobView): TrackedJob => ({ view, lastSeq: 0, variant
  */
 export const withView = (job: TrackedJob, view: JobView): TrackedJob =>
   view.version !== undefined && view.version < job.lastSeq ? job : { ...job, view };
-
-const isSettled = (status: SourceStatus): boolean =>
-  status === 'completed' || status === 'failed' || status === 'dead-lettered';
 
 const isTerminal = (status: JobStatus): boolean => status === 'completed' || status === 'failed';
 
@@ -132,16 +129,6 @@ export const variantIndicesOf = (job: TrackedJob, source: SourceView): readonly 
 };
 
 export const isJobTerminal = (view: JobView): boolean => isTerminal(view.status);
-
-/** Adds an output's kept objects per class (VariantWritten `labels.kept`) to a dataset job's counts. */
-const withClassCounts = (view: JobView, labels: unknown): JobView => {
-  const summary = labels as { kept?: unknown; dropped?: unknown } | undefined;
-  if (!view.dataset || !Array.isArray(summary?.kept)) return view;
-  const kept = summary.kept as unknown[];
-  const after = view.dataset.categories.map((_, i) => (view.dataset?.counts.after[i] ?? 0) + (Number(kept[i]) || 0));
-  const dropped = view.dataset.counts.dropped + (Number(summary.dropped) || 0);
-  return { ...view, dataset: { ...view.dataset, counts: { ...view.dataset.counts, after, dropped } } };
-};
 
 /** 0..1, for the progress bar. */
 export const fractionOf = (view: JobView): number => {
