@@ -7,7 +7,7 @@ import {
   type SourceState,
   withIndices,
 } from '@delta-augment/core';
-import type { JobEventMessage, JobStatus, JobView, SourceStatus, SourceView } from './types.js';
+import type { JobEventMessage, JobStatus, JobView, SourceView } from './types.js';
 
 /**
  * A job as the page tracks it: the last JobView from the API, folded forward with the live events, plus
@@ -28,9 +28,6 @@ export const track = (view: JobView): TrackedJob => ({ view, lastSeq: 0, variant
  */
 export const withView = (job: TrackedJob, view: JobView): TrackedJob =>
   view.version !== undefined && view.version < job.lastSeq ? job : { ...job, view };
-
-const isSettled = (status: SourceStatus): boolean =>
-  status === 'completed' || status === 'failed' || status === 'dead-lettered';
 
 const isTerminal = (status: JobStatus): boolean => status === 'completed' || status === 'failed';
 
@@ -67,6 +64,9 @@ export const applyEvent = (job: TrackedJob, event: JobEventMessage): TrackedJob 
         return fromSourceState(s, next);
       }),
     };
+    if (body.type === 'VariantsWritten') {
+      for (const variant of body.data.variants) view = withClassCounts(view, variant.labels);
+    }
     if (body.type === 'SourceRedriven') {
       const { archive: _archive, failure: _jobFailure, ...rest } = view;
       view = { ...rest, status: 'processing' };
