@@ -64,6 +64,9 @@ export const applyEvent = (job: TrackedJob, event: JobEventMessage): TrackedJob 
         return fromSourceState(s, next);
       }),
     };
+    if (body.type === 'VariantsWritten') {
+      for (const variant of body.data.variants) view = withClassCounts(view, variant.labels);
+    }
     if (body.type === 'SourceRedriven') {
       const { archive: _archive, failure: _jobFailure, ...rest } = view;
       view = { ...rest, status: 'processing' };
