@@ -123,6 +123,16 @@ const fromSourceState = (s: SourceView, next: SourceState): SourceView => {
   };
 };
 
+/** Adds an output's kept objects per class (VariantWritten `labels.kept`) to a dataset job's counts. */
+const withClassCounts = (view: JobView, labels: unknown): JobView => {
+  const summary = labels as { kept?: unknown; dropped?: unknown } | undefined;
+  if (!view.dataset || !Array.isArray(summary?.kept)) return view;
+  const kept = summary.kept as unknown[];
+  const after = view.dataset.categories.map((_, i) => (view.dataset?.counts.after[i] ?? 0) + (Number(kept[i]) || 0));
+  const dropped = view.dataset.counts.dropped + (Number(summary.dropped) || 0);
+  return { ...view, dataset: { ...view.dataset, counts: { ...view.dataset.counts, after, dropped } } };
+};
+
 /** The variant indices of a source that can be shown now. */
 export const variantIndicesOf = (job: TrackedJob, source: SourceView): readonly number[] => {
   const seen = job.variantIndices[source.sourceId];
