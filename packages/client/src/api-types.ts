@@ -149,6 +149,7 @@ export interface paths {
                                     done?: number;
                                     total?: number;
                                 };
+                                /** @description the first 100 sources; GET /api/jobs/:id/sources pages through all */
                                 sources?: {
                                     sourceId?: string;
                                     name?: string;
@@ -161,11 +162,25 @@ export interface paths {
                                     attempts?: number;
                                     failure?: string;
                                     variants?: number;
-                                    /** @description outputs this source makes (variants, plus or instead of its original) */
+                                    /** @description the recorded variant indices, as a hex bitmap (bit i = variant i) */
+                                    written?: string;
+                                    /** @description the extension of the variant files */
+                                    ext?: string;
+                                    /** @description outputs the source makes (variants, and originals of datasets) */
                                     outputs?: number;
-                                    /** @enum {string} */
-                                    split?: "train" | "valid" | "test";
+                                    split?: string;
                                 }[];
+                                /** @description the cursor of the next page of sources, if any */
+                                sourcesCursor?: string;
+                                sourceCount?: number;
+                                /** @description over all sources: uploaded, started (events), settled, failed, variants */
+                                counts?: {
+                                    uploaded?: number;
+                                    started?: number;
+                                    settled?: number;
+                                    failed?: number;
+                                    variants?: number;
+                                };
                                 tags?: string[];
                                 variantsPerSource?: number;
                                 pipeline?: {
@@ -320,6 +335,7 @@ export interface paths {
                                 done?: number;
                                 total?: number;
                             };
+                            /** @description the first 100 sources; GET /api/jobs/:id/sources pages through all */
                             sources?: {
                                 sourceId?: string;
                                 name?: string;
@@ -332,11 +348,25 @@ export interface paths {
                                 attempts?: number;
                                 failure?: string;
                                 variants?: number;
-                                /** @description outputs this source makes (variants, plus or instead of its original) */
+                                /** @description the recorded variant indices, as a hex bitmap (bit i = variant i) */
+                                written?: string;
+                                /** @description the extension of the variant files */
+                                ext?: string;
+                                /** @description outputs the source makes (variants, and originals of datasets) */
                                 outputs?: number;
-                                /** @enum {string} */
-                                split?: "train" | "valid" | "test";
+                                split?: string;
                             }[];
+                            /** @description the cursor of the next page of sources, if any */
+                            sourcesCursor?: string;
+                            sourceCount?: number;
+                            /** @description over all sources: uploaded, started (events), settled, failed, variants */
+                            counts?: {
+                                uploaded?: number;
+                                started?: number;
+                                settled?: number;
+                                failed?: number;
+                                variants?: number;
+                            };
                             tags?: string[];
                             variantsPerSource?: number;
                             pipeline?: {
@@ -411,6 +441,7 @@ export interface paths {
                                 done?: number;
                                 total?: number;
                             };
+                            /** @description the first 100 sources; GET /api/jobs/:id/sources pages through all */
                             sources?: {
                                 sourceId?: string;
                                 name?: string;
@@ -423,11 +454,25 @@ export interface paths {
                                 attempts?: number;
                                 failure?: string;
                                 variants?: number;
-                                /** @description outputs this source makes (variants, plus or instead of its original) */
+                                /** @description the recorded variant indices, as a hex bitmap (bit i = variant i) */
+                                written?: string;
+                                /** @description the extension of the variant files */
+                                ext?: string;
+                                /** @description outputs the source makes (variants, and originals of datasets) */
                                 outputs?: number;
-                                /** @enum {string} */
-                                split?: "train" | "valid" | "test";
+                                split?: string;
                             }[];
+                            /** @description the cursor of the next page of sources, if any */
+                            sourcesCursor?: string;
+                            sourceCount?: number;
+                            /** @description over all sources: uploaded, started (events), settled, failed, variants */
+                            counts?: {
+                                uploaded?: number;
+                                started?: number;
+                                settled?: number;
+                                failed?: number;
+                                variants?: number;
+                            };
                             tags?: string[];
                             variantsPerSource?: number;
                             pipeline?: {
@@ -534,6 +579,7 @@ export interface paths {
                                 done?: number;
                                 total?: number;
                             };
+                            /** @description the first 100 sources; GET /api/jobs/:id/sources pages through all */
                             sources?: {
                                 sourceId?: string;
                                 name?: string;
@@ -546,11 +592,25 @@ export interface paths {
                                 attempts?: number;
                                 failure?: string;
                                 variants?: number;
-                                /** @description outputs this source makes (variants, plus or instead of its original) */
+                                /** @description the recorded variant indices, as a hex bitmap (bit i = variant i) */
+                                written?: string;
+                                /** @description the extension of the variant files */
+                                ext?: string;
+                                /** @description outputs the source makes (variants, and originals of datasets) */
                                 outputs?: number;
-                                /** @enum {string} */
-                                split?: "train" | "valid" | "test";
+                                split?: string;
                             }[];
+                            /** @description the cursor of the next page of sources, if any */
+                            sourcesCursor?: string;
+                            sourceCount?: number;
+                            /** @description over all sources: uploaded, started (events), settled, failed, variants */
+                            counts?: {
+                                uploaded?: number;
+                                started?: number;
+                                settled?: number;
+                                failed?: number;
+                                variants?: number;
+                            };
                             tags?: string[];
                             variantsPerSource?: number;
                             pipeline?: {
@@ -658,12 +718,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A job's events in seq order */
+        /**
+         * A job's events in seq order, by page
+         * @description At most `limit` events with a seq greater than `after`. A full page carries a `Link: <...>; rel="next"` header (and `x-next-after`) naming the next page; the seq of the last event is the cursor.
+         */
         get: {
             parameters: {
                 query?: {
                     /** @description only events with a greater seq */
                     after?: number;
+                    limit?: number;
                     /** @description API key, for links */
                     token?: string;
                 };
@@ -691,6 +755,81 @@ export interface paths {
                                 [key: string]: unknown;
                             };
                         }[];
+                    };
+                };
+                /** @description Default Response */
+                "4XX": {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["def-0"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/jobs/{id}/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A job's sources, by page */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    /** @description API key, for links */
+                    token?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description job id (j_ + 22 URL-safe characters) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items?: {
+                                sourceId?: string;
+                                name?: string;
+                                label?: string;
+                                status?: string;
+                                width?: number;
+                                height?: number;
+                                bytes?: number;
+                                format?: string;
+                                attempts?: number;
+                                failure?: string;
+                                variants?: number;
+                                /** @description the recorded variant indices, as a hex bitmap (bit i = variant i) */
+                                written?: string;
+                                /** @description the extension of the variant files */
+                                ext?: string;
+                                /** @description outputs the source makes (variants, and originals of datasets) */
+                                outputs?: number;
+                                split?: string;
+                            }[];
+                            cursor?: string;
+                        };
                     };
                 };
                 /** @description Default Response */
