@@ -199,15 +199,19 @@ export const readInfraModel = async (settings: RawSettings = {}): Promise<InfraM
       })),
     ),
     eventBuses: synth.ofType('aws:cloudwatch/eventBus:EventBus').map((b) => String(b.inputs.name ?? b.state.name)),
-    rules: synth.ofType('aws:cloudwatch/eventRule:EventRule').map((rule) => ({
-      name: rule.name,
-      eventBusName: String(rule.inputs.eventBusName ?? 'default'),
-      eventPattern: JSON.parse(String(rule.inputs.eventPattern)),
-      topics: synth
-        .ofType('aws:cloudwatch/eventTarget:EventTarget')
-        .filter((t) => t.inputs.rule === rule.name && String(t.inputs.arn).startsWith('arn:aws:sns:'))
-        .map((t) => nameFromArn(String(t.inputs.arn))),
-    })),
+    // Rules with an event pattern (scheduled rules, such as the janitor's hourly sweep, have none).
+    rules: synth
+      .ofType('aws:cloudwatch/eventRule:EventRule')
+      .filter((rule) => rule.inputs.eventPattern !== undefined)
+      .map((rule) => ({
+        name: rule.name,
+        eventBusName: String(rule.inputs.eventBusName ?? 'default'),
+        eventPattern: JSON.parse(String(rule.inputs.eventPattern)),
+        topics: synth
+          .ofType('aws:cloudwatch/eventTarget:EventTarget')
+          .filter((t) => t.inputs.rule === rule.name && String(t.inputs.arn).startsWith('arn:aws:sns:'))
+          .map((t) => nameFromArn(String(t.inputs.arn))),
+      })),
     topics,
     tables: synth.ofType('aws:dynamodb/table:Table').map(tableInput),
     augmenter: functionModel(synth, 'augmenter'),
