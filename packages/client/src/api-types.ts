@@ -1666,6 +1666,8 @@ export interface paths {
                                 oldestAgeSeconds?: number;
                                 deadLetterQueue?: string;
                                 deadLetterQueueDepth?: number;
+                                maxReceiveCount?: number;
+                                visibilityTimeoutSeconds?: number;
                                 alerts?: string[];
                             } & {
                                 [key: string]: unknown;

@@ -4,6 +4,7 @@ import { ownerUsage } from '../console/owner-usage.js';
 import { limitsFor } from '../console/quotas.js';
 import type { GatewayContext } from '../context.js';
 import { forbidden, notFound } from '../errors.js';
+import { statsSchema } from './queues.js';
 import { clientErrors, tokenQuery } from './schemas.js';
 
 const numberMap = { type: 'object', additionalProperties: { type: 'number' } } as const;
@@ -60,18 +61,8 @@ export const adminRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
                 queues: {
                   type: 'array',
                   items: {
-                    type: 'object',
-                    additionalProperties: true,
-                    properties: {
-                      name: { type: 'string' },
-                      visible: { type: 'integer' },
-                      inFlight: { type: 'integer' },
-                      delayed: { type: 'integer' },
-                      oldestAgeSeconds: { type: 'number' },
-                      deadLetterQueue: { type: 'string' },
-                      deadLetterQueueDepth: { type: 'integer' },
-                      alerts: { type: 'array', items: { type: 'string' } },
-                    },
+                    ...statsSchema,
+                    properties: { ...statsSchema.properties, alerts: { type: 'array', items: { type: 'string' } } },
                   },
                 },
                 history: { type: 'object', additionalProperties: { type: 'array', items: sampleSchema } },

@@ -15,7 +15,8 @@ const queueParams = {
   properties: { name: { type: 'string', maxLength: 80, description: 'uploads or uploads-dlq' } },
 } as const;
 
-const statsSchema = {
+/** A queue's stats as the admin routes answer them. */
+export const statsSchema = {
   type: 'object',
   additionalProperties: true,
   properties: {
