@@ -3,6 +3,7 @@ import { DEAD_LETTER_QUEUE, decodeCursor, UPLOAD_QUEUE } from '@delta-augment/po
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, forbidden, notFound, RequestError, unsupported } from '../errors.js';
+import { refuseNulls } from '../job-options.js';
 import { jobViewSchema, loadView, SOURCES_IN_LIST, sourceView, sourceViewSchema } from '../job-view.js';
 import { webhookView } from '../webhooks/register.js';
 import {
@@ -58,6 +59,10 @@ export const jobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Prom
   app.post(
     '/api/jobs',
     {
+      // JSON nulls are refused before the schema's coercion turns them into defaults.
+      preValidation: async (request) => {
+        if (!request.isMultipart()) refuseNulls(request.body);
+      },
       config: {
         // The multipart form is read part by part by `readForm`; described here for /docs only.
         swaggerTransform: ({ schema, url }) => ({
