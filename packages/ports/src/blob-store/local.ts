@@ -33,19 +33,12 @@ interface Sidecar {
   metadata: Record<string, string>;
 }
 
-/**
- * What went wrong, without the server's paths: a file system error is named by its code and call
- * (`ENAMETOOLONG (open)`), never by its message, which holds the absolute path under DATA_DIR.
- */
-const reasonOf = (error: unknown): string => {
-  const { code, syscall, message } = error as NodeJS.ErrnoException;
-  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return syscall ? `${code} (${syscall})` : code;
-  return message;
-};
+/** A filesystem error's message without the paths it quotes: they name the server's folders, not the key. */
+const withoutPaths = (message: string): string => message.replace(/ '[^']*'/g, '').replace(/ -> $/, '');
 
 const transient = (what: string, error: unknown): never => {
   if (error instanceof DeltaError) throw error;
-  throw new TransientError(`blob store: ${what} failed: ${reasonOf(error)}`, { cause: error });
+  throw new TransientError(`blob store: ${what} failed: ${withoutPaths((error as Error).message)}`, { cause: error });
 };
 
 /** Filesystem blob store: atomic writes (temp file, fsync, rename) and a JSON sidecar for metadata. */
