@@ -66,7 +66,9 @@ export const describeMessage = async (ctx: GatewayContext, body: string) => {
       ctx.jobs.loadSource(parsed.jobId, parsed.sourceId),
     ]);
     const thumbnailKey = blobKeys.thumbnail(parsed.jobId, parsed.sourceId);
-    const hasThumbnail = source !== undefined && (await ctx.blobs.head(thumbnailKey)) !== undefined;
+    // A thumbnail is a nicety: storage that cannot answer must not hide the job, the owner and the reason.
+    const hasThumbnail =
+      source !== undefined && (await ctx.blobs.head(thumbnailKey).catch(() => undefined)) !== undefined;
     return {
       kind: 'source',
       jobId: parsed.jobId,
