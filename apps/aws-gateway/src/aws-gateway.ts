@@ -1,5 +1,13 @@
-import { attachNotifier, buildApp, type Log, type RunningService, startSweeper } from '@delta-augment/gateway';
-import type { Config } from '@delta-augment/ports';
+import { finaliseJob, queueArchiveRequests } from '@delta-augment/augmenter';
+import {
+  attachNotifier,
+  buildApp,
+  type Log,
+  type RunningService,
+  startSweeper,
+  startUploadDeadlineSweep,
+} from '@delta-augment/gateway';
+import { ARCHIVE_QUEUE, type Config } from '@delta-augment/ports';
 import { awsPorts, startQueueIngress } from '@delta-augment/ports/aws';
 import { webRoot } from '@delta-augment/web';
 
@@ -22,12 +30,22 @@ export const startAwsGateway = async (config: Config, log: Log): Promise<Running
   if (!ingress) log('NOTIFY_QUEUE_URL is not set: WebSocket clients get catch-up reads only, no live events');
   // Bucket lifecycle rules and DynamoDB TTL expire data on AWS; the sweeper removes what TTL has not yet.
   const stopSweeper = startSweeper(context, context.clock, 6 * 3_600_000, log);
+  // Sources whose signed upload never arrived fail at UPLOAD_DEADLINE_SECONDS; their job's archive and
+  // terminal event are the archiver's work (its queue), or done here when no archive queue is configured.
+  const stopDeadline = startUploadDeadlineSweep(
+    context,
+    config.aws.archiveQueueUrl
+      ? queueArchiveRequests(ports.queue, ARCHIVE_QUEUE)
+      : (jobId) => finaliseJob({ blobs: ports.blobs, jobs: context.jobs }, jobId),
+    log,
+  );
   log('Delta Augment gateway is up on AWS adapters', { url: address, region: config.aws.region });
   return {
     app,
     url: address,
     stop: async () => {
       stopSweeper();
+      stopDeadline();
       await ingress?.stop();
       await notifier.close();
       await app.close();
