@@ -89,6 +89,7 @@ const run = async (images: number): Promise<Row> => {
       WORKER_PROCESSES: values.workers,
       MAX_FILES_PER_JOB: String(Math.max(images, 10)),
       MAX_REQUEST_BYTES: String(Math.max(zip.length * 2, 100 * 1024 * 1024)),
+      MAX_FILE_BYTES: String(Math.max(zip.length * 2, 25 * 1024 * 1024)),
     },
   });
   try {
@@ -124,7 +125,7 @@ const rows: Row[] = [];
 for (const size of sizes) {
   const row = await run(size);
   rows.push(row);
-  process.stderr.write(`${size} images x ${variants}: ${row.seconds.toFixed(1)} s\n`);
+  process.stderr.write(`${JSON.stringify(row)}\n`);
 }
 const first = rows[0] as Row;
 const ms = (s: number, n: number) => (s * 1000) / n;
