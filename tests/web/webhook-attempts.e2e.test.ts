@@ -74,8 +74,11 @@ describe('the web page shows the delivery attempts of a job webhook', { skip: sk
     });
     await card.screenshot({ path: join(ARTIFACTS, 'webhook-attempts.png') });
     // Assess
-    assert.match(await box.locator('summary').innerText(), /Webhook to 127\.0\.0\.1:\d+ · delivered · 3 attempts/);
-    const attempts = await box.locator('.webhook-attempts li').allInnerTexts();
+    assert.match(
+      String(await box.locator('summary').textContent()),
+      /Webhook to 127\.0\.0\.1:\d+ · delivered · 3 attempts/,
+    );
+    const attempts = await box.locator('.webhook-attempts li').allTextContents();
     assert.equal(attempts.length, 3);
     assert.match(attempts[0] ?? '', /^#3 · 204 OK · \d{2}:\d{2}:\d{2}$/);
     assert.match(attempts[1] ?? '', /^#2 · the receiver answered 503 · \d{2}:\d{2}:\d{2}$/);
