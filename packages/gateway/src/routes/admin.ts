@@ -4,6 +4,7 @@ import { ownerUsage } from '../console/owner-usage.js';
 import { limitsFor } from '../console/quotas.js';
 import type { GatewayContext } from '../context.js';
 import type { GatewayApp } from '../typed-app.js';
+import { queueStatsWithDeadLetters } from './queue-params.js';
 import { statsSchema } from './queues.js';
 import { clientErrors, tokenOnlyQuery } from './schemas.js';
 
@@ -73,15 +74,13 @@ export const adminRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise
           },
         },
         async () => {
-          const names = await queue.queues();
-          const stats = await Promise.all(names.map((name) => queue.stats(name)));
           const threshold = ctx.config.console.oldestAgeAlertSeconds;
           const now = ctx.clock.now();
           return {
-            queues: stats.map((s) => {
-              const depth = s.deadLetterQueue ? stats.find((d) => d.name === s.deadLetterQueue)?.visible : undefined;
-              return { ...s, deadLetterQueueDepth: depth, alerts: queueAlerts(s, depth, threshold) };
-            }),
+            queues: (await queueStatsWithDeadLetters(ctx)).map((s) => ({
+              ...s,
+              alerts: queueAlerts(s, s.deadLetterQueueDepth, threshold),
+            })),
             history: monitor.history.snapshot(now),
             throughput: {
               bucketSeconds: monitor.throughput.bucketMs / 1000,

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import type { GatewayContext } from '../context.js';
 import type { GatewayApp } from '../typed-app.js';
 import { deleteMessageRoutes } from './delete-message.js';
-import { knownQueue, queueParams } from './queue-params.js';
+import { knownQueue, queueParams, queueStatsWithDeadLetters } from './queue-params.js';
 import { redriveTaskRoutes } from './redrive-task.js';
 import { clientErrors, tokenQuery } from './schemas.js';
 
@@ -94,18 +94,7 @@ export const queueRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise
         },
       },
     },
-    async () => {
-      const names = await queue.queues();
-      const stats = await Promise.all(names.map((name) => queue.stats(name)));
-      return {
-        queues: stats.map((s) => ({
-          ...s,
-          deadLetterQueueDepth: s.deadLetterQueue
-            ? (stats.find((d) => d.name === s.deadLetterQueue)?.visible ?? 0)
-            : undefined,
-        })),
-      };
-    },
+    async () => ({ queues: await queueStatsWithDeadLetters(ctx) }),
   );
 
   app.get(
