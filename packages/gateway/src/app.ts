@@ -126,7 +126,10 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: GatewayApp; co
     }
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
     if (status === 503) reply.header('retry-after', '5');
-    return reply.code(status).send(body);
+    // No error names a server path, whatever a library put in its message.
+    return reply
+      .code(status)
+      .send({ error: { ...body.error, message: body.error.message.replaceAll(config.dataDir, 'DATA_DIR') } });
   });
   app.setNotFoundHandler((request, reply) =>
     reply

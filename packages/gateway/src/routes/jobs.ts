@@ -1,6 +1,7 @@
 import { adminScope } from '../admin-scope.js';
 import type { GatewayContext } from '../context.js';
 import { unsupported } from '../errors.js';
+import { refuseNulls } from '../job-options.js';
 import { jobViewSchema, loadView } from '../job-view.js';
 import type { GatewayApp } from '../typed-app.js';
 import { webhookView } from '../webhooks/register.js';
@@ -29,6 +30,10 @@ export const jobRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<v
   app.post(
     '/api/jobs',
     {
+      // JSON nulls are refused before the schema's coercion turns them into defaults.
+      preValidation: async (request) => {
+        if (!request.isMultipart()) refuseNulls(request.body);
+      },
       config: {
         // The multipart form is read part by part by `readForm`; described here for /docs only.
         swaggerTransform: ({ schema, url }) => ({
