@@ -1,12 +1,12 @@
-import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { gauge, JOB_COUNT_CAP, JOB_STATUSES, jobsByStatusCounter } from '../metrics.js';
+import type { GatewayApp } from '../typed-app.js';
 
 /**
  * `GET /metrics` in the Prometheus text format: request latency by route, jobs created, jobs by status,
  * variants produced and jobs finished (as seen on the event bus), and each queue's depth.
  */
-export const metricsRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+export const metricsRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<void> => {
   const { metrics, ports } = ctx;
   const jobsByStatus = jobsByStatusCounter(ports.events, ctx.clock);
   app.get(
