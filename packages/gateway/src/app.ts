@@ -197,7 +197,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: GatewayApp; co
   });
 
   const unsubscribe = ports.bus.subscribe((event) => {
-    if (event.type === 'VariantsWritten') metrics.variantsProduced.inc({}, event.data.variants.length);
+    if (event.type === 'VariantsWritten') metrics.variantsProduced.inc(event.data.variants.length);
     if (event.type === 'JobCompleted' || event.type === 'JobFailed') metrics.jobsFinished.inc({ status: event.type });
   });
   app.addHook('onClose', async () => unsubscribe());

@@ -99,13 +99,14 @@ export const sweepIntervalMs = (deadlineSeconds: number): number =>
   Math.min(60_000, Math.max(1000, (deadlineSeconds * 1000) / 4));
 
 /**
- * Runs {@link failLateUploads} now and then every {@link sweepIntervalMs} (unref'd), on the gateway's ports;
+ * Runs {@link failLateUploads} now and then every `everyMs` (default {@link sweepIntervalMs}; unref'd), on the gateway's ports;
  * `finalise` is the augmenter's finalisation (inline locally, an archive request on AWS). Returns the stop function.
  */
 export const startUploadDeadlineSweep = (
   ctx: Pick<GatewayContext, 'ports' | 'jobs' | 'clock' | 'config'>,
   finalise: (jobId: string) => Promise<void>,
   log: (m: string, f?: Record<string, unknown>) => void,
+  everyMs = sweepIntervalMs(ctx.config.budgets.uploadDeadlineSeconds),
 ) => {
   const { uploadDeadlineSeconds } = ctx.config.budgets;
   const deps: UploadDeadlineDeps = {
@@ -128,7 +129,7 @@ export const startUploadDeadlineSweep = (
       });
   };
   run();
-  const timer = setInterval(run, sweepIntervalMs(uploadDeadlineSeconds));
+  const timer = setInterval(run, everyMs);
   timer.unref();
   return () => clearInterval(timer);
 };
