@@ -22,7 +22,10 @@ export interface GatewayContext {
   readonly signedUrlSeconds: number;
   /** The webhook outbox and its settings, where this deployment delivers webhooks (the local stack). */
   readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
-  /** Deletes a job's events and every blob under its prefixes. */
+  /**
+   * Deletes a job's events, then every file under its prefixes (unfinished writes included). The events go
+   * first: a worker still rendering the job sees it gone, stops, and sweeps what it writes after this.
+   */
   deleteJob(jobId: string): Promise<void>;
   /** Queues an ObjectCreated message for an existing source object again (retry). */
   resend(key: string, size: number): Promise<void>;
@@ -44,11 +47,8 @@ export const createContext = (
   metrics,
   signedUrlSeconds: 900,
   async deleteJob(jobId) {
-    for (const prefix of blobKeys.jobPrefixes(jobId)) {
-      const keys = await ports.blobs.list(prefix);
-      await Promise.all(keys.map((key) => ports.blobs.delete(key)));
-    }
     await ports.events.delete(jobId);
+    for (const prefix of blobKeys.jobPrefixes(jobId)) await ports.blobs.deletePrefix(prefix);
   },
   async resend(key, size) {
     await ports.queue.send(
