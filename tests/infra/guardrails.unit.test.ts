@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { peakVariantsPerSecond, WRITE_UNITS_PER_VARIANT } from '../../infra/capacity.js';
 import { GATEWAY_PATHS } from '../../infra/cdn.js';
 import { ORIGIN_HEADER } from '../../infra/load-balancer.js';
+import { NOTIFY_OWNER_TAG } from '../../infra/user-data.js';
 import { asList, type Synthesized, statementsOf, synthesize } from './mock-stack.js';
 
 const T = {
@@ -119,10 +120,45 @@ describe('the AWS stack guardrails', () => {
   describe('the notifier fan-out', () => {
     it('lets an instance create and read notification queues but never delete one', () => {
       const policy = statementsOf(stack.named(T.rolePolicy, 'gateway-policy').inputs.policy);
-      const actions = policy.flatMap((s) => asList(s.Action));
-      assert.ok(actions.includes('sqs:CreateQueue'));
-      assert.ok(!actions.includes('sqs:DeleteQueue'));
-      assert.ok(!actions.includes('sns:Unsubscribe'));
+      const allowed = policy.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action));
+      assert.ok(allowed.includes('sqs:CreateQueue'));
+      assert.ok(allowed.includes('sqs:ReceiveMessage'));
+      assert.ok(!allowed.includes('sqs:DeleteQueue'));
+      assert.ok(!allowed.includes('sns:Unsubscribe'));
+    });
+
+    it('lets an instance read only the notification queue tagged with its own role session', () => {
+      // Prepare
+      const policy = statementsOf(stack.named(T.rolePolicy, 'gateway-policy').inputs.policy);
+      const notifyQueues = 'arn:aws:sqs:eu-west-1:123456789012:delta-augment-test-notify-*';
+      const ownerTag = `aws:ResourceTag/${NOTIFY_OWNER_TAG}`;
+      const CALLER = '$' + '{aws:userid}'; // the IAM policy variable, spelled out
+      // Assess: every allowed SQS action on notification queues is scoped to the caller's own tag
+      const onNotifyQueues = policy.filter((s) => s.Effect === 'Allow' && asList(s.Resource).includes(notifyQueues));
+      const create = onNotifyQueues.find((s) => asList(s.Action).includes('sqs:CreateQueue'));
+      assert.deepEqual(create?.Condition, {
+        StringEquals: { [`aws:RequestTag/${NOTIFY_OWNER_TAG}`]: CALLER },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [NOTIFY_OWNER_TAG] },
+      });
+      assert.deepEqual(asList(create?.Action).sort(), ['sqs:CreateQueue', 'sqs:TagQueue']);
+      for (const statement of onNotifyQueues.filter((s) => s !== create)) {
+        assert.deepEqual(statement.Condition, { StringEquals: { [ownerTag]: CALLER } }, statement.Sid);
+      }
+      assert.ok(onNotifyQueues.flatMap((s) => asList(s.Action)).includes('sqs:ReceiveMessage'));
+      // No other statement reaches a notification queue (the upload queues are named, not wildcarded).
+      for (const statement of policy.filter((s) => s.Effect === 'Allow' && !onNotifyQueues.includes(s))) {
+        for (const resource of asList(statement.Resource)) {
+          assert.ok(!String(resource).includes('-notify-'), `${statement.Sid} reaches ${resource}`);
+          assert.notEqual(resource, '*', statement.Sid);
+        }
+      }
+      // And no instance may re-tag a queue another instance owns.
+      const deny = policy.find((s) => s.Effect === 'Deny' && asList(s.Action).includes('sqs:TagQueue'));
+      assert.deepEqual(deny?.Condition, {
+        Null: { [ownerTag]: 'false' },
+        StringNotEquals: { [ownerTag]: CALLER },
+      });
+      assert.deepEqual(asList(deny?.Resource), [notifyQueues]);
     });
 
     it('lets an instance subscribe only an SQS notification queue of this stack', () => {

@@ -79,7 +79,8 @@ describe('crashes and deletions in the middle of a job', () => {
       );
       assert.match(ended.failure ?? '', /upload was interrupted/);
       const failed = (await ports.events.read(job.id)).find((e) => e.type === 'SourceFailed');
-      assert.equal((failed?.data as { reason: string }).reason, INTERRUPTED_UPLOAD);
+      assert.ok(failed?.type === 'SourceFailed');
+      assert.equal(failed.data.reason, INTERRUPTED_UPLOAD);
       const retry = await fetch(`${second.url}/api/jobs/${job.id}/retry`, { method: 'POST' });
       assert.equal(retry.status, 202);
       assert.deepEqual((await retry.json()).retried, []);
