@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import { peakVariantsPerSecond, WRITE_UNITS_PER_VARIANT } from '../../infra/capacity.js';
 import { GATEWAY_PATHS } from '../../infra/cdn.js';
 import { ORIGIN_HEADER } from '../../infra/load-balancer.js';
+import { RETENTION_SCHEDULE } from '../../infra/retention-sweeper.js';
 import { NOTIFY_OWNER_TAG } from '../../infra/user-data.js';
 import { asList, type Synthesized, statementsOf, synthesize } from './mock-stack.js';
 
@@ -183,6 +184,54 @@ describe('the AWS stack guardrails', () => {
       for (const name of ['notify-janitor-terminating', 'notify-janitor-sweep']) {
         assert.equal(stack.named(T.target, name).inputs.arn, janitor.state.arn);
         assert.equal(stack.named(T.permission, name).inputs.sourceArn, stack.named(T.rule, name).state.arn);
+      }
+    });
+  });
+
+  describe('retention', () => {
+    it('is swept by one function on a daily schedule, not by each gateway instance', () => {
+      // Prepare
+      const sweepers = stack.ofType(T.fn).filter((f) => f.inputs.handler === 'index.retentionHandler');
+      const rule = stack.named(T.rule, 'retention');
+      // Assess
+      assert.equal(sweepers.length, 1);
+      const [sweeper] = sweepers;
+      assert.equal(rule.inputs.scheduleExpression, RETENTION_SCHEDULE);
+      const targets = stack.ofType(T.target).filter((t) => t.inputs.rule === rule.state.name);
+      assert.deepEqual(
+        targets.map((t) => t.inputs.arn),
+        [sweeper?.state.arn],
+      );
+      assert.equal(stack.named(T.permission, 'retention').inputs.sourceArn, rule.state.arn);
+      // A run (at most its timeout) ends long before the next one starts: runs never overlap.
+      assert.ok((sweeper?.inputs.timeout ?? 0) <= 900);
+      assert.equal(sweeper?.inputs.environment.variables.RETENTION_DAYS, '27');
+    });
+
+    it('lets the sweeper find and delete expired jobs and nothing more', () => {
+      const actions = statementsOf(stack.named(T.rolePolicy, 'retention-policy').inputs.policy).flatMap((s) =>
+        asList(s.Action),
+      );
+      assert.deepEqual(actions.sort(), [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:DeleteObject',
+        's3:ListBucket',
+      ]);
+    });
+
+    it('watches the sweeper like every other function: errors, throttles and duration alarms', () => {
+      for (const fn of stack.ofType(T.fn)) {
+        const watched = stack
+          .ofType(T.alarm)
+          .filter((a) => a.inputs.dimensions?.FunctionName === fn.state.name)
+          .map((a) => a.inputs.metricName)
+          .sort();
+        assert.deepEqual(watched, ['Duration', 'Errors', 'Throttles'], fn.name);
       }
     });
   });

@@ -1,7 +1,8 @@
-import { blobKeys, type Clock, objectCreatedEvent } from '@delta-augment/core';
+import { type Clock, objectCreatedEvent } from '@delta-augment/core';
 import {
   type BlobStore,
   type Config,
+  deleteJobData,
   type JobService,
   type Ports,
   UPLOAD_QUEUE,
@@ -46,10 +47,7 @@ export const createContext = (
   retentionDays: config.retentionDays,
   metrics,
   signedUrlSeconds: 900,
-  async deleteJob(jobId) {
-    await ports.events.delete(jobId);
-    for (const prefix of blobKeys.jobPrefixes(jobId)) await ports.blobs.deletePrefix(prefix);
-  },
+  deleteJob: (jobId) => deleteJobData(ports, jobId),
   async resend(key, size) {
     await ports.queue.send(
       UPLOAD_QUEUE,
