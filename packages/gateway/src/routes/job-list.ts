@@ -5,6 +5,7 @@ import type { GatewayContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import { jobViewSchema, loadView, SOURCES_IN_LIST } from '../job-view.js';
 import type { GatewayApp } from '../typed-app.js';
+import { webhookView } from '../webhooks/register.js';
 import { clientErrors, tokenQuery } from './schemas.js';
 
 const STATUSES: readonly JobStatus[] = ['created', 'queued', 'processing', 'completed', 'failed'];
@@ -53,11 +54,16 @@ export const jobListRoutes = async (app: GatewayApp, ctx: GatewayContext): Promi
       if (q.from && q.to && Date.parse(q.from) >= Date.parse(q.to)) {
         throw badRequest('from', `from (${q.from}) must be before to (${q.to})`);
       }
+      // Each job with its webhook's delivery status and attempts, which the web page's cards show.
+      const listed = async (state: Parameters<typeof loadView>[1]) => ({
+        ...(await loadView(ctx.jobs, state, SOURCES_IN_LIST)),
+        webhook: await webhookView(ctx, state.id),
+      });
       const search = q.q?.trim();
       if (search && isId(search) && search.startsWith('j_')) {
         const state = await ctx.jobs.load(search);
         const visible = state && (request.caller.admin || state.owner === request.caller.owner);
-        return { items: visible ? [await loadView(ctx.jobs, state, SOURCES_IN_LIST)] : [] };
+        return { items: visible ? [await listed(state)] : [] };
       }
       const page = await ctx.ports.events.query({
         owner: request.caller.admin ? q.owner || undefined : request.caller.owner,
@@ -70,7 +76,7 @@ export const jobListRoutes = async (app: GatewayApp, ctx: GatewayContext): Promi
       });
       const items = search && q.tag ? page.items.filter((s) => s.tags.includes(search.toLowerCase())) : page.items;
       return {
-        items: await Promise.all(items.map((s) => loadView(ctx.jobs, s, SOURCES_IN_LIST))),
+        items: await Promise.all(items.map(listed)),
         cursor: page.cursor,
       };
     },
