@@ -143,7 +143,10 @@ describe('disk space and unfinished writes', () => {
       );
       await blobs.deletePrefix('results/j_2/');
       // Assess 3
-      assert.deepEqual((await blobs.jobFolders()).filter((f) => f.jobId === 'j_2'), []);
+      assert.deepEqual(
+        (await blobs.jobFolders()).filter((f) => f.jobId === 'j_2'),
+        [],
+      );
     });
   });
 });
