@@ -187,7 +187,7 @@ export function followLabels(
       const field = effect.build(canvas);
       moveAll(objects, (x, y) => forwardThroughField(field, x, y), canvas);
       if (needsMasks) stages.push({ kind: 'displace', field });
-    } else if (op === 'erase') {
+    } else if (op === 'erase' || op === 'objectCutout') {
       flushMasks();
       const rects = (params.rects as { left: number; top: number; width: number; height: number }[] | undefined) ?? [];
       eraseLabels(

@@ -37,15 +37,21 @@ export function tighten(region: Box, data: Uint8Array, count?: number): MaskCrop
   let y1 = -1;
   let total = 0;
   for (let x = 0; x < w; x++) {
-    const column = data.subarray(x * h, (x + 1) * h);
-    const first = column.indexOf(1);
-    if (first < 0) continue;
-    const last = column.lastIndexOf(1);
+    // indexOf on the whole buffer (no view per column): a hit past the column means none in it.
+    const start = x * h;
+    const hit = data.indexOf(1, start);
+    if (hit < 0) break;
+    if (hit >= start + h) {
+      x = Math.floor(hit / h) - 1;
+      continue;
+    }
+    const first = hit - start;
+    const last = data.lastIndexOf(1, start + h - 1) - start;
     if (x0 < 0) x0 = x;
     x1 = x;
     if (first < y0) y0 = first;
     if (last > y1) y1 = last;
-    if (count === undefined) for (let y = first; y <= last; y++) total += column[y]!;
+    if (count === undefined) for (let y = first; y <= last; y++) total += data[start + y]!;
   }
   if (x0 < 0) return EMPTY;
   const n = count ?? total;
@@ -183,6 +189,21 @@ function sampleMatrix(crop: MaskCrop, stage: MatrixStage, region: Box, out: Uint
   return count;
 }
 
+/** The sampling buffer, reused from warp to warp (only the tight crop is kept): no garbage per warp. */
+let scratch = new Uint8Array(1 << 16);
+
+/** `length` zeroed bytes of the sampling buffer (grown when too short). */
+function scratchOf(length: number): Uint8Array {
+  if (scratch.length < length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+  const view = scratch.subarray(0, length);
+  view.fill(0);
+  return view;
+}
+
+/** A crop that does not share the sampling buffer. */
+const own = (crop: MaskCrop): MaskCrop =>
+  crop.data.buffer === scratch.buffer ? { ...crop, data: crop.data.slice() } : crop;
+
 /**
  * Warps a mask by the pending stages with nearest-neighbour sampling, exactly as the pixels were
  * mapped back; only the output pixels of `near` (grown by 2 px, within the W×H canvas) are visited.
@@ -202,11 +223,11 @@ export function warpCrop(
   const x1 = Math.min(W, Math.ceil(near.x + near.width) + 2);
   const y1 = Math.min(H, Math.ceil(near.y + near.height) + 2);
   const region = { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
-  const data = new Uint8Array(region.width * region.height);
+  const data = scratchOf(region.width * region.height);
   const fused = fuseStages(stages, region);
   if (fused.length === 1 && fused[0]!.kind === 'matrix') {
     const count = sampleMatrix(crop, fused[0]!, region, data);
-    return count === 0 ? EMPTY : tighten(region, data, count);
+    return count === 0 ? EMPTY : own(tighten(region, data, count));
   }
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
@@ -235,7 +256,7 @@ export function warpCrop(
       data[(x - x0) * region.height + (y - y0)] = at(crop, sx, sy);
     }
   }
-  return tighten(region, data);
+  return own(tighten(region, data));
 }
 
 /** The crop with the rectangles' pixels cleared (a new crop: the input may be shared). */
