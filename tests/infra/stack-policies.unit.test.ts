@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '@delta-augment/notifier';
 // The adapter's own description of the table it expects (not re-exported by @delta-augment/ports/aws).
 import { loadConfig } from '../../packages/ports/src/config.js';
-import { DYNAMO_TABLE_SCHEMA } from '../../packages/ports/src/job-event-store/aws.js';
+import { DYNAMO_TABLE_SCHEMA, OWNER_INDEX_ATTRIBUTES } from '../../packages/ports/src/job-event-store/aws.js';
 import {
   asList,
   type DeclaredResource,
@@ -295,6 +295,15 @@ describe('the AWS stack with default settings', () => {
       );
       // The adapter writes string keys (`JOB#<id>`, `EVT#<seq>`, `STATE`).
       for (const attribute of table.inputs.attributes) assert.equal(attribute.type, 'S', attribute.name);
+    });
+
+    it('projects into the byOwner index only the fields the job list reads, not the whole item', () => {
+      // Prepare
+      const [index] = stack.named(T.table, 'jobs').inputs.globalSecondaryIndexes;
+      // Assess: the list query (run against this projection by the dynalite contract) reads these and no more.
+      assert.equal(index.projectionType, 'INCLUDE');
+      assert.deepEqual([...index.nonKeyAttributes].sort(), [...OWNER_INDEX_ATTRIBUTES].sort());
+      assert.ok(!index.nonKeyAttributes.includes(DYNAMO_TABLE_SCHEMA.ttlAttribute));
     });
   });
 

@@ -1,7 +1,8 @@
-import { blobKeys, type Clock, objectCreatedEvent } from '@delta-augment/core';
+import { type Clock, objectCreatedEvent } from '@delta-augment/core';
 import {
   type BlobStore,
   type Config,
+  deleteJobData,
   type JobService,
   type Ports,
   UPLOAD_QUEUE,
@@ -43,13 +44,7 @@ export const createContext = (
   retentionDays: config.retentionDays,
   metrics,
   signedUrlSeconds: 900,
-  async deleteJob(jobId) {
-    for (const prefix of blobKeys.jobPrefixes(jobId)) {
-      const keys = await ports.blobs.list(prefix);
-      await Promise.all(keys.map((key) => ports.blobs.delete(key)));
-    }
-    await ports.events.delete(jobId);
-  },
+  deleteJob: (jobId) => deleteJobData(ports, jobId),
   async resend(key, size) {
     await ports.queue.send(
       UPLOAD_QUEUE,

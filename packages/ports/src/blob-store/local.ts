@@ -33,9 +33,12 @@ interface Sidecar {
   metadata: Record<string, string>;
 }
 
+/** A filesystem error's message without the paths it quotes: they name the server's folders, not the key. */
+const withoutPaths = (message: string): string => message.replace(/ '[^']*'/g, '').replace(/ -> $/, '');
+
 const transient = (what: string, error: unknown): never => {
   if (error instanceof DeltaError) throw error;
-  throw new TransientError(`blob store: ${what} failed: ${(error as Error).message}`, { cause: error });
+  throw new TransientError(`blob store: ${what} failed: ${withoutPaths((error as Error).message)}`, { cause: error });
 };
 
 /** Filesystem blob store: atomic writes (temp file, fsync, rename) and a JSON sidecar for metadata. */
