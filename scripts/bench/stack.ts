@@ -82,7 +82,7 @@ function treeOf(root: number): number[] {
   return tree;
 }
 
-const treeCpu = (root: number): number => treeOf(root).reduce((n, pid) => n + cpuOf(pid), 0);
+export const treeCpu = (root: number): number => treeOf(root).reduce((n, pid) => n + cpuOf(pid), 0);
 
 function peakRssMb(pid: number): number {
   try {
@@ -112,14 +112,14 @@ function multipart(photos: readonly string[], fields: Record<string, string>): {
   return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
 }
 
-interface Stack {
+export interface Stack {
   readonly url: string;
   readonly child: ChildProcess;
   readonly workerPids: readonly number[];
   stop(): Promise<void>;
 }
 
-async function startStack(repo: string, pin: boolean, cpuProfileDir: string | undefined): Promise<Stack> {
+export async function startStack(repo: string, pin: boolean, cpuProfileDir: string | undefined): Promise<Stack> {
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'delta-bench-stack-'));
   // Forked workers inherit the flags, so one profile per process.
