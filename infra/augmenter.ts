@@ -87,10 +87,13 @@ export class Augmenter extends pulumi.ComponentResource {
   readonly eventSourceMapping: aws.lambda.EventSourceMapping;
   readonly archiver: aws.lambda.Function;
   readonly archiverRole: aws.iam.Role;
+  /** The bundle every function of the stack runs (one commit). */
+  readonly code: pulumi.Input<pulumi.asset.Archive>;
 
   constructor(name: string, args: AugmenterArgs, opts?: pulumi.ComponentResourceOptions) {
     super('delta-augment:augmenter:Augmenter', name, {}, opts);
     const code = args.code(args.architecture);
+    this.code = code;
     const consumer = (spec: ConsumerSpec) => {
       const logGroup = new aws.cloudwatch.LogGroup(`${spec.name}-logs`, { retentionInDays: 14 }, { parent: this });
       const role = new aws.iam.Role(

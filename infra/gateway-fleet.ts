@@ -4,7 +4,7 @@ import { assumeRolePolicy, policyDocument, type Statement } from './iam.js';
 import { APP_PORT } from './load-balancer.js';
 import type { StackSecrets } from './settings.js';
 import { instanceArchitecture } from './settings.js';
-import { gatewayUserData } from './user-data.js';
+import { gatewayUserData, NOTIFY_OWNER_TAG } from './user-data.js';
 
 /** Where the stack runs: account, partition and region, from the caller's identity. */
 export interface AwsContext {
@@ -42,6 +42,13 @@ export interface GatewayFleetArgs {
   readonly environment: pulumi.Input<Record<string, pulumi.Input<string>>>;
   readonly secrets: StackSecrets;
 }
+
+/**
+ * The IAM policy variable of the caller's user id; for an instance profile's role session it is
+ * `<role id>:<instance id>`, which is what an instance tags its notification queue with.
+ */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, not a template
+export const CALLER_USER_ID = '${aws:userid}';
 
 /** The lifecycle hook the notification-queue janitor completes. */
 export const TERMINATE_HOOK = 'delete-notify-queue';
@@ -173,12 +180,23 @@ export class GatewayFleet extends pulumi.ComponentResource {
       },
       { Sid: 'PublishJobEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: args.bus.arn },
       {
-        // Each instance creates (idempotently, at every service start) and reads its own notification
-        // queue. It cannot delete queues: the janitor function does, when the instance terminates.
-        Sid: 'OwnNotificationQueue',
+        // Each instance creates its notification queue (idempotently, at every service start) only
+        // tagged with its own role session (`aws:userid` = `<role id>:<instance id>`), and tags nothing else.
+        Sid: 'CreateOwnNotificationQueue',
+        Effect: 'Allow',
+        Action: ['sqs:CreateQueue', 'sqs:TagQueue'],
+        Resource: pulumi.interpolate`${notifyQueueArnPrefix}*`,
+        Condition: {
+          StringEquals: { [`aws:RequestTag/${NOTIFY_OWNER_TAG}`]: CALLER_USER_ID },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [NOTIFY_OWNER_TAG] },
+        },
+      },
+      {
+        // ... and reads only the queue whose owner tag is its own: never another instance's events.
+        // It cannot delete queues: the janitor function does, when the instance terminates.
+        Sid: 'ReadOwnNotificationQueue',
         Effect: 'Allow',
         Action: [
-          'sqs:CreateQueue',
           'sqs:GetQueueAttributes',
           'sqs:SetQueueAttributes',
           'sqs:GetQueueUrl',
@@ -187,6 +205,18 @@ export class GatewayFleet extends pulumi.ComponentResource {
           'sqs:ChangeMessageVisibility',
         ],
         Resource: pulumi.interpolate`${notifyQueueArnPrefix}*`,
+        Condition: { StringEquals: { [`aws:ResourceTag/${NOTIFY_OWNER_TAG}`]: CALLER_USER_ID } },
+      },
+      {
+        // No instance re-tags a queue another instance owns (which would hand it that queue).
+        Sid: 'NeverTakeAnotherInstancesQueue',
+        Effect: 'Deny',
+        Action: ['sqs:TagQueue', 'sqs:UntagQueue'],
+        Resource: pulumi.interpolate`${notifyQueueArnPrefix}*`,
+        Condition: {
+          Null: { [`aws:ResourceTag/${NOTIFY_OWNER_TAG}`]: 'false' },
+          StringNotEquals: { [`aws:ResourceTag/${NOTIFY_OWNER_TAG}`]: CALLER_USER_ID },
+        },
       },
       {
         // Only an SQS subscription, and only to a notification queue of this stack: never e-mail, HTTP

@@ -9,13 +9,36 @@ export const jobTableSchema = {
   ownerIndexPartitionKey: 'owner',
   ownerIndexSortKey: 'createdAt',
   ttlAttribute: 'expiresAt',
+  /**
+   * What the `byOwner` index projects besides the keys: the job record's fields that a job list
+   * reads (the adapter's `OWNER_INDEX_ATTRIBUTES`, held equal by a test), not the whole item.
+   */
+  ownerIndexAttributes: [
+    'status',
+    'tags',
+    'updatedAt',
+    'expiresIso',
+    'seq',
+    'sourceCount',
+    'uploaded',
+    'started',
+    'settled',
+    'failed',
+    'variants',
+    'bytes',
+    'outcome',
+    'archive',
+    'failure',
+    'header',
+  ],
 } as const;
 
 /**
  * The event store table (on-demand), in the layout of the AWS JobEventStore adapter
  * (packages/ports/src/job-event-store/aws.ts): one item per job event (`pk` = `JOB#<jobId>`,
  * `sk` = `EVT#<seq, 10 digits>`) and one projection item per job (`sk` = `STATE`) carrying `owner`
- * and `createdAt`, so the sparse `byOwner` index lists a caller's jobs newest first. DynamoDB
+ * and `createdAt`, so the sparse `byOwner` index lists a caller's jobs newest first; it projects only
+ * the fields a list reads (INCLUDE), never the events or source records (which carry no `owner`). DynamoDB
  * deletes items whose `expiresAt` (epoch seconds) has passed. Point-in-time recovery is on. The
  * on-demand ceiling (`capacity.ts`) caps the bill of a runaway without throttling the augmenter's peak.
  */
@@ -49,7 +72,8 @@ export class JobTable extends pulumi.ComponentResource {
               { attributeName: s.ownerIndexPartitionKey, keyType: 'HASH' },
               { attributeName: s.ownerIndexSortKey, keyType: 'RANGE' },
             ],
-            projectionType: 'ALL',
+            projectionType: 'INCLUDE',
+            nonKeyAttributes: [...s.ownerIndexAttributes],
           },
         ],
         ttl: { attributeName: s.ttlAttribute, enabled: true },

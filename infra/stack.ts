@@ -16,6 +16,7 @@ import { APP_PORT, LoadBalancer } from './load-balancer.js';
 import { Monitoring } from './monitoring.js';
 import { Network } from './network.js';
 import { NotifyQueueJanitor } from './notify-queue-janitor.js';
+import { RETENTION_TIMEOUT_SECONDS, RetentionSweeper } from './retention-sweeper.js';
 import { type StackSecrets, type StackSettings, visibilityTimeoutFor } from './settings.js';
 import { Storage } from './storage.js';
 import { UploadQueue } from './upload-queue.js';
@@ -247,7 +248,20 @@ export const createStack = (
     },
     opts,
   );
-  deadLetters.admit([events.rule.arn, ...janitor.rules.map((rule) => rule.arn)]);
+  const retention = new RetentionSweeper(
+    'retention',
+    {
+      code: augmenter.code,
+      architecture: settings.lambdaArchitecture,
+      sourcesBucket: storage.sources,
+      resultsBucket: storage.results,
+      table: jobs.table,
+      environment,
+      deadLetters,
+    },
+    opts,
+  );
+  deadLetters.admit([events.rule.arn, ...janitor.rules.map((rule) => rule.arn), retention.rule.arn]);
 
   const monitoring = new Monitoring(
     'monitoring',
@@ -288,6 +302,7 @@ export const createStack = (
         { name: 'augmenter', fn: augmenter.function, timeoutSeconds: settings.lambdaTimeoutSeconds },
         { name: 'archiver', fn: augmenter.archiver, timeoutSeconds: ARCHIVER.timeoutSeconds },
         { name: 'notify-janitor', fn: janitor.function, timeoutSeconds: 60 },
+        { name: 'retention', fn: retention.function, timeoutSeconds: RETENTION_TIMEOUT_SECONDS },
       ],
       table: jobs.table,
       tableIndexes: [jobTableSchema.ownerIndex],
@@ -295,6 +310,7 @@ export const createStack = (
         { name: 'job-events', rule: events.rule, busName: events.bus.name },
         { name: 'janitor-terminating', rule: janitor.rules[0] as aws.cloudwatch.EventRule },
         { name: 'janitor-sweep', rule: janitor.rules[1] as aws.cloudwatch.EventRule },
+        { name: 'retention', rule: retention.rule },
       ],
       alb: loadBalancer.alb,
     },

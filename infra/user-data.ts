@@ -48,6 +48,36 @@ export const secretReadScript = (secretParameters: Readonly<Record<string, strin
     ...Object.entries(secretParameters).map(([name, parameter]) => `read_secret ${name} ${shellQuote(parameter)}`),
   ].join('\n');
 
+/** The tag naming the instance that owns a notification queue: its value is the caller's `aws:userid`. */
+export const NOTIFY_OWNER_TAG = 'delta-augment-notify-owner';
+
+/**
+ * Creates (or finds) this instance's notification queue, tagged with the instance role session's
+ * `aws:userid` (`<role id>:<instance id>`, which IAM also knows), and subscribes it to the job-events
+ * topic; writes its URL for the service. Both calls are idempotent. IAM lets an instance read only
+ * the queue whose owner tag equals its own user id, and create a queue only with that tag. Its own
+ * function so that a test runs it (reads `/etc/delta-augment/notify.conf` unless `NOTIFY_CONF` is set).
+ */
+export const notifyQueueScript = (): string =>
+  [
+    '#!/bin/bash',
+    'set -euo pipefail',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash parameter expansion
+    '. "${NOTIFY_CONF:-/etc/delta-augment/notify.conf}"',
+    "IMDS_TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')",
+    'INSTANCE_ID=$(curl -fsS -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/instance-id)',
+    'OWNER=$(aws sts get-caller-identity --region "$REGION" --query UserId --output text)',
+    'case "$OWNER" in',
+    '  *":$INSTANCE_ID") ;;',
+    '  *) echo "caller $OWNER is not the role session of instance $INSTANCE_ID: refusing to create its queue" >&2; exit 1 ;;',
+    'esac',
+    'sed "s/@INSTANCE_ID@/$INSTANCE_ID/" "$QUEUE_ATTRIBUTES" > "$RUN_DIR/delta-augment-notify-queue.json"',
+    `NOTIFY_QUEUE_URL=$(aws sqs create-queue --region "$REGION" --queue-name "$NOTIFY_QUEUE_PREFIX$INSTANCE_ID" --attributes "file://$RUN_DIR/delta-augment-notify-queue.json" --tags "{\\"${NOTIFY_OWNER_TAG}\\":\\"$OWNER\\"}" --query QueueUrl --output text)`,
+    'NOTIFY_QUEUE_ARN=$(aws sqs get-queue-attributes --region "$REGION" --queue-url "$NOTIFY_QUEUE_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)',
+    'aws sns subscribe --region "$REGION" --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$NOTIFY_QUEUE_ARN" --attributes RawMessageDelivery=true --return-subscription-arn --output text >/dev/null',
+    'printf \'NOTIFY_QUEUE_URL=%s\\n\' "$NOTIFY_QUEUE_URL" > "$RUN_DIR/delta-augment-notify.env"',
+  ].join('\n');
+
 /**
  * The boot script (cloud-init user data) of a gateway instance on Amazon Linux 2023. It reaches
  * neither GitHub nor npm nor nodejs.org: Node 22 and the CloudWatch agent come from the Amazon Linux
@@ -156,18 +186,11 @@ cat > /etc/delta-augment/notify.conf <<CONF
 REGION=$REGION
 TOPIC_ARN=$TOPIC_ARN
 NOTIFY_QUEUE_PREFIX=$NOTIFY_QUEUE_PREFIX
+QUEUE_ATTRIBUTES=/etc/delta-augment/notify-queue.json
+RUN_DIR=/run
 CONF
 cat > /usr/local/bin/delta-augment-notify-queue <<'NOTIFY'
-#!/bin/bash
-set -euo pipefail
-. /etc/delta-augment/notify.conf
-IMDS_TOKEN=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
-INSTANCE_ID=$(curl -fsS -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" http://169.254.169.254/latest/meta-data/instance-id)
-sed "s/@INSTANCE_ID@/$INSTANCE_ID/" /etc/delta-augment/notify-queue.json > /run/delta-augment-notify-queue.json
-NOTIFY_QUEUE_URL=$(aws sqs create-queue --region "$REGION" --queue-name "$NOTIFY_QUEUE_PREFIX$INSTANCE_ID" --attributes file:///run/delta-augment-notify-queue.json --query QueueUrl --output text)
-NOTIFY_QUEUE_ARN=$(aws sqs get-queue-attributes --region "$REGION" --queue-url "$NOTIFY_QUEUE_URL" --attribute-names QueueArn --query Attributes.QueueArn --output text)
-aws sns subscribe --region "$REGION" --topic-arn "$TOPIC_ARN" --protocol sqs --notification-endpoint "$NOTIFY_QUEUE_ARN" --attributes RawMessageDelivery=true --return-subscription-arn --output text >/dev/null
-printf 'NOTIFY_QUEUE_URL=%s\\n' "$NOTIFY_QUEUE_URL" > /run/delta-augment-notify.env
+${notifyQueueScript()}
 NOTIFY
 chmod 755 /usr/local/bin/delta-augment-notify-queue
 

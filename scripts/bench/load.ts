@@ -21,19 +21,16 @@
  * and the load generator spent per upload, against the target of 500 accepted uploads/s with p99 under
  * 47 ms.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
+import { multipart, REPO, signal, startStack } from './local-stack.js';
 
 const TARGET_RPS = 500;
 const TARGET_P99_MS = 47;
-const REPO = resolve(import.meta.dirname, '..', '..');
 
 const { values } = parseArgs({
   options: {
@@ -53,16 +50,6 @@ const { values } = parseArgs({
 const say = (line: string) => {
   if (!values.quiet) process.stderr.write(`${line}\n`);
 };
-
-const freePort = (): Promise<number> =>
-  new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 
 /** The shared sample images: ../shared/images beside the checkout, or /work/shared/images. */
 const sampleImage = (): string => {
@@ -93,97 +80,6 @@ const jpegNear = async (file: string, target: number): Promise<{ data: Buffer; q
   }
   if (!best) throw new Error('could not encode the benchmark image');
   return best;
-};
-
-const multipart = (image: Buffer, fields: Record<string, string>) => {
-  const boundary = '----deltaBenchBoundary7MA4YWxkTrZu0gW';
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  parts.push(
-    Buffer.from(
-      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="bench.jpg"\r\ncontent-type: image/jpeg\r\n\r\n`,
-    ),
-    image,
-    Buffer.from(`\r\n--${boundary}--\r\n`),
-  );
-  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
-};
-
-interface Server {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly workerPids: readonly number[];
-  stop(): Promise<void>;
-}
-
-/** The augmenter worker processes' pids from the "Delta Augment is up" log line. */
-const workerPidsIn = (output: string): number[] | undefined => {
-  const line = output.split('\n').find((l) => l.includes('"msg":"Delta Augment is up"'));
-  if (!line) return undefined;
-  const up = JSON.parse(line) as { workerPid?: number; workerPids?: number[] };
-  return up.workerPids ?? (up.workerPid ? [up.workerPid] : []);
-};
-
-const signal = (pids: readonly number[], name: NodeJS.Signals) => {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, name);
-    } catch {
-      // the worker is gone already
-    }
-  }
-};
-
-const startServer = async (dataDir: string, workers: number): Promise<Server> => {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/local/src/main.ts'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      RATE_LIMIT_PER_MINUTE: '10000000',
-      WORKER_PROCESSES: String(workers),
-      WORKER_CONCURRENCY: '1',
-      NODE_ENV: 'production',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  let workerPids: number[] | undefined;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
-    workerPids = workerPidsIn(output);
-    if (workerPids) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start within 60 s:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    url,
-    child,
-    workerPids,
-    stop: async () => {
-      signal(workerPids, 'SIGCONT');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 };
 
 interface Figures {
@@ -359,8 +255,7 @@ const machineTicks = (): { busy: number; total: number } | undefined => {
 };
 
 const run = async (mode: 'gateway-only' | 'with-workers', upload: { body: Buffer; contentType: string }) => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'delta-bench-'));
-  const server = await startServer(dataDir, Number(values.workers));
+  const server = await startStack({ env: { WORKER_PROCESSES: values.workers, WORKER_CONCURRENCY: '1' } });
   try {
     if (mode === 'gateway-only') signal(server.workerPids, 'SIGSTOP');
     const connections = Number(values.connections);
@@ -408,7 +303,6 @@ const run = async (mode: 'gateway-only' | 'with-workers', upload: { body: Buffer
     return figures;
   } finally {
     await server.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   }
 };
 
@@ -416,7 +310,10 @@ const main = async () => {
   const file = sampleImage();
   const image = await jpegNear(file, Number(values.bytes));
   say(`image: ${file} resized to 1200x900, JPEG quality ${image.quality}, ${image.data.length} bytes`);
-  const upload = multipart(image.data, { variants: values.variants, tags: 'bench' });
+  const { body, type } = multipart({ variants: values.variants, tags: 'bench' }, [
+    { filename: 'bench.jpg', type: 'image/jpeg', data: image.data },
+  ]);
+  const upload = { body, contentType: type };
   const modes =
     values.mode === 'both'
       ? (['gateway-only', 'with-workers'] as const)

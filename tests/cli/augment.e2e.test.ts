@@ -135,14 +135,33 @@ describe('delta-augment augment against the real local server', () => {
     const empty = tempDir('delta-cli-empty-');
     const noImages = runCli(['augment', empty, '--url', server.url, '--json']);
     assert.equal(await noImages.exited, 2);
-    const tooMany = runCli(['augment', photoFolder(), '--url', server.url, '--variants', '5000', '--json']);
+    const out = join(tempDir('delta-cli-out-'), 'refused');
+    const tooMany = runCli([
+      'augment',
+      photoFolder(),
+      '--url',
+      server.url,
+      '--variants',
+      '5000',
+      '--out',
+      out,
+      '--json',
+    ]);
     assert.equal(await tooMany.exited, 2);
     assert.equal(tooMany.lines.at(-1)?.code, 'INVALID_FIELD');
   });
 
   it('exits 4 when the server cannot be reached', async () => {
     const url = `http://127.0.0.1:${await freePort()}`;
-    const run = runCli(['augment', photoFolder(), '--url', url, '--json']);
+    const run = runCli([
+      'augment',
+      photoFolder(),
+      '--url',
+      url,
+      '--out',
+      join(tempDir('delta-cli-out-'), 'x'),
+      '--json',
+    ]);
     assert.equal(await run.exited, 4);
     assert.equal(run.lines.at(-1)?.code, 'UNREACHABLE');
   });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { systemClock } from '@delta-augment/core';
 import { JobService } from '@delta-augment/ports';
@@ -80,12 +82,34 @@ describe('GET /metrics', () => {
     );
     assert.match(
       text,
-      /delta_http_request_duration_seconds_bucket\{route="\/api\/jobs",method="POST",status="202",le="\+Inf"\}/,
+      // prom-client writes `le` first; Prometheus does not care about label order.
+      /delta_http_request_duration_seconds_bucket\{le="\+Inf",route="\/api\/jobs",method="POST",status="202"\} 1$/m,
     );
     assert.equal(sample(text, 'delta_jobs_created_total'), 1);
     assert.equal(sample(text, 'delta_queue_visible_messages{queue="uploads"}'), 0);
     assert.equal(sample(text, 'delta_queue_visible_messages{queue="uploads-dlq"}'), 0);
     assert.equal(sample(text, 'delta_jobs_finished_total{status="JobCompleted"}'), 1);
+  });
+
+  it("adds the process's default metrics from prom-client, in the text format's content type", async () => {
+    // Act
+    const response = await t.app.inject('/metrics');
+    // Assess
+    assert.match(String(response.headers['content-type']), /^text\/plain; version=0\.0\.4/);
+    assert.match(response.body, /# TYPE process_cpu_user_seconds_total counter/);
+    assert.ok((sample(response.body, 'process_resident_memory_bytes') ?? 0) > 0);
+    assert.match(response.body, /# TYPE nodejs_eventloop_lag_seconds gauge/);
+  });
+
+  it('serves every delta_* series that the alert rules in docs/alerts.yml query', async () => {
+    // Prepare
+    const rules = readFileSync(join(import.meta.dirname, '../../docs/alerts.yml'), 'utf8');
+    const queried = new Set(rules.match(/\bdelta_[a-z_]+/g));
+    // Act
+    const text = (await t.app.inject('/metrics')).body;
+    // Assess
+    assert.ok(queried.size >= 4, [...queried].join(', '));
+    for (const series of queried) assert.match(text, new RegExp(`^${series}[{ ]`, 'm'), series);
   });
 });
 

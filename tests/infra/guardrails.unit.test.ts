@@ -3,6 +3,8 @@ import { before, describe, it } from 'node:test';
 import { peakVariantsPerSecond, WRITE_UNITS_PER_VARIANT } from '../../infra/capacity.js';
 import { GATEWAY_PATHS } from '../../infra/cdn.js';
 import { ORIGIN_HEADER } from '../../infra/load-balancer.js';
+import { RETENTION_SCHEDULE } from '../../infra/retention-sweeper.js';
+import { NOTIFY_OWNER_TAG } from '../../infra/user-data.js';
 import { asList, type Synthesized, statementsOf, synthesize } from './mock-stack.js';
 
 const T = {
@@ -119,10 +121,45 @@ describe('the AWS stack guardrails', () => {
   describe('the notifier fan-out', () => {
     it('lets an instance create and read notification queues but never delete one', () => {
       const policy = statementsOf(stack.named(T.rolePolicy, 'gateway-policy').inputs.policy);
-      const actions = policy.flatMap((s) => asList(s.Action));
-      assert.ok(actions.includes('sqs:CreateQueue'));
-      assert.ok(!actions.includes('sqs:DeleteQueue'));
-      assert.ok(!actions.includes('sns:Unsubscribe'));
+      const allowed = policy.filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action));
+      assert.ok(allowed.includes('sqs:CreateQueue'));
+      assert.ok(allowed.includes('sqs:ReceiveMessage'));
+      assert.ok(!allowed.includes('sqs:DeleteQueue'));
+      assert.ok(!allowed.includes('sns:Unsubscribe'));
+    });
+
+    it('lets an instance read only the notification queue tagged with its own role session', () => {
+      // Prepare
+      const policy = statementsOf(stack.named(T.rolePolicy, 'gateway-policy').inputs.policy);
+      const notifyQueues = 'arn:aws:sqs:eu-west-1:123456789012:delta-augment-test-notify-*';
+      const ownerTag = `aws:ResourceTag/${NOTIFY_OWNER_TAG}`;
+      const CALLER = '$' + '{aws:userid}'; // the IAM policy variable, spelled out
+      // Assess: every allowed SQS action on notification queues is scoped to the caller's own tag
+      const onNotifyQueues = policy.filter((s) => s.Effect === 'Allow' && asList(s.Resource).includes(notifyQueues));
+      const create = onNotifyQueues.find((s) => asList(s.Action).includes('sqs:CreateQueue'));
+      assert.deepEqual(create?.Condition, {
+        StringEquals: { [`aws:RequestTag/${NOTIFY_OWNER_TAG}`]: CALLER },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': [NOTIFY_OWNER_TAG] },
+      });
+      assert.deepEqual(asList(create?.Action).sort(), ['sqs:CreateQueue', 'sqs:TagQueue']);
+      for (const statement of onNotifyQueues.filter((s) => s !== create)) {
+        assert.deepEqual(statement.Condition, { StringEquals: { [ownerTag]: CALLER } }, statement.Sid);
+      }
+      assert.ok(onNotifyQueues.flatMap((s) => asList(s.Action)).includes('sqs:ReceiveMessage'));
+      // No other statement reaches a notification queue (the upload queues are named, not wildcarded).
+      for (const statement of policy.filter((s) => s.Effect === 'Allow' && !onNotifyQueues.includes(s))) {
+        for (const resource of asList(statement.Resource)) {
+          assert.ok(!String(resource).includes('-notify-'), `${statement.Sid} reaches ${resource}`);
+          assert.notEqual(resource, '*', statement.Sid);
+        }
+      }
+      // And no instance may re-tag a queue another instance owns.
+      const deny = policy.find((s) => s.Effect === 'Deny' && asList(s.Action).includes('sqs:TagQueue'));
+      assert.deepEqual(deny?.Condition, {
+        Null: { [ownerTag]: 'false' },
+        StringNotEquals: { [ownerTag]: CALLER },
+      });
+      assert.deepEqual(asList(deny?.Resource), [notifyQueues]);
     });
 
     it('lets an instance subscribe only an SQS notification queue of this stack', () => {
@@ -147,6 +184,54 @@ describe('the AWS stack guardrails', () => {
       for (const name of ['notify-janitor-terminating', 'notify-janitor-sweep']) {
         assert.equal(stack.named(T.target, name).inputs.arn, janitor.state.arn);
         assert.equal(stack.named(T.permission, name).inputs.sourceArn, stack.named(T.rule, name).state.arn);
+      }
+    });
+  });
+
+  describe('retention', () => {
+    it('is swept by one function on a daily schedule, not by each gateway instance', () => {
+      // Prepare
+      const sweepers = stack.ofType(T.fn).filter((f) => f.inputs.handler === 'index.retentionHandler');
+      const rule = stack.named(T.rule, 'retention');
+      // Assess
+      assert.equal(sweepers.length, 1);
+      const [sweeper] = sweepers;
+      assert.equal(rule.inputs.scheduleExpression, RETENTION_SCHEDULE);
+      const targets = stack.ofType(T.target).filter((t) => t.inputs.rule === rule.state.name);
+      assert.deepEqual(
+        targets.map((t) => t.inputs.arn),
+        [sweeper?.state.arn],
+      );
+      assert.equal(stack.named(T.permission, 'retention').inputs.sourceArn, rule.state.arn);
+      // A run (at most its timeout) ends long before the next one starts: runs never overlap.
+      assert.ok((sweeper?.inputs.timeout ?? 0) <= 900);
+      assert.equal(sweeper?.inputs.environment.variables.RETENTION_DAYS, '27');
+    });
+
+    it('lets the sweeper find and delete expired jobs and nothing more', () => {
+      const actions = statementsOf(stack.named(T.rolePolicy, 'retention-policy').inputs.policy).flatMap((s) =>
+        asList(s.Action),
+      );
+      assert.deepEqual(actions.sort(), [
+        'dynamodb:BatchWriteItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:Query',
+        'dynamodb:Scan',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        's3:DeleteObject',
+        's3:ListBucket',
+      ]);
+    });
+
+    it('watches the sweeper like every other function: errors, throttles and duration alarms', () => {
+      for (const fn of stack.ofType(T.fn)) {
+        const watched = stack
+          .ofType(T.alarm)
+          .filter((a) => a.inputs.dimensions?.FunctionName === fn.state.name)
+          .map((a) => a.inputs.metricName)
+          .sort();
+        assert.deepEqual(watched, ['Duration', 'Errors', 'Throttles'], fn.name);
       }
     });
   });

@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { DEFAULT_LIMITS } from '@delta-augment/notifier';
 // The adapter's own description of the table it expects (not re-exported by @delta-augment/ports/aws).
 import { loadConfig } from '../../packages/ports/src/config.js';
-import { DYNAMO_TABLE_SCHEMA } from '../../packages/ports/src/job-event-store/aws.js';
+import { DYNAMO_TABLE_SCHEMA, OWNER_INDEX_ATTRIBUTES } from '../../packages/ports/src/job-event-store/aws.js';
 import {
   asList,
   type DeclaredResource,
@@ -296,6 +296,15 @@ describe('the AWS stack with default settings', () => {
       // The adapter writes string keys (`JOB#<id>`, `EVT#<seq>`, `STATE`).
       for (const attribute of table.inputs.attributes) assert.equal(attribute.type, 'S', attribute.name);
     });
+
+    it('projects into the byOwner index only the fields the job list reads, not the whole item', () => {
+      // Prepare
+      const [index] = stack.named(T.table, 'jobs').inputs.globalSecondaryIndexes;
+      // Assess: the list query (run against this projection by the dynalite contract) reads these and no more.
+      assert.equal(index.projectionType, 'INCLUDE');
+      assert.deepEqual([...index.nonKeyAttributes].sort(), [...OWNER_INDEX_ATTRIBUTES].sort());
+      assert.ok(!index.nonKeyAttributes.includes(DYNAMO_TABLE_SCHEMA.ttlAttribute));
+    });
   });
 
   describe('job notifications', () => {
@@ -319,8 +328,16 @@ describe('the AWS stack with default settings', () => {
           'Service' in statement.Principal,
       );
       const permissions = stack.ofType(T.permission);
-      // Assess: S3 → SQS, EventBridge → SNS, CloudFront → S3 at least.
-      assert.ok(serviceGrants.length + permissions.length >= 3, 'the stack has service triggers');
+      const granted = (owner: string) =>
+        serviceGrants
+          .filter((g) => g.owner === owner)
+          .map((g) => (g.statement.Principal as { Service: string }).Service);
+      // Assess: the grants this checks are there (S3 → SQS, EventBridge → SNS, CloudFront → S3, EventBridge → the
+      // janitor), so that the loops below cannot pass by looking at nothing.
+      assert.deepEqual(granted('uploads-policy'), ['s3.amazonaws.com']);
+      assert.deepEqual(granted('job-events-notifications-policy'), ['events.amazonaws.com']);
+      assert.deepEqual(granted('cdn-assets-policy'), ['cloudfront.amazonaws.com']);
+      assert.ok(permissions.length >= 1, 'the janitor is invoked by EventBridge');
       for (const { owner, statement } of serviceGrants) {
         assert.ok(sourceArnOf(statement.Condition), `${owner}: ${JSON.stringify(statement)} has aws:SourceArn`);
       }

@@ -175,9 +175,9 @@ describe('a labelled dataset job', () => {
           trainOps.some((v: { operations: unknown[] }) => v.operations.length > 0),
           'train is augmented',
         );
-        for (const v of manifest.variants.filter((v: { split: string }) => v.split !== 'train')) {
-          assert.deepEqual(v.operations, [], 'valid and test are originals');
-        }
+        const originals = manifest.variants.filter((v: { split: string }) => v.split !== 'train');
+        assert.equal(originals.length, bySplit.valid + bySplit.test, 'the valid and test images are in the manifest');
+        for (const v of originals) assert.deepEqual(v.operations, [], 'valid and test are originals');
         // Every label on its object: the object's pixels near the label make the same box.
         let checked = 0;
         for (const item of parsed.items) {

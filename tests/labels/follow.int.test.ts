@@ -61,6 +61,7 @@ describe('labels follow every geometric operation', () => {
         assert.equal(followed.labels.width, image.width);
         assert.equal(followed.labels.height, image.height);
         assert.deepEqual(followed.dropped, [], `nothing dropped (${JSON.stringify(variant.operations)})`);
+        assert.equal(followed.labels.objects.length, labels.objects.length, 'every object is followed, none lost');
         for (const object of followed.labels.objects) {
           const pixels = pixelsOf(image, COLOUR_OF[object.category] as Colour);
           assert.ok(pixels.box, `${COLOUR_OF[object.category]} object is still visible`);

@@ -348,6 +348,8 @@ describe('the web page, against a stack that requires an API key', { skip: skipW
       const keyInput = page.locator('#api-key');
       await keyInput.waitFor({ state: 'visible' });
       const asked = await page.evaluate(() => document.activeElement?.id);
+      // The presets and the job list are both refused; the list's error is shown when its answer lands.
+      await page.waitForFunction(() => Boolean(document.getElementById('jobs-error')?.textContent));
       const message = await page.locator('#jobs-error').textContent();
       await keyInput.fill(KEY);
       await keyInput.press('Enter');

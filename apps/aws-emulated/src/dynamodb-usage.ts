@@ -25,7 +25,7 @@ const sumUnits = (consumed: unknown): number =>
  * caller did not ask); TransactWriteItems, which the dynalite proxy implements itself, costs two
  * write units per KB of each item written (DynamoDB's rule for transactions), sized from the item
  * after the write with dynalite's sizing, plus one write unit per KB for each global secondary index
- * whose key attributes the written item carries (projection ALL: the index holds the whole item).
+ * whose key attributes the written item carries (sized as the whole item: the INCLUDE projection leaves out only the TTL number).
  * GSI writes of single-item Put/Update calls are not counted (the job store writes through
  * transactions only).
  */

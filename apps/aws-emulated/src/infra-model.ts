@@ -145,7 +145,10 @@ const tableInput = (table: DeclaredResource): Record<string, unknown> => {
       return {
         IndexName: index.name,
         KeySchema: schemas.map((k) => ({ AttributeName: k.attributeName, KeyType: k.keyType })),
-        Projection: { ProjectionType: index.projectionType },
+        Projection: {
+          ProjectionType: index.projectionType,
+          ...(index.nonKeyAttributes ? { NonKeyAttributes: index.nonKeyAttributes } : {}),
+        },
       };
     }),
   };

@@ -1,4 +1,4 @@
-import { attachNotifier, buildApp, type Log, type RunningService, startSweeper } from '@delta-augment/gateway';
+import { attachNotifier, buildApp, type Log, type RunningService } from '@delta-augment/gateway';
 import type { Config } from '@delta-augment/ports';
 import { awsPorts, startQueueIngress } from '@delta-augment/ports/aws';
 import { webRoot } from '@delta-augment/web';
@@ -16,18 +16,17 @@ export const startAwsGateway = async (config: Config, log: Log): Promise<Running
   // `/readyz` is red while this instance's notification queue cannot be received from: its WebSocket
   // clients would get no live events.
   const readiness: Record<string, () => boolean> = ingress ? { ingress: () => ingress.receiving() } : {};
-  const { app, context } = await buildApp({ config, ports, webRoot, readiness });
+  const { app } = await buildApp({ config, ports, webRoot, readiness });
   const address = await app.listen({ port: config.port, host: config.host });
   const notifier = attachNotifier(app.server, config, ports, log);
   if (!ingress) log('NOTIFY_QUEUE_URL is not set: WebSocket clients get catch-up reads only, no live events');
-  // Bucket lifecycle rules and DynamoDB TTL expire data on AWS; the sweeper removes what TTL has not yet.
-  const stopSweeper = startSweeper(context, context.clock, 6 * 3_600_000, log);
+  // No retention sweep here: on AWS one scheduled function sweeps for the whole stack (infra/retention-sweeper.ts),
+  // so the instances do not each scan the table.
   log('Delta Augment gateway is up on AWS adapters', { url: address, region: config.aws.region });
   return {
     app,
     url: address,
     stop: async () => {
-      stopSweeper();
       await ingress?.stop();
       await notifier.close();
       await app.close();

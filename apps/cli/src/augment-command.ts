@@ -53,6 +53,7 @@ export const jobOptionsOf = async (
     export: text('export'),
     split,
     format: text('format'),
+    webhookUrl: text('webhook'),
   };
 };
 
@@ -99,6 +100,8 @@ const reporter = (output: Output) => {
         return;
       case 'job':
         output.info(event.resumed ? `resuming job ${event.jobId}` : `created job ${event.jobId}`);
+        if (event.webhookSecret)
+          output.info(`webhook secret (shown once; verify deliveries with it): ${event.webhookSecret}`);
         return;
       case 'upload-start':
         bars ??= new ProgressBars();

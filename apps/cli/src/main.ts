@@ -8,12 +8,14 @@ import { jobOptionsOf, type Output, runAugment } from './augment-command.js';
 import { type CliOptions, formatQueues, runCommand } from './commands.js';
 import { classify, EXIT, UsageError } from './exit-codes.js';
 import { runJobs, runPresets } from './jobs-commands.js';
+import { runPreview } from './preview-command.js';
 
 const USAGE = `usage: delta-augment <command> [args] [--url URL] [--key KEY] [--json]
 
   augment <folder|zip> [--out DIR]   upload, augment, follow and download into DIR (default <name>-augmented)
       --variants N  --preset NAME | --pipeline FILE.json  --seed N  --tags a,b
       --export coco|yolo|voc|folders  --split 80,10,10  --format auto|coco|yolo|voc|folders
+      --webhook URL (POSTed a signed document when the job ends; its secret is printed once)
       --concurrency N (parallel uploads, 4)  --limit-rate BYTES/S  --keep-zip  --state FILE
       Interrupted (Ctrl-C, dropped connection)? Run the same command again: it resumes.
   jobs list [--tag T] [--status S] [--limit N]   your jobs, newest first
@@ -21,6 +23,8 @@ const USAGE = `usage: delta-augment <command> [args] [--url URL] [--key KEY] [--
   jobs download <id> [--out DIR]     download and extract a job's zip
   jobs events <id> | retry <id>      a job's events; retry its failed sources (admin)
   presets                            the named pipelines
+  preview <image> [--out FILE.png]   a contact sheet PNG: the original, then variants rendered by POST /api/preview
+      --count N (1-8, 4)  --size PX (16-1024, 256)  --columns N  --preset NAME | --pipeline FILE.json  --seed N
   queues list | peek <queue> [--max N] | redrive <dlq> [--id ID] | redrive-start|redrive-status|redrive-cancel <dlq>
   queues purge <queue> --yes         (operator: admin key)
 
@@ -47,6 +51,10 @@ const parse = () => {
         export: { type: 'string' },
         split: { type: 'string' },
         format: { type: 'string' },
+        webhook: { type: 'string' },
+        count: { type: 'string' },
+        size: { type: 'string' },
+        columns: { type: 'string' },
         concurrency: { type: 'string' },
         'limit-rate': { type: 'string' },
         'keep-zip': { type: 'boolean', default: false },
@@ -117,6 +125,26 @@ const run = async (): Promise<void> => {
       return;
     case 'presets':
       return runPresets(url, key, output);
+    case 'preview': {
+      if (!command) throw new UsageError('preview needs an image file');
+      const options = await jobOptionsOf(values);
+      await runPreview(
+        {
+          url,
+          key,
+          image: command,
+          out: values.out,
+          count: count(values.count, 'count'),
+          size: count(values.size, 'size') ?? 256,
+          columns: count(values.columns, 'columns'),
+          preset: options.preset,
+          pipeline: options.pipeline,
+          seed: options.seed,
+        },
+        output,
+      );
+      return;
+    }
     case 'jobs':
       if (command === 'events' || command === 'retry') break;
       return runJobs(

@@ -3,7 +3,7 @@ import { h, ICONS, icon } from './dom.js';
 import { formatAgo, formatBytes } from './format.js';
 import { classCountsText } from './label-overlay.js';
 import { fractionOf, jobTitle, statusText, type TrackedJob } from './progress.js';
-import type { JobStatus, SourceView } from './types.js';
+import type { JobStatus, SourceView, WebhookView } from './types.js';
 
 export interface JobCardActions {
   readonly openGallery: (jobId: string, opener: HTMLElement) => void;
@@ -19,6 +19,51 @@ const BADGE: Record<JobStatus, string> = {
 };
 
 const MAX_THUMBS = 4;
+/** Webhook delivery attempts listed on a card (the latest ones). */
+const MAX_ATTEMPTS_SHOWN = 5;
+
+const WEBHOOK_STATUS: Record<WebhookView['status'], string> = {
+  waiting: 'waits for the job to end',
+  pending: 'retrying',
+  delivered: 'delivered',
+  failed: 'gave up',
+};
+
+/** "14:02:07": the attempt's local time of day. */
+const timeOf = (iso: string): string => {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleTimeString([], { hour12: false });
+};
+
+/** The webhook's delivery attempts, newest first: number, outcome (status or error) and time. */
+const webhookList = (webhook: WebhookView): HTMLElement => {
+  const shown = webhook.attempts.slice(-MAX_ATTEMPTS_SHOWN).reverse();
+  const host = (() => {
+    try {
+      return new URL(webhook.url).host;
+    } catch {
+      return webhook.url;
+    }
+  })();
+  const summary = `Webhook to ${host} · ${WEBHOOK_STATUS[webhook.status]} · ${webhook.attempts.length} attempt${webhook.attempts.length === 1 ? '' : 's'}`;
+  return h(
+    'details',
+    { class: 'job-webhook', 'data-webhook-status': webhook.status, open: webhook.status !== 'delivered' },
+    h('summary', {}, summary),
+    h(
+      'ol',
+      { class: 'webhook-attempts', 'aria-label': 'Webhook delivery attempts, newest first' },
+      ...shown.map((a) =>
+        h(
+          'li',
+          { class: a.ok ? 'ok' : 'failed', 'data-attempt': a.attempt },
+          `#${a.attempt} · ${a.ok ? `${a.status ?? ''} OK` : (a.error ?? `HTTP ${a.status ?? '?'}`)} · `,
+          h('time', { datetime: a.at }, timeOf(a.at)),
+        ),
+      ),
+    ),
+  );
+};
 const MAX_THUMB_TRIES = 3;
 
 /** Whether the server has written the source's thumbnail yet (it does so before the first variant). */
@@ -46,6 +91,8 @@ export class JobCard {
   private readonly fill = h('div', { class: 'bar-fill' });
   private readonly failures = h('ul', { class: 'source-failures', 'aria-label': 'Sources that failed' });
   private readonly classes = h('p', { class: 'job-classes hint' });
+  private readonly webhook = h('div', { class: 'job-webhook-box' });
+  private webhookKey = '';
   private readonly view = h('button', { type: 'button', class: 'button small', 'data-action': 'gallery' });
   private readonly download = h('a', { class: 'button small primary', 'data-action': 'download', download: true });
   private readonly remove = h('button', {
@@ -77,7 +124,17 @@ export class JobCard {
       'li',
       { class: 'job-card', 'data-job-id': job.view.id },
       this.thumbs,
-      h('div', { class: 'job-body' }, this.title, this.meta, this.classes, this.tags, this.status, this.failures),
+      h(
+        'div',
+        { class: 'job-body' },
+        this.title,
+        this.meta,
+        this.classes,
+        this.tags,
+        this.status,
+        this.failures,
+        this.webhook,
+      ),
       h('div', { class: 'job-actions' }, this.view, this.download, this.remove),
     );
     this.update(job);
@@ -131,7 +188,17 @@ export class JobCard {
       );
     }
     this.download.hidden = !view.archive;
+    this.renderWebhook(view.webhook);
     this.renderThumbs();
+  }
+
+  /** Redraws the webhook's attempts when they changed (a redraw would close a `details` the user opened). */
+  private renderWebhook(webhook: WebhookView | undefined): void {
+    const key = webhook ? `${webhook.status}:${webhook.attempts.length}` : '';
+    if (key === this.webhookKey) return;
+    this.webhookKey = key;
+    this.webhook.replaceChildren(...(webhook ? [webhookList(webhook)] : []));
+    this.webhook.hidden = !webhook;
   }
 
   /** Re-reads the thumbnail and archive URLs (after the API key changed). */

@@ -142,6 +142,12 @@ setInterval(() => {
     const id = card.tracked.view.id;
     if (connectionState !== 'open' || now - (lastHeard.get(id) ?? 0) >= QUIET_MS) scheduleRefresh(id, 0);
   }
+  // Webhook attempts are not job events: an ended job whose webhook is still on its way is re-read.
+  for (const card of cards.values()) {
+    const { view } = card.tracked;
+    const hook = view.webhook?.status;
+    if (isJobTerminal(view) && (hook === 'waiting' || hook === 'pending')) scheduleRefresh(view.id, 0);
+  }
 }, QUIET_MS / 2);
 
 // Relative times ("5 min ago") stay true.

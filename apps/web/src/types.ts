@@ -30,6 +30,22 @@ export interface DatasetView {
   readonly skipped: number;
 }
 
+/** One delivery attempt of a job's webhook. */
+export interface WebhookAttemptView {
+  readonly attempt: number;
+  readonly at: string;
+  readonly ok: boolean;
+  readonly status?: number;
+  readonly error?: string;
+}
+
+/** A job's webhook: `waiting` for the job to end, `pending` (retrying), `delivered` or `failed` (gave up). */
+export interface WebhookView {
+  readonly url: string;
+  readonly status: 'waiting' | 'pending' | 'delivered' | 'failed';
+  readonly attempts: readonly WebhookAttemptView[];
+}
+
 export interface JobView {
   readonly id: string;
   readonly status: JobStatus;
@@ -46,6 +62,7 @@ export interface JobView {
   readonly failure?: string;
   readonly archive?: { readonly bytes: number; readonly count: number };
   readonly dataset?: DatasetView;
+  readonly webhook?: WebhookView;
 }
 
 export interface JobPage {

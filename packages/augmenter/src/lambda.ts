@@ -1,13 +1,14 @@
 /**
  * The AWS Lambda entries, on the AWS adapters: `handler` (the augmenter, fed by the upload queue: the
- * same handler as the local worker pool) and `archiveHandler` (the archiver, fed by the archive queue).
- * One bundle holds both, so the two functions always run the same commit. Configured by the environment
+ * same handler as the local worker pool), `archiveHandler` (the archiver, fed by the archive queue) and
+ * `retentionHandler` (the stack's one retention sweep, on a schedule). One bundle holds them all, so
+ * the functions always run the same commit. Configured by the environment
  * the Pulumi program sets (QUEUE_URL, DLQ_URL, ARCHIVE_QUEUE_URL, ARCHIVE_DLQ_URL, SOURCE_BUCKET,
  * RESULT_BUCKET, TABLE_NAME, EVENT_BUS_NAME, MAX_RECEIVE_COUNT, MAX_PIXELS, MAX_FILE_BYTES,
  * RENDER_CONCURRENCY). Lambda passes its context as the second argument; the augmenter reads its
  * deadline from `getRemainingTimeInMillis()`.
  */
-import { ARCHIVE_QUEUE, JobService, loadConfig } from '@delta-augment/ports';
+import { ARCHIVE_QUEUE, deleteExpiredJobs, deleteJobData, JobService, loadConfig } from '@delta-augment/ports';
 import { awsPorts } from '@delta-augment/ports/aws';
 import { createArchiveHandler } from './archive-handler.js';
 import { queueArchiveRequests } from './archive-requests.js';
@@ -39,3 +40,14 @@ export const archiveHandler = createArchiveHandler({
   maxReceiveCount: config.maxReceiveCount,
   log,
 });
+
+/** Deletes the jobs past their retention with their blobs (what DynamoDB TTL and S3 lifecycle have not yet). */
+export const retentionHandler = async (): Promise<{ removed: number }> => {
+  const removed = await deleteExpiredJobs(
+    ports.events,
+    (jobId) => deleteJobData(ports, jobId),
+    new Date().toISOString(),
+  );
+  log('expired jobs deleted', { removed });
+  return { removed };
+};

@@ -8,13 +8,15 @@ import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyReply } from 'fastify';
+import { adminScope } from './admin-scope.js';
 import { type Caller, createAuthenticator, isOpenMode, LOCAL_CALLER } from './auth.js';
 import { QuotaExceededError } from './console/quota-guard.js';
 import { createContext, type GatewayContext } from './context.js';
-import { forbidden, toErrorResponse, unauthorized } from './errors.js';
+import { toErrorResponse, unauthorized } from './errors.js';
 import { registerGuards } from './guards/index.js';
-import { frameworkErrorBody, needsAdmin, needsKey, serverTimeouts, servesHttps } from './guards/routed-auth.js';
+import { frameworkErrorBody, needsKey, serverTimeouts, servesHttps } from './guards/routed-auth.js';
 import { createMetrics } from './metrics.js';
 import { MAX_FIELD_BYTES } from './multipart.js';
 import { adminRoutes } from './routes/admin.js';
@@ -25,6 +27,7 @@ import { presetRoutes } from './routes/presets.js';
 import { previewRoutes } from './routes/preview.js';
 import { queueRoutes } from './routes/queues.js';
 import { signedBlobRoutes } from './routes/signed-blobs.js';
+import type { GatewayApp } from './typed-app.js';
 import type { WebhookSettings } from './webhooks/settings.js';
 
 declare module 'fastify' {
@@ -54,7 +57,7 @@ export interface GatewayDeps {
 }
 
 /** Builds the gateway without listening: `server.ts` listens, tests use `app.inject`. */
-export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstance; context: GatewayContext }> => {
+export const buildApp = async (deps: GatewayDeps): Promise<{ app: GatewayApp; context: GatewayContext }> => {
   const { config, ports } = deps;
   const clock = deps.clock ?? systemClock;
   const metrics = createMetrics();
@@ -88,7 +91,7 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     frameworkErrors: (error, _request, reply) => {
       (reply as unknown as FastifyReply).code(400).send(frameworkErrorBody(error));
     },
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorateRequest('caller', null as unknown as Caller);
   registerGuards(app, config);
@@ -123,7 +126,10 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
     }
     if (status === 429) reply.header('retry-after', reply.getHeader('retry-after') ?? '60');
     if (status === 503) reply.header('retry-after', '5');
-    return reply.code(status).send(body);
+    // No error names a server path, whatever a library put in its message.
+    return reply
+      .code(status)
+      .send({ error: { ...body.error, message: body.error.message.replaceAll(config.dataDir, 'DATA_DIR') } });
   });
   app.setNotFoundHandler((request, reply) =>
     reply
@@ -181,7 +187,6 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   app.addHook('onRequest', async (request) => {
     const caller = authenticate(request.headers, request.url);
     if (needsKey(request, open) && !caller) throw unauthorized();
-    if (needsAdmin(request, open) && !caller?.admin) throw forbidden('this route needs the admin key (ADMIN_KEY)');
     if (caller) request.caller = caller;
   });
   app.addHook('onResponse', async (request, reply) => {
@@ -192,20 +197,20 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: FastifyInstanc
   });
 
   const unsubscribe = ports.bus.subscribe((event) => {
-    if (event.type === 'VariantsWritten') metrics.variantsProduced.inc({}, event.data.variants.length);
+    if (event.type === 'VariantsWritten') metrics.variantsProduced.inc(event.data.variants.length);
     if (event.type === 'JobCompleted' || event.type === 'JobFailed') metrics.jobsFinished.inc({ status: event.type });
   });
   app.addHook('onClose', async () => unsubscribe());
 
   await app.register(async (scope) => healthRoutes(scope, ctx, deps.readiness ?? {}));
   await app.register(async (scope) => jobRoutes(scope, ctx));
-  await app.register(async (scope) => queueRoutes(scope, ctx));
+  await app.register(adminScope((admin) => queueRoutes(admin, ctx)));
   await app.register(async (scope) => adminRoutes(scope, ctx));
   await app.register(async (scope) => presetRoutes(scope));
   await app.register(async (scope) => previewRoutes(scope, ctx));
   if (config.signingSecret) await app.register(async (scope) => signedBlobRoutes(scope, ctx));
 
-  await app.register(async (scope) => metricsRoutes(scope, ctx));
+  await app.register(adminScope((admin) => metricsRoutes(admin, ctx)));
 
   const webRoot = deps.webRoot;
   if (webRoot && existsSync(webRoot)) {

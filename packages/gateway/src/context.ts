@@ -1,7 +1,8 @@
-import { blobKeys, type Clock, objectCreatedEvent } from '@delta-augment/core';
+import { type Clock, objectCreatedEvent } from '@delta-augment/core';
 import {
   type BlobStore,
   type Config,
+  deleteJobData,
   type JobService,
   type Ports,
   UPLOAD_QUEUE,
@@ -22,7 +23,10 @@ export interface GatewayContext {
   readonly signedUrlSeconds: number;
   /** The webhook outbox and its settings, where this deployment delivers webhooks (the local stack). */
   readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
-  /** Deletes a job's events and every blob under its prefixes. */
+  /**
+   * Deletes a job's events, then every file under its prefixes (unfinished writes included). The events go
+   * first: a worker still rendering the job sees it gone, stops, and sweeps what it writes after this.
+   */
   deleteJob(jobId: string): Promise<void>;
   /** Queues an ObjectCreated message for an existing source object again (retry). */
   resend(key: string, size: number): Promise<void>;
@@ -43,13 +47,7 @@ export const createContext = (
   retentionDays: config.retentionDays,
   metrics,
   signedUrlSeconds: 900,
-  async deleteJob(jobId) {
-    for (const prefix of blobKeys.jobPrefixes(jobId)) {
-      const keys = await ports.blobs.list(prefix);
-      await Promise.all(keys.map((key) => ports.blobs.delete(key)));
-    }
-    await ports.events.delete(jobId);
-  },
+  deleteJob: (jobId) => deleteJobData(ports, jobId),
   async resend(key, size) {
     await ports.queue.send(
       UPLOAD_QUEUE,

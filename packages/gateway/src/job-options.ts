@@ -50,6 +50,24 @@ export const parseSeed = (raw: unknown): number => {
   return value;
 };
 
+/**
+ * Refuses `null` anywhere in a JSON body, naming its field (`seed`, `files[0].label`): the schema's type
+ * coercion would otherwise turn it into 0 or '' and a default would be used silently. Runs before validation.
+ */
+export const refuseNulls = (body: unknown): void => {
+  // Iterative: a body nested 100,000 deep is the schema's to refuse, not a stack overflow here.
+  const pending: [unknown, string][] = [[body, '']];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [value, field] = next;
+    if (value === null) {
+      throw badRequest(field || 'body', `${field || 'the body'} must not be null; leave the field out for its default`);
+    }
+    if (typeof value !== 'object') continue;
+    if (Array.isArray(value)) for (const [i, item] of value.entries()) pending.push([item, `${field}[${i}]`]);
+    else for (const [key, item] of Object.entries(value)) pending.push([item, field ? `${field}.${key}` : key]);
+  }
+};
+
 /** `preset` (a name) or `pipeline` (a JSON spec), validated now so that a bad spec is a 400, not a failed job. */
 export const parsePipeline = (preset: unknown, pipeline: unknown, seed: number): PipelineChoice => {
   if (preset !== undefined && preset !== '' && pipeline !== undefined && pipeline !== '') {
@@ -66,6 +84,14 @@ export const parsePipeline = (preset: unknown, pipeline: unknown, seed: number):
       } catch (error) {
         throw badRequest('pipeline', `pipeline is not valid JSON: ${(error as Error).message}`);
       }
+    }
+    // `null` (or any non-object) is not a spec: it would otherwise fall back to the default preset, reported as custom.
+    if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+      throw badRequest(
+        'pipeline',
+        `pipeline must be a JSON object with a "steps" array, got ${spec === null ? 'null' : Array.isArray(spec) ? 'an array' : typeof spec}`,
+        'INVALID_PIPELINE',
+      );
     }
     choice = { spec, seed };
   } else {

@@ -1,79 +1,77 @@
 import type { Clock, JobStatus } from '@delta-augment/core';
 import type { JobEventStore } from '@delta-augment/ports';
 
-/** A minimal Prometheus text-format registry: counters, gauges and one latency histogram. */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-type Labels = Readonly<Record<string, string>>;
-
-const labelText = (labels: Labels): string => {
-  const entries = Object.entries(labels);
-  return entries.length ? `{${entries.map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}` : '';
-};
-
-export class Counter {
-  private readonly values = new Map<string, number>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [labels, value] of this.values) lines.push(`${this.name}${labels} ${value}`);
-    return lines.join('\n');
-  }
-}
-
+/** Latency buckets of the request histogram, in seconds. */
 const BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export class Histogram {
-  private readonly series = new Map<string, { labels: Labels; counts: number[]; sum: number; count: number }>();
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-  observe(labels: Labels, seconds: number): void {
-    const key = labelText(labels);
-    let s = this.series.get(key);
-    if (!s) {
-      s = { labels, counts: BUCKETS.map(() => 0), sum: 0, count: 0 };
-      this.series.set(key, s);
-    }
-    for (const [i, bound] of BUCKETS.entries()) if (seconds <= bound) s.counts[i] = (s.counts[i] ?? 0) + 1;
-    s.sum += seconds;
-    s.count += 1;
-  }
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    for (const s of this.series.values()) {
-      for (const [i, bound] of BUCKETS.entries()) {
-        lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: String(bound) })} ${s.counts[i]}`);
-      }
-      lines.push(`${this.name}_bucket${labelText({ ...s.labels, le: '+Inf' })} ${s.count}`);
-      lines.push(`${this.name}_sum${labelText(s.labels)} ${s.sum}`);
-      lines.push(`${this.name}_count${labelText(s.labels)} ${s.count}`);
-    }
-    return lines.join('\n');
-  }
-}
+let processRegistry: Registry | undefined;
 
-export const gauge = (name: string, help: string, samples: readonly { labels: Labels; value: number }[]): string =>
-  [
-    `# HELP ${name} ${help}`,
-    `# TYPE ${name} gauge`,
-    ...samples.map((s) => `${name}${labelText(s.labels)} ${s.value}`),
-  ].join('\n');
+/**
+ * The process's default metrics (CPU, memory, event-loop lag, GC, handles; `process_*` and `nodejs_*`),
+ * collected once per process however many gateways it builds (tests build many).
+ */
+const processMetrics = (): Registry => {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+};
 
-export const createMetrics = () => ({
-  requests: new Histogram('delta_http_request_duration_seconds', 'HTTP request latency by route, method and status'),
-  jobsCreated: new Counter('delta_jobs_created_total', 'Jobs accepted by this gateway'),
-  variantsProduced: new Counter('delta_variants_produced_total', 'Variants written, as seen on the event bus'),
-  jobsFinished: new Counter('delta_jobs_finished_total', 'Jobs that reached a terminal state, by status'),
-});
+/**
+ * One gateway's metrics in a prom-client registry of its own: request latency, jobs created, variants
+ * produced and jobs finished (as seen on the event bus), and the gauges `/metrics` sets when scraped
+ * (jobs by status, each queue's depth). `render` adds the process's default metrics.
+ */
+export const createMetrics = () => {
+  const registry = new Registry();
+  const register = [registry];
+  const queueGauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ['queue'], registers: register });
+  return {
+    requests: new Histogram({
+      name: 'delta_http_request_duration_seconds',
+      help: 'HTTP request latency by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      buckets: BUCKETS,
+      registers: register,
+    }),
+    jobsCreated: new Counter({
+      name: 'delta_jobs_created_total',
+      help: 'Jobs accepted by this gateway',
+      registers: register,
+    }),
+    variantsProduced: new Counter({
+      name: 'delta_variants_produced_total',
+      help: 'Variants written, as seen on the event bus',
+      registers: register,
+    }),
+    jobsFinished: new Counter({
+      name: 'delta_jobs_finished_total',
+      help: 'Jobs that reached a terminal state, by status',
+      labelNames: ['status'],
+      registers: register,
+    }),
+    jobs: new Gauge({
+      name: 'delta_jobs',
+      help: `Jobs by status (counted up to ${JOB_COUNT_CAP} per status)`,
+      labelNames: ['status'],
+      registers: register,
+    }),
+    queueVisible: queueGauge('delta_queue_visible_messages', 'Messages waiting in each queue'),
+    queueInFlight: queueGauge('delta_queue_in_flight_messages', 'Messages being processed'),
+    queueDelayed: queueGauge('delta_queue_delayed_messages', 'Messages delayed before they become visible'),
+    queueOldestAge: queueGauge('delta_queue_oldest_message_age_seconds', 'Age of the oldest message'),
+    /** The Prometheus text format (0.0.4) of this gateway's metrics and the process's. */
+    render: async (): Promise<string> => {
+      const [own, process] = await Promise.all([registry.metrics(), processMetrics().metrics()]);
+      return `${own}\n${process}`;
+    },
+    contentType: registry.contentType,
+  };
+};
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

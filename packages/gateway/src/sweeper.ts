@@ -1,21 +1,14 @@
 import type { Clock } from '@delta-augment/core';
+import { deleteExpiredJobs } from '@delta-augment/ports';
 import type { GatewayContext } from './context.js';
 
 /**
  * Deletes jobs past their retention (RETENTION_DAYS, default 27 as in the seed) with all their blobs.
- * Locally a timer runs it; on AWS bucket lifecycle rules and DynamoDB TTL do the same.
+ * The local stack runs it on a timer; on AWS the scheduled retention function does (one per stack,
+ * not one per gateway instance), beside bucket lifecycle rules and DynamoDB TTL.
  */
-export const sweepExpired = async (ctx: Pick<GatewayContext, 'ports' | 'deleteJob'>, clock: Clock): Promise<number> => {
-  let removed = 0;
-  for (;;) {
-    const ids = await ctx.ports.events.expired(new Date(clock.now()).toISOString(), 100);
-    if (ids.length === 0) return removed;
-    for (const id of ids) {
-      await ctx.deleteJob(id);
-      removed += 1;
-    }
-  }
-};
+export const sweepExpired = (ctx: Pick<GatewayContext, 'ports' | 'deleteJob'>, clock: Clock): Promise<number> =>
+  deleteExpiredJobs(ctx.ports.events, (jobId) => ctx.deleteJob(jobId), new Date(clock.now()).toISOString());
 
 export const startSweeper = (
   ctx: Pick<GatewayContext, 'ports' | 'deleteJob'>,

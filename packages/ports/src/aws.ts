@@ -3,5 +3,5 @@ export { type AwsClients, type AwsPorts, awsClients, awsPorts } from './aws-port
 export { S3BlobStore } from './blob-store/aws.js';
 export { EventBridgeBus } from './event-bus/aws.js';
 export { startQueueIngress } from './event-bus/aws-ingress.js';
-export { DYNAMO_TABLE_SCHEMA, DynamoDbJobEventStore } from './job-event-store/aws.js';
+export { DYNAMO_TABLE_SCHEMA, DynamoDbJobEventStore, OWNER_INDEX_ATTRIBUTES } from './job-event-store/aws.js';
 export { SqsWorkQueue } from './work-queue/aws.js';

@@ -10,6 +10,7 @@ export * from './event-bus/port.js';
 export * from './job-event-store/port.js';
 export * from './job-service.js';
 export type { Ports } from './ports.js';
+export * from './retention.js';
 export * from './webhooks/port.js';
 export * from './work-queue/port.js';
 export {

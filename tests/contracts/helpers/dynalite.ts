@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { DYNAMO_TABLE_SCHEMA } from '../../../packages/ports/src/job-event-store/aws.js';
+import { DYNAMO_TABLE_SCHEMA, OWNER_INDEX_ATTRIBUTES } from '../../../packages/ports/src/job-event-store/aws.js';
 
 /**
  * dynalite (DynamoDB on an in-memory LevelDB) behind a small HTTP proxy on loopback.
@@ -197,7 +197,8 @@ export const startDynalite = async (): Promise<DynaliteHandle> => {
                 { AttributeName: ownerIndex.partitionKey, KeyType: 'HASH' },
                 { AttributeName: ownerIndex.sortKey, KeyType: 'RANGE' },
               ],
-              Projection: { ProjectionType: 'ALL' },
+              // The projection infra declares (tests/infra holds the two equal).
+              Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...OWNER_INDEX_ATTRIBUTES] },
             },
           ],
         }),

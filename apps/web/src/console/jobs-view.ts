@@ -93,8 +93,11 @@ export const renderJobs = async (
   );
 };
 
-/** One job: its event timeline (timestamps, durations between events) and a chart of variants done over time. */
-export const renderJob = async (api: ConsoleApi, root: HTMLElement, jobId: string): Promise<void> => {
+/**
+ * One job: its event timeline (timestamps, durations between events) and a chart of variants done over time.
+ * Resolves to the job's status, so that the page can keep itself fresh.
+ */
+export const renderJob = async (api: ConsoleApi, root: HTMLElement, jobId: string): Promise<string> => {
   const path = `/api/jobs/${encodeURIComponent(jobId)}`;
   const job = await api.get<AdminJobView>(path);
   const events: StoredEventView[] = [];
@@ -115,7 +118,7 @@ export const renderJob = async (api: ConsoleApi, root: HTMLElement, jobId: strin
     h('h1', { class: 'card-title' }, `Job ${job.id}`),
     h(
       'p',
-      { role: 'status' },
+      { role: 'status', id: 'job-status', 'data-status': job.status },
       `${job.status}, ${job.progress.done} of ${job.progress.total} variants, owner ${job.owner ?? '—'}, created ${new Date(job.createdAt).toLocaleString()}`,
     ),
     h('h2', {}, 'Variants done over time'),
@@ -139,4 +142,5 @@ export const renderJob = async (api: ConsoleApi, root: HTMLElement, jobId: strin
       ),
     ),
   );
+  return job.status;
 };

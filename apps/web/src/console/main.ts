@@ -9,6 +9,8 @@ import { renderQueues } from './queues-view.js';
 
 /** How often the queues page refreshes itself. */
 const REFRESH_MS = 5000;
+/** How often the page of a running job refreshes itself, until the job ends. */
+const JOB_REFRESH_MS = 2000;
 
 const storage = (() => {
   try {
@@ -60,8 +62,12 @@ const show = async (): Promise<void> => {
         for (const [name, value] of Object.entries(search)) if (value) params.set(name, value);
         location.hash = `jobs${params.size ? `?${params}` : ''}`;
       });
-    } else if (page === 'job' && arg) await renderJob(api, view, decodeURIComponent(arg));
-    else if (page === 'owners') await renderOwners(api, view);
+    } else if (page === 'job' && arg) {
+      const status = await renderJob(api, view, decodeURIComponent(arg));
+      // A failed job comes back to work when its dead letters are redriven; a completed one stays done.
+      const next = status === 'completed' ? undefined : status === 'failed' ? REFRESH_MS : JOB_REFRESH_MS;
+      if (next !== undefined && run === rendering) timer = setTimeout(() => void show(), next);
+    } else if (page === 'owners') await renderOwners(api, view);
     else {
       await renderQueues(api, view);
       if (run === rendering) timer = setTimeout(() => void show(), REFRESH_MS);

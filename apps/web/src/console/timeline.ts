@@ -1,3 +1,4 @@
+import { variantsRecorded } from '@delta-augment/core';
 import type { StoredEventView } from './types.js';
 
 export interface TimelineEntry {
@@ -10,15 +11,6 @@ export interface TimelineEntry {
   readonly sincePreviousMs: number;
   readonly detail: string;
 }
-
-/** How many variants an event records: one per VariantWritten, or the size of a batch. */
-export const variantsIn = (event: StoredEventView): number => {
-  if (event.type === 'VariantWritten') return 1;
-  const data = event.data ?? {};
-  if (Array.isArray(data.variants)) return data.variants.length;
-  if (event.type.startsWith('Variant') && typeof data.count === 'number') return data.count;
-  return 0;
-};
 
 const detailOf = (event: StoredEventView): string => {
   const data = event.data ?? {};
@@ -57,7 +49,7 @@ export const variantsOverTime = (events: readonly StoredEventView[]): [number, n
   const first = events[0];
   if (first) points.push([Date.parse(first.at), 0]);
   for (const event of events) {
-    const added = variantsIn(event);
+    const added = variantsRecorded(event);
     if (added === 0) continue;
     done += added;
     points.push([Date.parse(event.at), done]);

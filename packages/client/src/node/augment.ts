@@ -24,11 +24,13 @@ export interface JobOptions {
   readonly split?: string;
   /** Labelled datasets: the input layout, default `auto`. */
   readonly format?: string;
+  /** POSTed a signed JSON document when the job ends; the secret comes back once, in the `job` event. */
+  readonly webhookUrl?: string;
 }
 
 export type AugmentEvent =
   | { type: 'scanned'; images: number; labels: number; bytes: number; mode: 'signed' | 'dataset' }
-  | { type: 'job'; jobId: string; resumed: boolean }
+  | { type: 'job'; jobId: string; resumed: boolean; webhookSecret?: string }
   | { type: 'upload-start'; totalBytes: number; totalFiles: number }
   | { type: 'upload-bytes'; delta: number }
   | { type: 'uploaded'; file: string; sourceId?: string; skipped: boolean }
@@ -82,6 +84,12 @@ const usesDataset = (input: ScannedInput, options: JobOptions) =>
   options.export !== undefined ||
   options.format !== undefined;
 
+/** The webhook's signing secret, which only the creation answer carries. */
+const secretOf = (job: JobView): { webhookSecret?: string } => {
+  const secret = (job.webhook as { secret?: string } | undefined)?.secret;
+  return secret ? { webhookSecret: secret } : {};
+};
+
 /** The JSON fields of the options, as `POST /api/jobs` takes them. */
 const jobFields = (options: JobOptions) => ({
   ...(options.variants !== undefined ? { variants: options.variants } : {}),
@@ -89,6 +97,7 @@ const jobFields = (options: JobOptions) => ({
   ...(options.pipeline !== undefined ? { pipeline: options.pipeline as Record<string, never> } : {}),
   ...(options.seed !== undefined ? { seed: options.seed } : {}),
   ...(options.tags?.length ? { tags: [...options.tags] } : {}),
+  ...(options.webhookUrl !== undefined ? { webhookUrl: options.webhookUrl } : {}),
 });
 
 /** The same options as multipart form fields. */
@@ -102,6 +111,7 @@ const formFields = (options: JobOptions): Record<string, string> => {
   if (options.format !== undefined) fields.format = options.format;
   if (options.export !== undefined) fields.export = options.export;
   if (options.split !== undefined) fields.split = options.split;
+  if (options.webhookUrl !== undefined) fields.webhookUrl = options.webhookUrl;
   return fields;
 };
 
@@ -188,7 +198,7 @@ export const augment = async (options: AugmentOptions): Promise<AugmentResult> =
     }
     state = { version: 1, url: options.url, fingerprint, jobId: job.id ?? '', sources: {} };
     await writeState(stateFile, state);
-    emit({ type: 'job', jobId: state.jobId, resumed: false });
+    emit({ type: 'job', jobId: state.jobId, resumed: false, ...secretOf(job) });
     emit({ type: 'uploaded', file: zip.name, skipped: false });
   } else {
     const created = await ok(
@@ -210,7 +220,7 @@ export const augment = async (options: AugmentOptions): Promise<AugmentResult> =
     state = { version: 1, url: options.url, fingerprint, jobId: created.id ?? '', sources };
     await writeState(stateFile, state);
     job = created;
-    emit({ type: 'job', jobId: state.jobId, resumed: false });
+    emit({ type: 'job', jobId: state.jobId, resumed: false, ...secretOf(created) });
     emit({ type: 'upload-start', totalBytes: input.totalBytes, totalFiles: files.size });
     await uploadSources({
       ...common,

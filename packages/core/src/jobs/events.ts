@@ -152,6 +152,18 @@ const SOURCE_EVENT_TYPES: ReadonlySet<string> = new Set<SourceEventType>([
 
 export const isSourceEvent = (event: JobEventBody): event is SourceEventBody => SOURCE_EVENT_TYPES.has(event.type);
 
+/**
+ * How many variants one job event records, read from an event as it travels (bus message, API page):
+ * the size of a `VariantsWritten` batch, one for a `VariantWritten` of older streams, else none.
+ */
+export const variantsRecorded = (event: { readonly type: string; readonly data?: unknown }): number => {
+  if (event.type === 'VariantWritten') return 1;
+  if (!event.type.startsWith('Variant')) return 0;
+  const data = (event.data ?? {}) as { readonly variants?: unknown; readonly count?: unknown };
+  if (Array.isArray(data.variants)) return data.variants.length;
+  return typeof data.count === 'number' ? data.count : 0;
+};
+
 export const TERMINAL_EVENT_TYPES: readonly JobEventType[] = ['JobCompleted', 'JobFailed'];
 
 /** Sources named by one `JobCreated` or `SourcesAdded` event (keeps every event far below 400 KB). */

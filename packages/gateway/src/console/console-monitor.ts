@@ -1,3 +1,4 @@
+import { variantsRecorded } from '@delta-augment/core';
 import { QueueHistory, type QueueReading } from './queue-history.js';
 import { Throughput } from './throughput.js';
 
@@ -19,15 +20,6 @@ export interface MonitorOptions {
   /** Throughput bucket width (default one minute). */
   readonly bucketMs?: number;
 }
-
-/** How many variants one job event records: one per VariantWritten, or the size of a batch event. */
-export const variantCount = (event: { readonly type: string; readonly data?: unknown }): number => {
-  if (event.type === 'VariantWritten') return 1;
-  const data = (event.data ?? {}) as { variants?: unknown; count?: unknown };
-  if (!event.type.startsWith('Variant')) return 0;
-  if (Array.isArray(data.variants)) return data.variants.length;
-  return typeof data.count === 'number' ? data.count : 0;
-};
 
 /**
  * Samples queue depth and age into a one-hour ring buffer, and counts throughput from the bus, for the
@@ -61,7 +53,7 @@ export class ConsoleMonitor {
     if (this.timer) return;
     this.unsubscribe = this.sources.bus.subscribe((event) => {
       const at = this.sources.now();
-      const variants = variantCount(event);
+      const variants = variantsRecorded(event);
       if (variants > 0) this.throughput.record('variants', variants, at);
       else if (event.type === 'JobCreated') this.throughput.record('jobsStarted', 1, at);
       else if (event.type === 'JobCompleted') this.throughput.record('jobsCompleted', 1, at);

@@ -2,7 +2,10 @@ import type { Config } from '@delta-augment/ports';
 import type { FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../errors.js';
 
-/** Routes outside `/api` that still need a key in keyed mode (the admin key: they describe every owner's work). */
+/**
+ * Routes outside `/api` that still need a key in keyed mode (the admin key, checked by `adminScope`: they describe
+ * every owner's work).
+ */
 const ADMIN_ROUTES = new Set(['/metrics']);
 
 const decodedPath = (url: string): string => {
@@ -26,10 +29,6 @@ export const needsKey = (request: FastifyRequest, open: boolean): boolean => {
   if (ADMIN_ROUTES.has(route)) return true;
   return route.startsWith('/api/') && !request.routeOptions.config?.public;
 };
-
-/** Whether a route is for the admin key only (in keyed mode). */
-export const needsAdmin = (request: FastifyRequest, open: boolean): boolean =>
-  !open && ADMIN_ROUTES.has(request.routeOptions.url ?? '');
 
 /** HSTS and `upgrade-insecure-requests` only when the service is reached over HTTPS (an https PUBLIC_URL). */
 export const servesHttps = (config: Pick<Config, 'publicUrl'>): boolean =>

@@ -10,6 +10,7 @@ import { checkOutputBudget } from '../guards/output-budget.js';
 import { checkImage } from '../image-check.js';
 import { type JobOptions, MAX_TAGS, parsePipeline, parseSeed, parseTags, parseVariants } from '../job-options.js';
 import { loadView } from '../job-view.js';
+import { fieldsOf } from '../json-body.js';
 import { datasetFormat, parseDatasetFields, prepareDataset, wantsDatasetJob } from '../labelled-dataset.js';
 import { readForm } from '../multipart.js';
 import { sniffType } from '../sniff.js';
@@ -169,7 +170,7 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
   checkOutputBudget(
     options.pipeline,
     options.variants,
-    images.map((image, i) => ({ width: image.width, height: image.height, field: `file[${i}]` })),
+    images.map((image, i) => ({ width: image.width, height: image.height, format: image.format, field: `file[${i}]` })),
     config.budgets,
   );
   const state = await createJobFromImages(ctx, request.caller.owner, options, images, dataset);
@@ -231,14 +232,14 @@ export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
 
 /** POST /api/jobs, JSON: a job whose files the client PUTs straight to storage through signed URLs. */
 export const createFromSignedRequest = async (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => {
-  const body = (request.body ?? {}) as Record<string, unknown>;
+  const body = fieldsOf(request.body);
   const files = body.files;
   if (!Array.isArray(files) || files.length === 0)
     throw badRequest('files', 'files must list at least one { name, bytes } to upload');
   if (files.length > ctx.config.maxFilesPerJob)
     throw tooLarge('files', `more than ${ctx.config.maxFilesPerJob} files in one job (MAX_FILES_PER_JOB)`);
   const declared = files.map((f: unknown, i: number) => {
-    const file = (f ?? {}) as Record<string, unknown>;
+    const file = fieldsOf(f);
     const bytes = Number(file.bytes);
     if (typeof file.name !== 'string' || !file.name) throw badRequest(`files[${i}].name`, 'name is required');
     const limit = `bytes must be an integer from 1 to ${ctx.config.maxFileBytes} (MAX_FILE_BYTES)`;

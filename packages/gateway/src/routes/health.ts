@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.js';
+import type { GatewayApp } from '../typed-app.js';
 
 /** Probes are exempt from the rate limit: a load balancer must always be able to ask. */
 const probe = { public: true, rateLimit: false } as const;
 
 export const healthRoutes = async (
-  app: FastifyInstance,
+  app: GatewayApp,
   ctx: GatewayContext,
   readiness: Readonly<Record<string, () => boolean>> = {},
 ): Promise<void> => {
@@ -19,7 +19,7 @@ export const healthRoutes = async (
         response: { 200: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } },
       },
     },
-    async () => ({ status: 'ok' }),
+    async () => ({ status: 'ok' as const }),
   );
 
   const checks = {

@@ -10,9 +10,10 @@ import {
   writeYoloLabels,
   yoloTask,
 } from '@delta-augment/core';
-import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { GatewayContext } from '../context.js';
 import { notFound } from '../errors.js';
+import type { GatewayApp } from '../typed-app.js';
 import { loadOwnJob } from './own-job.js';
 import { clientErrors, tokenQuery, variantParams } from './schemas.js';
 
@@ -20,7 +21,7 @@ const FORMATS = ['json', 'coco', 'yolo', 'voc'] as const;
 type Format = (typeof FORMATS)[number];
 
 /** GET a variant's labels, in the job's export format or the one asked for. */
-export const labelRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+export const labelRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<void> => {
   app.get(
     '/api/jobs/:id/sources/:sourceId/variants/:index/labels',
     {
@@ -29,23 +30,18 @@ export const labelRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
           "One output's labels: json (boxes, polygons, masks, keypoints, and what was dropped), coco, yolo or voc",
         tags: ['jobs'],
         params: variantParams,
-        querystring: {
-          type: 'object',
-          properties: {
-            format: {
-              type: 'string',
-              enum: [...FORMATS],
-              description: "default: the job's export format (json for folders)",
-            },
-            ...tokenQuery,
-          },
-        },
+        querystring: Type.Object({
+          format: Type.Optional(
+            Type.Enum(FORMATS, { type: 'string', description: "default: the job's export format (json for folders)" }),
+          ),
+          ...tokenQuery,
+        }),
         produces: ['application/json', 'text/plain', 'application/xml'],
         response: clientErrors,
       },
     },
     async (request, reply) => {
-      const { id, sourceId, index } = request.params as { id: string; sourceId: string; index: number };
+      const { id, sourceId, index } = request.params;
       const state = await loadOwnJob(ctx, request, id);
       const source = await ctx.jobs.loadSource(state.id, sourceId);
       if (!source?.ext || !hasIndex(source.written, index) || !state.dataset)
@@ -58,7 +54,7 @@ export const labelRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
       });
       const followed = JSON.parse(raw.toString('utf8')) as { labels: ImageLabels; dropped: DroppedLabel[] };
       const { categories } = state.dataset;
-      const asked = (request.query as { format?: Format }).format;
+      const asked = request.query.format;
       const format: Format = asked ?? (state.dataset.export === 'folders' ? 'json' : state.dataset.export);
       const fileName = `${source.name.replace(/\.[^.]+$/, '')}_${String(index).padStart(3, '0')}.${variant.key.slice(variant.key.lastIndexOf('.') + 1)}`;
       switch (format) {

@@ -1,7 +1,7 @@
 import { PRESETS, pipelineJsonSchema } from '@delta-augment/core';
-import type { FastifyInstance } from 'fastify';
+import type { GatewayApp } from '../typed-app.js';
 
-export const presetRoutes = async (app: FastifyInstance): Promise<void> => {
+export const presetRoutes = async (app: GatewayApp): Promise<void> => {
   app.get(
     '/api/presets',
     {

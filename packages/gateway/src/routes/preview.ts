@@ -1,11 +1,13 @@
 import { isId, NotFoundError, PermanentError, resolvePipeline } from '@delta-augment/core';
 import { renderPreview } from '@delta-augment/engine';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, notFound, RequestError, unsupported } from '../errors.js';
 import { checkImage } from '../image-check.js';
 import { parsePipeline, parseSeed } from '../job-options.js';
+import { fieldsOf } from '../json-body.js';
 import { readForm } from '../multipart.js';
+import type { GatewayApp } from '../typed-app.js';
 import { loadOwnJob } from './own-job.js';
 import { clientErrors } from './schemas.js';
 
@@ -26,7 +28,7 @@ const PREVIEW_FIELDS: ReadonlySet<string> = new Set(['preset', 'pipeline', 'seed
 
 interface PreviewInput {
   readonly data: Buffer;
-  readonly fields: Record<string, unknown>;
+  readonly fields: Readonly<Record<string, unknown>>;
 }
 
 /** The image and options: an uploaded `file` (multipart), or `{ jobId, sourceId }` of a stored source (JSON). */
@@ -45,7 +47,7 @@ const inputOf = async (ctx: GatewayContext, request: FastifyRequest): Promise<Pr
   }
   if (!request.headers['content-type']?.toLowerCase().startsWith('application/json'))
     throw unsupported('content-type', 'send multipart/form-data (a file) or application/json ({ jobId, sourceId })');
-  const fields = (request.body ?? {}) as Record<string, unknown>;
+  const fields = fieldsOf(request.body);
   const jobId = String(fields.jobId ?? '');
   const sourceId = String(fields.sourceId ?? '');
   if (!jobId) throw badRequest('jobId', 'send jobId and sourceId of a stored source, or upload a file');
@@ -79,7 +81,7 @@ const optionFields = {
  * operations each drew; nothing is stored. The variants are those a job with the same pipeline and seed would
  * make of the same file (indices 0..count-1), on a copy shrunk to `size`.
  */
-export const previewRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+export const previewRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<void> => {
   app.post(
     '/api/preview',
     {

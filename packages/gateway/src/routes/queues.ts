@@ -1,19 +1,13 @@
 import { blobKeys, decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/core';
-import { RedriveTask } from '@delta-augment/ports';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { GatewayContext } from '../context.js';
-import { forbidden, notFound } from '../errors.js';
+import type { GatewayApp } from '../typed-app.js';
+import { deleteMessageRoutes } from './delete-message.js';
+import { knownQueue, queueParams, queueStatsWithDeadLetters } from './queue-params.js';
+import { redriveTaskRoutes } from './redrive-task.js';
 import { clientErrors, tokenQuery } from './schemas.js';
 
-const requireAdmin = (request: FastifyRequest) => {
-  if (!request.caller.admin) throw forbidden('queue operations need the admin key');
-};
-
-const queueParams = {
-  type: 'object',
-  required: ['name'],
-  properties: { name: { type: 'string', maxLength: 80, description: 'uploads or uploads-dlq' } },
-} as const;
+const DEFAULT_PEEK = 10;
 
 /** A queue's stats as the admin routes answer them. */
 export const statsSchema = {
@@ -66,7 +60,9 @@ export const describeMessage = async (ctx: GatewayContext, body: string) => {
       ctx.jobs.loadSource(parsed.jobId, parsed.sourceId),
     ]);
     const thumbnailKey = blobKeys.thumbnail(parsed.jobId, parsed.sourceId);
-    const hasThumbnail = source !== undefined && (await ctx.blobs.head(thumbnailKey)) !== undefined;
+    // A thumbnail is a nicety: storage that cannot answer must not hide the job, the owner and the reason.
+    const hasThumbnail =
+      source !== undefined && (await ctx.blobs.head(thumbnailKey).catch(() => undefined)) !== undefined;
     return {
       kind: 'source',
       jobId: parsed.jobId,
@@ -81,11 +77,10 @@ export const describeMessage = async (ctx: GatewayContext, body: string) => {
   }
 };
 
-export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+/** The queue operations (admin; register in `adminScope`). */
+export const queueRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<void> => {
   const { queue } = ctx.ports;
-  const known = async (name: string) => {
-    if (!(await queue.queues()).includes(name)) throw notFound(`queue ${name}`);
-  };
+  const known = (name: string) => knownQueue(ctx, name);
 
   app.get(
     '/api/queues',
@@ -99,19 +94,7 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
         },
       },
     },
-    async (request) => {
-      requireAdmin(request);
-      const names = await queue.queues();
-      const stats = await Promise.all(names.map((name) => queue.stats(name)));
-      return {
-        queues: stats.map((s) => ({
-          ...s,
-          deadLetterQueueDepth: s.deadLetterQueue
-            ? (stats.find((d) => d.name === s.deadLetterQueue)?.visible ?? 0)
-            : undefined,
-        })),
-      };
-    },
+    async () => ({ queues: await queueStatsWithDeadLetters(ctx) }),
   );
 
   app.get(
@@ -121,10 +104,10 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Peek messages (a DLQ shows each with its job, source, failure reason and receive count) (admin)',
         tags: ['queues'],
         params: queueParams,
-        querystring: {
-          type: 'object',
-          properties: { max: { type: 'integer', minimum: 1, maximum: 100, default: 10 }, ...tokenQuery },
-        },
+        querystring: Type.Object({
+          max: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PEEK })),
+          ...tokenQuery,
+        }),
         response: {
           200: {
             type: 'object',
@@ -135,10 +118,9 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
       },
     },
     async (request) => {
-      requireAdmin(request);
-      const { name } = request.params as { name: string };
+      const { name } = request.params;
       await known(name);
-      const messages = await queue.peek(name, { max: (request.query as { max: number }).max });
+      const messages = await queue.peek(name, { max: request.query.max ?? DEFAULT_PEEK });
       return {
         queue: name,
         messages: await Promise.all(messages.map(async (m) => ({ ...m, ...(await describeMessage(ctx, m.body)) }))),
@@ -153,11 +135,13 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
         summary: 'Move dead-lettered messages (all, or the listed ids) back to their source queue (admin)',
         tags: ['queues'],
         params: queueParams,
-        body: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { messageIds: { type: 'array', items: { type: 'string', maxLength: 100 }, maxItems: 1000 } },
-        },
+        body: Type.Union([
+          Type.Object(
+            { messageIds: Type.Optional(Type.Array(Type.String({ maxLength: 100 }), { maxItems: 1000 })) },
+            { additionalProperties: false },
+          ),
+          Type.Null(),
+        ]),
         response: {
           200: {
             type: 'object',
@@ -169,97 +153,14 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
       },
     },
     async (request) => {
-      requireAdmin(request);
-      const { name } = request.params as { name: string };
+      const { name } = request.params;
       await known(name);
-      const body = (request.body ?? {}) as { messageIds?: string[] };
-      return { queue: name, ...(await queue.redrive(name, { messageIds: body.messageIds })) };
+      return { queue: name, ...(await queue.redrive(name, { messageIds: request.body?.messageIds })) };
     },
   );
 
-  const tasks = new Map<string, RedriveTask>();
-  const taskSchema = {
-    type: 'object',
-    properties: {
-      queue: { type: 'string' },
-      state: { type: 'string', enum: ['idle', 'running', 'cancelled', 'completed', 'failed'] },
-      moved: { type: 'integer' },
-      remaining: { type: 'integer' },
-      error: { type: 'string' },
-    },
-  } as const;
-
-  app.post(
-    '/api/queues/:name/redrive-task',
-    {
-      schema: {
-        summary: 'Start (or resume) a background redrive of a DLQ in batches; cancellable (admin)',
-        tags: ['queues'],
-        params: queueParams,
-        body: {
-          type: ['object', 'null'],
-          additionalProperties: false,
-          properties: { batchSize: { type: 'integer', minimum: 1, maximum: 1000, default: 10 } },
-        },
-        response: { 202: taskSchema, ...clientErrors },
-      },
-    },
-    async (request, reply) => {
-      requireAdmin(request);
-      const { name } = request.params as { name: string };
-      await known(name);
-      const body = (request.body ?? {}) as { batchSize?: number };
-      let task = tasks.get(name);
-      const state = task?.status().state;
-      if (!task || state === 'completed' || state === 'failed') {
-        task = new RedriveTask(queue, name, { batchSize: body.batchSize ?? 10 });
-        tasks.set(name, task);
-      }
-      void task.start();
-      return reply.code(202).send({ queue: name, ...task.status() });
-    },
-  );
-
-  app.get(
-    '/api/queues/:name/redrive-task',
-    {
-      schema: {
-        summary: "The DLQ's background redrive: state, moved, remaining (admin)",
-        tags: ['queues'],
-        params: queueParams,
-        response: { 200: taskSchema, ...clientErrors },
-      },
-    },
-    async (request) => {
-      requireAdmin(request);
-      const { name } = request.params as { name: string };
-      await known(name);
-      const task = tasks.get(name);
-      if (!task) throw notFound(`a redrive task of ${name}`);
-      return { queue: name, ...task.status() };
-    },
-  );
-
-  app.delete(
-    '/api/queues/:name/redrive-task',
-    {
-      schema: {
-        summary: 'Cancel the background redrive after its current batch (admin)',
-        tags: ['queues'],
-        params: queueParams,
-        response: { 202: taskSchema, ...clientErrors },
-      },
-    },
-    async (request, reply) => {
-      requireAdmin(request);
-      const { name } = request.params as { name: string };
-      await known(name);
-      const task = tasks.get(name);
-      if (!task) throw notFound(`a redrive task of ${name}`);
-      task.cancel();
-      return reply.code(202).send({ queue: name, ...task.status() });
-    },
-  );
+  await redriveTaskRoutes(app, ctx);
+  await deleteMessageRoutes(app, ctx);
 
   app.post(
     '/api/queues/:name/purge',
@@ -275,8 +176,7 @@ export const queueRoutes = async (app: FastifyInstance, ctx: GatewayContext): Pr
       },
     },
     async (request) => {
-      requireAdmin(request);
-      const { name } = request.params as { name: string };
+      const { name } = request.params;
       await known(name);
       await queue.purge(name);
       return { queue: name, purged: true };

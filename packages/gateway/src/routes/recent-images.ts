@@ -1,10 +1,12 @@
 import { indicesOf, type JobState, type SourceState } from '@delta-augment/core';
-import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { GatewayContext } from '../context.js';
+import type { GatewayApp } from '../typed-app.js';
 import { clientErrors, tokenQuery } from './schemas.js';
 
 /** Pages of jobs read at most per request, so that a caller with many empty jobs cannot make one request expensive. */
 const MAX_PAGES = 5;
+const DEFAULT_LIMIT = 24;
 
 const imageSchema = {
   type: 'object',
@@ -46,18 +48,17 @@ const imagesOf = (state: JobState, sources: readonly SourceState[]) =>
   });
 
 /** The home page's grid: the caller's most recent source images, newest job first. */
-export const recentImageRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+export const recentImageRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<void> => {
   app.get(
     '/api/images/recent',
     {
       schema: {
         summary: "The caller's most recent images with thumbnails, for the home grid",
         tags: ['jobs'],
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 100, default: 24 }, ...tokenQuery },
-        },
+        querystring: Type.Object(
+          { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_LIMIT })), ...tokenQuery },
+          { additionalProperties: false },
+        ),
         response: {
           200: { type: 'object', properties: { items: { type: 'array', items: imageSchema } } },
           ...clientErrors,
@@ -65,7 +66,7 @@ export const recentImageRoutes = async (app: FastifyInstance, ctx: GatewayContex
       },
     },
     async (request) => {
-      const { limit } = request.query as { limit: number };
+      const { limit = DEFAULT_LIMIT } = request.query;
       const owner = request.caller.admin ? undefined : request.caller.owner;
       const items: ReturnType<typeof imagesOf> = [];
       let cursor: string | undefined;

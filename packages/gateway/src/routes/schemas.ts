@@ -1,4 +1,8 @@
-/** JSON schemas shared by the route groups: they validate input, serialise output and feed /docs. */
+/**
+ * JSON schemas shared by the route groups: they validate input, serialise output and feed /docs. Input
+ * schemas are TypeBox, so that the type provider types the handlers' request data from them.
+ */
+import { Type } from 'typebox';
 
 /** `{ error: { code, message, field? } }`, registered by `buildApp` as `error`. */
 export const errorSchema = { $ref: 'error#' } as const;
@@ -9,29 +13,26 @@ export const clientErrors = { '4xx': errorSchema } as const;
 export const JOB_ID = '^j_[A-Za-z0-9_-]{22}$';
 export const SOURCE_ID = '^s_[A-Za-z0-9_-]{22}$';
 
-export const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', pattern: JOB_ID, description: 'job id (j_ + 22 URL-safe characters)' } },
-} as const;
+export const jobId = Type.String({ pattern: JOB_ID, description: 'job id (j_ + 22 URL-safe characters)' });
+export const sourceId = Type.String({ pattern: SOURCE_ID, description: 'source id (s_ + 22 URL-safe characters)' });
 
-export const sourceParams = {
-  type: 'object',
-  required: ['id', 'sourceId'],
-  properties: {
-    id: idParams.properties.id,
-    sourceId: { type: 'string', pattern: SOURCE_ID, description: 'source id (s_ + 22 URL-safe characters)' },
-  },
-} as const;
+export const idParams = Type.Object({ id: jobId });
 
-export const variantParams = {
-  type: 'object',
-  required: ['id', 'sourceId', 'index'],
-  properties: { ...sourceParams.properties, index: { type: 'integer', minimum: 0, maximum: 9999 } },
-} as const;
+export const sourceParams = Type.Object({ id: jobId, sourceId });
+
+export const variantParams = Type.Object({
+  id: jobId,
+  sourceId,
+  index: Type.Integer({ minimum: 0, maximum: 9999 }),
+});
 
 /** `?token=` stands in for the Authorization header on links (<img>, <a download>). */
-export const tokenQuery = { token: { type: 'string', maxLength: 200, description: 'API key, for links' } } as const;
+export const tokenQuery = {
+  token: Type.Optional(Type.String({ maxLength: 200, description: 'API key, for links' })),
+} as const;
+
+/** A querystring of only `?token=`. */
+export const tokenOnlyQuery = Type.Object({ ...tokenQuery });
 
 /** A binary body (image, zip) in the OpenAPI document. */
 export const binary = (description: string) => ({ description, type: 'string', format: 'binary' }) as const;

@@ -1,11 +1,12 @@
-import { pipeline, type Readable, Transform } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { parseSourceKey } from '@delta-augment/core';
 import { isSafeKey } from '@delta-augment/ports';
 import { verifyBlobUrl } from '@delta-augment/ports/local';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { type Static, Type } from 'typebox';
 import type { GatewayContext } from '../context.js';
 import { forbidden, notFound, RequestError, tooLarge, unsupported } from '../errors.js';
 import { IMAGE_TYPES, sniffType } from '../sniff.js';
+import type { GatewayApp } from '../typed-app.js';
 
 const IMAGE_CONTENT_TYPE = /^image\/[a-z0-9.+-]{1,40}$/i;
 
@@ -49,9 +50,23 @@ const checkedBody = (max: number, what: string) => {
   });
 };
 
-const checkSignature = (ctx: GatewayContext, request: FastifyRequest, method: 'GET' | 'PUT'): string => {
-  const key = decodeURIComponent((request.params as { '*': string })['*']);
-  const query = request.query as { expires?: string; signature?: string; contentType?: string };
+const signedQuery = Type.Object({
+  expires: Type.String({ pattern: '^[0-9]{1,12}$' }),
+  signature: Type.String({ maxLength: 100 }),
+  contentType: Type.Optional(Type.String({ maxLength: 100 })),
+});
+
+/** The object's key: the rest of the path after `/blobs/`. */
+const keyParams = Type.Object({ '*': Type.String() });
+
+interface SignedRequest {
+  readonly params: Static<typeof keyParams>;
+  readonly query: Static<typeof signedQuery>;
+}
+
+const checkSignature = (ctx: GatewayContext, request: SignedRequest, method: 'GET' | 'PUT'): string => {
+  const key = decodeURIComponent(request.params['*']);
+  const { query } = request;
   if (!isSafeKey(key)) throw notFound('object');
   const verdict = verifyBlobUrl(
     ctx.config.signingSecret,
@@ -59,7 +74,7 @@ const checkSignature = (ctx: GatewayContext, request: FastifyRequest, method: 'G
       method,
       key,
       expires: Number(query.expires),
-      signature: String(query.signature ?? ''),
+      signature: query.signature,
       contentType: query.contentType ?? '',
     },
     ctx.clock.now(),
@@ -69,28 +84,18 @@ const checkSignature = (ctx: GatewayContext, request: FastifyRequest, method: 'G
   return key;
 };
 
-const signedQuery = {
-  type: 'object',
-  required: ['expires', 'signature'],
-  properties: {
-    expires: { type: 'string', pattern: '^[0-9]{1,12}$' },
-    signature: { type: 'string', maxLength: 100 },
-    contentType: { type: 'string', maxLength: 100 },
-  },
-} as const;
-
 /**
  * The local stand-in for S3's signed URLs: `PUT /blobs/<key>?expires&signature` stores the body
  * (once: a replayed URL is refused), `GET` reads it. No API key is needed; the signature is the credential.
  * A PUT of a source must belong to a job that still exists, stay within MAX_FILE_BYTES and be an image.
  */
-export const signedBlobRoutes = async (app: FastifyInstance, ctx: GatewayContext): Promise<void> => {
+export const signedBlobRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<void> => {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
   app.put(
     '/blobs/*',
-    { config: { public: true }, schema: { hide: true, querystring: signedQuery } },
+    { config: { public: true }, schema: { hide: true, params: keyParams, querystring: signedQuery } },
     async (request, reply) => {
       const key = checkSignature(ctx, request, 'PUT');
       const max = ctx.config.maxFileBytes;
@@ -104,8 +109,10 @@ export const signedBlobRoutes = async (app: FastifyInstance, ctx: GatewayContext
         throw new RequestError('ALREADY_UPLOADED', 'this object was already uploaded; signed URLs are single-use', 409);
       const contentType = request.headers['content-type'] ?? '';
       // The body is checked while it streams; the first failure (size, type) is the one reported.
+      // The catch-all content-type parser above hands the request stream on as the body.
+      if (!(request.body instanceof Readable)) throw new RequestError('EMPTY_FILE', 'the upload is empty', 400, 'body');
       let failure: Error | undefined;
-      const body = pipeline(request.body as Readable, checkedBody(max, source?.name ?? 'the upload'), (error) => {
+      const body = pipeline(request.body, checkedBody(max, source?.name ?? 'the upload'), (error) => {
         failure ??= error ?? undefined;
       });
       const head = await ctx.ports.blobs
@@ -122,7 +129,7 @@ export const signedBlobRoutes = async (app: FastifyInstance, ctx: GatewayContext
 
   app.get(
     '/blobs/*',
-    { config: { public: true }, schema: { hide: true, querystring: signedQuery } },
+    { config: { public: true }, schema: { hide: true, params: keyParams, querystring: signedQuery } },
     async (request, reply) => {
       const key = checkSignature(ctx, request, 'GET');
       const head = await ctx.ports.blobs.head(key);

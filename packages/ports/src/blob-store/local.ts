@@ -2,6 +2,7 @@ import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   closeSync,
   createReadStream,
+  existsSync,
   fstatSync,
   fsync,
   mkdirSync,
@@ -10,7 +11,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -35,12 +36,39 @@ export interface LocalBlobStoreOptions {
   /** Keys under `prefix` send an S3 ObjectCreated event to `queue` after the write is durable. */
   readonly notify?: { readonly prefix: string; readonly queue: string; readonly workQueue: WorkQueue };
   readonly clock?: Clock;
+  /** Below this many free bytes on the data directory's file system, `ping` reports not ready (MIN_FREE_DISK_BYTES). */
+  readonly minFreeBytes?: number;
 }
+
+/** What a housekeeping pass removed. */
+export interface StraySweep {
+  /** Temp files of writes that never finished (a crash, or a full disk). */
+  readonly tempFiles: number;
+  /** Metadata sidecars whose object does not exist. */
+  readonly sidecars: number;
+}
+
+/** A job's folder under one of the key roots (`sources`, `results`), with its last change. */
+export interface JobFolder {
+  readonly prefix: string;
+  readonly jobId: string;
+  readonly modifiedMs: number;
+}
+
+const JOB_ROOTS = ['sources', 'results'] as const;
+
+/** `<path>.<uuid>.tmp`: a write in progress, or one that never finished. */
+const TEMP_FILE = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
+const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 interface Sidecar {
   contentType: string;
   metadata: Record<string, string>;
 }
+
+/** A filesystem error's message without the paths it quotes: they name the server's folders, not the key. */
+const withoutPaths = (message: string): string => message.replace(/ '[^']*'/g, '').replace(/ -> $/, '');
 
 /** fsync on the thread pool (`fsync` is read at each call, so a test can count the calls). */
 const fsyncAsync = (fd: number): Promise<void> =>
@@ -48,7 +76,7 @@ const fsyncAsync = (fd: number): Promise<void> =>
 
 const transient = (what: string, error: unknown): never => {
   if (error instanceof DeltaError) throw error;
-  throw new TransientError(`blob store: ${what} failed: ${(error as Error).message}`, { cause: error });
+  throw new TransientError(`blob store: ${what} failed: ${withoutPaths((error as Error).message)}`, { cause: error });
 };
 
 /** Filesystem blob store: atomic writes (temp file, fsync, rename) and a JSON sidecar for metadata. */
@@ -74,46 +102,42 @@ export class LocalBlobStore implements BlobStore {
     return `${join(this.sidecars, ...key.split('/'))}.json`;
   }
 
-  /** Creates a folder once per process (it is remembered; {@link #writeObject} forgets them on ENOENT). */
+  /** Creates a folder once per process (remembered; forgotten when a write finds it gone). */
   #ensureDir(dir: string): void {
     if (this.#dirs.has(dir)) return;
     mkdirSync(dir, { recursive: true });
     this.#dirs.add(dir);
   }
 
-  /**
-   * Writes the sidecar and the object's temp file, makes the file durable and renames it into place.
-   * The writes go to the page cache, which takes microseconds for an image, so they are synchronous (a
-   * thread-pool round trip per call cost more CPU than the copy); only the fsync, which waits for the
-   * disk, runs on the thread pool. A stream body is copied chunk by chunk as it arrives.
-   */
-  async #writeObject(
-    path: string,
-    tmp: string,
-    sidecarPath: string,
-    sidecar: Sidecar,
-    body: Buffer | Readable,
-    durable: boolean,
-  ) {
-    this.#ensureDir(dirname(path));
-    this.#ensureDir(dirname(sidecarPath));
-    writeFileSync(sidecarPath, JSON.stringify(sidecar));
-    const fd = openSync(tmp, 'w');
-    try {
-      if (Buffer.isBuffer(body)) writeFileSync(fd, body);
-      else for await (const chunk of body) writeFileSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-      if (durable) await fsyncAsync(fd);
-      const info = fstatSync(fd);
-      renameSync(tmp, path);
-      return { size: info.size, mtime: info.mtime };
-    } finally {
-      closeSync(fd);
+  /** Creates the folders, writes the sidecar's temp file and opens the object's; again once if a remembered folder is gone. */
+  #prepare(path: string, tmp: string, sidecarPath: string, sidecarTmp: string, sidecar: Sidecar): number {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#ensureDir(dirname(path));
+        this.#ensureDir(dirname(sidecarPath));
+        writeFileSync(sidecarTmp, JSON.stringify(sidecar));
+        return openSync(tmp, 'w');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 1) throw error;
+        this.#dirs.clear();
+      }
     }
   }
 
+  /**
+   * Both files are written under temp names and renamed into place once the object is durable (with
+   * `deferSync`: at once, durable at {@link sync}), so a failed or interrupted write leaves temp files (removed
+   * here, or by `sweepStrays` after a crash), never a sidecar that describes an object that is not there.
+   * The writes go to the page cache, which takes microseconds for an image, so they are synchronous (a
+   * thread-pool round trip per call cost more CPU than the copy); only the fsync, which waits for the disk,
+   * runs on the thread pool. A stream body is copied chunk by chunk as it arrives.
+   */
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<BlobHead> {
     const path = this.pathOf(key);
-    const tmp = `${path}.${randomUUID()}.tmp`;
+    const sidecarPath = this.sidecarOf(key);
+    const id = randomUUID();
+    const tmp = `${path}.${id}.tmp`;
+    const sidecarTmp = `${sidecarPath}.${id}.tmp`;
     const sidecar: Sidecar = {
       contentType: options.contentType ?? 'application/octet-stream',
       metadata: { ...options.metadata },
@@ -123,16 +147,22 @@ export class LocalBlobStore implements BlobStore {
     const durable = options.deferSync !== true || notifies;
     let written: { size: number; mtime: Date };
     try {
+      const fd = this.#prepare(path, tmp, sidecarPath, sidecarTmp, sidecar);
       try {
-        written = await this.#writeObject(path, tmp, this.sidecarOf(key), sidecar, body, durable);
-      } catch (error) {
-        // A remembered folder removed meanwhile: create the folders again (a stream body cannot be replayed).
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !Buffer.isBuffer(body)) throw error;
-        this.#dirs.clear();
-        written = await this.#writeObject(path, tmp, this.sidecarOf(key), sidecar, body, durable);
+        if (Buffer.isBuffer(body)) writeFileSync(fd, body);
+        else for await (const chunk of body) writeFileSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        if (durable) await fsyncAsync(fd);
+        const info = fstatSync(fd);
+        written = { size: info.size, mtime: info.mtime };
+      } finally {
+        closeSync(fd);
       }
+      renameSync(sidecarTmp, sidecarPath);
+      renameSync(tmp, path);
     } catch (error) {
       rmSync(tmp, { force: true });
+      rmSync(sidecarTmp, { force: true });
+      if (!existsSync(path)) rmSync(sidecarPath, { force: true });
       return transient(`put ${key}`, error);
     }
     const head: BlobHead = {
@@ -225,6 +255,81 @@ export class LocalBlobStore implements BlobStore {
     await rm(this.sidecarOf(key), { force: true });
   }
 
+  async deletePrefix(prefix: string): Promise<void> {
+    const folder = prefix.slice(0, -1);
+    if (!prefix.endsWith('/') || !isSafeKey(folder)) {
+      throw new DeltaError(
+        'INVALID_KEY',
+        `a prefix to delete must be a folder ending with /: ${JSON.stringify(prefix)}`,
+      );
+    }
+    await rm(join(this.objects, ...folder.split('/')), { recursive: true, force: true });
+    await rm(join(this.sidecars, ...folder.split('/')), { recursive: true, force: true });
+  }
+
+  /**
+   * Removes what interrupted writes left behind, older than `olderThanMs` (younger ones may belong to a write
+   * in progress): temp files, and sidecars whose object does not exist.
+   */
+  async sweepStrays(olderThanMs: number): Promise<StraySweep> {
+    const cutoff = this.clock.now() - olderThanMs;
+    const old = async (path: string) => (await stat(path).catch(() => undefined))?.mtimeMs ?? Infinity;
+    let tempFiles = 0;
+    let sidecars = 0;
+    for (const [root, isSidecarRoot] of [
+      [this.objects, false],
+      [this.sidecars, true],
+    ] as const) {
+      const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch((error: unknown) => {
+        if (isMissing(error)) return [];
+        throw error;
+      });
+      for (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const path = join(entry.parentPath, entry.name);
+        if ((await old(path)) > cutoff) continue;
+        if (TEMP_FILE.test(entry.name)) {
+          await rm(path, { force: true });
+          tempFiles += 1;
+        } else if (isSidecarRoot && entry.name.endsWith('.json')) {
+          const object = join(this.objects, relative(this.sidecars, path).slice(0, -'.json'.length));
+          if (await stat(object).then(() => false, isMissing)) {
+            await rm(path, { force: true });
+            sidecars += 1;
+          }
+        }
+      }
+    }
+    return { tempFiles, sidecars };
+  }
+
+  /** Every job folder under the key roots, objects and sidecars alike (for the reconciler's orphan sweep). */
+  async jobFolders(): Promise<JobFolder[]> {
+    const folders: JobFolder[] = [];
+    for (const base of [this.objects, this.sidecars]) {
+      for (const root of JOB_ROOTS) {
+        const entries = await readdir(join(base, root), { withFileTypes: true }).catch((error: unknown) => {
+          if (isMissing(error)) return [];
+          throw error;
+        });
+        for (const entry of entries) {
+          if (!entry.isDirectory()) continue;
+          const info = await stat(join(base, root, entry.name)).catch(() => undefined);
+          if (!info) continue;
+          folders.push({ prefix: `${root}/${entry.name}/`, jobId: entry.name, modifiedMs: info.mtimeMs });
+        }
+      }
+    }
+    return folders;
+  }
+
+  /** Free bytes on the file system that holds the blobs. */
+  async freeBytes(): Promise<number> {
+    await mkdir(this.objects, { recursive: true });
+    const fs = await statfs(this.objects);
+    return fs.bavail * fs.bsize;
+  }
+
   async list(prefix: string): Promise<string[]> {
     const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     const start = base ? join(this.objects, ...base.split('/')) : this.objects;
@@ -254,9 +359,10 @@ export class LocalBlobStore implements BlobStore {
     return `${signedUrlBase}/${key.split('/').map(encodeURIComponent).join('/')}?${query}`;
   }
 
+  /** Ready when the blob directory exists and its file system has at least `minFreeBytes` free. */
   async ping(): Promise<boolean> {
     await mkdir(this.objects, { recursive: true });
-    return true;
+    return (await this.freeBytes()) >= (this.options.minFreeBytes ?? 0);
   }
 }
 

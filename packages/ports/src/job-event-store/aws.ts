@@ -52,7 +52,8 @@ import {
  *   `tags` (L of S) and `header` (JSON: pipeline, variants per source, tags). Small whatever the job's size.
  * - source records: `sk` = `SRC#<sourceId>`, attributes `version` (N), `state` (JSON of the source), `expiresAt`.
  *   Small too: the variant indices are a bitmap.
- * - GSI `byOwner`: partition `owner` (S), sort `createdAt` (S), projection ALL. Only job records carry `owner`.
+ * - GSI `byOwner`: partition `owner` (S), sort `createdAt` (S), projection INCLUDE of `OWNER_INDEX_ATTRIBUTES`:
+ *   what a job list reads (the job record minus its TTL number). Only job records carry `owner`.
  */
 export const DYNAMO_TABLE_SCHEMA = {
   partitionKey: 'pk',
@@ -103,6 +104,33 @@ interface JobHeader {
   outputs: number;
   dataset?: JobState['dataset'];
 }
+
+/**
+ * The non-key attributes the `byOwner` index projects (INCLUDE): exactly what `query` filters on
+ * (`status`, `tags`) and what `jobOf` reads; the keys `pk`, `sk`, `owner` and `createdAt` are
+ * projected anyway. The type below fails to compile when `StateItem` gains a field that is not listed.
+ */
+export const OWNER_INDEX_ATTRIBUTES = [
+  'status',
+  'tags',
+  'updatedAt',
+  'expiresIso',
+  'seq',
+  'sourceCount',
+  'uploaded',
+  'started',
+  'settled',
+  'failed',
+  'variants',
+  'bytes',
+  'outcome',
+  'archive',
+  'failure',
+  'header',
+] as const;
+type Unprojected = Exclude<keyof StateItem, (typeof OWNER_INDEX_ATTRIBUTES)[number] | 'pk' | 'owner' | 'createdAt'>;
+const everyListedFieldProjected: [Unprojected] extends [never] ? true : Unprojected = true;
+void everyListedFieldProjected;
 
 const jobOf = (item: StateItem): JobState => {
   const header = JSON.parse(item.header) as JobHeader;
