@@ -328,7 +328,11 @@ async function main(): Promise<void> {
       ['queue', parts.queue],
       ['gateway, notifier, polling and the rest (by difference)', e2eMs - known],
     ];
-    console.log(`  per variant, end to end (this checkout): ${e2eMs.toFixed(1)} CPU ms`);
+    const workerMs = 1000 * median(mine.map((r) => r.workerCpuSeconds / r.variants)) || 0;
+    console.log(
+      `  per variant, end to end (this checkout): ${e2eMs.toFixed(1)} CPU ms, of which the worker process ` +
+        `${workerMs.toFixed(1)} and the gateway with the notifier ${(e2eMs - workerMs).toFixed(1)}`,
+    );
     console.log(
       table([
         ['part', 'CPU ms/variant', 'share'],

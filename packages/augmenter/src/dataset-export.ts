@@ -168,7 +168,7 @@ export const exportDataset = async (blobs: BlobStore, jobs: JobService, job: Job
   let count = 0;
   for await (const output of outputs()) {
     const followed = await follow(blobs, output);
-    await add(await blobs.getBuffer(output.variantKey), imagePath(spec, output, followed?.labels));
+    await add(await blobs.get(output.variantKey), imagePath(spec, output, followed?.labels));
     splits.add(output.split);
     count++;
     if (!followed) continue;
