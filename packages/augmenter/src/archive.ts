@@ -3,13 +3,11 @@ import { PassThrough, Readable } from 'node:stream';
 import { blobKeys, type JobState, type VariantRecord } from '@delta-augment/core';
 import type { BlobStore, JobService } from '@delta-augment/ports';
 import { ZipArchive } from 'archiver';
-import { allSources } from './all-sources.js';
-import { appendDataset, type DatasetJob } from './dataset-export.js';
+import { allVariants, type Placed, placeSources } from './all-sources.js';
+import { type Add, exportDataset } from './dataset-export.js';
 
 /** A fixed date for zip entries so that the same variants always give the same archive bytes. */
 const ENTRY_DATE = new Date('2020-01-01T00:00:00Z');
-/** Events read per page while the archive is assembled. */
-const EVENT_PAGE = 500;
 
 export interface ManifestEntry {
   readonly file: string;
@@ -20,66 +18,25 @@ export interface ManifestEntry {
   readonly operations: readonly { op: string; params: Readonly<Record<string, unknown>> }[];
 }
 
-const stemOf = (name: string): string => name.replace(/\.[^.]+$/, '') || 'image';
 const extOf = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
-
-/** Where a completed source's variants go in the archive. */
-interface Placement {
-  readonly folder: string;
-  readonly stem: string;
-  readonly label: string;
-  readonly name: string;
-}
-
-/**
- * What the archive needs of the sources, read page by page from their records: where each completed
- * source's variants go (the dataset's label folders; equal names in one folder get the source id
- * appended) and why the others failed. One small entry per source, never per variant.
- */
-const placeSources = async (jobs: JobService, jobId: string) => {
-  const seen = new Map<string, number>();
-  const placements = new Map<string, Placement>();
-  const failed: { source: string; label: string; reason: string }[] = [];
-  for await (const source of allSources(jobs, jobId)) {
-    if (source.status !== 'completed') {
-      failed.push({ source: source.name, label: source.label, reason: source.failure ?? source.status });
-      continue;
-    }
-    const folder = source.label ? `${source.label}/` : '';
-    const stemKey = `${folder}${stemOf(source.name)}`;
-    const count = seen.get(stemKey) ?? 0;
-    seen.set(stemKey, count + 1);
-    const stem = count === 0 ? stemOf(source.name) : `${stemOf(source.name)}_${source.sourceId.slice(-6)}`;
-    placements.set(source.sourceId, { folder, stem, label: source.label, name: source.name });
-  }
-  return { placements, failed };
-};
 
 /** The variants of the completed sources, from the job's `VariantsWritten` events read page by page. */
 async function* variantsOf(
   jobs: JobService,
   jobId: string,
-  placements: ReadonlyMap<string, Placement>,
+  placements: ReadonlyMap<string, Placed>,
 ): AsyncGenerator<ManifestEntry & { readonly key: string }> {
-  for (let after = 0; ; ) {
-    const events = await jobs.read(jobId, after, EVENT_PAGE);
-    for (const event of events) {
-      if (event.type !== 'VariantsWritten') continue;
-      const place = placements.get(event.data.sourceId);
-      if (!place) continue;
-      for (const v of event.data.variants) yield entryOf(event.data.sourceId, place, v);
-    }
-    const last = events.at(-1);
-    if (!last || events.length < EVENT_PAGE) return;
-    after = last.seq;
+  for await (const { sourceId, variant } of allVariants(jobs, jobId)) {
+    const placed = placements.get(sourceId);
+    if (placed) yield entryOf(placed, variant);
   }
 }
 
-const entryOf = (sourceId: string, place: Placement, v: VariantRecord): ManifestEntry & { key: string } => ({
-  file: `${place.folder}${place.stem}_${String(v.index).padStart(3, '0')}.${extOf(v.key)}`,
-  label: place.label,
-  source: place.name,
-  sourceId,
+const entryOf = ({ source, stem }: Placed, v: VariantRecord): ManifestEntry & { key: string } => ({
+  file: `${source.label ? `${source.label}/` : ''}${stem}_${String(v.index).padStart(3, '0')}.${extOf(v.key)}`,
+  label: source.label,
+  source: source.name,
+  sourceId: source.sourceId,
   index: v.index,
   operations: v.operations,
   key: v.key,
@@ -115,7 +72,6 @@ export const writeArchive = async (
   jobs: JobService,
   job: JobState,
 ): Promise<{ key: string; bytes: number; count: number }> => {
-  const { placements, failed } = await placeSources(jobs, job.id);
   const zip = new ZipArchive({ zlib: { level: 0 }, store: true });
   const out = new PassThrough();
   zip.pipe(out);
@@ -123,33 +79,14 @@ export const writeArchive = async (
   const upload = blobs.put(key, out, { contentType: 'application/zip' });
   // Awaited below; handled now so that an upload failing early is not an unhandled rejection meanwhile.
   upload.catch(() => undefined);
-  const add = async (source: Readable | Buffer | string, name: string) => {
+  const add: Add = async (source, name) => {
     const written = once(zip, 'entry');
     zip.append(source, { name, date: ENTRY_DATE });
     await written;
   };
   let count = 0;
   try {
-    if (job.dataset) {
-      count = await appendLabelledDataset(blobs, jobs, job, (name, data) =>
-        zip.append(data, { name, date: ENTRY_DATE }),
-      );
-      await zip.finalize();
-      return { key, bytes: (await upload).size, count };
-    }
-    for await (const entry of variantsOf(jobs, job.id, placements)) {
-      await add(await blobs.get(entry.key), entry.file);
-      count++;
-    }
-    const header = {
-      id: job.id,
-      pipeline: job.pipeline,
-      variantsPerSource: job.variantsPerSource,
-      tags: job.tags,
-      createdAt: job.createdAt,
-    };
-    await add(Readable.from(manifestJson(header, variantsOf(jobs, job.id, placements), failed)), 'manifest.json');
-    await add(Readable.from(manifestCsvStream(variantsOf(jobs, job.id, placements))), 'manifest.csv');
+    count = job.dataset ? await exportDataset(blobs, jobs, job, add) : await appendVariants(blobs, jobs, job, add);
     await zip.finalize();
   } catch (error) {
     zip.abort();
@@ -180,50 +117,22 @@ async function* manifestCsvStream(entries: AsyncIterable<ManifestEntry & { key: 
   for await (const entry of entries) yield manifestCsvLine(entry);
 }
 
-/**
- * A labelled dataset's archive (COCO, YOLO, VOC or class folders with the manifest). Its exporters write
- * per-split annotation files that list every output, so they take the job's sources with their variant
- * records, gathered here from the source records and the `VariantsWritten` events.
- */
-const appendLabelledDataset = async (
-  blobs: BlobStore,
-  jobs: JobService,
-  job: JobState,
-  append: (name: string, data: Buffer | string) => void,
-): Promise<number> => {
-  const dataset = job.dataset;
-  if (!dataset) return 0;
-  const sources = new Map<string, DatasetJob['sources'][number]>();
-  for await (const source of allSources(jobs, job.id)) sources.set(source.sourceId, { ...source, variants: {} });
-  for (let after = 0; ; ) {
-    const events = await jobs.read(job.id, after, EVENT_PAGE);
-    for (const event of events) {
-      if (event.type !== 'VariantsWritten') continue;
-      const source = sources.get(event.data.sourceId);
-      if (!source) continue;
-      const variants = { ...source.variants };
-      for (const v of event.data.variants) variants[v.index] = v;
-      sources.set(source.sourceId, { ...source, variants });
-    }
-    const last = events.at(-1);
-    if (!last || events.length < EVENT_PAGE) break;
-    after = last.seq;
+/** The variants of a job without labels, each in its source's label folder, and the manifests. */
+const appendVariants = async (blobs: BlobStore, jobs: JobService, job: JobState, add: Add): Promise<number> => {
+  const { placements, failed } = await placeSources(jobs, job.id, (source) => source.label);
+  let count = 0;
+  for await (const entry of variantsOf(jobs, job.id, placements)) {
+    await add(await blobs.get(entry.key), entry.file);
+    count++;
   }
-  const state: DatasetJob = { ...job, sources: [...sources.values()] };
-  const { skipped, ...spec } = dataset;
-  const entries = await appendDataset(blobs, state, dataset, append);
-  const failed = state.sources
-    .filter((s) => s.status !== 'completed')
-    .map((s) => ({ source: s.name, label: s.label, reason: s.failure ?? s.status }));
   const header = {
     id: job.id,
     pipeline: job.pipeline,
     variantsPerSource: job.variantsPerSource,
     tags: job.tags,
     createdAt: job.createdAt,
-    dataset: spec,
   };
-  const manifest = { job: header, variants: entries, failed, skipped };
-  append('manifest.json', `${JSON.stringify(manifest, null, 2)}\n`);
-  return entries.length;
+  await add(Readable.from(manifestJson(header, variantsOf(jobs, job.id, placements), failed)), 'manifest.json');
+  await add(Readable.from(manifestCsvStream(variantsOf(jobs, job.id, placements))), 'manifest.csv');
+  return count;
 };

@@ -1,32 +1,28 @@
+import type { Readable } from 'node:stream';
+import { Readable as ReadableStream } from 'node:stream';
 import {
   type Category,
+  type CocoImage,
+  cocoDocument,
   type DatasetSpec,
   type DroppedLabel,
   type ImageLabels,
   isOriginalOutput,
   type JobState,
   keypointCount,
-  type SourceState,
   SPLITS,
   type Split,
-  type VariantRecord,
-  writeCoco,
   writeDataYaml,
   writeVoc,
   writeYoloLabels,
+  type YoloTask,
   yoloTask,
 } from '@delta-augment/core';
-import type { BlobStore } from '@delta-augment/ports';
+import type { BlobStore, JobService } from '@delta-augment/ports';
+import { allVariants, type Placed, placeSources } from './all-sources.js';
 
-/** A labelled dataset job with its sources and their variant records, as the exporters read it. */
-export interface DatasetJob extends JobState {
-  readonly sources: readonly (Omit<SourceState, 'variants'> & {
-    readonly variants: Readonly<Record<number, VariantRecord>>;
-  })[];
-}
-
-/** Adds one file to the archive. */
-export type Append = (name: string, data: Buffer | string) => void;
+/** Adds one file to the archive; resolves once it is written (so that one entry is in memory at a time). */
+export type Add = (data: Readable | Buffer | string, name: string) => Promise<void>;
 
 /** One output of a labelled dataset job, as the manifest lists it. */
 export interface DatasetManifestEntry {
@@ -50,43 +46,50 @@ interface Output {
   readonly entry: Omit<DatasetManifestEntry, 'file' | 'labels'>;
 }
 
-const stemOf = (name: string): string => name.replace(/\.[^.]+$/, '') || 'image';
+interface Followed {
+  readonly labels: ImageLabels;
+  readonly dropped: DroppedLabel[];
+}
+
 const extOf = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
 
-/** Every completed output, named `<stem>_<index>.<ext>` (an original keeps its own name), unique in its split. */
-const outputsOf = (state: DatasetJob): Output[] => {
-  const seen = new Map<string, number>();
-  const outputs: Output[] = [];
-  for (const source of state.sources) {
-    if (source.status !== 'completed') continue;
+/**
+ * Every completed output, named `<stem>_<index>.<ext>` (an original keeps its own name), from the job's
+ * events read page by page: a generator, so the exporter can walk them as often as it needs.
+ */
+async function* outputsOf(
+  jobs: JobService,
+  job: JobState,
+  placements: ReadonlyMap<string, Placed>,
+): AsyncGenerator<Output> {
+  for await (const { sourceId, variant } of allVariants(jobs, job.id)) {
+    const placed = placements.get(sourceId);
+    if (!placed) continue;
+    const { source, stem } = placed;
     const split = source.split ?? 'train';
-    const base = stemOf(source.name);
-    const count = seen.get(`${split}/${base}`) ?? 0;
-    seen.set(`${split}/${base}`, count + 1);
-    const stem = count === 0 ? base : `${base}_${source.sourceId.slice(-6)}`;
-    for (const variant of Object.values(source.variants).sort((a, b) => a.index - b.index)) {
-      const original = isOriginalOutput(state, source, variant.index);
-      const name = original ? stem : `${stem}_${String(variant.index).padStart(3, '0')}`;
-      outputs.push({
+    const original = isOriginalOutput(job, source, variant.index);
+    const name = original ? stem : `${stem}_${String(variant.index).padStart(3, '0')}`;
+    yield {
+      split,
+      stem: name,
+      name: `${name}.${extOf(variant.key)}`,
+      variantKey: variant.key,
+      ...(variant.labels ? { labelsKey: variant.labels.key } : {}),
+      folder: source.label,
+      entry: {
         split,
-        stem: name,
-        name: `${name}.${extOf(variant.key)}`,
-        variantKey: variant.key,
-        ...(variant.labels ? { labelsKey: variant.labels.key } : {}),
-        folder: source.label,
-        entry: {
-          split,
-          source: source.name,
-          sourceId: source.sourceId,
-          index: variant.index,
-          original,
-          operations: variant.operations,
-        },
-      });
-    }
+        source: source.name,
+        sourceId,
+        index: variant.index,
+        original,
+        operations: variant.operations,
+      },
+    };
   }
-  return outputs;
-};
+}
+
+const follow = async (blobs: BlobStore, output: Output): Promise<Followed | undefined> =>
+  output.labelsKey ? (JSON.parse((await blobs.getBuffer(output.labelsKey)).toString('utf8')) as Followed) : undefined;
 
 /** The class folder of an output exported as folders: its source's folder, else its largest object's class. */
 const classFolder = (output: Output, labels: ImageLabels | undefined, categories: readonly Category[]): string => {
@@ -109,64 +112,109 @@ const imagePath = (spec: DatasetSpec, output: Output, labels: ImageLabels | unde
   }
 };
 
-/**
- * Writes a labelled dataset's outputs in the export layout other tools read: COCO
- * `<split>/_annotations.coco.json` beside the images; YOLO `data.yaml` + `<split>/images/` +
- * `<split>/labels/`; VOC `<split>/<name>.xml` beside `<split>/<name>.<ext>`; folders `<split>/<class>/`.
- * Returns the manifest entries.
- */
-export const appendDataset = async (
+/** The YOLO task the labels need, read from them until one has an outline (categories with keypoints: pose). */
+const yoloTaskOf = async (
   blobs: BlobStore,
-  state: DatasetJob,
   spec: DatasetSpec,
-  append: Append,
-): Promise<DatasetManifestEntry[]> => {
-  const outputs = outputsOf(state);
-  const entries: DatasetManifestEntry[] = [];
-  const coco = new Map<Split, { fileName: string; labels: ImageLabels }[]>();
-  const allLabels: ImageLabels[] = [];
-  const task = spec.export === 'yolo' ? undefined : 'detect';
-  const pending: { output: Output; labels?: ImageLabels }[] = [];
-  for (const output of outputs) {
-    const followed = output.labelsKey
-      ? (JSON.parse((await blobs.getBuffer(output.labelsKey)).toString('utf8')) as {
-          labels: ImageLabels;
-          dropped: DroppedLabel[];
-        })
-      : undefined;
-    if (followed) allLabels.push(followed.labels);
-    const file = imagePath(spec, output, followed?.labels);
-    append(file, await blobs.getBuffer(output.variantKey));
-    entries.push({
-      file,
-      ...output.entry,
-      ...(followed ? { labels: { kept: followed.labels.objects.length, dropped: followed.dropped } } : {}),
-    });
+  outputs: () => AsyncIterable<Output>,
+): Promise<YoloTask> => {
+  if (spec.export !== 'yolo') return 'detect';
+  if (yoloTask(spec.categories, []) === 'pose') return 'pose';
+  for await (const output of outputs()) {
+    const followed = await follow(blobs, output);
+    if (followed && yoloTask(spec.categories, [followed.labels]) === 'segment') return 'segment';
+  }
+  return 'detect';
+};
+
+/** The manifest's entry of an output. */
+const manifestEntry = (spec: DatasetSpec, output: Output, followed: Followed | undefined): DatasetManifestEntry => ({
+  file: imagePath(spec, output, followed?.labels),
+  ...output.entry,
+  ...(followed ? { labels: { kept: followed.labels.objects.length, dropped: followed.dropped } } : {}),
+});
+
+async function* manifestJson(
+  header: Record<string, unknown>,
+  entries: AsyncIterable<DatasetManifestEntry>,
+  tail: Record<string, unknown>,
+): AsyncGenerator<string> {
+  yield `{\n  "job": ${JSON.stringify(header)},\n  "variants": [`;
+  let first = true;
+  for await (const entry of entries) {
+    yield `${first ? '\n' : ',\n'}    ${JSON.stringify(entry)}`;
+    first = false;
+  }
+  const rest = Object.entries(tail).map(([key, value]) => `,\n  ${JSON.stringify(key)}: ${JSON.stringify(value)}`);
+  yield `${first ? '' : '\n  '}]${rest.join('')}\n}\n`;
+}
+
+/**
+ * Writes a labelled dataset job's outputs in the export layout other tools read: COCO
+ * `<split>/_annotations.coco.json` beside the images; YOLO `data.yaml` + `<split>/images/` +
+ * `<split>/labels/`; VOC `<split>/<name>.xml` beside `<split>/<name>.<ext>`; folders `<split>/<class>/`;
+ * and `manifest.json`. Nothing is gathered: the outputs are walked from the job's events (again for each
+ * file that lists them all: the COCO documents and the manifest), each image is copied as a stream, and
+ * each label file is read when its output is written. Returns the number of outputs.
+ */
+export const exportDataset = async (blobs: BlobStore, jobs: JobService, job: JobState, add: Add): Promise<number> => {
+  const spec = job.dataset;
+  if (!spec) return 0;
+  const { placements, failed } = await placeSources(jobs, job.id, (source) => source.split ?? 'train');
+  const outputs = () => outputsOf(jobs, job, placements);
+  const task = await yoloTaskOf(blobs, spec, outputs);
+  const keypoints = task === 'pose' ? keypointCount(spec.categories) : 0;
+  const splits = new Set<Split>();
+  let count = 0;
+  for await (const output of outputs()) {
+    const followed = await follow(blobs, output);
+    await add(await blobs.get(output.variantKey), imagePath(spec, output, followed?.labels));
+    splits.add(output.split);
+    count++;
     if (!followed) continue;
-    if (spec.export === 'coco') {
-      const list = coco.get(output.split) ?? [];
-      list.push({ fileName: output.name, labels: followed.labels });
-      coco.set(output.split, list);
-    } else if (spec.export === 'voc') {
-      append(
-        `${output.split}/${output.stem}.xml`,
+    if (spec.export === 'voc') {
+      await add(
         writeVoc(spec.categories, output.name, output.split, followed.labels),
+        `${output.split}/${output.stem}.xml`,
       );
     } else if (spec.export === 'yolo') {
-      pending.push({ output, labels: followed.labels });
+      await add(writeYoloLabels(followed.labels, task, keypoints), `${output.split}/labels/${output.stem}.txt`);
     }
   }
   if (spec.export === 'coco') {
-    for (const [split, images] of coco) append(`${split}/_annotations.coco.json`, writeCoco(spec.categories, images));
+    for (const split of SPLITS.filter((s) => splits.has(s))) {
+      const images = async function* (): AsyncGenerator<CocoImage> {
+        for await (const output of outputs()) {
+          if (output.split !== split) continue;
+          const followed = await follow(blobs, output);
+          if (followed) yield { fileName: output.name, labels: followed.labels };
+        }
+      };
+      await add(ReadableStream.from(cocoDocument(spec.categories, images)), `${split}/_annotations.coco.json`);
+    }
   }
   if (spec.export === 'yolo') {
-    const yolo = task ?? yoloTask(spec.categories, allLabels);
-    const keypoints = yolo === 'pose' ? keypointCount(spec.categories) : 0;
-    for (const { output, labels } of pending) {
-      if (labels) append(`${output.split}/labels/${output.stem}.txt`, writeYoloLabels(labels, yolo, keypoints));
-    }
-    const splits = SPLITS.filter((s) => outputs.some((o) => o.split === s));
-    append('data.yaml', writeDataYaml(spec.categories, splits, keypoints));
+    await add(
+      writeDataYaml(
+        spec.categories,
+        [...SPLITS].filter((s) => splits.has(s)),
+        keypoints,
+      ),
+      'data.yaml',
+    );
   }
-  return entries;
+  const entries = async function* (): AsyncGenerator<DatasetManifestEntry> {
+    for await (const output of outputs()) yield manifestEntry(spec, output, await follow(blobs, output));
+  };
+  const { skipped, ...described } = spec;
+  const header = {
+    id: job.id,
+    pipeline: job.pipeline,
+    variantsPerSource: job.variantsPerSource,
+    tags: job.tags,
+    createdAt: job.createdAt,
+    dataset: described,
+  };
+  await add(ReadableStream.from(manifestJson(header, entries(), { failed, skipped })), 'manifest.json');
+  return count;
 };

@@ -258,48 +258,79 @@ export interface CocoImage {
   readonly labels: ImageLabels;
 }
 
+type CocoObject = ImageLabels['objects'][number];
+
+/** One COCO annotation of an object of image `imageId`. */
+const cocoAnnotation = (object: CocoObject, id: number, imageId: number): Json => {
+  const { box } = object;
+  const annotation: Json = {
+    id,
+    image_id: imageId,
+    category_id: object.category + 1,
+    bbox: [round(box.x), round(box.y), round(box.width), round(box.height)],
+    area: round(box.width * box.height),
+    iscrowd: object.crowd ? 1 : 0,
+    segmentation: object.mask
+      ? { size: [object.mask.height, object.mask.width], counts: object.mask.counts }
+      : (object.polygons ?? []).map((polygon) => polygon.flatMap(([x, y]) => [round(x), round(y)])),
+  };
+  if (object.keypoints) {
+    annotation.keypoints = object.keypoints.flatMap((k) => (k.v === 0 ? [0, 0, 0] : [round(k.x), round(k.y), k.v]));
+    annotation.num_keypoints = object.keypoints.filter((k) => k.v > 0).length;
+  }
+  return annotation;
+};
+
+const cocoImage = (image: CocoImage, id: number): Json => ({
+  id,
+  file_name: image.fileName,
+  width: image.labels.width,
+  height: image.labels.height,
+});
+
+const cocoHead = (categories: readonly Category[]) => ({
+  info: { description: 'Delta Augment export', version: '1.0' },
+  licenses: [],
+  categories: categories.map((c, i) => ({
+    id: i + 1,
+    name: c.name,
+    supercategory: 'none',
+    ...(c.keypoints ? { keypoints: c.keypoints } : {}),
+    ...(c.skeleton ? { skeleton: c.skeleton } : {}),
+  })),
+});
+
 /** A COCO document (`_annotations.coco.json`) for the images of one split. Category ids start at 1. */
 export const writeCoco = (categories: readonly Category[], images: readonly CocoImage[]): string => {
   let annotationId = 0;
   const annotations: Json[] = [];
   images.forEach((image, i) => {
-    for (const object of image.labels.objects) {
-      const { box } = object;
-      const annotation: Json = {
-        id: ++annotationId,
-        image_id: i + 1,
-        category_id: object.category + 1,
-        bbox: [round(box.x), round(box.y), round(box.width), round(box.height)],
-        area: round(box.width * box.height),
-        iscrowd: object.crowd ? 1 : 0,
-        segmentation: object.mask
-          ? { size: [object.mask.height, object.mask.width], counts: object.mask.counts }
-          : (object.polygons ?? []).map((polygon) => polygon.flatMap(([x, y]) => [round(x), round(y)])),
-      };
-      if (object.keypoints) {
-        annotation.keypoints = object.keypoints.flatMap((k) => (k.v === 0 ? [0, 0, 0] : [round(k.x), round(k.y), k.v]));
-        annotation.num_keypoints = object.keypoints.filter((k) => k.v > 0).length;
-      }
-      annotations.push(annotation);
-    }
+    for (const object of image.labels.objects) annotations.push(cocoAnnotation(object, ++annotationId, i + 1));
   });
-  const doc = {
-    info: { description: 'Delta Augment export', version: '1.0' },
-    licenses: [],
-    categories: categories.map((c, i) => ({
-      id: i + 1,
-      name: c.name,
-      supercategory: 'none',
-      ...(c.keypoints ? { keypoints: c.keypoints } : {}),
-      ...(c.skeleton ? { skeleton: c.skeleton } : {}),
-    })),
-    images: images.map((image, i) => ({
-      id: i + 1,
-      file_name: image.fileName,
-      width: image.labels.width,
-      height: image.labels.height,
-    })),
-    annotations,
-  };
+  const doc = { ...cocoHead(categories), images: images.map((image, i) => cocoImage(image, i + 1)), annotations };
   return `${JSON.stringify(doc)}\n`;
 };
+
+/**
+ * The same document as {@link writeCoco}, generated piece by piece from images read twice (once for
+ * `images`, once for `annotations`), so that a split of any size is written without holding it.
+ */
+export async function* cocoDocument(
+  categories: readonly Category[],
+  images: () => AsyncIterable<CocoImage>,
+): AsyncGenerator<string> {
+  const head = JSON.stringify(cocoHead(categories));
+  yield `${head.slice(0, -1)},"images":[`;
+  let imageId = 0;
+  for await (const image of images()) yield `${imageId ? ',' : ''}${JSON.stringify(cocoImage(image, ++imageId))}`;
+  yield '],"annotations":[';
+  imageId = 0;
+  let annotationId = 0;
+  for await (const image of images()) {
+    imageId++;
+    for (const object of image.labels.objects) {
+      yield `${annotationId ? ',' : ''}${JSON.stringify(cocoAnnotation(object, ++annotationId, imageId))}`;
+    }
+  }
+  yield ']}\n';
+}
