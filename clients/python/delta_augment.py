@@ -731,6 +731,8 @@ class _Bars:
         self.done = 0
         self.total = 0
         self.job_id: Optional[str] = None
+        self.last_emit = 0.0
+        self.last_phase: Optional[str] = None
 
     def start(self, phase: Phase, total: int) -> None:
         self.close()
@@ -752,7 +754,11 @@ class _Bars:
         self.emit()
 
     def emit(self) -> None:
-        if self.on_progress and self.phase:
+        """Calls back at most every 0.2 s within a phase, and always at its start and end."""
+        now = time.monotonic()
+        edge = self.done == 0 or self.done >= self.total or self.phase != self.last_phase
+        if self.on_progress and self.phase and (edge or now - self.last_emit >= 0.2):
+            self.last_emit, self.last_phase = now, self.phase
             self.on_progress(ProgressEvent(self.phase, self.done, self.total, self.job_id))  # type: ignore[arg-type]
 
     def close(self) -> None:

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Stack, spawnStack } from '../helpers/browser.js';
 import { sharedImagePath } from '../helpers/images.js';
-import { REPO } from '../helpers/server.js';
+import { readmeSnippet } from '../helpers/readme.js';
+import { REPO, tempDir } from '../helpers/server.js';
 
 const PYTHON = process.env.PYTHON ?? 'python3';
 const CLIENT_DIR = join(REPO, 'clients', 'python');
@@ -34,10 +36,10 @@ const STDLIB_CHECK = [
   'print("imports: " + ", ".join(sorted(names)))',
 ].join('\n');
 
-const run = (args: readonly string[], env: Record<string, string>) =>
+const run = (args: readonly string[], env: Record<string, string>, cwd = CLIENT_DIR) =>
   new Promise<{ code: number; output: string }>((resolve, reject) => {
     const child = spawn(PYTHON, args, {
-      cwd: CLIENT_DIR,
+      cwd,
       env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', ...env },
     });
     let output = '';
@@ -65,6 +67,27 @@ describe('the Python client (clients/python/delta_augment.py) against the real l
     // Assess
     assert.equal(check.code, 0, check.output);
     assert.match(check.output, /^imports: .*urllib/m);
+  });
+
+  it("runs the README's Python example as written, in a folder holding photos/cats/tom.jpg", async () => {
+    // Prepare
+    const cwd = tempDir('delta-py-readme-');
+    mkdirSync(join(cwd, 'photos', 'cats'), { recursive: true });
+    mkdirSync(join(cwd, 'photos', 'dogs'), { recursive: true });
+    copyFileSync(sharedImagePath('ladybird.jpg'), join(cwd, 'photos', 'cats', 'tom.jpg'));
+    copyFileSync(sharedImagePath('storm.jpg'), join(cwd, 'photos', 'dogs', 'rex.jpg'));
+    // Act
+    const result = await run(
+      ['-c', readmeSnippet('python-augment')],
+      { DELTA_URL: stack.url, PYTHONPATH: CLIENT_DIR },
+      cwd,
+    );
+    // Assess
+    assert.equal(result.code, 0, result.output);
+    assert.match(result.output, /^completed 10 files in /m);
+    assert.match(result.output, /'delta-classic'/);
+    assert.ok(existsSync(join(cwd, 'photos-augmented', 'manifest.json')));
+    assert.equal(readdirSync(join(cwd, 'photos-augmented', 'cats')).length, 4);
   });
 
   it('passes its unittest suite: augment with progress, resume, YOLO to COCO, preview, jobs, webhook signature', async () => {

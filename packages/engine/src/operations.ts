@@ -4,6 +4,7 @@ import { formatColour, resolveFill } from './colour.js';
 import { COLOUR_DRAWERS } from './colour-operations.js';
 import { type Draw, type Drawn, draw, type Params, pixels } from './draw-params.js';
 import type { Canvas, DrawnOperation, Effect, Fill } from './effects.js';
+import { limitTime } from './encode.js';
 import { drawFill, FILTER_DRAWERS } from './filter-operations.js';
 import { elasticField, gridField } from './geometry/displacement.js';
 import { about, compose, homography, type Mat3, rotation, scale, translate, validAreaZoom } from './geometry/matrix.js';
@@ -113,8 +114,8 @@ function drawErase(params: Params, rng: Rng, canvas: Canvas): Drawn {
 /** JPEG round trip, keeping any alpha channel as it was. */
 async function jpegRoundTrip(image: RawImage, quality: number): Promise<RawImage> {
   const raw = { width: image.width, height: image.height, channels: image.channels };
-  const encoded = await sharp(image.data, { raw }).removeAlpha().jpeg({ quality }).toBuffer();
-  const decoded = await sharp(encoded).raw().toBuffer();
+  const encoded = await limitTime(sharp(image.data, { raw })).removeAlpha().jpeg({ quality }).toBuffer();
+  const decoded = await limitTime(sharp(encoded)).raw().toBuffer();
   if (image.channels === 3) return { ...image, data: decoded };
   const out = Buffer.allocUnsafe(image.data.length);
   for (let i = 0, j = 0; i < out.length; i += 4, j += 3) {
