@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type DynaliteHandle, startDynalite } from '../../apps/aws-emulated/src/dynalite.js';
 import {
   ConcurrencyError,
   ConfigError,
@@ -48,7 +49,6 @@ import { SqsWorkQueue } from '../../packages/ports/src/work-queue/aws.js';
 import { describeBlobStoreContract, type SignedResponse } from './blob-store.contract.js';
 import { describeEventBusContract, streamOf } from './event-bus.contract.js';
 import { TestClock } from './helpers/clock.js';
-import { type DynaliteHandle, startDynalite } from './helpers/dynalite.js';
 import { jobCreated, sourceStarted, sourceUploaded, variantsWritten } from './helpers/job-events.js';
 import { type S3rverHandle, startS3rver } from './helpers/s3rver.js';
 import { queueArn, queueUrl, sqsOnSqlite, sqsWorkQueue } from './helpers/sqs-on-sqlite.js';

@@ -219,11 +219,12 @@ async function render(
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`variant index must be a non-negative integer`);
   const pixels = pixelsOf(source);
   const rng = variantRng(pipeline.seed, source.digest, index);
-  const drawn = drawVariant(pipeline.spec, rng, {
-    width: pixels.width,
-    height: pixels.height,
-    hasAlpha: pixels.channels === 4,
-  });
+  const drawn = drawVariant(
+    pipeline.spec,
+    rng,
+    { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 },
+    labels === undefined ? {} : { labels: labels.labels, minVisibility: labels.minVisibility },
+  );
   const canvas = { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 };
   const followed = labels === undefined ? undefined : followLabels(labels.labels, drawn, canvas, labels);
   const renderer = new VariantRenderer(pixels);
