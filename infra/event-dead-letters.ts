@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { policyDocument } from './iam.js';
+import { policyDocument, type Statement } from './iam.js';
 
 /** How EventBridge retries a target before it gives the event to the dead-letter queue. */
 export const EVENT_TARGET_RETRY = { maximumEventAgeInSeconds: 3600, maximumRetryAttempts: 12 } as const;
@@ -29,6 +29,17 @@ export class EventDeadLetters extends pulumi.ComponentResource {
   /** The target settings every rule target of the stack uses. */
   get targetSettings() {
     return { deadLetterConfig: { arn: this.queue.arn }, retryPolicy: { ...EVENT_TARGET_RETRY } };
+  }
+
+  /**
+   * For a function EventBridge invokes asynchronously: Lambda sends an event that still fails after
+   * its own two retries here (with the function's role, which this statement lets do so).
+   */
+  get functionDeadLetters(): { config: { targetArn: pulumi.Output<string> }; statement: Statement } {
+    return {
+      config: { targetArn: this.queue.arn },
+      statement: { Sid: 'AsyncDeadLetters', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: this.queue.arn },
+    };
   }
 
   /** Lets EventBridge send the undeliverable events of these rules. */

@@ -79,6 +79,7 @@ export class NotifyQueueJanitor extends pulumi.ComponentResource {
             Action: 'autoscaling:DescribeAutoScalingGroups',
             Resource: '*',
           },
+          args.deadLetters.functionDeadLetters.statement,
           {
             Sid: 'WriteOwnLogs',
             Effect: 'Allow',
@@ -103,6 +104,7 @@ export class NotifyQueueJanitor extends pulumi.ComponentResource {
         memorySize: 256,
         timeout: 60,
         loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+        deadLetterConfig: args.deadLetters.functionDeadLetters.config,
         environment: {
           variables: {
             NOTIFY_QUEUE_PREFIX: args.notifyQueuePrefix,

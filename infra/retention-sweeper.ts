@@ -69,6 +69,7 @@ export class RetentionSweeper extends pulumi.ComponentResource {
               pulumi.interpolate`${args.resultsBucket.arn}/results/*`,
             ],
           },
+          args.deadLetters.functionDeadLetters.statement,
           {
             Sid: 'WriteOwnLogs',
             Effect: 'Allow',
@@ -91,6 +92,7 @@ export class RetentionSweeper extends pulumi.ComponentResource {
         memorySize: 512,
         timeout: RETENTION_TIMEOUT_SECONDS,
         loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
+        deadLetterConfig: args.deadLetters.functionDeadLetters.config,
         environment: {
           variables: pulumi.output(args.environment).apply((env) => ({ ...env, NODE_OPTIONS: '--enable-source-maps' })),
         },

@@ -97,6 +97,9 @@ const computedState = (type: string, name: string, inputs: Record<string, any>):
       return { name: physical, arn, latestVersion: 1 };
     case 'aws:ec2/vpc:Vpc':
       return { arn, cidrBlock: inputs.cidrBlock };
+    case 'aws:cloudwatch/eventTarget:EventTarget':
+      // A target has no ARN of its own: its `arn` input names what it invokes.
+      return {};
     default:
       return { name: physical, arn };
   }

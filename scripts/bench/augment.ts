@@ -216,7 +216,8 @@ async function main(): Promise<void> {
     console.log(
       `\nlabels, ${labels.variants} variants rendered three ways: ${labels.msWithout.toFixed(2)} CPU ms without; ` +
         `${labels.msWith.toFixed(2)} ms with 8 boxes, 4 polygons and 2 pose objects: ${factor.toFixed(3)}x ` +
-        `(target <= 1.2x: ${factor <= 1.2 ? 'meets' : 'MISSES'}); ${labels.msWithMask.toFixed(2)} ms with an RLE mask too: ${maskFactor.toFixed(3)}x`,
+        `(target <= 1.2x: ${factor <= 1.2 ? 'meets' : 'MISSES'}); ${labels.msWithMask.toFixed(2)} ms with an RLE mask too: ${maskFactor.toFixed(3)}x ` +
+        `(target <= 1.2x: ${maskFactor <= 1.2 ? 'meets' : 'MISSES'})`,
     );
   }
 

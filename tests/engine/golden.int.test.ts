@@ -73,6 +73,9 @@ const GOLDEN_EACH_OPERATION: Readonly<Record<string, string>> = {
   snow: '508ffff2a650712bf519029454c05cdf169399a32bb1557a7e042e919f581dc3',
   sunFlare: 'a7711b68fd2125645cb03b54e661ddde1559f8ac1262f8877697371a2362a8c3',
   shadow: 'ba94bad958e83ba2833d90cc02b9d378420138bacd77f1b65972f73105786073',
+  bboxSafeCrop: 'b901b786478fce966868e8195d480080b6339d2fd1d7c0db007297067ca2fbcb',
+  randomResizedCrop: 'baef4f1e17c441293ddaa1f5559dff0c52f6b69d88372944c0b6840bc502fd40',
+  objectCutout: '8e37c374f37445811a835679f089a1bb4994b1a669d0fcf0689e2be29362c624',
 };
 
 const heavyPng = resolvePipeline({ spec: { ...(PRESETS.heavy as object), format: 'png', seed: 2024 }, seed: 0 });

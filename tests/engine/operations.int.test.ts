@@ -25,6 +25,8 @@ const VISIBLE: Record<string, Record<string, unknown>> = {
   sharpen: { sigma: [1, 2] },
   jpeg: { quality: [10, 20] },
   erase: { area: [0.1, 0.2] },
+  bboxSafeCrop: { margin: [0.5, 1] },
+  randomResizedCrop: { area: [0.3, 0.6] },
 };
 
 /** The size an operation should produce on a 64×48 image, from the parameters it drew. */
@@ -36,6 +38,7 @@ function expectedSize(op: string, params: Record<string, unknown>): [number, num
     case 'rotateRandom90':
       return params.angle === 180 ? [64, 48] : [48, 64];
     case 'crop':
+    case 'bboxSafeCrop':
     case 'resize':
     case 'scale':
       return [params.width as number, params.height as number];

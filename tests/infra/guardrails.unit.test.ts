@@ -221,7 +221,13 @@ describe('the AWS stack guardrails', () => {
         'logs:PutLogEvents',
         's3:DeleteObject',
         's3:ListBucket',
+        'sqs:SendMessage',
       ]);
+      // The one message it may send: a failed run, to the stack's event dead-letter queue.
+      const send = statementsOf(stack.named(T.rolePolicy, 'retention-policy').inputs.policy).find((s) =>
+        asList(s.Action).includes('sqs:SendMessage'),
+      );
+      assert.deepEqual(asList(send?.Resource), [stack.named(T.queue, 'event-dlq').state.arn]);
     });
 
     it('watches the sweeper like every other function: errors, throttles and duration alarms', () => {

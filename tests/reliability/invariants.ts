@@ -11,19 +11,34 @@
  * 5. A message in the dead-letter queue is recorded on its job (the source is dead-lettered, or settled),
  *    so that no job waits silently for an operator.
  * 6. With `requireTerminal` (a quiescent system), every accepted job's current period has ended.
+ *
+ * And over the blob store (`checkBlobs`, local adapter): 7. no file belongs to a job that does not exist
+ * (deleted jobs leave nothing, writes landing after the deletion included); 8. no temp file or sidecar of
+ * an unfinished write is left; 9. every variant a job counts is stored, and so is a completed job's archive.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import {
+  blobKeys,
   decodeS3Key,
   foldJob,
+  hasIndex,
   isSourceSettled,
   isTestEvent,
   type JobEvent,
+  outputsOf,
   parseS3Notification,
   parseSourceKey,
   TERMINAL_EVENT_TYPES,
 } from '@delta-augment/core';
-import { DEAD_LETTER_QUEUE, type JobEventStore, UPLOAD_QUEUE, type WorkQueue } from '@delta-augment/ports';
+import {
+  type BlobStore,
+  DEAD_LETTER_QUEUE,
+  type JobEventStore,
+  UPLOAD_QUEUE,
+  type WorkQueue,
+} from '@delta-augment/ports';
 
 export type Rule =
   | 'contiguous'
@@ -34,7 +49,11 @@ export type Rule =
   | 'not-terminal'
   | 'message-lost'
   | 'dlq-unrecorded'
-  | 'queue-accounting';
+  | 'queue-accounting'
+  | 'orphan-blob'
+  | 'stray-file'
+  | 'missing-variant'
+  | 'missing-archive';
 
 export interface Violation {
   readonly rule: Rule;
@@ -235,4 +254,78 @@ export const assertNothingLost = async (input: NothingLostInput): Promise<Nothin
   const report = await checkNothingLost(input);
   assert.deepEqual(report.violations, [], `"nothing lost" is violated:\n${JSON.stringify(report.violations, null, 2)}`);
   return report;
+};
+
+export interface BlobsInput {
+  readonly events: JobEventStore;
+  readonly blobs: BlobStore;
+  /** The DATA_DIR of the local stack: its files are read directly, temp files and sidecars included. */
+  readonly dataDir: string;
+}
+
+const TEMP_FILE = /\.[0-9a-f-]{36}\.tmp$/;
+
+/** Rules 7–9 over the local blob store of a quiet system: no orphan, no stray file, nothing counted but missing. */
+export const checkBlobs = async (input: BlobsInput): Promise<Violation[]> => {
+  const violations: Violation[] = [];
+  const root = join(input.dataDir, 'blobs');
+  const exists = new Map<string, boolean>();
+  const jobExists = async (jobId: string) => {
+    if (!exists.has(jobId)) exists.set(jobId, (await input.events.load(jobId)) !== undefined);
+    return exists.get(jobId) === true;
+  };
+  let page: string | undefined;
+  do {
+    const jobs = await input.events.query({ limit: 100, cursor: page });
+    for (const job of jobs.items) exists.set(job.id, true);
+    page = jobs.cursor;
+  } while (page);
+  for (const base of ['objects', 'meta']) {
+    for (const top of ['sources', 'results']) {
+      const dir = join(root, base, top);
+      if (!existsSync(dir)) continue;
+      for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+        if (!entry.isFile()) continue;
+        const path = join(entry.parentPath, entry.name);
+        const key = relative(join(root, base), path).split(sep).join('/');
+        const jobId = key.split('/')[1] ?? '';
+        if (!(await jobExists(jobId))) {
+          violations.push({ rule: 'orphan-blob', jobId, detail: `${base}/${key} belongs to no job` });
+        } else if (TEMP_FILE.test(entry.name)) {
+          violations.push({ rule: 'stray-file', jobId, detail: `${base}/${key} is an unfinished write` });
+        } else if (base === 'meta' && !existsSync(join(root, 'objects', key.replace(/\.json$/, '')))) {
+          violations.push({ rule: 'stray-file', jobId, detail: `${base}/${key} describes no object` });
+        }
+      }
+    }
+  }
+  for (const [jobId, present] of exists) {
+    if (!present) continue;
+    const job = await input.events.load(jobId);
+    if (!job) continue;
+    if (job.status === 'completed' && job.archive && !(await input.blobs.head(job.archive.key))) {
+      violations.push({ rule: 'missing-archive', jobId, detail: `${job.archive.key} is recorded but not stored` });
+    }
+    let cursor: string | undefined;
+    do {
+      const page = await input.events.sources(jobId, { limit: 1000, cursor });
+      for (const source of page.items) {
+        if (!source.ext) continue;
+        for (let index = 0; index < outputsOf(job, source); index++) {
+          if (!hasIndex(source.written, index)) continue;
+          const key = blobKeys.variant(jobId, source.sourceId, index, source.ext);
+          if (!(await input.blobs.head(key))) {
+            violations.push({ rule: 'missing-variant', jobId, detail: `${key} is counted but not stored` });
+          }
+        }
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  return violations;
+};
+
+export const assertBlobsConsistent = async (input: BlobsInput): Promise<void> => {
+  const violations = await checkBlobs(input);
+  assert.deepEqual(violations, [], `blob invariants are violated:\n${JSON.stringify(violations, null, 2)}`);
 };

@@ -4,7 +4,10 @@ import {
   buildApp,
   type Log,
   loadWebhookSettings,
+  type ReconcileDeps,
   type RunningService,
+  reconcile,
+  startReconciler,
   startSweeper,
   WebhookDispatcher,
 } from '@delta-augment/gateway';
@@ -43,6 +46,24 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
     log,
   });
   dispatcher.start();
+  // The data directory's lock proves the previous run is gone: whatever it left half done is repaired now,
+  // before anything new arrives, then periodically for work untouched for the grace period.
+  const reconcileDeps: ReconcileDeps = {
+    ports,
+    jobs: context.jobs,
+    clock: context.clock,
+    resend: (key, size) => context.resend(key, size),
+    housekeeping: ports.blobs,
+    log,
+  };
+  await reconcile(reconcileDeps, 0).catch((error: Error) =>
+    log('start-up reconciliation failed', { reason: error.message }),
+  );
+  const stopReconciler = startReconciler(
+    reconcileDeps,
+    config.reconcile.intervalSeconds * 1000,
+    config.reconcile.graceSeconds * 1000,
+  );
   const address = await app.listen({ port: config.port, host: config.host });
   url = config.publicUrl ?? address.replace('0.0.0.0', '127.0.0.1');
   const notifier = attachNotifier(app.server, config, ports, log);
@@ -62,6 +83,7 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   const stop = () => {
     stopped ??= (async () => {
       stopSweeper();
+      stopReconciler();
       await dispatcher.stop();
       await notifier.close();
       await app.close();

@@ -57,13 +57,17 @@ export class PixelGate {
   }
 }
 
-/** Rejects with `error()` when `work` takes over `seconds`; the work is told to stop through `signal`. */
+/**
+ * Rejects with `error()` when `work` takes over `seconds`; the work is told to stop through `signal` and
+ * knows its deadline (`stopAt`, epoch ms), at which libvips stops the stage it runs.
+ */
 export const withinSeconds = async <T>(
   seconds: number,
-  work: (signal: AbortSignal) => Promise<T>,
+  work: (signal: AbortSignal, stopAt: number) => Promise<T>,
   error: () => Error,
 ): Promise<T> => {
   const controller = new AbortController();
+  const stopAt = Date.now() + seconds * 1000;
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -72,7 +76,7 @@ export const withinSeconds = async <T>(
     }, seconds * 1000);
   });
   try {
-    return await Promise.race([work(controller.signal), expired]);
+    return await Promise.race([work(controller.signal, stopAt), expired]);
   } finally {
     clearTimeout(timer);
   }

@@ -6,6 +6,8 @@ export interface Deadline {
   readonly signal: AbortSignal;
   /** Resolves when the handler must answer with whatever is unfinished (half the margin before the end). */
   readonly answerBy: Promise<void>;
+  /** Epoch ms at which `signal` aborts for lack of time (unset without a time budget). */
+  readonly stopAt?: number;
   dispose(): void;
 }
 
@@ -35,17 +37,20 @@ export const deadlineOf = (context: HandlerContext | undefined, marginMs?: numbe
     else outer.addEventListener('abort', onOuterAbort, { once: true });
   }
   let answerBy = never;
+  let stopAt: number | undefined;
   const budget = context?.getRemainingTimeInMillis?.();
   if (budget !== undefined && Number.isFinite(budget)) {
     const margin = marginMs ?? deadlineMarginMs(budget);
     const stopIn = Math.max(0, budget - margin);
     const answerIn = Math.max(stopIn, budget - margin / 2);
+    stopAt = Date.now() + stopIn;
     timers.push(setTimeout(() => abort.abort(new Error('the invocation is about to time out')), stopIn));
     answerBy = new Promise((resolve) => timers.push(setTimeout(resolve, answerIn)));
   }
   return {
     signal: abort.signal,
     answerBy,
+    ...(stopAt === undefined ? {} : { stopAt }),
     dispose: () => {
       for (const timer of timers) clearTimeout(timer);
       outer?.removeEventListener('abort', onOuterAbort);

@@ -1,5 +1,5 @@
 import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/core';
-import { deadlineOf } from './deadline.js';
+import { type Deadline, deadlineOf } from './deadline.js';
 import { type ProcessDeps, processSource } from './process-source.js';
 import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from './sqs-types.js';
 
@@ -18,7 +18,7 @@ export const createHandler =
     const work = Promise.all(
       event.Records.map(async (record) => {
         try {
-          await handleRecord(deps, record, deadline.signal);
+          await handleRecord(deps, record, deadline);
         } catch (error) {
           deps.log?.('record failed; it will be retried', {
             messageId: record.messageId,
@@ -44,7 +44,7 @@ export const createHandler =
     return { batchItemFailures: [...failures, ...unfinished] };
   };
 
-const handleRecord = async (deps: ProcessDeps, record: SQSRecord, signal: AbortSignal): Promise<void> => {
+const handleRecord = async (deps: ProcessDeps, record: SQSRecord, deadline: Deadline): Promise<void> => {
   let notification: ReturnType<typeof parseS3Notification>;
   try {
     notification = parseS3Notification(record.body);
@@ -68,7 +68,8 @@ const handleRecord = async (deps: ProcessDeps, record: SQSRecord, signal: AbortS
       sourceId: parsed.sourceId,
       key,
       attempt,
-      signal,
+      signal: deadline.signal,
+      ...(deadline.stopAt === undefined ? {} : { stopAt: deadline.stopAt }),
     });
   }
 };

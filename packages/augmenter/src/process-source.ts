@@ -16,10 +16,18 @@ import {
   VARIANTS_PER_EVENT,
   type VariantLabelSummary,
 } from '@delta-augment/core';
-import { decodeSource, type EngineLimits, type RenderedVariant, renderVariant, thumbnail } from '@delta-augment/engine';
+import {
+  decodeSource,
+  type EngineLimits,
+  isStoppedAtDeadline,
+  type RenderedVariant,
+  renderVariant,
+  thumbnail,
+} from '@delta-augment/engine';
 import type { BlobStore, Budgets, JobService } from '@delta-augment/ports';
 import { checkJobBytes, headerPixels, type PixelGate, variantTooSlow, withinSeconds } from './budget.js';
 import { type FinaliseDeps, finaliseOrGiveUp } from './finalise-job.js';
+import { isJobDeleted, JobDeletedError, sweepDeletedJob, watchJob } from './job-watch.js';
 import { forEachLimited } from './limit.js';
 import { VariantBatcher } from './variant-batcher.js';
 
@@ -32,9 +40,12 @@ export interface ProcessDeps extends FinaliseDeps {
   /** Longest wait before written variants are recorded (default 250 ms). */
   readonly batchDelayMs?: number;
   /** Output and time budgets (MAX_OUTPUT_PIXELS, MAX_JOB_OUTPUT_BYTES, MAX_VARIANT_SECONDS); unset: none. */
-  readonly budgets?: Pick<Budgets, 'maxOutputPixels' | 'maxJobOutputBytes' | 'maxVariantSeconds'>;
+  readonly budgets?: Pick<Budgets, 'maxOutputPixels' | 'maxJobOutputBytes' | 'maxVariantSeconds'> &
+    Partial<Pick<Budgets, 'maxAvifOutputPixels'>>;
   /** Bounds the pixels this process decodes at once (WORKER_DECODE_PIXELS), shared by all its invocations. */
   readonly decodeGate?: PixelGate;
+  /** Milliseconds between checks that the job still exists while its source renders (default 1000). */
+  readonly deletionCheckMs?: number;
 }
 
 export interface SourceMessage {
@@ -44,6 +55,8 @@ export interface SourceMessage {
   /** The message's ApproximateReceiveCount: the attempt number. */
   readonly attempt: number;
   readonly signal?: AbortSignal;
+  /** Epoch ms at which the invocation must stop its work (its deadline); unset: none. */
+  readonly stopAt?: number;
 }
 
 /** Errors that can never succeed on retry: bad input, bad spec, missing source object. */
@@ -58,15 +71,49 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  * are not rendered again, and output keys are deterministic. Every write goes to this source's own
  * aggregate (its record and the job's counters), never to a whole-job state. Resolves when the message may
  * be deleted; rejects when it must be retried.
+ *
+ * A job deleted before or while its source is processed stops the work (the renders in flight are aborted,
+ * no more variants start) and everything the job has in the blob store is removed again once this worker's
+ * writes have all landed; the message is then acknowledged.
  */
 export const processSource = async (deps: ProcessDeps, message: SourceMessage): Promise<void> => {
   const { jobs } = deps;
-  const { jobId, sourceId, attempt } = message;
+  const { jobId, sourceId } = message;
   const [job, found] = await Promise.all([jobs.load(jobId), jobs.loadSource(jobId, sourceId)]);
-  if (!job || !found) {
-    deps.log?.('message for an unknown job or source acknowledged', { jobId, sourceId });
+  if (!job) {
+    // A job is recorded before any of its objects is stored, so a message without its job is about a
+    // deleted one: whatever was written for it after the deletion goes too.
+    deps.log?.('message for a deleted or unknown job acknowledged; its files removed', { jobId, sourceId });
+    await sweepDeletedJob(deps.blobs, jobId);
     return;
   }
+  if (!found) {
+    deps.log?.('message for an unknown source acknowledged', { jobId, sourceId });
+    return;
+  }
+  const watch = watchJob(jobs, jobId, message.signal, deps.deletionCheckMs);
+  try {
+    await processLiveSource(deps, { ...message, signal: watch.signal }, job, found);
+  } catch (error) {
+    if (!watch.deleted && !(await isJobDeleted(jobs, jobId))) throw error;
+  } finally {
+    watch.dispose();
+  }
+  // The deletion may also have come after the last check: one more read of the job's small record.
+  if (watch.deleted || (await isJobDeleted(jobs, jobId))) {
+    deps.log?.('job deleted while it was processed: work stopped, its files removed', { jobId, sourceId });
+    await sweepDeletedJob(deps.blobs, jobId);
+  }
+};
+
+const processLiveSource = async (
+  deps: ProcessDeps,
+  message: SourceMessage,
+  job: JobState,
+  found: SourceState,
+): Promise<void> => {
+  const { jobs } = deps;
+  const { jobId, sourceId, attempt } = message;
   let source = found;
   if (source.status === 'dead-lettered') {
     // Only a redrive brings a dead-lettered source's message back to the upload queue.
@@ -81,6 +128,7 @@ export const processSource = async (deps: ProcessDeps, message: SourceMessage): 
     source = await renderSource(deps, message, job, source);
     ({ job: settled } = await jobs.handleSource(jobId, sourceId, { type: 'CompleteSource' }, source));
   } catch (error) {
+    if (error instanceof JobDeletedError) throw error;
     const reason = reasonOf(error);
     if (isPermanent(error)) {
       deps.log?.('source failed permanently', { jobId, sourceId, reason });
@@ -160,9 +208,23 @@ const renderDecoded = async (
   );
   try {
     await forEachLimited(todo, deps.renderConcurrency, async (index) => {
-      if (message.signal?.aborted) throw new DeltaError('TIMEOUT', 'the handler ran out of time');
+      if (message.signal?.aborted) throw stopReason(message.signal);
       checkJobBytes(jobBytes.bytes, deps.budgets);
-      const render = () => renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined);
+      // The render stops at its own deadline (MAX_VARIANT_SECONDS) or the invocation's, whichever is first,
+      // and between stages once the invocation is told to stop or the job is deleted.
+      const render = async (signal?: AbortSignal, variantStopAt?: number) => {
+        const stopAt = earliest(variantStopAt, message.stopAt);
+        try {
+          return await renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined, {
+            signal: signal && message.signal ? AbortSignal.any([signal, message.signal]) : (signal ?? message.signal),
+            stopAt,
+          });
+        } catch (error) {
+          if (!isStoppedAtDeadline(error)) throw error;
+          // Stopped by libvips at the deadline: the variant's own (it can never finish: permanent) or the invocation's.
+          throw stopAt === variantStopAt ? variantTooSlow(deps.budgets, index) : stopReason(AbortSignal.abort());
+        }
+      };
       const original = job.dataset !== undefined && isOriginalOutput(job, source, index);
       const variant = original
         ? originalOutput(input, key, labels)
@@ -189,6 +251,13 @@ const renderDecoded = async (
   }
   return source;
 };
+
+const earliest = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined ? a : Math.min(a, b);
+
+/** Why the work must stop: the job was deleted, or the invocation ran out of time. */
+const stopReason = (signal: AbortSignal): Error =>
+  signal.reason instanceof JobDeletedError ? signal.reason : new DeltaError('TIMEOUT', 'the handler ran out of time');
 
 const readLabels = async (blobs: BlobStore, key: string): Promise<ImageLabels> => {
   const raw = await blobs.getBuffer(key).catch((error: unknown) => {

@@ -12,7 +12,13 @@ export * from './keys.js';
 export * from './labels/index.js';
 export { OPERATION_NAMES, OPERATIONS, OUTPUT_FORMATS, type ParamDef, SPEC_LIMITS } from './pipeline/catalogue.js';
 export { PipelineSpecError } from './pipeline/errors.js';
-export { checkVariantPixels, outputPixelBound } from './pipeline/output-bound.js';
+export {
+  checkVariantPixels,
+  type OutputPixelBudgets,
+  outputPixelBound,
+  variantPixelLimit,
+  writesAvif,
+} from './pipeline/output-bound.js';
 export { DEFAULT_PRESET, PRESETS } from './pipeline/presets.js';
 export { resolvePipeline } from './pipeline/resolve.js';
 export { pipelineJsonSchema } from './pipeline/schema.js';

@@ -1,6 +1,5 @@
-import sharp from 'sharp';
 import { type Draw, draw, pixels } from './draw-params.js';
-import { rawInput } from './encode.js';
+import { sharpRaw } from './encode.js';
 import {
   applyColourMatrix,
   applyLut,
@@ -34,11 +33,7 @@ const PERMUTATIONS: readonly (readonly [number, number, number])[] = [
 async function clahe(image: RawImage, tiles: number, maxSlope: number): Promise<RawImage> {
   const width = Math.max(1, Math.ceil(image.width / tiles));
   const height = Math.max(1, Math.ceil(image.height / tiles));
-  const data = await sharp(image.data, rawInput(image))
-    .clahe({ width, height, maxSlope })
-    .ensureAlpha()
-    .raw()
-    .toBuffer();
+  const data = await sharpRaw(image).clahe({ width, height, maxSlope }).ensureAlpha().raw().toBuffer();
   if (image.channels === 4) {
     for (let i = 3; i < data.length; i += 4) data[i] = image.data[i] as number;
     return { ...image, data };

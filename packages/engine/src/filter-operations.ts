@@ -2,7 +2,7 @@ import sharp, { type Sharp } from 'sharp';
 import { formatColour, parseColour } from './colour.js';
 import { type Draw, draw, type Params, pixels } from './draw-params.js';
 import type { Canvas, Effect } from './effects.js';
-import { rawInput } from './encode.js';
+import { limitTime, sharpRaw } from './encode.js';
 import { type EraseRect, erase } from './pixels/erase.js';
 import { motionKernel } from './pixels/kernels.js';
 import { isoNoise } from './pixels/sensor.js';
@@ -15,9 +15,7 @@ function sharpPass(apply: (pipeline: Sharp) => Sharp): Effect {
     kind: 'async',
     run: async (image: RawImage) => ({
       ...image,
-      data: await apply(sharp(image.data, rawInput(image)))
-        .raw()
-        .toBuffer(),
+      data: await apply(sharpRaw(image)).raw().toBuffer(),
     }),
   };
 }
@@ -111,12 +109,9 @@ export const FILTER_DRAWERS: Readonly<Record<string, Draw>> = {
       effect: {
         kind: 'async',
         run: async (image) => {
-          const small = await sharp(image.data, rawInput(image))
-            .resize(width, height, { fit: 'fill' })
-            .raw()
-            .toBuffer();
+          const small = await sharpRaw(image).resize(width, height, { fit: 'fill' }).raw().toBuffer();
           const raw = { raw: { width, height, channels: image.channels } };
-          const data = await sharp(small, raw)
+          const data = await limitTime(sharp(small, raw))
             .resize(image.width, image.height, { fit: 'fill', kernel })
             .raw()
             .toBuffer();

@@ -11,9 +11,9 @@ import sharp from 'sharp';
 sharp.cache(false);
 
 export { decodeSource, INPUT_FORMATS } from './decode.js';
-export { defaultFormat, FORMATS } from './encode.js';
+export { defaultFormat, FORMATS, isStoppedAtDeadline, RenderStoppedError } from './encode.js';
 export { type Preview, type PreviewVariant, renderPreview } from './preview.js';
-export { renderVariant } from './render.js';
+export { type RenderLimits, renderVariant } from './render.js';
 export { Rng, variantRng } from './rng.js';
 export { thumbnail } from './thumbnail.js';
 export { cpuNow, type Phase, phaseTotals, recordPhases } from './timing.js';

@@ -2,8 +2,10 @@ import type { ParamValue } from '@delta-augment/core';
 import sharp from 'sharp';
 import { formatColour, resolveFill } from './colour.js';
 import { COLOUR_DRAWERS } from './colour-operations.js';
-import { type Draw, type Drawn, draw, type Params, pixels } from './draw-params.js';
+import { DETECTION_DRAWERS } from './detection-operations.js';
+import { type Draw, type DrawContext, type Drawn, draw, NO_CONTEXT, type Params, pixels } from './draw-params.js';
 import type { Canvas, DrawnOperation, Effect, Fill } from './effects.js';
+import { limitTime } from './encode.js';
 import { drawFill, FILTER_DRAWERS } from './filter-operations.js';
 import { elasticField, gridField } from './geometry/displacement.js';
 import { about, compose, homography, type Mat3, rotation, scale, translate, validAreaZoom } from './geometry/matrix.js';
@@ -113,8 +115,8 @@ function drawErase(params: Params, rng: Rng, canvas: Canvas): Drawn {
 /** JPEG round trip, keeping any alpha channel as it was. */
 async function jpegRoundTrip(image: RawImage, quality: number): Promise<RawImage> {
   const raw = { width: image.width, height: image.height, channels: image.channels };
-  const encoded = await sharp(image.data, { raw }).removeAlpha().jpeg({ quality }).toBuffer();
-  const decoded = await sharp(encoded).raw().toBuffer();
+  const encoded = await limitTime(sharp(image.data, { raw })).removeAlpha().jpeg({ quality }).toBuffer();
+  const decoded = await limitTime(sharp(encoded)).raw().toBuffer();
   if (image.channels === 3) return { ...image, data: decoded };
   const out = Buffer.allocUnsafe(image.data.length);
   for (let i = 0, j = 0; i < out.length; i += 4, j += 3) {
@@ -312,13 +314,20 @@ export const DRAWERS: Readonly<Record<string, Draw>> = {
   ...COLOUR_DRAWERS,
   ...FILTER_DRAWERS,
   ...WEATHER_DRAWERS,
+  ...DETECTION_DRAWERS,
 };
 
 /** Draws one operation step that passed its probability. */
-export function drawOperation(op: string, params: Params, rng: Rng, canvas: Canvas): DrawnOperation {
+export function drawOperation(
+  op: string,
+  params: Params,
+  rng: Rng,
+  canvas: Canvas,
+  context: DrawContext = NO_CONTEXT,
+): DrawnOperation {
   const drawer = DRAWERS[op];
   if (drawer === undefined) throw new Error(`no drawer for operation ${op}`);
-  const drawn = drawer(params, rng, canvas);
+  const drawn = drawer(params, rng, canvas, context);
   return { op, params: drawn.params, effect: drawn.effect };
 }
 

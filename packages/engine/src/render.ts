@@ -1,8 +1,8 @@
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
 import { pixelsOf } from './decode.js';
 import { drawVariant } from './draw.js';
 import type { Effect } from './effects.js';
-import { defaultFormat, FORMATS, rawInput, withFormat } from './encode.js';
+import { defaultFormat, FORMATS, sharpRaw, withDeadline, withFormat } from './encode.js';
 import { compose, scale } from './geometry/matrix.js';
 import { type DihedralPlan, planGeometry } from './geometry/plan.js';
 import { warpAffine, warpStages } from './geometry/warp.js';
@@ -106,7 +106,7 @@ class VariantRenderer {
     this.#flushLut();
     await this.#flushGeometry();
     const image = this.#image;
-    const pipeline = applyPass(sharp(image.data, rawInput(image)), this.#pass);
+    const pipeline = applyPass(sharpRaw(image), this.#pass);
     const { data, info } = await inPhase('encode', () =>
       withFormat(pipeline, format, quality, image.channels === 4).toBuffer({ resolveWithObject: true }),
     );
@@ -132,11 +132,7 @@ class VariantRenderer {
     if (pass.dihedral === undefined && pass.effects.length === 0) return;
     this.#pass = { effects: [] };
     const image = this.#image;
-    const data = await inPhase('pixels', () =>
-      applyPass(sharp(image.data, rawInput(image)), pass)
-        .raw()
-        .toBuffer(),
-    );
+    const data = await inPhase('pixels', () => applyPass(sharpRaw(image), pass).raw().toBuffer());
     this.#set({ ...passSize(image, pass), channels: image.channels, data });
   }
 
@@ -169,7 +165,7 @@ class VariantRenderer {
           // A large reduction: let sharp's filtered resize do most of it, so the warp does not alias.
           const width = Math.max(1, Math.round(image.width * sx));
           const height = Math.max(1, Math.round(image.height * sy));
-          const data = await sharp(image.data, rawInput(image)).resize(width, height, { fit: 'fill' }).raw().toBuffer();
+          const data = await sharpRaw(image).resize(width, height, { fit: 'fill' }).raw().toBuffer();
           source = { data, width, height, channels: image.channels };
           inverse = compose(scale(width / image.width, height / image.height), inverse);
         }
@@ -190,28 +186,53 @@ class VariantRenderer {
   }
 }
 
+/** How long a render may run, and how it is told to stop. */
+export interface RenderLimits {
+  /** Checked between stages: once aborted, no further stage starts and the render rejects with its reason. */
+  readonly signal?: AbortSignal;
+  /** Epoch ms at which libvips stops the stage it is running (see `withDeadline`). */
+  readonly stopAt?: number;
+}
+
 /**
  * Renders variant `index` of a source: draws the operations from the variant's own generator
- * (seed, source digest, index) and renders them in one pass where possible.
+ * (seed, source digest, index) and renders them in one pass where possible. With `limits`, the render stops
+ * when its signal aborts (between stages) or its deadline passes (libvips stops the running stage).
  */
-export async function renderVariant(
+export function renderVariant(
   source: DecodedSource,
   pipeline: ResolvedPipeline,
   index: number,
   labels?: VariantLabels & FollowOptions,
+  limits: RenderLimits = {},
+): Promise<RenderedVariant> {
+  return withDeadline(limits.stopAt, () => render(source, pipeline, index, labels, limits.signal));
+}
+
+async function render(
+  source: DecodedSource,
+  pipeline: ResolvedPipeline,
+  index: number,
+  labels: (VariantLabels & FollowOptions) | undefined,
+  signal: AbortSignal | undefined,
 ): Promise<RenderedVariant> {
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`variant index must be a non-negative integer`);
   const pixels = pixelsOf(source);
   const rng = variantRng(pipeline.seed, source.digest, index);
-  const drawn = drawVariant(pipeline.spec, rng, {
-    width: pixels.width,
-    height: pixels.height,
-    hasAlpha: pixels.channels === 4,
-  });
+  const drawn = drawVariant(
+    pipeline.spec,
+    rng,
+    { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 },
+    labels === undefined ? {} : { labels: labels.labels, minVisibility: labels.minVisibility },
+  );
   const canvas = { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 };
   const followed = labels === undefined ? undefined : followLabels(labels.labels, drawn, canvas, labels);
   const renderer = new VariantRenderer(pixels);
-  for (const operation of drawn) await renderer.add(operation.effect);
+  for (const operation of drawn) {
+    signal?.throwIfAborted();
+    await renderer.add(operation.effect);
+  }
+  signal?.throwIfAborted();
   const format = pipeline.spec.format ?? defaultFormat(source.format);
   const { data, width, height } = await renderer.encode(format, pipeline.spec.quality);
   return {

@@ -23,7 +23,10 @@ export interface GatewayContext {
   readonly signedUrlSeconds: number;
   /** The webhook outbox and its settings, where this deployment delivers webhooks (the local stack). */
   readonly webhooks?: { readonly outbox: WebhookOutbox; readonly settings: WebhookSettings };
-  /** Deletes a job's events and every blob under its prefixes. */
+  /**
+   * Deletes a job's events, then every file under its prefixes (unfinished writes included). The events go
+   * first: a worker still rendering the job sees it gone, stops, and sweeps what it writes after this.
+   */
   deleteJob(jobId: string): Promise<void>;
   /** Queues an ObjectCreated message for an existing source object again (retry). */
   resend(key: string, size: number): Promise<void>;

@@ -1,5 +1,13 @@
 export { buildApp, type GatewayDeps } from './app.js';
 export { attachNotifier } from './notifier.js';
+export {
+  type BlobHousekeeping,
+  INTERRUPTED_UPLOAD,
+  type ReconcileDeps,
+  type ReconcileReport,
+  reconcile,
+  startReconciler,
+} from './reconciler.js';
 export type { Log, RunningService } from './service.js';
 export { startSweeper, sweepExpired } from './sweeper.js';
 export { WebhookDispatcher, type WebhookDispatcherDeps } from './webhooks/dispatcher.js';

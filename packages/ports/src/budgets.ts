@@ -12,6 +12,13 @@ export interface Budgets {
   readonly maxJobOutputPixels: number;
   /** Bytes a job may write: variants plus archive (MAX_JOB_OUTPUT_BYTES). */
   readonly maxJobOutputBytes: number;
+  /**
+   * Output pixels of one AVIF variant (MAX_AVIF_OUTPUT_PIXELS). libheif's AVIF encoder cannot be stopped once
+   * it runs (libvips' timeout never reaches it), so what it may be given is bounded before: the default lets
+   * a worst-case (noise) AVIF encode finish within MAX_VARIANT_SECONDS at 7.7 µs per pixel, the slowest
+   * rate measured on the 2-core development machine.
+   */
+  readonly maxAvifOutputPixels: number;
   /** Seconds of rendering one variant may take before it is stopped and its source failed (MAX_VARIANT_SECONDS). */
   readonly maxVariantSeconds: number;
   /** Pixels a worker process decodes and holds at once, over all its invocations (WORKER_DECODE_PIXELS). */
@@ -32,6 +39,9 @@ export interface Budgets {
   readonly allowedHosts: readonly string[];
 }
 
+/** Worst-case AVIF encoding rate (noise, effort 2) measured on the 2-core development machine under load. */
+const AVIF_PIXELS_PER_SECOND = 130_000;
+
 /** Reads and validates the budgets; defaults fit the local machine and the default input limits. */
 export const loadBudgets = (
   env: Env,
@@ -50,6 +60,13 @@ export const loadBudgets = (
     Math.min(60, limits.handlerTimeoutSeconds),
     1,
     limits.handlerTimeoutSeconds,
+  );
+  const maxAvifOutputPixels = int(
+    env,
+    'MAX_AVIF_OUTPUT_PIXELS',
+    Math.min(maxOutputPixels, maxVariantSeconds * AVIF_PIXELS_PER_SECOND),
+    1,
+    maxOutputPixels,
   );
   const workerDecodePixels = int(env, 'WORKER_DECODE_PIXELS', 2 * limits.maxPixels, 1, 2 ** 40);
   if (workerDecodePixels < limits.maxPixels) {
@@ -72,6 +89,7 @@ export const loadBudgets = (
     maxJobOutputPixels,
     maxJobOutputBytes: int(env, 'MAX_JOB_OUTPUT_BYTES', 2 * 1024 ** 3, 1024, 2 ** 50),
     maxVariantSeconds,
+    maxAvifOutputPixels,
     workerDecodePixels,
     maxConcurrentUploads,
     maxConcurrentUploadsPerCaller,

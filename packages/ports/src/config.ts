@@ -48,6 +48,14 @@ export interface Config {
   readonly publicUrl?: string;
   /** Budgets that bound the work, memory and time one request may take (issue 17); see `budgets.ts`. */
   readonly budgets: Budgets;
+  /** Free bytes the data directory's file system must keep; below it /readyz answers 503 (MIN_FREE_DISK_BYTES). */
+  readonly minFreeDiskBytes: number;
+  /**
+   * The reconciler (local stack): at start-up, then every `intervalSeconds` (RECONCILE_INTERVAL_SECONDS), it
+   * repairs what a crash left half done; while the stack runs it only touches work older than `graceSeconds`
+   * (RECONCILE_GRACE_SECONDS), which may still be in progress when younger.
+   */
+  readonly reconcile: { readonly intervalSeconds: number; readonly graceSeconds: number };
   readonly aws: {
     readonly region: string;
     /**
@@ -176,6 +184,11 @@ export const loadConfig = (env: Env = process.env): Config => {
     signingSecret: str(env, 'SIGNING_SECRET', ''),
     publicUrl: env.PUBLIC_URL || undefined,
     budgets: loadBudgets(env, { maxPixels, handlerTimeoutSeconds }),
+    minFreeDiskBytes: int(env, 'MIN_FREE_DISK_BYTES', 256 * 1024 ** 2, 0, 2 ** 50),
+    reconcile: {
+      intervalSeconds: int(env, 'RECONCILE_INTERVAL_SECONDS', 300, 1, 86_400),
+      graceSeconds: int(env, 'RECONCILE_GRACE_SECONDS', 900, 0, 7 * 86_400),
+    },
     aws: {
       region: str(env, 'AWS_REGION', 'us-east-1'),
       endpoints,

@@ -21,11 +21,14 @@ export const localQueueConfig = (
 
 export interface LocalPorts extends Ports {
   readonly queue: SqliteWorkQueue;
+  readonly blobs: LocalBlobStore;
 }
 
 /** The embedded stand-ins under DATA_DIR: SQLite files and a blob directory. Safe to open from several processes. */
 export const localPorts = (
   config: Pick<Config, 'dataDir' | 'visibilityTimeoutSeconds' | 'maxReceiveCount' | 'signingSecret'> & {
+    /** MIN_FREE_DISK_BYTES: below it the blob store reports not ready. */
+    minFreeDiskBytes?: number;
     signedUrlBase?: string | (() => string);
   },
   clock: Clock = systemClock,
@@ -40,6 +43,7 @@ export const localPorts = (
     signedUrlBase: config.signedUrlBase,
     notify: { prefix: 'sources/', queue: UPLOAD_QUEUE, workQueue: queue },
     clock,
+    ...(config.minFreeDiskBytes !== undefined ? { minFreeBytes: config.minFreeDiskBytes } : {}),
   });
   return {
     blobs,

@@ -1,13 +1,13 @@
 import { blobKeys } from '@delta-augment/core';
 import type { Ports } from './ports.js';
 
-/** Deletes a job's blobs (sources and results, archives included) and then its events and records. */
+/** Deletes a job's events and records, then every file under its folders (unfinished writes included). */
 export const deleteJobData = async (ports: Pick<Ports, 'blobs' | 'events'>, jobId: string): Promise<void> => {
-  for (const prefix of blobKeys.jobPrefixes(jobId)) {
-    const keys = await ports.blobs.list(prefix);
-    await Promise.all(keys.map((key) => ports.blobs.delete(key)));
-  }
+  // The events go first: a worker still rendering the job sees it gone, stops, and removes what it writes
+  // after this; a deletion cut short here leaves folders of a job that no longer exists, which the
+  // reconciler removes.
   await ports.events.delete(jobId);
+  for (const prefix of blobKeys.jobPrefixes(jobId)) await ports.blobs.deletePrefix(prefix);
 };
 
 /**

@@ -12,6 +12,9 @@ export interface ConsoleActions {
 
 const queuePath = (queue: string) => `/api/queues/${encodeURIComponent(queue)}`;
 
+/** The last "redrive all" outcome per queue, kept across the page's re-renders until the page is reloaded. */
+const lastTaskOutcome = new Map<string, string>();
+
 /** The dead letters page: every message with its job, source, owner, reason and receive count, and actions. */
 export const renderDeadLetters = async (
   api: ConsoleApi,
@@ -91,7 +94,7 @@ export const renderDeadLetters = async (
     () => void redrive([...selected], 'the selected messages').catch(report(actions)),
   );
   const redriveAll = h('button', { type: 'button', class: 'button' }, 'Redrive all');
-  const taskStatus = h('p', { id: 'redrive-task', role: 'status' });
+  const taskStatus = h('p', { id: 'redrive-task', role: 'status' }, lastTaskOutcome.get(queue) ?? '');
   redriveAll.addEventListener(
     'click',
     () =>
@@ -108,8 +111,10 @@ export const renderDeadLetters = async (
           await new Promise((resolve) => setTimeout(resolve, 500));
           task = await api.get<RedriveTaskView>(`${queuePath(queue)}/redrive-task`);
         }
-        taskStatus.textContent = `Redrive all ${task.state}: ${task.moved} moved${task.error ? ` (${task.error})` : ''}`;
-        actions.announce(taskStatus.textContent);
+        const outcome = `Redrive all ${task.state}: ${task.moved} moved${task.error ? ` (${task.error})` : ''}`;
+        lastTaskOutcome.set(queue, outcome);
+        taskStatus.textContent = outcome;
+        actions.announce(outcome);
         actions.refresh();
       })().catch(report(actions)),
   );

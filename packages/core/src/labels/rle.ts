@@ -37,31 +37,69 @@ export const encodeRle = (bitmap: Bitmap, within?: Box): Rle => {
   const x1 = within ? Math.min(width, Math.ceil(within.x + within.width)) : width;
   const y0 = within ? Math.max(0, Math.floor(within.y)) : 0;
   const y1 = within ? Math.min(height, Math.ceil(within.y + within.height)) : height;
+  const columns = Math.max(0, x1 - x0);
+  const rows = Math.max(0, y1 - y0);
+  // The region column-major: read row by row (in memory order), written column by column.
+  const t = new Uint8Array(rows * columns);
+  for (let y = 0; y < rows; y++) {
+    const row = (y + y0) * width + x0;
+    for (let x = 0; x < columns; x++) t[x * rows + y] = data[row + x] ? 1 : 0;
+  }
+  return encodeRleColumns({ x: x0, y: y0, width: columns, height: rows }, t, width, height);
+};
+
+/**
+ * Encodes as COCO RLE a width × height bitmap that is zero outside `region`, given the region's
+ * pixels column-major (0 or 1): only the region is read, each column in memory order.
+ */
+export const encodeRleColumns = (region: Box, columns: Uint8Array, width: number, height: number): Rle => {
+  const { x: left, y: top, width: w, height: rows } = region;
   const counts: number[] = [];
   let value = 0;
   let run = 0;
+  const add = (bit: number, length: number): void => {
+    if (length === 0) return;
+    if (bit === value) run += length;
+    else {
+      counts.push(run);
+      value = bit;
+      run = length;
+    }
+  };
   for (let x = 0; x < width; x++) {
-    if (x < x0 || x >= x1) {
-      if (value === 0) run += height;
-      else {
-        counts.push(run);
-        value = 0;
-        run = height;
-      }
+    if (x < left || x >= left + w || rows === 0) {
+      add(0, height);
       continue;
     }
-    for (let y = 0; y < height; y++) {
-      const bit = y >= y0 && y < y1 && data[y * width + x] ? 1 : 0;
-      if (bit === value) run++;
-      else {
-        counts.push(run);
-        value = bit;
-        run = 1;
-      }
+    add(0, top);
+    // Runs are long in masks: each change is found by indexOf (a native scan).
+    const column = columns.subarray((x - left) * rows, (x - left + 1) * rows);
+    let y = 0;
+    while (y < rows) {
+      const bit = column[y] as number;
+      let next = column.indexOf(bit ^ 1, y);
+      if (next < 0) next = rows;
+      add(bit, next - y);
+      y = next;
     }
+    add(0, height - top - rows);
   }
   counts.push(run);
   return { width, height, counts };
+};
+
+/** Decodes COCO RLE to a column-major 0/1 array (height values per column): runs are filled whole. */
+export const decodeRleColumns = (rle: Rle): Uint8Array => {
+  const total = rle.width * rle.height;
+  const data = new Uint8Array(total);
+  let position = 0;
+  let value = 0;
+  for (const run of rle.counts) {
+    if (value === 1) data.fill(1, Math.min(position, total), Math.min(position + run, total));
+    position += run;
+    value ^= 1;
+  }
+  return data;
 };
 
 /** Parses pycocotools' compressed RLE string (LEB128-like, 6 bits a character, runs delta-coded after the third). */

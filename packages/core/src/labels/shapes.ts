@@ -50,6 +50,7 @@ export const densify = (points: readonly Point[], step: number): Point[] => {
 
 /** Sutherland–Hodgman clip of a polygon to the rectangle [0, width] × [0, height]. */
 export const clipPolygon = (points: readonly Point[], width: number, height: number): Point[] => {
+  if (points.every(([x, y]) => x >= 0 && y >= 0 && x <= width && y <= height)) return [...points];
   type Edge = { inside: (p: Point) => boolean; cut: (a: Point, b: Point) => Point };
   const at = (a: Point, b: Point, t: number): Point => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t];
   const edges: Edge[] = [

@@ -479,6 +479,56 @@ export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
       },
     },
   },
+  bboxSafeCrop: {
+    description:
+      'Box-safe random crop: each side moves in from the image edge by a share (drawn from `margin`) of the gap to the box around every object, so no object loses any of its box (without labels: towards the centre).',
+    params: {
+      margin: {
+        type: 'range',
+        min: 0,
+        max: 1,
+        default: [0, 1],
+        description: 'Share of the gap between each image edge and the objects that is cut away, drawn per side.',
+      },
+      resize: { type: 'boolean', default: false, description: 'Scale the region back to the size before the crop.' },
+    },
+  },
+  randomResizedCrop: {
+    description:
+      'Random-resized crop: a region of `area` share and `ratio` aspect at a random place, scaled to `width` × `height` (default: the size before). With labels, a region that leaves no object at least minVisibility of its box is drawn again (10 tries, then the whole image); objects below minVisibility are dropped.',
+    params: {
+      width: { type: 'int', min: 1, max: 16384, description: 'Output width in pixels (default: the width before).' },
+      height: { type: 'int', min: 1, max: 16384, description: 'Output height in pixels (default: the height before).' },
+      area: { type: 'range', min: 0.01, max: 1, default: [0.08, 1], description: 'Region area, share of the image.' },
+      ratio: { type: 'range', min: 0.1, max: 10, default: [0.75, 1.3333], description: 'Region width / height.' },
+    },
+  },
+  objectCutout: {
+    description:
+      "Cutout that knows the objects: 'avoid' puts holes only where they cover no object box (a hole without such a place in 10 tries is left out), 'target' puts each hole on a random object. Labels lose what is covered, as with `erase`: boxes shrink, objects below minVisibility are dropped.",
+    params: {
+      holes: { type: 'range', min: 1, max: 32, default: [1, 4], integer: true, description: 'Number of holes.' },
+      size: {
+        type: 'range',
+        min: 0.01,
+        max: 1,
+        default: [0.05, 0.2],
+        description: "Side of a hole: share of the image side ('avoid'), of the object's side ('target').",
+      },
+      mode: {
+        type: 'enum',
+        values: ['avoid', 'target'],
+        default: 'avoid',
+        description: "'avoid': holes off the objects; 'target': holes on them.",
+      },
+      fill: {
+        type: 'colour',
+        keywords: ['random', 'noise'],
+        default: '#000000',
+        description: "'#rrggbb[aa]', 'random' (a colour per hole) or 'noise' (random pixels).",
+      },
+    },
+  },
 };
 
 /** Names of every operation, in catalogue order. */

@@ -83,16 +83,44 @@ export const outputPixelBound = (spec: PipelineSpec, width: number, height: numb
   return Math.max(...sizes.map((s) => s.width * s.height));
 };
 
-/** Fails a source before rendering when one of its variants could pass MAX_OUTPUT_PIXELS. */
+/** True when the variants of a source in `inputFormat` are written as AVIF (the engine's default for HEIF/AVIF input). */
+export const writesAvif = (spec: Pick<PipelineSpec, 'format'>, inputFormat: string | undefined): boolean =>
+  spec.format === 'avif' || (spec.format === undefined && (inputFormat === 'heif' || inputFormat === 'avif'));
+
+export interface OutputPixelBudgets {
+  readonly maxOutputPixels: number;
+  /** AVIF variants: their encoder cannot be stopped, so they get a smaller limit, checked before the work. */
+  readonly maxAvifOutputPixels?: number;
+}
+
+/** The pixel limit of one variant of a source in `inputFormat`, and the setting that sets it. */
+export const variantPixelLimit = (
+  spec: Pick<PipelineSpec, 'format'>,
+  inputFormat: string | undefined,
+  budgets: OutputPixelBudgets,
+): { readonly limit: number; readonly name: string; readonly why: string } => {
+  const avif = budgets.maxAvifOutputPixels;
+  if (avif !== undefined && avif < budgets.maxOutputPixels && writesAvif(spec, inputFormat)) {
+    return {
+      limit: avif,
+      name: 'MAX_AVIF_OUTPUT_PIXELS',
+      why: ': an AVIF encode cannot be stopped once started, so its size is bounded to what encodes within MAX_VARIANT_SECONDS; use jpeg, png or webp for larger outputs',
+    };
+  }
+  return { limit: budgets.maxOutputPixels, name: 'MAX_OUTPUT_PIXELS', why: '' };
+};
+
+/** Fails a source before rendering when one of its variants could pass MAX_OUTPUT_PIXELS (MAX_AVIF_OUTPUT_PIXELS for AVIF). */
 export const checkVariantPixels = (
   spec: PipelineSpec,
-  source: Size,
-  budgets: { readonly maxOutputPixels: number },
+  source: Size & { readonly format?: string },
+  budgets: OutputPixelBudgets,
 ): void => {
   const bound = outputPixelBound(spec, source.width, source.height);
-  if (bound > budgets.maxOutputPixels) {
+  const { limit, name, why } = variantPixelLimit(spec, source.format, budgets);
+  if (bound > limit) {
     throw new PermanentError(
-      `a variant of this ${source.width}×${source.height} source can have ${bound} pixels; the limit (MAX_OUTPUT_PIXELS) is ${budgets.maxOutputPixels}`,
+      `a variant of this ${source.width}×${source.height} source can have ${bound} pixels; the limit (${name}) is ${limit}${why}`,
     );
   }
 };

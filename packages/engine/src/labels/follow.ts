@@ -1,24 +1,21 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array indexing, in bounds by construction.
 import {
-  type Bitmap,
   type Box,
-  bitmapBox,
   boundsOf,
   boxCorners,
   clipPolygon,
   type DroppedLabel,
-  decodeRle,
   densify,
-  encodeRle,
   type ImageLabels,
   type Keypoint,
   type LabelObject,
   type Point,
   polygonArea,
 } from '@delta-augment/core';
-import type { Canvas, DisplacementField, DrawnOperation } from '../effects.js';
-import { apply, invert, isAffine, type Mat3 } from '../geometry/matrix.js';
-import { displacementAt, forwardThroughField } from './field.js';
+import type { Canvas, DrawnOperation } from '../effects.js';
+import { apply, invert, isAffine } from '../geometry/matrix.js';
+import { forwardThroughField } from './field.js';
+import { cropOfRle, encodeCrop, eraseCrop, type MaskCrop, type MaskStage, warpCrop } from './mask.js';
 
 export interface FollowOptions {
   /** Objects with less than this share of their area left in the output are dropped (0.25). */
@@ -36,21 +33,13 @@ const DENSIFY_STEP = 3;
 /** Smallest box side (pixels) an output keeps. */
 const MIN_SIDE = 1;
 
-type MaskStage =
-  | { readonly kind: 'matrix'; readonly inverse: Mat3; readonly inWidth: number; readonly inHeight: number }
-  | { readonly kind: 'displace'; readonly field: DisplacementField };
-
 interface Tracked {
   readonly index: number;
   readonly source: LabelObject;
   /** The object's outline in the current canvas: its polygons, or its box as one polygon. */
   outline: Point[][];
   keypoints?: Keypoint[];
-  mask?: Bitmap;
-  /** A box holding every set pixel of `mask` (so that only it is read). */
-  maskRegion?: Box;
-  /** True while `mask` is the shared decoded source mask (copy before writing). */
-  maskShared?: boolean;
+  mask?: MaskCrop;
   /** Share of the object's area still in the picture. */
   visible: number;
   dropped?: string;
@@ -91,78 +80,6 @@ function moveAll(objects: readonly Tracked[], map: (x: number, y: number) => [nu
     }
   }
 }
-
-/**
- * Warps a mask by the pending stages with nearest-neighbour sampling, exactly as the pixels were
- * mapped back; only the output pixels near the object's moved outline are visited.
- */
-function warpMask(
-  mask: Bitmap,
-  stages: readonly MaskStage[],
-  canvas: Canvas,
-  near: Box | undefined,
-): { mask: Bitmap; region: Box } {
-  const { width: W, height: H } = canvas;
-  const data = new Uint8Array(W * H);
-  if (near === undefined) return { mask: { width: W, height: H, data }, region: { x: 0, y: 0, width: 0, height: 0 } };
-  const x0 = Math.max(0, Math.floor(near.x) - 2);
-  const y0 = Math.max(0, Math.floor(near.y) - 2);
-  const x1 = Math.min(W, Math.ceil(near.x + near.width) + 2);
-  const y1 = Math.min(H, Math.ceil(near.y + near.height) + 2);
-  const region = { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      let u = x + 0.5;
-      let v = y + 0.5;
-      let inside = true;
-      for (let k = stages.length - 1; k >= 0 && inside; k--) {
-        const stage = stages[k]!;
-        if (stage.kind === 'matrix') {
-          const m = stage.inverse;
-          const q = m[6] * u + m[7] * v + m[8];
-          const nu = (m[0] * u + m[1] * v + m[2]) / q;
-          v = (m[3] * u + m[4] * v + m[5]) / q;
-          u = nu;
-          inside = q > 0 && u >= 0 && v >= 0 && u <= stage.inWidth && v <= stage.inHeight;
-        } else {
-          const [dx, dy] = displacementAt(stage.field, u, v);
-          u += dx;
-          v += dy;
-          inside = u >= 0 && v >= 0 && u <= stage.field.width && v <= stage.field.height;
-        }
-      }
-      if (!inside) continue;
-      const sx = Math.min(mask.width - 1, Math.floor(u));
-      const sy = Math.min(mask.height - 1, Math.floor(v));
-      data[y * W + x] = mask.data[sy * mask.width + sx]!;
-    }
-  }
-  return { mask: { width: W, height: H, data }, region };
-}
-
-/** Set pixels of a mask inside a region. */
-const countIn = (mask: Bitmap, region: Box | undefined): number => {
-  const x0 = Math.max(0, Math.floor(region?.x ?? 0));
-  const y0 = Math.max(0, Math.floor(region?.y ?? 0));
-  const x1 = Math.min(mask.width, Math.ceil(region ? region.x + region.width : mask.width));
-  const y1 = Math.min(mask.height, Math.ceil(region ? region.y + region.height : mask.height));
-  let count = 0;
-  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) count += mask.data[y * mask.width + x]!;
-  return count;
-};
-
-/** Decoded source masks, shared by every variant of a source (never written: copied first). */
-const decoded = new WeakMap<object, { bitmap: Bitmap; region: Box }>();
-
-const decodeOnce = (rle: NonNullable<LabelObject['mask']>): { bitmap: Bitmap; region: Box } => {
-  let entry = decoded.get(rle);
-  if (entry === undefined) {
-    const bitmap = decodeRle(rle);
-    entry = { bitmap, region: bitmapBox(bitmap) ?? { x: 0, y: 0, width: 0, height: 0 } };
-    decoded.set(rle, entry);
-  }
-  return entry;
-};
 
 /** Part of `box` not covered by the rectangles: its area and bounds, exact (coordinate compression). */
 function uncovered(box: Box, rects: readonly Box[]): { area: number; bounds?: Box } {
@@ -228,28 +145,25 @@ export function followLabels(
     };
     if (o.keypoints) t.keypoints = o.keypoints.map((k) => (k.v === 0 ? k : { x: k.x * sx, y: k.y * sy, v: k.v }));
     if (o.mask) {
-      const { bitmap, region } = decodeOnce(o.mask);
-      t.mask = bitmap;
-      t.maskRegion = region;
-      t.maskShared = true;
+      t.mask = cropOfRle(o.mask);
     }
     return t;
   });
   let canvas = source;
   let stages: MaskStage[] = [];
+  /** The canvas the masks are on: the labels' own until the first flush. */
+  let maskCanvas = { width: labels.width, height: labels.height };
   const flushMasks = (): void => {
     if (stages.length === 0) return;
     for (const o of objects) {
       if (o.dropped || !o.mask) continue;
-      const before = countIn(o.mask, o.maskRegion);
-      const warped = warpMask(o.mask, stages, canvas, boundsOf(o.outline));
-      o.mask = warped.mask;
-      o.maskRegion = warped.region;
-      o.maskShared = false;
+      const before = o.mask.count;
+      o.mask = warpCrop(o.mask, stages, maskCanvas, canvas.width, canvas.height, boundsOf(o.outline));
       // Masks scale with the map: the outline's visibility is the measure; an emptied mask is gone.
-      if (before > 0 && countIn(o.mask, o.maskRegion) === 0) o.visible = 0;
+      if (before > 0 && o.mask.count === 0) o.visible = 0;
     }
     stages = [];
+    maskCanvas = { width: canvas.width, height: canvas.height };
   };
   const needsMasks = objects.some((o) => o.mask);
   // Masks start at the source canvas; a label canvas of another size is scaled first.
@@ -273,13 +187,12 @@ export function followLabels(
       const field = effect.build(canvas);
       moveAll(objects, (x, y) => forwardThroughField(field, x, y), canvas);
       if (needsMasks) stages.push({ kind: 'displace', field });
-    } else if (op === 'erase') {
+    } else if (op === 'erase' || op === 'objectCutout') {
       flushMasks();
       const rects = (params.rects as { left: number; top: number; width: number; height: number }[] | undefined) ?? [];
       eraseLabels(
         objects,
         rects.map((r) => ({ x: r.left, y: r.top, width: r.width, height: r.height })),
-        canvas,
       );
     }
   }
@@ -288,7 +201,7 @@ export function followLabels(
 }
 
 /** Random erasing: what it covers is hidden; boxes shrink to the part left, masks lose the pixels. */
-function eraseLabels(objects: readonly Tracked[], rects: readonly Box[], canvas: Canvas): void {
+function eraseLabels(objects: readonly Tracked[], rects: readonly Box[]): void {
   if (rects.length === 0) return;
   for (const o of objects) {
     if (o.dropped) continue;
@@ -300,21 +213,9 @@ function eraseLabels(objects: readonly Tracked[], rects: readonly Box[], canvas:
       );
     }
     if (o.mask) {
-      if (o.maskShared) {
-        o.mask = { ...o.mask, data: o.mask.data.slice() };
-        o.maskShared = false;
-      }
-      const before = countIn(o.mask, o.maskRegion);
-      for (const r of rects) {
-        for (let y = Math.max(0, r.y); y < Math.min(canvas.height, r.y + r.height); y++) {
-          o.mask.data.fill(
-            0,
-            y * canvas.width + Math.max(0, r.x),
-            y * canvas.width + Math.min(canvas.width, r.x + r.width),
-          );
-        }
-      }
-      if (before > 0) o.visible *= countIn(o.mask, o.maskRegion) / before;
+      const before = o.mask.count;
+      o.mask = eraseCrop(o.mask, rects);
+      if (before > 0) o.visible *= o.mask.count / before;
       continue;
     }
     const box = boundsOf(o.outline);
@@ -335,7 +236,7 @@ function finish(objects: readonly Tracked[], canvas: Canvas, options: FollowOpti
   const drop = (o: Tracked, reason: string) => dropped.push({ index: o.index, category: o.source.category, reason });
   for (const o of objects) {
     const outline = o.outline.map(simplify).filter((p) => p.length >= 3);
-    const box = o.mask ? bitmapBox(o.mask, o.maskRegion) : boundsOf(outline);
+    const box = o.mask ? (o.mask.count > 0 ? o.mask.region : undefined) : boundsOf(outline);
     if (box === undefined || o.visible <= 0) {
       drop(o, 'outside the image');
       continue;
@@ -352,7 +253,7 @@ function finish(objects: readonly Tracked[], canvas: Canvas, options: FollowOpti
       category: o.source.category,
       box,
       ...(o.source.polygons?.length && outline.length ? { polygons: outline } : {}),
-      ...(o.mask ? { mask: encodeRle(o.mask, o.maskRegion) } : {}),
+      ...(o.mask ? { mask: encodeCrop(o.mask, canvas.width, canvas.height) } : {}),
       ...(o.keypoints ? { keypoints: o.keypoints } : {}),
       ...(o.source.crowd ? { crowd: true } : {}),
     };

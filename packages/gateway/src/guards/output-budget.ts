@@ -1,4 +1,4 @@
-import { outputPixelBound, type PipelineChoice, resolvePipeline } from '@delta-augment/core';
+import { outputPixelBound, type PipelineChoice, resolvePipeline, variantPixelLimit } from '@delta-augment/core';
 import type { Budgets } from '@delta-augment/ports';
 import { RequestError } from '../errors.js';
 
@@ -10,17 +10,23 @@ import { RequestError } from '../errors.js';
 export const checkOutputBudget = (
   pipeline: PipelineChoice,
   variants: number,
-  images: readonly { readonly width: number; readonly height: number; readonly field: string }[],
-  budgets: Pick<Budgets, 'maxOutputPixels' | 'maxJobOutputPixels'>,
+  images: readonly {
+    readonly width: number;
+    readonly height: number;
+    readonly field: string;
+    readonly format?: string;
+  }[],
+  budgets: Pick<Budgets, 'maxOutputPixels' | 'maxJobOutputPixels'> & Partial<Pick<Budgets, 'maxAvifOutputPixels'>>,
 ): void => {
   const { spec } = resolvePipeline(pipeline);
   let total = 0;
   for (const image of images) {
     const bound = outputPixelBound(spec, image.width, image.height);
-    if (bound > budgets.maxOutputPixels) {
+    const { limit, name, why } = variantPixelLimit(spec, image.format, budgets);
+    if (bound > limit) {
       throw new RequestError(
         'OUTPUT_TOO_LARGE',
-        `a variant of ${image.field} (${image.width}×${image.height}) can have ${bound} pixels with this pipeline; the limit (MAX_OUTPUT_PIXELS) is ${budgets.maxOutputPixels}`,
+        `a variant of ${image.field} (${image.width}×${image.height}) can have ${bound} pixels with this pipeline; the limit (${name}) is ${limit}${why}`,
         422,
         'pipeline',
       );

@@ -170,7 +170,7 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
   checkOutputBudget(
     options.pipeline,
     options.variants,
-    images.map((image, i) => ({ width: image.width, height: image.height, field: `file[${i}]` })),
+    images.map((image, i) => ({ width: image.width, height: image.height, format: image.format, field: `file[${i}]` })),
     config.budgets,
   );
   const state = await createJobFromImages(ctx, request.caller.owner, options, images, dataset);

@@ -39,9 +39,11 @@ export const jobRetryRoutes = async (app: GatewayApp, ctx: GatewayContext): Prom
         cursor = page.cursor;
       } while (cursor);
       for (const source of failed) {
-        await ctx.jobs.handleSource(state.id, source.sourceId, { type: 'RedriveSource' }, source);
+        // A source whose object was never stored (an interrupted upload) cannot be retried: reopening it
+        // without a message would leave the job open for ever.
         const head = await ctx.ports.blobs.head(source.key);
         if (!head) continue;
+        await ctx.jobs.handleSource(state.id, source.sourceId, { type: 'RedriveSource' }, source);
         await ctx.resend(source.key, head.size);
         retried.push(source.sourceId);
       }

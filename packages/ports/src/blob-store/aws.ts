@@ -123,6 +123,15 @@ export class S3BlobStore implements BlobStore {
     await awsCall(`s3 delete ${key}`, () => this.s3.send(new DeleteObjectCommand({ Bucket, Key: key })));
   }
 
+  /** S3 writes are atomic (no partial objects), so removing the listed keys removes everything. */
+  async deletePrefix(prefix: string): Promise<void> {
+    if (!prefix.endsWith('/')) throw new DeltaError('INVALID_KEY', `a prefix to delete must end with /: ${prefix}`);
+    const keys = await this.list(prefix);
+    for (let i = 0; i < keys.length; i += 32) {
+      await Promise.all(keys.slice(i, i + 32).map((key) => this.delete(key)));
+    }
+  }
+
   /** Lists the bucket(s) the prefix can reach (both when it is shorter than the sources prefix), every page, sorted. */
   async list(prefix: string): Promise<string[]> {
     const { source, result } = this.options.buckets;

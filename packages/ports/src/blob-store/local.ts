@@ -1,6 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -26,7 +26,31 @@ export interface LocalBlobStoreOptions {
   /** Keys under `prefix` send an S3 ObjectCreated event to `queue` after the write is durable. */
   readonly notify?: { readonly prefix: string; readonly queue: string; readonly workQueue: WorkQueue };
   readonly clock?: Clock;
+  /** Below this many free bytes on the data directory's file system, `ping` reports not ready (MIN_FREE_DISK_BYTES). */
+  readonly minFreeBytes?: number;
 }
+
+/** What a housekeeping pass removed. */
+export interface StraySweep {
+  /** Temp files of writes that never finished (a crash, or a full disk). */
+  readonly tempFiles: number;
+  /** Metadata sidecars whose object does not exist. */
+  readonly sidecars: number;
+}
+
+/** A job's folder under one of the key roots (`sources`, `results`), with its last change. */
+export interface JobFolder {
+  readonly prefix: string;
+  readonly jobId: string;
+  readonly modifiedMs: number;
+}
+
+const JOB_ROOTS = ['sources', 'results'] as const;
+
+/** `<path>.<uuid>.tmp`: a write in progress, or one that never finished. */
+const TEMP_FILE = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
+
+const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 interface Sidecar {
   contentType: string;
@@ -64,15 +88,21 @@ export class LocalBlobStore implements BlobStore {
 
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<BlobHead> {
     const path = this.pathOf(key);
-    const tmp = `${path}.${randomUUID()}.tmp`;
+    const sidecarPath = this.sidecarOf(key);
+    const id = randomUUID();
+    const tmp = `${path}.${id}.tmp`;
+    const sidecarTmp = `${sidecarPath}.${id}.tmp`;
     try {
       await mkdir(dirname(path), { recursive: true });
-      await mkdir(dirname(this.sidecarOf(key)), { recursive: true });
+      await mkdir(dirname(sidecarPath), { recursive: true });
       const sidecar: Sidecar = {
         contentType: options.contentType ?? 'application/octet-stream',
         metadata: { ...options.metadata },
       };
-      await writeFile(`${this.sidecarOf(key)}`, JSON.stringify(sidecar));
+      // Both files are written under temp names and renamed into place only once the object is durable, so
+      // a failed or interrupted write leaves temp files (removed here, or by `sweepStrays` after a crash),
+      // never a sidecar that describes an object that is not there.
+      await writeFile(sidecarTmp, JSON.stringify(sidecar));
       if (Buffer.isBuffer(body)) await writeFile(tmp, body);
       else await pipeline(body, createWriteStream(tmp));
       const handle = await open(tmp, 'r');
@@ -81,9 +111,18 @@ export class LocalBlobStore implements BlobStore {
       } finally {
         await handle.close();
       }
+      await rename(sidecarTmp, sidecarPath);
       await rename(tmp, path);
     } catch (error) {
       await rm(tmp, { force: true }).catch(() => undefined);
+      await rm(sidecarTmp, { force: true }).catch(() => undefined);
+      if (
+        !(await stat(path).then(
+          () => true,
+          () => false,
+        ))
+      )
+        await rm(sidecarPath, { force: true }).catch(() => undefined);
       transient(`put ${key}`, error);
     }
     const head = await this.head(key);
@@ -150,6 +189,81 @@ export class LocalBlobStore implements BlobStore {
     await rm(this.sidecarOf(key), { force: true });
   }
 
+  async deletePrefix(prefix: string): Promise<void> {
+    const folder = prefix.slice(0, -1);
+    if (!prefix.endsWith('/') || !isSafeKey(folder)) {
+      throw new DeltaError(
+        'INVALID_KEY',
+        `a prefix to delete must be a folder ending with /: ${JSON.stringify(prefix)}`,
+      );
+    }
+    await rm(join(this.objects, ...folder.split('/')), { recursive: true, force: true });
+    await rm(join(this.sidecars, ...folder.split('/')), { recursive: true, force: true });
+  }
+
+  /**
+   * Removes what interrupted writes left behind, older than `olderThanMs` (younger ones may belong to a write
+   * in progress): temp files, and sidecars whose object does not exist.
+   */
+  async sweepStrays(olderThanMs: number): Promise<StraySweep> {
+    const cutoff = this.clock.now() - olderThanMs;
+    const old = async (path: string) => (await stat(path).catch(() => undefined))?.mtimeMs ?? Infinity;
+    let tempFiles = 0;
+    let sidecars = 0;
+    for (const [root, isSidecarRoot] of [
+      [this.objects, false],
+      [this.sidecars, true],
+    ] as const) {
+      const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch((error: unknown) => {
+        if (isMissing(error)) return [];
+        throw error;
+      });
+      for (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const path = join(entry.parentPath, entry.name);
+        if ((await old(path)) > cutoff) continue;
+        if (TEMP_FILE.test(entry.name)) {
+          await rm(path, { force: true });
+          tempFiles += 1;
+        } else if (isSidecarRoot && entry.name.endsWith('.json')) {
+          const object = join(this.objects, relative(this.sidecars, path).slice(0, -'.json'.length));
+          if (await stat(object).then(() => false, isMissing)) {
+            await rm(path, { force: true });
+            sidecars += 1;
+          }
+        }
+      }
+    }
+    return { tempFiles, sidecars };
+  }
+
+  /** Every job folder under the key roots, objects and sidecars alike (for the reconciler's orphan sweep). */
+  async jobFolders(): Promise<JobFolder[]> {
+    const folders: JobFolder[] = [];
+    for (const base of [this.objects, this.sidecars]) {
+      for (const root of JOB_ROOTS) {
+        const entries = await readdir(join(base, root), { withFileTypes: true }).catch((error: unknown) => {
+          if (isMissing(error)) return [];
+          throw error;
+        });
+        for (const entry of entries) {
+          if (!entry.isDirectory()) continue;
+          const info = await stat(join(base, root, entry.name)).catch(() => undefined);
+          if (!info) continue;
+          folders.push({ prefix: `${root}/${entry.name}/`, jobId: entry.name, modifiedMs: info.mtimeMs });
+        }
+      }
+    }
+    return folders;
+  }
+
+  /** Free bytes on the file system that holds the blobs. */
+  async freeBytes(): Promise<number> {
+    await mkdir(this.objects, { recursive: true });
+    const fs = await statfs(this.objects);
+    return fs.bavail * fs.bsize;
+  }
+
   async list(prefix: string): Promise<string[]> {
     const base = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     const start = base ? join(this.objects, ...base.split('/')) : this.objects;
@@ -179,9 +293,10 @@ export class LocalBlobStore implements BlobStore {
     return `${signedUrlBase}/${key.split('/').map(encodeURIComponent).join('/')}?${query}`;
   }
 
+  /** Ready when the blob directory exists and its file system has at least `minFreeBytes` free. */
   async ping(): Promise<boolean> {
     await mkdir(this.objects, { recursive: true });
-    return true;
+    return (await this.freeBytes()) >= (this.options.minFreeBytes ?? 0);
   }
 }
 

@@ -25,6 +25,11 @@ export interface BlobStore {
   /** Undefined for a missing key. */
   head(key: string): Promise<BlobHead | undefined>;
   delete(key: string): Promise<void>;
+  /**
+   * Removes every object under `prefix` (a folder: it ends with `/`), and with them whatever an interrupted
+   * write left there (the local adapter's temp files and metadata sidecars), so a deleted job leaves nothing.
+   */
+  deletePrefix(prefix: string): Promise<void>;
   /** Every key under the prefix, sorted. */
   list(prefix: string): Promise<string[]>;
   /** A time-limited URL to GET or PUT one object without other credentials. */

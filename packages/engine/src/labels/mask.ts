@@ -1,0 +1,275 @@
+// biome-ignore-all lint/style/noNonNullAssertion: typed-array indexing, in bounds by construction.
+import { type Box, decodeRleColumns, encodeRleColumns, type Rle } from '@delta-augment/core';
+import type { DisplacementField } from '../effects.js';
+import { apply, compose, type Mat3 } from '../geometry/matrix.js';
+import { displacementAt } from './field.js';
+
+/**
+ * An object's mask on a canvas, kept as the crop around its set pixels only: the rest of the canvas
+ * is known to be zeros, so neither memory nor time grows with the canvas.
+ */
+export interface MaskCrop {
+  /** The crop on the canvas (integer pixels); exactly the box around the set pixels when `count` > 0. */
+  readonly region: Box;
+  /** region.width × region.height, column-major (COCO's order: RLE needs no transposition), 0 or 1. */
+  readonly data: Uint8Array;
+  /** Set pixels. */
+  readonly count: number;
+}
+
+/** One backward step of the pixels' warp, as the mask follows it. */
+export type MaskStage =
+  | { readonly kind: 'matrix'; readonly inverse: Mat3; readonly inWidth: number; readonly inHeight: number }
+  | { readonly kind: 'displace'; readonly field: DisplacementField };
+
+type MatrixStage = Extract<MaskStage, { kind: 'matrix' }>;
+
+const EMPTY: MaskCrop = { region: { x: 0, y: 0, width: 0, height: 0 }, data: new Uint8Array(0), count: 0 };
+/** Margin (pixels) within which a backward-mapped corner still counts as inside a canvas. */
+const EDGE = 1e-6;
+
+/** Shrinks a crop to the box around its set pixels; `count` when the caller counted them already. */
+export function tighten(region: Box, data: Uint8Array, count?: number): MaskCrop {
+  const { width: w, height: h } = region;
+  let x0 = -1;
+  let x1 = -1;
+  let y0 = h;
+  let y1 = -1;
+  let total = 0;
+  for (let x = 0; x < w; x++) {
+    // indexOf on the whole buffer (no view per column): a hit past the column means none in it.
+    const start = x * h;
+    const hit = data.indexOf(1, start);
+    if (hit < 0) break;
+    if (hit >= start + h) {
+      x = Math.floor(hit / h) - 1;
+      continue;
+    }
+    const first = hit - start;
+    const last = data.lastIndexOf(1, start + h - 1) - start;
+    if (x0 < 0) x0 = x;
+    x1 = x;
+    if (first < y0) y0 = first;
+    if (last > y1) y1 = last;
+    if (count === undefined) for (let y = first; y <= last; y++) total += data[start + y]!;
+  }
+  if (x0 < 0) return EMPTY;
+  const n = count ?? total;
+  if (x0 === 0 && y0 === 0 && x1 === w - 1 && y1 === h - 1) return { region, data, count: n };
+  const tw = x1 - x0 + 1;
+  const th = y1 - y0 + 1;
+  const out = new Uint8Array(tw * th);
+  for (let x = 0; x < tw; x++) out.set(data.subarray((x + x0) * h + y0, (x + x0) * h + y1 + 1), x * th);
+  return { region: { x: region.x + x0, y: region.y + y0, width: tw, height: th }, data: out, count: n };
+}
+
+/** Decoded source masks, shared by every variant of a source (never written). */
+const decoded = new WeakMap<Rle, MaskCrop>();
+
+/** The crop of a source mask, decoded once per mask object. */
+export function cropOfRle(rle: Rle): MaskCrop {
+  let entry = decoded.get(rle);
+  if (entry === undefined) {
+    entry = tighten({ x: 0, y: 0, width: rle.width, height: rle.height }, decodeRleColumns(rle));
+    decoded.set(rle, entry);
+  }
+  return entry;
+}
+
+/** The crop as COCO RLE on a width × height canvas. */
+export const encodeCrop = (crop: MaskCrop, width: number, height: number): Rle =>
+  encodeRleColumns(crop.region, crop.data, width, height);
+
+/** True when the backward image of `region` through `inverse` stays inside a w×h canvas. */
+function regionInside(inverse: Mat3, region: Box, w: number, h: number): boolean {
+  for (const [x, y] of [
+    [region.x, region.y],
+    [region.x + region.width, region.y],
+    [region.x, region.y + region.height],
+    [region.x + region.width, region.y + region.height],
+  ] as const) {
+    const q = inverse[6] * x + inverse[7] * y + inverse[8];
+    if (!(q > 0)) return false;
+    const [u, v] = apply(inverse, x, y);
+    if (u < -EDGE || v < -EDGE || u > w + EDGE || v > h + EDGE) return false;
+  }
+  return true;
+}
+
+/**
+ * Fuses a run of matrix stages into one when no intermediate canvas clips `region` (a canvas and a
+ * projective map's image of a rectangle are convex, so its corners decide): the mask is then mapped
+ * back once per pixel instead of once per stage.
+ */
+function fuseStages(stages: readonly MaskStage[], region: Box): readonly MaskStage[] {
+  if (stages.length < 2 || stages.some((s) => s.kind !== 'matrix')) return stages;
+  const matrices = stages as readonly MatrixStage[];
+  let back = matrices.at(-1)!.inverse;
+  for (let k = matrices.length - 2; k >= 0; k--) {
+    const after = matrices[k + 1]!;
+    if (!regionInside(back, region, after.inWidth, after.inHeight)) return stages;
+    back = compose(matrices[k]!.inverse, back);
+  }
+  const first = matrices[0]!;
+  return [{ kind: 'matrix', inverse: back, inWidth: first.inWidth, inHeight: first.inHeight }];
+}
+
+/** Reads the crop at canvas pixel (sx, sy). */
+const at = (crop: MaskCrop, sx: number, sy: number): number => {
+  const x = sx - crop.region.x;
+  const y = sy - crop.region.y;
+  return x >= 0 && y >= 0 && x < crop.region.width && y < crop.region.height
+    ? crop.data[y * crop.region.width + x]!
+    : 0;
+};
+
+/** The steps j in [0, n) for which start + step · j may fall in [lo, hi), widened by one step each way. */
+function span(start: number, step: number, lo: number, hi: number, n: number): [number, number] {
+  if (step === 0) return start >= lo - 1 && start < hi ? [0, n] : [0, 0];
+  const a = (lo - start) / step;
+  const b = (hi - start) / step;
+  return [Math.max(0, Math.floor(Math.min(a, b)) - 1), Math.min(n, Math.ceil(Math.max(a, b)) + 1)];
+}
+
+/** Nearest-neighbour samples through one matrix stage over `region`, into `out` (region-sized); returns the set count. */
+function sampleMatrix(crop: MaskCrop, stage: MatrixStage, region: Box, out: Uint8Array): number {
+  const m = stage.inverse;
+  const { inWidth, inHeight } = stage;
+  const maxX = inWidth - 1;
+  const maxY = inHeight - 1;
+  const { x: cx, y: cy, width: cw, height: ch } = crop.region;
+  const src = crop.data;
+  const rh = region.height;
+  let count = 0;
+  if (Math.abs(m[6]) < 1e-12 && Math.abs(m[7]) < 1e-12) {
+    // Affine: along an output column, u and v move by constant steps.
+    const [a, b, c, d, e, f] = m.map((k) => k / m[8]) as unknown as Mat3;
+    for (let i = 0; i < region.width; i++) {
+      const u0 = region.x + i + 0.5;
+      const v0 = region.y + 0.5;
+      const bu = a * u0 + b * v0 + c;
+      const bv = d * u0 + e * v0 + f;
+      const column = i * rh;
+      // Only the stretch of the column that maps into the crop can be set (1 px of slack each way).
+      const [ua, ub] = span(bu, b, cx, cx + cw + 1, rh);
+      const [va, vb] = span(bv, e, cy, cy + ch + 1, rh);
+      const to = Math.min(ub, vb);
+      for (let j = Math.max(ua, va); j < to; j++) {
+        const u = bu + b * j;
+        const v = bv + e * j;
+        if (!(u >= 0 && v >= 0 && u <= inWidth && v <= inHeight)) continue;
+        const sx = (u < maxX ? u | 0 : maxX) - cx;
+        const sy = (v < maxY ? v | 0 : maxY) - cy;
+        if (sx < 0 || sy < 0 || sx >= cw || sy >= ch) continue;
+        const bit = src[sx * ch + sy]!;
+        out[column + j] = bit;
+        count += bit;
+      }
+    }
+    return count;
+  }
+  for (let i = 0; i < region.width; i++) {
+    const u0 = region.x + i + 0.5;
+    const column = i * rh;
+    for (let j = 0; j < rh; j++) {
+      const v0 = region.y + j + 0.5;
+      const q = m[6] * u0 + m[7] * v0 + m[8];
+      if (!(q > 0)) continue;
+      const u = (m[0] * u0 + m[1] * v0 + m[2]) / q;
+      const v = (m[3] * u0 + m[4] * v0 + m[5]) / q;
+      if (!(u >= 0 && v >= 0 && u <= inWidth && v <= inHeight)) continue;
+      const sx = (u < maxX ? u | 0 : maxX) - cx;
+      const sy = (v < maxY ? v | 0 : maxY) - cy;
+      if (sx < 0 || sy < 0 || sx >= cw || sy >= ch) continue;
+      const bit = src[sx * ch + sy]!;
+      out[column + j] = bit;
+      count += bit;
+    }
+  }
+  return count;
+}
+
+/** The sampling buffer, reused from warp to warp (only the tight crop is kept): no garbage per warp. */
+let scratch = new Uint8Array(1 << 16);
+
+/** `length` zeroed bytes of the sampling buffer (grown when too short). */
+function scratchOf(length: number): Uint8Array {
+  if (scratch.length < length) scratch = new Uint8Array(Math.max(length, scratch.length * 2));
+  const view = scratch.subarray(0, length);
+  view.fill(0);
+  return view;
+}
+
+/** A crop that does not share the sampling buffer. */
+const own = (crop: MaskCrop): MaskCrop =>
+  crop.data.buffer === scratch.buffer ? { ...crop, data: crop.data.slice() } : crop;
+
+/**
+ * Warps a mask by the pending stages with nearest-neighbour sampling, exactly as the pixels were
+ * mapped back; only the output pixels of `near` (grown by 2 px, within the W×H canvas) are visited.
+ * `source` is the size of the canvas the mask is on.
+ */
+export function warpCrop(
+  crop: MaskCrop,
+  stages: readonly MaskStage[],
+  source: { width: number; height: number },
+  W: number,
+  H: number,
+  near: Box | undefined,
+): MaskCrop {
+  if (near === undefined || crop.count === 0) return EMPTY;
+  const x0 = Math.max(0, Math.floor(near.x) - 2);
+  const y0 = Math.max(0, Math.floor(near.y) - 2);
+  const x1 = Math.min(W, Math.ceil(near.x + near.width) + 2);
+  const y1 = Math.min(H, Math.ceil(near.y + near.height) + 2);
+  const region = { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
+  const data = scratchOf(region.width * region.height);
+  const fused = fuseStages(stages, region);
+  if (fused.length === 1 && fused[0]!.kind === 'matrix') {
+    const count = sampleMatrix(crop, fused[0]!, region, data);
+    return count === 0 ? EMPTY : own(tighten(region, data, count));
+  }
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      let u = x + 0.5;
+      let v = y + 0.5;
+      let inside = true;
+      for (let k = fused.length - 1; k >= 0 && inside; k--) {
+        const stage = fused[k]!;
+        if (stage.kind === 'matrix') {
+          const m = stage.inverse;
+          const q = m[6] * u + m[7] * v + m[8];
+          const nu = (m[0] * u + m[1] * v + m[2]) / q;
+          v = (m[3] * u + m[4] * v + m[5]) / q;
+          u = nu;
+          inside = q > 0 && u >= 0 && v >= 0 && u <= stage.inWidth && v <= stage.inHeight;
+        } else {
+          const [dx, dy] = displacementAt(stage.field, u, v);
+          u += dx;
+          v += dy;
+          inside = u >= 0 && v >= 0 && u <= stage.field.width && v <= stage.field.height;
+        }
+      }
+      if (!inside) continue;
+      const sx = Math.min(source.width - 1, Math.floor(u));
+      const sy = Math.min(source.height - 1, Math.floor(v));
+      data[(x - x0) * region.height + (y - y0)] = at(crop, sx, sy);
+    }
+  }
+  return own(tighten(region, data));
+}
+
+/** The crop with the rectangles' pixels cleared (a new crop: the input may be shared). */
+export function eraseCrop(crop: MaskCrop, rects: readonly Box[]): MaskCrop {
+  const { x: cx, y: cy, width: cw, height: ch } = crop.region;
+  const data = crop.data.slice();
+  for (const r of rects) {
+    const ya = Math.max(0, Math.floor(r.y) - cy);
+    const yb = Math.min(ch, Math.ceil(r.y + r.height) - cy);
+    if (yb <= ya) continue;
+    for (let x = Math.max(0, Math.floor(r.x) - cx); x < Math.min(cw, Math.ceil(r.x + r.width) - cx); x++) {
+      data.fill(0, x * ch + ya, x * ch + yb);
+    }
+  }
+  return tighten(crop.region, data);
+}

@@ -1,0 +1,162 @@
+import {
+  type Clock,
+  decodeS3Key,
+  isTestEvent,
+  type JobState,
+  type JobStatus,
+  needsFinalising,
+  parseS3Notification,
+  type SourceState,
+} from '@delta-augment/core';
+import { DEAD_LETTER_QUEUE, type JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
+
+/** Where a local blob store keeps unfinished writes and job folders (`LocalBlobStore`). */
+export interface BlobHousekeeping {
+  sweepStrays(olderThanMs: number): Promise<{ readonly tempFiles: number; readonly sidecars: number }>;
+  jobFolders(): Promise<readonly { readonly prefix: string; readonly jobId: string; readonly modifiedMs: number }[]>;
+}
+
+export interface ReconcileDeps {
+  readonly ports: Pick<Ports, 'events' | 'blobs' | 'queue'>;
+  readonly jobs: JobService;
+  readonly clock: Clock;
+  /** Queues an ObjectCreated message for a stored source (as the gateway's retry does). */
+  resend(key: string, size: number): Promise<void>;
+  readonly housekeeping?: BlobHousekeeping;
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** What one pass repaired. */
+export interface ReconcileReport {
+  /** Sources stored without their message (a crash between the write and the send): message sent again. */
+  readonly resent: number;
+  /** Sources recorded as uploaded whose object was never stored (a crash between the append and the write). */
+  readonly failed: number;
+  readonly tempFiles: number;
+  readonly sidecars: number;
+  /** Folders of jobs that no longer exist (writes that landed after a deletion, or a deletion cut short). */
+  readonly orphanFolders: number;
+}
+
+export const INTERRUPTED_UPLOAD =
+  'the upload was interrupted before the source was stored (the server stopped); upload the file again';
+
+const OPEN: readonly JobStatus[] = ['created', 'queued', 'processing'];
+const PEEK_MAX = 1000;
+
+/** The source keys that have a message in the upload queue or its dead-letter queue. */
+const queuedKeys = async (queue: Ports['queue']): Promise<Set<string>> => {
+  const keys = new Set<string>();
+  for (const name of [UPLOAD_QUEUE, DEAD_LETTER_QUEUE]) {
+    for (const message of await queue.peek(name, { max: PEEK_MAX })) {
+      try {
+        const notification = parseS3Notification(message.body);
+        if (isTestEvent(notification)) continue;
+        for (const record of notification.Records) keys.add(decodeS3Key(record.s3.object.key));
+      } catch {
+        // not a notification: the poison path deals with it
+      }
+    }
+  }
+  return keys;
+};
+
+async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncGenerator<JobState> {
+  for (const status of OPEN) {
+    let cursor: string | undefined;
+    do {
+      const page = await events.query({ status, limit: 100, cursor });
+      for (const job of page.items) if (job.updatedAt <= updatedBefore) yield job;
+      cursor = page.cursor;
+    } while (cursor);
+  }
+}
+
+/**
+ * Repairs what a crash (kill -9) left half done, so that every accepted job ends and a deleted job leaves
+ * nothing behind:
+ * - a source recorded as uploaded whose object was never stored (the gateway died between the event append and
+ *   the blob write) fails with a reason; if that settles its job, a message is queued so a worker finalises it;
+ * - a source whose object is stored but which has no message (died between the write and the send) gets its
+ *   message again (handlers are idempotent, so a duplicate costs nothing);
+ * - temp files and sidecars of writes that never finished are removed, and so are the folders of jobs that no
+ *   longer exist (writes that landed after a DELETE, or a DELETE cut short).
+ *
+ * Only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up, when
+ * the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
+ */
+export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<ReconcileReport> => {
+  const { ports, jobs } = deps;
+  const cutoff = deps.clock.now() - graceMs;
+  const queued = await queuedKeys(ports.queue);
+  let resent = 0;
+  let failed = 0;
+  for await (const job of openJobs(ports.events, new Date(cutoff).toISOString())) {
+    let cursor: string | undefined;
+    do {
+      const page = await jobs.sources(job.id, { limit: 1000, cursor });
+      for (const source of page.items) {
+        const outcome = await reconcileSource(deps, job.id, source, queued);
+        if (outcome === 'resent') resent += 1;
+        if (outcome === 'failed') failed += 1;
+      }
+      cursor = page.cursor;
+    } while (cursor);
+  }
+  const strays = (await deps.housekeeping?.sweepStrays(graceMs)) ?? { tempFiles: 0, sidecars: 0 };
+  let orphanFolders = 0;
+  const gone = new Map<string, boolean>();
+  for (const folder of (await deps.housekeeping?.jobFolders()) ?? []) {
+    if (folder.modifiedMs > cutoff) continue;
+    if (!gone.has(folder.jobId)) gone.set(folder.jobId, (await ports.events.load(folder.jobId)) === undefined);
+    if (!gone.get(folder.jobId)) continue;
+    await ports.blobs.deletePrefix(folder.prefix);
+    orphanFolders += 1;
+  }
+  const report = { resent, failed, ...strays, orphanFolders };
+  if (Object.values(report).some((n) => n > 0)) deps.log?.('reconciler repaired interrupted work', { ...report });
+  return report;
+};
+
+const reconcileSource = async (
+  deps: ReconcileDeps,
+  jobId: string,
+  source: SourceState,
+  queued: ReadonlySet<string>,
+): Promise<'resent' | 'failed' | undefined> => {
+  const unsettled = source.status === 'pending' || source.status === 'uploaded' || source.status === 'processing';
+  if (!unsettled || queued.has(source.key)) return undefined;
+  const head = await deps.ports.blobs.head(source.key);
+  if (head) {
+    await deps.resend(source.key, head.size);
+    return 'resent';
+  }
+  // A signed upload that never arrived is the upload deadline's business, not a crash.
+  if (source.status === 'pending') return undefined;
+  const { job } = await deps.jobs.handleSource(
+    jobId,
+    source.sourceId,
+    { type: 'FailSource', reason: INTERRUPTED_UPLOAD, attempt: source.attempts, final: true },
+    source,
+  );
+  // The job's last open source just settled: a message for it lets a worker write the terminal event
+  // (a worker finalises a job when it receives a message of a settled source).
+  if (job && needsFinalising(job)) await deps.resend(source.key, 0);
+  return 'failed';
+};
+
+/** Runs `reconcile` every `everyMs` with `graceMs`; returns a stop function. */
+export const startReconciler = (deps: ReconcileDeps, everyMs: number, graceMs: number): (() => void) => {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    reconcile(deps, graceMs)
+      .catch((error: Error) => deps.log?.('reconciler pass failed', { reason: error.message }))
+      .finally(() => {
+        running = false;
+      });
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+};
