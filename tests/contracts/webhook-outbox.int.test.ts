@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { type DynaliteHandle, startDynalite } from '../../apps/aws-emulated/src/dynalite.js';
 import type { JobEvent, JobState } from '../../packages/core/src/index.js';
 import { evolveJob } from '../../packages/core/src/jobs/state.js';
 import { WebhookDispatcher } from '../../packages/gateway/src/webhooks/dispatcher.js';
@@ -11,7 +12,6 @@ import { DynamoDbWebhookOutbox } from '../../packages/ports/src/webhooks/aws.js'
 import { SqliteWebhookOutbox } from '../../packages/ports/src/webhooks/local.js';
 import type { WebhookOutbox } from '../../packages/ports/src/webhooks/port.js';
 import { TestClock } from './helpers/clock.js';
-import { type DynaliteHandle, startDynalite } from './helpers/dynalite.js';
 import { jobCreated } from './helpers/job-events.js';
 import { tempDir } from './helpers/temp-dir.js';
 
