@@ -3,7 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { blobKeys, type JobState, type VariantRecord } from '@delta-augment/core';
 import type { BlobStore, JobService } from '@delta-augment/ports';
 import { ZipArchive } from 'archiver';
-import { allVariants, type Placed, placeSources } from './all-sources.js';
+import { allVariants, manifestHeader, type Placed, placeSources } from './all-sources.js';
 import { type Add, exportDataset } from './dataset-export.js';
 
 /** A fixed date for zip entries so that the same variants always give the same archive bytes. */
@@ -126,14 +126,10 @@ const appendVariants = async (blobs: BlobStore, jobs: JobService, job: JobState,
     await add(await blobs.getBuffer(entry.key), entry.file);
     count++;
   }
-  const header = {
-    id: job.id,
-    pipeline: job.pipeline,
-    variantsPerSource: job.variantsPerSource,
-    tags: job.tags,
-    createdAt: job.createdAt,
-  };
-  await add(Readable.from(manifestJson(header, variantsOf(jobs, job.id, placements), failed)), 'manifest.json');
+  await add(
+    Readable.from(manifestJson(manifestHeader(job), variantsOf(jobs, job.id, placements), failed)),
+    'manifest.json',
+  );
   await add(Readable.from(manifestCsvStream(variantsOf(jobs, job.id, placements))), 'manifest.csv');
   return count;
 };
