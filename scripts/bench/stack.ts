@@ -29,6 +29,8 @@ export interface StackOptions {
   readonly pin: boolean;
   /** Write a V8 CPU profile of every process of the stack into this directory. */
   readonly cpuProfileDir?: string;
+  /** Environment for the stack beyond the bench's defaults. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Uploads one job and waits for it to complete; returns the seconds from upload to completion. */
@@ -54,6 +56,7 @@ export async function benchStack(options: StackOptions): Promise<StackRun[]> {
     repo: options.repo,
     pin: options.pin,
     ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+    ...(options.env ? { env: options.env } : {}),
   });
   try {
     await runJob(stack.url, options.photos.slice(0, 2), 3, options.preset);

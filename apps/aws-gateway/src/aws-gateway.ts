@@ -3,11 +3,13 @@ import {
   attachNotifier,
   buildApp,
   type Log,
+  loadWebhookSettings,
   type RunningService,
   startUploadDeadlineSweep,
+  WebhookDispatcher,
 } from '@delta-augment/gateway';
 import { ARCHIVE_QUEUE, type Config } from '@delta-augment/ports';
-import { awsPorts, startQueueIngress } from '@delta-augment/ports/aws';
+import { awsPorts, DynamoDbWebhookOutbox, startQueueIngress } from '@delta-augment/ports/aws';
 import { webRoot } from '@delta-augment/web';
 
 /**
@@ -26,7 +28,21 @@ export const startAwsGateway = async (config: Config, log: Log): Promise<Running
   // `/readyz` is red while this instance's notification queue cannot be received from: its WebSocket
   // clients would get no live events.
   const readiness: Record<string, () => boolean> = ingress ? { ingress: () => ingress.receiving() } : {};
-  const { app, context } = await buildApp({ config, ports, webRoot, readiness });
+  // Webhooks: the outbox is in the jobs table; every instance runs the dispatcher, and each due row is
+  // claimed by one of them (a conditional write), so each attempt is made once however many instances run.
+  const webhooks = {
+    outbox: new DynamoDbWebhookOutbox(ports.clients.dynamodb, config.aws.table),
+    settings: loadWebhookSettings(),
+  };
+  const { app, context } = await buildApp({ config, ports, webRoot, readiness, webhooks });
+  const dispatcher = new WebhookDispatcher({
+    outbox: webhooks.outbox,
+    jobs: context.jobs,
+    clock: context.clock,
+    settings: webhooks.settings,
+    log,
+  });
+  dispatcher.start(1_000);
   const address = await app.listen({ port: config.port, host: config.host });
   const notifier = attachNotifier(app.server, config, ports, log);
   if (!ingress) log('NOTIFY_QUEUE_URL is not set: WebSocket clients get catch-up reads only, no live events');
@@ -50,6 +66,7 @@ export const startAwsGateway = async (config: Config, log: Log): Promise<Running
     url: address,
     stop: async () => {
       stopDeadline();
+      await dispatcher.stop();
       await ingress?.stop();
       await notifier.close();
       await app.close();
