@@ -160,9 +160,12 @@ export class LocalBlobStore implements BlobStore {
       renameSync(sidecarTmp, sidecarPath);
       renameSync(tmp, path);
     } catch (error) {
-      rmSync(tmp, { force: true });
-      rmSync(sidecarTmp, { force: true });
-      if (!existsSync(path)) rmSync(sidecarPath, { force: true });
+      // The clean-up may fail for the same reason (a name too long): the write's own error is the one reported.
+      try {
+        rmSync(tmp, { force: true });
+        rmSync(sidecarTmp, { force: true });
+        if (!existsSync(path)) rmSync(sidecarPath, { force: true });
+      } catch {}
       return transient(`put ${key}`, error);
     }
     const head: BlobHead = {
