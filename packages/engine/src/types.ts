@@ -40,7 +40,7 @@ export interface RenderedVariant {
 export interface Partner {
   readonly source: DecodedSource;
   readonly labels?: ImageLabels;
-  /** How the manifest names it (e.g. its source id). */
+  /** How the manifest names it (its source name). */
   readonly name: string;
 }
 
