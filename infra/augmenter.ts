@@ -1,6 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { assumeRolePolicy, policyDocument, type Statement } from './iam.js';
+import { functionRole } from './function-role.js';
+import type { Statement } from './iam.js';
 import type { LambdaCodeFactory } from './lambda-package.js';
 import { LAMBDA_RUNTIME } from './runtime.js';
 import type { Architecture } from './settings.js';
@@ -95,28 +96,7 @@ export class Augmenter extends pulumi.ComponentResource {
     const code = args.code(args.architecture);
     this.code = code;
     const consumer = (spec: ConsumerSpec) => {
-      const logGroup = new aws.cloudwatch.LogGroup(`${spec.name}-logs`, { retentionInDays: 14 }, { parent: this });
-      const role = new aws.iam.Role(
-        `${spec.name}-role`,
-        { assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') },
-        { parent: this },
-      );
-      const rolePolicy = new aws.iam.RolePolicy(
-        `${spec.name}-policy`,
-        {
-          role: role.name,
-          policy: policyDocument([
-            ...spec.statements,
-            {
-              Sid: 'WriteOwnLogs',
-              Effect: 'Allow',
-              Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              Resource: pulumi.interpolate`${logGroup.arn}:*`,
-            },
-          ]),
-        },
-        { parent: this },
-      );
+      const { logGroup, role, rolePolicy } = functionRole(spec.name, spec.statements, this);
       const fn = new aws.lambda.Function(
         spec.name,
         {

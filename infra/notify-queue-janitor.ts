@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { EventDeadLetters } from './event-dead-letters.js';
-import { assumeRolePolicy, policyDocument } from './iam.js';
+import { functionRole, invokeOnRule } from './function-role.js';
 import { LAMBDA_RUNTIME } from './runtime.js';
 
 /** The janitor's code: one ESM file, the AWS SDK from the Lambda runtime (no bundling, no npm). */
@@ -36,59 +36,44 @@ export class NotifyQueueJanitor extends pulumi.ComponentResource {
   constructor(name: string, args: NotifyQueueJanitorArgs, opts?: pulumi.ComponentResourceOptions) {
     super('delta-augment:gateway:NotifyQueueJanitor', name, {}, opts);
     const { accountId, partition, region } = args.context;
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: 14 }, { parent: this });
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') },
-      { parent: this },
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: role.name,
-        policy: policyDocument([
-          {
-            Sid: 'NotificationQueues',
-            Effect: 'Allow',
-            Action: ['sqs:DeleteQueue', 'sqs:GetQueueUrl'],
-            Resource: pulumi.interpolate`${args.notifyQueueArnPrefix}*`,
-          },
-          {
-            // ListQueues is authorised on the account's queues (filtered by name prefix in the call).
-            Sid: 'ListQueues',
-            Effect: 'Allow',
-            Action: 'sqs:ListQueues',
-            Resource: pulumi.interpolate`arn:${partition}:sqs:${region}:${accountId}:*`,
-          },
-          {
-            Sid: 'JobEventSubscriptions',
-            Effect: 'Allow',
-            Action: ['sns:ListSubscriptionsByTopic', 'sns:Unsubscribe'],
-            Resource: [args.topic.arn, pulumi.interpolate`${args.topic.arn}:*`],
-          },
-          {
-            Sid: 'CompleteLifecycleActions',
-            Effect: 'Allow',
-            Action: 'autoscaling:CompleteLifecycleAction',
-            Resource: args.group.arn,
-          },
-          {
-            // DescribeAutoScalingGroups has no resource-level permissions (AWS documents "*" only).
-            Sid: 'DescribeGroup',
-            Effect: 'Allow',
-            Action: 'autoscaling:DescribeAutoScalingGroups',
-            Resource: '*',
-          },
-          args.deadLetters.functionDeadLetters.statement,
-          {
-            Sid: 'WriteOwnLogs',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: pulumi.interpolate`${logGroup.arn}:*`,
-          },
-        ]),
-      },
-      { parent: this },
+    const { logGroup, role, rolePolicy } = functionRole(
+      name,
+      [
+        {
+          Sid: 'NotificationQueues',
+          Effect: 'Allow',
+          Action: ['sqs:DeleteQueue', 'sqs:GetQueueUrl'],
+          Resource: pulumi.interpolate`${args.notifyQueueArnPrefix}*`,
+        },
+        {
+          // ListQueues is authorised on the account's queues (filtered by name prefix in the call).
+          Sid: 'ListQueues',
+          Effect: 'Allow',
+          Action: 'sqs:ListQueues',
+          Resource: pulumi.interpolate`arn:${partition}:sqs:${region}:${accountId}:*`,
+        },
+        {
+          Sid: 'JobEventSubscriptions',
+          Effect: 'Allow',
+          Action: ['sns:ListSubscriptionsByTopic', 'sns:Unsubscribe'],
+          Resource: [args.topic.arn, pulumi.interpolate`${args.topic.arn}:*`],
+        },
+        {
+          Sid: 'CompleteLifecycleActions',
+          Effect: 'Allow',
+          Action: 'autoscaling:CompleteLifecycleAction',
+          Resource: args.group.arn,
+        },
+        {
+          // DescribeAutoScalingGroups has no resource-level permissions (AWS documents "*" only).
+          Sid: 'DescribeGroup',
+          Effect: 'Allow',
+          Action: 'autoscaling:DescribeAutoScalingGroups',
+          Resource: '*',
+        },
+        args.deadLetters.functionDeadLetters.statement,
+      ],
+      this,
     );
     this.function = new aws.lambda.Function(
       name,
@@ -135,23 +120,8 @@ export class NotifyQueueJanitor extends pulumi.ComponentResource {
       { parent: this },
     );
     this.rules = [terminating, sweep];
-    for (const rule of this.rules) {
-      const permission = new aws.lambda.Permission(
-        `${name}-${rule === terminating ? 'terminating' : 'sweep'}`,
-        {
-          action: 'lambda:InvokeFunction',
-          function: this.function.name,
-          principal: 'events.amazonaws.com',
-          sourceArn: rule.arn,
-        },
-        { parent: this },
-      );
-      new aws.cloudwatch.EventTarget(
-        `${name}-${rule === terminating ? 'terminating' : 'sweep'}`,
-        { rule: rule.name, arn: this.function.arn, ...args.deadLetters.targetSettings },
-        { parent: this, dependsOn: [permission] },
-      );
-    }
+    invokeOnRule(`${name}-terminating`, terminating, this.function, args.deadLetters, this);
+    invokeOnRule(`${name}-sweep`, sweep, this.function, args.deadLetters, this);
     this.registerOutputs({ functionName: this.function.name });
   }
 }

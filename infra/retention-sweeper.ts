@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import type { EventDeadLetters } from './event-dead-letters.js';
-import { assumeRolePolicy, policyDocument } from './iam.js';
+import { functionRole, invokeOnRule } from './function-role.js';
 import { LAMBDA_RUNTIME } from './runtime.js';
 import type { Architecture } from './settings.js';
 
@@ -36,49 +36,34 @@ export class RetentionSweeper extends pulumi.ComponentResource {
 
   constructor(name: string, args: RetentionSweeperArgs, opts?: pulumi.ComponentResourceOptions) {
     super('delta-augment:jobs:RetentionSweeper', name, {}, opts);
-    const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { retentionInDays: 14 }, { parent: this });
-    const role = new aws.iam.Role(
-      `${name}-role`,
-      { assumeRolePolicy: assumeRolePolicy('lambda.amazonaws.com') },
-      { parent: this },
-    );
-    const rolePolicy = new aws.iam.RolePolicy(
-      `${name}-policy`,
-      {
-        role: role.name,
-        policy: policyDocument([
-          {
-            // Finds expired job records (a filtered scan), then each job's items, and deletes them.
-            Sid: 'DeleteExpiredJobs',
-            Effect: 'Allow',
-            Action: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
-            Resource: args.table.arn,
-          },
-          {
-            Sid: 'ListJobObjects',
-            Effect: 'Allow',
-            Action: 's3:ListBucket',
-            Resource: [args.sourcesBucket.arn, args.resultsBucket.arn],
-          },
-          {
-            Sid: 'DeleteJobObjects',
-            Effect: 'Allow',
-            Action: 's3:DeleteObject',
-            Resource: [
-              pulumi.interpolate`${args.sourcesBucket.arn}/sources/*`,
-              pulumi.interpolate`${args.resultsBucket.arn}/results/*`,
-            ],
-          },
-          args.deadLetters.functionDeadLetters.statement,
-          {
-            Sid: 'WriteOwnLogs',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: pulumi.interpolate`${logGroup.arn}:*`,
-          },
-        ]),
-      },
-      { parent: this },
+    const { logGroup, role, rolePolicy } = functionRole(
+      name,
+      [
+        {
+          // Finds expired job records (a filtered scan), then each job's items, and deletes them.
+          Sid: 'DeleteExpiredJobs',
+          Effect: 'Allow',
+          Action: ['dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+          Resource: args.table.arn,
+        },
+        {
+          Sid: 'ListJobObjects',
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: [args.sourcesBucket.arn, args.resultsBucket.arn],
+        },
+        {
+          Sid: 'DeleteJobObjects',
+          Effect: 'Allow',
+          Action: 's3:DeleteObject',
+          Resource: [
+            pulumi.interpolate`${args.sourcesBucket.arn}/sources/*`,
+            pulumi.interpolate`${args.resultsBucket.arn}/results/*`,
+          ],
+        },
+        args.deadLetters.functionDeadLetters.statement,
+      ],
+      this,
     );
     this.function = new aws.lambda.Function(
       name,
@@ -104,21 +89,7 @@ export class RetentionSweeper extends pulumi.ComponentResource {
       { description: 'Delete the jobs past their retention', scheduleExpression: RETENTION_SCHEDULE },
       { parent: this },
     );
-    const permission = new aws.lambda.Permission(
-      name,
-      {
-        action: 'lambda:InvokeFunction',
-        function: this.function.name,
-        principal: 'events.amazonaws.com',
-        sourceArn: this.rule.arn,
-      },
-      { parent: this },
-    );
-    new aws.cloudwatch.EventTarget(
-      name,
-      { rule: this.rule.name, arn: this.function.arn, ...args.deadLetters.targetSettings },
-      { parent: this, dependsOn: [permission] },
-    );
+    invokeOnRule(name, this.rule, this.function, args.deadLetters, this);
     this.registerOutputs({ functionName: this.function.name });
   }
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildApp } from '@delta-augment/gateway';
 import { loadConfig } from '@delta-augment/ports';
 import { localPorts } from '@delta-augment/ports/local';
+import type {} from '@fastify/swagger';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const HEADER = `/**

@@ -2,16 +2,19 @@
  * Engine benchmark: `npm run bench` (options: --preset NAME --variants N --repeat N --images DIR
  * --baseline-repo DIR --no-e2e --no-ops --cpu-profile DIR).
  *
- * Per core, on the shared ~1 MP JPEGs, JPEG out, zipped (--no-labels skips 1b):
+ * Per core, on the shared ~1 MP JPEGs, JPEG out, zipped (--no-labels skips 1c):
  * 1. Engine, in this process, one variant at a time: CPU ms per variant split into decode (once per
  *    source, spread over its variants), geometry (the warp), pixel ops, encode and zip.
- * 1b. The same variants with busy detection labels and without (scripts/bench/labels.ts): the factor.
+ * 1b. Storage, job store and queue (scripts/bench/components.ts): the real local adapters driven one call at
+ *    a time as the gateway and the augmenter drive them for the same job, the CPU around each call.
+ * 1c. The same variants with busy detection labels and without (scripts/bench/labels.ts): the factor.
  * 2. Each operation alone (probability 1, catalogue defaults) on a 1 MP photo: its cost per megapixel
  *    (the render minus an encode-only render).
  * 3. End to end: the local stack (`npm start`'s entry) pinned to one core with `taskset -c 0`, one job
  *    of every photo × N variants, from the upload to the job's `completed` event. Variants/s per core
- *    and variants per CPU-second of the whole stack (robust when other work shares the machine); the
- *    CPU the stack spends per variant beyond the engine is storage, job store, queue and gateway.
+ *    and variants per CPU-second of the whole stack (robust when other work shares the machine). The
+ *    CPU per variant is split into decode, geometry, pixel ops, encode (1), storage, job store and
+ *    queue (1b) and the rest (the gateway, the notifier, polling), which is what is left.
  *    With --baseline-repo, another checkout (e.g. a worktree of the previous release) runs the same
  *    job in the same run, alternating with this one.
  * Every figure is printed beside the previous release's (scripts/bench/baseline.json) as a ratio.
@@ -30,8 +33,10 @@ import {
   phaseTotals,
   recordPhases,
   renderVariant,
+  thumbnail,
 } from '@delta-augment/engine';
 import { ZipArchive } from 'archiver';
+import { benchComponents, type RenderedSource } from './components.js';
 import { benchLabels } from './labels.js';
 import { benchStack, type StackRun } from './stack.js';
 
@@ -92,6 +97,8 @@ interface EngineFigures {
   readonly variants: number;
   readonly msPerVariant: number;
   readonly phases: Readonly<Record<string, number>>;
+  /** What was rendered, for the storage, job-store and queue figures. */
+  readonly rendered: readonly RenderedSource[];
 }
 
 /** Renders every photo's variants one at a time with the phase accounting on. */
@@ -106,26 +113,43 @@ async function benchEngine(photos: readonly string[], preset: string, variants: 
   zip.pipe(sink);
   let decodeMs = 0;
   let zipMs = 0;
+  let thumbMs = 0;
   let count = 0;
+  const rendered: RenderedSource[] = [];
   recordPhases(true);
   const cpuStart = cpuNow();
   for (const photo of photos) {
     const t0 = cpuNow();
-    const source: DecodedSource = await decodeSource(readFileSync(photo), LIMITS);
+    const input = readFileSync(photo);
+    const source: DecodedSource = await decodeSource(input, LIMITS);
     decodeMs += cpuNow() - t0;
+    const outputs: RenderedSource['variants'][number][] = [];
     for (let i = 0; i < variants; i++) {
       const variant = await renderVariant(source, pipeline, i);
+      outputs.push({ data: variant.data, operations: variant.operations });
       const t1 = cpuNow();
       zip.append(variant.data, { name: `${count}.${variant.extension}`, store: true });
       await new Promise((done) => setImmediate(done));
       zipMs += cpuNow() - t1;
       count += 1;
     }
+    // Not part of the engine's figure (the stack makes one per source): its CPU is taken off the total.
+    const t3 = cpuNow();
+    const thumb = await thumbnail(source);
+    thumbMs += cpuNow() - t3;
+    rendered.push({
+      name: photo.slice(photo.lastIndexOf('/') + 1),
+      input,
+      width: source.width,
+      height: source.height,
+      thumbnail: thumb,
+      variants: outputs,
+    });
   }
   const t2 = cpuNow();
   await zip.finalize();
   zipMs += cpuNow() - t2;
-  const total = cpuNow() - cpuStart;
+  const total = cpuNow() - cpuStart - thumbMs;
   const phases = phaseTotals();
   recordPhases(false);
   return {
@@ -138,6 +162,7 @@ async function benchEngine(photos: readonly string[], preset: string, variants: 
       encode: phases.encode / count,
       zip: zipMs / count,
     },
+    rendered,
   };
 }
 
@@ -209,6 +234,19 @@ async function main(): Promise<void> {
       `${ratio(engine.msPerVariant, baseline.engineMsPerVariant, false)}`,
   );
 
+  const parts = await benchComponents(engine.rendered);
+  console.log(
+    '\nbeyond the engine, the local adapters driven as the gateway and the augmenter drive them for this job, one call at a time: CPU ms per variant',
+  );
+  console.log(
+    table([
+      ['part', 'ms/variant'],
+      ['storage (fs blob store: upload, source read, thumbnail, variants, archive)', parts.storage.toFixed(2)],
+      ['job store (SQLite events: reads, decisions, appends, bus publishes)', parts.jobStore.toFixed(2)],
+      ['queue (SQLite work queue: send, receive, delete)', parts.queue.toFixed(2)],
+    ]),
+  );
+
   if (!values['no-labels']) {
     const labels = await benchLabels(photos, preset, Math.min(variants, 10));
     const factor = labels.msWith / labels.msWithout;
@@ -275,9 +313,32 @@ async function main(): Promise<void> {
     const perSecond = median(mine.map((r) => r.variants / r.seconds));
     const perCpu = median(mine.map((r) => r.variants / r.cpuSeconds));
     const rss = Math.max(...mine.flatMap((r) => r.workerPeakRssMb));
-    const beyond = 1000 / perCpu - engine.msPerVariant;
+    // The end-to-end CPU per variant split: the engine's phases and the adapters' parts measured above, and
+    // the rest (the gateway's upload handling, the notifier, the worker pool's polling, GC) by difference.
+    const engineOnly = engine.msPerVariant - (engine.phases.zip ?? 0);
+    const e2eMs = 1000 / perCpu;
+    const known = engineOnly + parts.storage + parts.jobStore + parts.queue;
+    const split: [string, number][] = [
+      ['decode (once per source, shared by its variants)', engine.phases.decode ?? 0],
+      ['geometry (the warp)', engine.phases.geometry ?? 0],
+      ['pixel ops', engine.phases['pixel ops'] ?? 0],
+      ['encode', engine.phases.encode ?? 0],
+      ['engine other (drawing, sharp set-up, GC)', Math.max(0, engineOnly - measured + (engine.phases.zip ?? 0))],
+      ['storage (blob store, archive included)', parts.storage],
+      ['job store (events and bus)', parts.jobStore],
+      ['queue', parts.queue],
+      ['gateway, notifier, polling and the rest (by difference)', e2eMs - known],
+    ];
+    const workerMs = 1000 * median(mine.map((r) => r.workerCpuSeconds / r.variants)) || 0;
     console.log(
-      `  per variant: engine ${engine.msPerVariant.toFixed(1)} ms + storage, job store, queue and gateway ${Math.max(0, beyond).toFixed(1)} ms (CPU)`,
+      `  per variant, end to end (this checkout): ${e2eMs.toFixed(1)} CPU ms, of which the worker process ` +
+        `${workerMs.toFixed(1)} and the gateway with the notifier ${(e2eMs - workerMs).toFixed(1)}`,
+    );
+    console.log(
+      table([
+        ['part', 'CPU ms/variant', 'share'],
+        ...split.map(([k, v]) => [k, v.toFixed(2), `${((100 * v) / e2eMs).toFixed(0)}%`]),
+      ]),
     );
     console.log(
       `  variants/s per core: ${perSecond.toFixed(1)} wall clock (${ratio(perSecond, baseline.e2eVariantsPerSecondPerCore, true)}), ` +

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebSocket } from 'ws';
+import { multipartBody } from '../../tests/helpers/app.js';
 import { freePort } from '../../tests/helpers/server.js';
 
 /** This checkout. */
@@ -75,22 +76,11 @@ export interface Part {
 
 /** A multipart/form-data body: the fields first, then one `file` part per file. */
 export function multipart(fields: Record<string, string>, files: readonly Part[]): { body: Buffer; type: string } {
-  const boundary = '----deltaBenchBoundary7MA4YWxkTrZu0gW';
-  const parts: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
-  }
-  for (const file of files) {
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.filename}"\r\ncontent-type: ${file.type}\r\n\r\n`,
-      ),
-      file.data,
-      Buffer.from('\r\n'),
-    );
-  }
-  parts.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
+  const { payload, headers } = multipartBody(
+    files.map((f) => ({ name: f.filename, data: f.data, type: f.type })),
+    fields,
+  );
+  return { body: payload, type: headers['content-type'] as string };
 }
 
 export const signal = (pids: readonly number[], name: NodeJS.Signals) => {

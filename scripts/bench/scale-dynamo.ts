@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { JobService } from '@delta-augment/ports';
 import { DynamoDbJobEventStore } from '@delta-augment/ports/aws';
 import { SqliteEventBus } from '@delta-augment/ports/local';
-import { startDynalite } from '../../tests/contracts/helpers/dynalite.js';
+import { startDynalite } from '../../apps/aws-emulated/src/dynalite.js';
 
 const VARIANTS = 20;
 const IN_FLIGHT = 4;

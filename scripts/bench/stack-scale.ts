@@ -90,8 +90,10 @@ const run = async (images: number): Promise<Row> => {
       MAX_FILES_PER_JOB: String(Math.max(images, 10)),
       MAX_REQUEST_BYTES: String(Math.max(zip.length * 2, 100 * 1024 * 1024)),
       MAX_FILE_BYTES: String(Math.max(zip.length * 2, 25 * 1024 * 1024)),
-      // Checking and storing 5,000 images in the upload request takes minutes on a loaded machine.
+      // Checking and storing 5,000 images in the upload request takes minutes on a loaded machine, with the
+      // socket idle meanwhile (IDLE_TIMEOUT_SECONDS would close it without an answer).
       REQUEST_TIMEOUT_SECONDS: '3600',
+      IDLE_TIMEOUT_SECONDS: '3600',
     },
   });
   try {

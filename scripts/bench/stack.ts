@@ -13,6 +13,8 @@ export interface StackRun {
   readonly seconds: number;
   /** CPU seconds of the whole process tree (gateway, notifier, worker) during the job. */
   readonly cpuSeconds: number;
+  /** CPU seconds of the augmenter workers during the job (the rest of cpuSeconds is the gateway and notifier). */
+  readonly workerCpuSeconds: number;
   /** Peak RSS of each augmenter worker process, MB. */
   readonly workerPeakRssMb: readonly number[];
 }
@@ -27,6 +29,8 @@ export interface StackOptions {
   readonly pin: boolean;
   /** Write a V8 CPU profile of every process of the stack into this directory. */
   readonly cpuProfileDir?: string;
+  /** Environment for the stack beyond the bench's defaults. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Uploads one job and waits for it to complete; returns the seconds from upload to completion. */
@@ -52,17 +56,20 @@ export async function benchStack(options: StackOptions): Promise<StackRun[]> {
     repo: options.repo,
     pin: options.pin,
     ...(options.cpuProfileDir ? { cpuProfileDir: options.cpuProfileDir } : {}),
+    ...(options.env ? { env: options.env } : {}),
   });
   try {
     await runJob(stack.url, options.photos.slice(0, 2), 3, options.preset);
     const runs: StackRun[] = [];
     for (let r = 0; r < options.repeat; r++) {
       const cpuBefore = treeCpu(stack.child.pid as number);
+      const workersBefore = stack.workerPids.reduce((n, pid) => n + treeCpu(pid), 0);
       const seconds = await runJob(stack.url, options.photos, options.variants, options.preset);
       runs.push({
         variants: options.photos.length * options.variants,
         seconds,
         cpuSeconds: treeCpu(stack.child.pid as number) - cpuBefore,
+        workerCpuSeconds: stack.workerPids.reduce((n, pid) => n + treeCpu(pid), 0) - workersBefore,
         workerPeakRssMb: stack.workerPids.map(peakRssMb),
       });
     }

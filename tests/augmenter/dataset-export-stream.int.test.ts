@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import { writeArchive } from '@delta-augment/augmenter';
 import { blobKeys, type DatasetSpec, type ImageLabels, newId, writeCoco } from '@delta-augment/core';
 import type { BlobStore } from '@delta-augment/ports';
-import { type Fixture, fixture } from '../helpers/jobs.js';
+import { completeSource, createJob, type Fixture, fixture } from '../helpers/jobs.js';
 import { readZip } from '../helpers/zip.js';
 
 const SOURCES = 30;
@@ -73,19 +73,9 @@ const seedCocoJob = async (f: Fixture, exportAs: DatasetSpec['export']) => {
     includeOriginals: false,
     skipped: [],
   };
-  await f.jobs.handleJob(jobId, {
-    type: 'CreateJob',
-    owner: 'tester',
-    pipeline: { seed: 1 },
-    variants: VARIANTS,
-    tags: [],
-    sources,
-    expiresAt: '2999-01-01T00:00:00.000Z',
-    dataset,
-  });
+  await createJob(f.jobs, jobId, sources, { variants: VARIANTS, dataset });
   const expected = new Map<string, ImageLabels>();
   for (const [i, source] of sources.entries()) {
-    let state = (await f.jobs.handleSource(jobId, source.sourceId, { type: 'StartSource', attempt: 1 })).source;
     const variants = [];
     for (let v = 0; v < VARIANTS; v++) {
       const key = `results/${jobId}/${source.sourceId}/${v}.jpg`;
@@ -96,8 +86,7 @@ const seedCocoJob = async (f: Fixture, exportAs: DatasetSpec['export']) => {
       expected.set(`${source.split}/img_${String(i).padStart(3, '0')}_00${v}.jpg`, labels);
       variants.push({ index: v, key, bytes: 9, operations: [], labels: { key: labelsKey, kept: [1, 1], dropped: 0 } });
     }
-    state = (await f.jobs.handleSource(jobId, source.sourceId, { type: 'RecordVariants', variants }, state)).source;
-    await f.jobs.handleSource(jobId, source.sourceId, { type: 'CompleteSource' }, state);
+    await completeSource(f.jobs, jobId, source.sourceId, variants);
   }
   return { jobId, expected };
 };

@@ -64,9 +64,12 @@ describe('a worker process killed in the middle of a message', () => {
     );
     assert.equal(events.filter((e) => e.type === 'JobCompleted').length, 1);
     const starts = events.filter((e) => e.type === 'SourceStarted');
+    // The killed attempt and the one that completed; a slow machine may let the visibility lapse once more.
+    const attempts = starts.map((e) => (e.type === 'SourceStarted' ? e.data.attempt : 0));
+    assert.ok(attempts.length >= 2, `attempts: ${attempts}`);
     assert.deepEqual(
-      starts.map((e) => (e.type === 'SourceStarted' ? e.data.attempt : 0)),
-      [1, 2],
+      attempts,
+      attempts.map((_, i) => i + 1),
     );
     const outputs = (await f.ports.blobs.list(`results/${jobId}/`)).filter((k) => k.endsWith('.jpg'));
     assert.equal(outputs.length, 12);

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { finaliseJob } from '@delta-augment/augmenter';
 import { blobKeys, newId } from '@delta-augment/core';
 import yauzl from 'yauzl';
-import { type Fixture, fixture } from '../helpers/jobs.js';
+import { completeSource, createJob, type Fixture, fixture } from '../helpers/jobs.js';
 import { tempDir } from '../helpers/server.js';
 
 const SOURCES = 3_300;
@@ -52,24 +52,12 @@ describe('an archive of more than 65,535 entries (Zip64), written by the archive
       const name = `img_${String(i).padStart(5, '0')}.jpg`;
       return { sourceId, name, label: i % 2 ? 'cats' : 'dogs', key: blobKeys.source(jobId, sourceId, name) };
     });
-    await f.jobs.handleJob(jobId, {
-      type: 'CreateJob',
-      owner: 'tester',
-      pipeline: { seed: 1 },
-      variants: VARIANTS,
-      tags: [],
-      sources,
-      expiresAt: '2999-01-01T00:00:00.000Z',
-    });
+    await createJob(f.jobs, jobId, sources, { variants: VARIANTS });
     // The variant bytes are stored once per index and shared by every source: the archive copies what each record names.
     const variantKeys = Array.from({ length: VARIANTS }, (_, index) => `results/${jobId}/shared/${index}.jpg`);
     for (const [index, key] of variantKeys.entries()) await f.ports.blobs.put(key, Buffer.from(`variant ${index}`));
-    for (const source of sources) {
-      let state = (await f.jobs.handleSource(jobId, source.sourceId, { type: 'StartSource', attempt: 1 })).source;
-      const variants = variantKeys.map((key, index) => ({ index, key, bytes: 9, operations: [] }));
-      state = (await f.jobs.handleSource(jobId, source.sourceId, { type: 'RecordVariants', variants }, state)).source;
-      await f.jobs.handleSource(jobId, source.sourceId, { type: 'CompleteSource' }, state);
-    }
+    const variants = variantKeys.map((key, index) => ({ index, key, bytes: 9, operations: [] }));
+    for (const source of sources) await completeSource(f.jobs, jobId, source.sourceId, variants);
     // Act
     await finaliseJob({ blobs: f.ports.blobs, jobs: f.jobs }, jobId);
     // Assess

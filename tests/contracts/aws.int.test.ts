@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type DynaliteHandle, startDynalite } from '../../apps/aws-emulated/src/dynalite.js';
 import {
   ConcurrencyError,
   ConfigError,
@@ -48,7 +49,6 @@ import { SqsWorkQueue } from '../../packages/ports/src/work-queue/aws.js';
 import { describeBlobStoreContract, type SignedResponse } from './blob-store.contract.js';
 import { describeEventBusContract, streamOf } from './event-bus.contract.js';
 import { TestClock } from './helpers/clock.js';
-import { type DynaliteHandle, startDynalite } from './helpers/dynalite.js';
 import { jobCreated, sourceStarted, sourceUploaded, variantsWritten } from './helpers/job-events.js';
 import { type S3rverHandle, startS3rver } from './helpers/s3rver.js';
 import { queueArn, queueUrl, sqsOnSqlite, sqsWorkQueue } from './helpers/sqs-on-sqlite.js';
@@ -317,14 +317,42 @@ describe('DynamoDbJobEventStore, beyond the contract', () => {
     });
   });
 
-  describe('when two sources take the next seq at the same moment', () => {
-    it('retries only the seq, not the decision, and both appends land', async () => {
+  describe('when two processes take the next seq of a job at the same moment', () => {
+    it('retries only the seq, not the decision, and every append lands', async () => {
+      // Prepare: one store per process, appending for different sources of one job
+      const others = [1, 2].map(() => new DynamoDbJobEventStore(client, table));
       await store.appendToJob('job-1', 0, [jobCreated({ sources: ['a', 'b', 'c'] })]);
-      await Promise.all(['a', 'b', 'c'].map((id) => store.appendToSource('job-1', id, 0, [sourceStarted(id)])));
+      // Act
+      await Promise.all(
+        [store, ...others].map((s, i) => {
+          const id = ['a', 'b', 'c'][i] as string;
+          return s.appendToSource('job-1', id, 0, [sourceStarted(id)]);
+        }),
+      );
+      // Assess
       assert.deepEqual(
         (await store.read('job-1')).map((e) => e.seq),
         [1, 2, 3, 4],
       );
+    });
+  });
+
+  describe('when one process appends for many sources of a job at once', () => {
+    it('queues them per job: every append lands in order and none is retried (no write billed twice)', async () => {
+      // Prepare
+      const sources = Array.from({ length: 12 }, (_, i) => `s${i}`);
+      await store.appendToJob('job-1', 0, [jobCreated({ sources })]);
+      // Act
+      await Promise.all(sources.map((id) => store.appendToSource('job-1', id, 0, [sourceStarted(id)])));
+      await Promise.all(sources.map((id) => store.appendToSource('job-1', id, 1, [variantsWritten(id, [0])])));
+      // Assess
+      assert.equal(store.seqRetries, 0);
+      const events = await store.read('job-1');
+      assert.deepEqual(
+        events.map((e) => e.seq),
+        Array.from({ length: 25 }, (_, i) => i + 1),
+      );
+      assert.equal((await store.load('job-1'))?.counts.variants, 12);
     });
   });
 

@@ -100,6 +100,20 @@ export const describeBlobStoreContract = (
       });
     });
 
+    describe('when objects are put with deferSync', () => {
+      it('reads them back at once, and sync of their keys resolves', async () => {
+        // Prepare
+        const keys = ['results/j1/s1/0000.jpg', 'results/j1/s1/0001.jpg', 'results/j1/s2/0000.jpg'];
+        // Act
+        for (const [i, key] of keys.entries()) await store.put(key, Buffer.from([i, 1, 2]), { deferSync: true });
+        const read = await Promise.all(keys.map((key) => store.getBuffer(key)));
+        await store.sync(keys);
+        // Assess
+        assert.deepEqual(read, [Buffer.from([0, 1, 2]), Buffer.from([1, 1, 2]), Buffer.from([2, 1, 2])]);
+        assert.deepEqual(await store.list('results/j1/'), keys);
+      });
+    });
+
     describe('when an object is overwritten', () => {
       it('serves the new bytes and metadata', async () => {
         await store.put('results/j1/x.txt', Buffer.from('old'), { metadata: { v: '1' } });

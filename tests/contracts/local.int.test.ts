@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import { TransientError } from '../../packages/core/src/errors.js';
 import type { JobEvent } from '../../packages/core/src/jobs/events.js';
 import { decodeS3Key, parseS3Notification } from '../../packages/core/src/s3-event.js';
 import { LocalBlobStore, verifyBlobUrl } from '../../packages/ports/src/blob-store/local.js';
@@ -151,6 +154,55 @@ describe('LocalBlobStore, beyond the contract', () => {
     it('sends nothing for a key outside the prefix', async () => {
       await fx.store.put('results/j/s/0000.jpg', Buffer.from('x'));
       assert.deepEqual(await fx.queue.receive(SOURCE), []);
+    });
+  });
+
+  describe('when objects are written with deferSync (durable per batch)', () => {
+    /** Counts fsync calls while `work` runs (the store calls `fs.fsync` through the module's live binding). */
+    const countFsyncs = async (work: () => Promise<unknown>): Promise<number> => {
+      const original = fs.fsync;
+      let calls = 0;
+      fs.fsync = ((fd: number, done: (error: NodeJS.ErrnoException | null) => void) => {
+        calls++;
+        return original(fd, done);
+      }) as typeof fs.fsync;
+      syncBuiltinESMExports();
+      try {
+        await work();
+      } finally {
+        fs.fsync = original;
+        syncBuiltinESMExports();
+      }
+      return calls;
+    };
+
+    it('fsyncs nothing at the put, then each object and each folder once at sync', async () => {
+      // Prepare
+      const keys = ['results/j/s1/0000.jpg', 'results/j/s1/0001.jpg', 'results/j/s2/0000.jpg'];
+      // Act
+      const atPut = await countFsyncs(async () => {
+        for (const key of keys) await fx.store.put(key, Buffer.from('x'), { deferSync: true });
+      });
+      const atSync = await countFsyncs(() => fx.store.sync(keys));
+      const plainPut = await countFsyncs(() => fx.store.put('results/j/s3/0000.jpg', Buffer.from('x')));
+      // Assess
+      assert.equal(atPut, 0);
+      assert.equal(atSync, 3 + 2, 'three objects and their two folders');
+      assert.equal(plainPut, 1);
+    });
+
+    it('keeps a source durable at its put (its queue message follows it), whatever is asked', async () => {
+      const fsyncs = await countFsyncs(() => fx.store.put('sources/j/s/a.jpg', Buffer.from('x'), { deferSync: true }));
+      assert.equal(fsyncs, 1);
+      assert.equal((await fx.queue.receive(SOURCE)).length, 1);
+    });
+
+    it('fails a sync of an object that is not there with a retryable error naming it', async () => {
+      await assert.rejects(fx.store.sync(['results/j/s/none.jpg']), (error: unknown) => {
+        assert.ok(error instanceof TransientError);
+        assert.match(error.message, /sync results\/j\/s\/none\.jpg failed: ENOENT/);
+        return true;
+      });
     });
   });
 

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import WebSocket from 'ws';
 import { type EmulatedStack, startEmulatedStack } from '../../apps/aws-emulated/src/stack.js';
+import { verifyWebhook } from '../../packages/gateway/src/webhooks/signature.js';
 import { assertContiguousSeqs } from '../helpers/assertions.js';
 import { gradientJpeg, jobForm } from '../helpers/images.js';
 import { tempDir, waitFor } from '../helpers/server.js';
@@ -39,6 +42,8 @@ before(async () => {
   stack = await startEmulatedStack({
     port: 0,
     settings: SETTINGS,
+    // Webhooks to the test's receiver on 127.0.0.1, retried quickly.
+    gatewayEnv: { WEBHOOK_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_RETRY_BASE_MS: '500' },
     dataDir: tempDir('aws-emulated-'),
     output: (line) => output.push(line),
   });
@@ -148,6 +153,60 @@ describe('the AWS composition on emulators', () => {
         assert.ok(zip.has('manifest.json'));
       } finally {
         watcher.close();
+      }
+    });
+  });
+
+  describe('when a job carries a webhook', () => {
+    it('POSTs the signed document from the gateway after a receiver error, recording both attempts in DynamoDB', async () => {
+      // Prepare: a receiver on 127.0.0.1 that answers 500 once, then 200
+      const deliveries: { headers: IncomingHttpHeaders; body: string }[] = [];
+      const receiver = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          deliveries.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
+          response.statusCode = deliveries.length === 1 ? 500 : 200;
+          response.end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const webhookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/aws`;
+        // Act
+        const job = await api<{ id: string; webhook: { secret: string } }>('/api/jobs', {
+          method: 'POST',
+          body: jobForm([{ name: 'hook.jpg', data: await gradientJpeg(64, 48) }], { variants: '1', webhookUrl }),
+        });
+        await waitForJob(job.id, 'completed');
+        const seen = await waitFor(
+          async () => {
+            const view = await api<{
+              webhook?: { status: string; attempts: { attempt: number; ok: boolean; status?: number }[] };
+            }>(`/api/jobs/${job.id}`);
+            return view.webhook?.status === 'delivered' ? view.webhook : undefined;
+          },
+          60_000,
+          'the webhook to be delivered',
+        );
+        // Assess
+        assert.deepEqual(
+          seen.attempts.map((a) => [a.attempt, a.ok, a.status]),
+          [
+            [1, false, 500],
+            [2, true, 200],
+          ],
+        );
+        assert.equal(deliveries.length, 2);
+        const last = deliveries[1] as { headers: IncomingHttpHeaders; body: string };
+        const headers = {
+          timestamp: String(last.headers['delta-timestamp']),
+          signature: String(last.headers['delta-signature']),
+        };
+        assert.ok(verifyWebhook(job.webhook.secret, headers, last.body, Math.floor(Date.now() / 1000)));
+        assert.deepEqual(JSON.parse(last.body).job.id, job.id);
+      } finally {
+        await new Promise((resolve) => receiver.close(resolve));
       }
     });
   });

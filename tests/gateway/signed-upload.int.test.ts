@@ -115,11 +115,15 @@ describe('POST /api/jobs with JSON, then PUT to the signed URLs over real HTTP',
   });
 
   it('refuses a PUT of bytes that are not an image with a 415, whatever its content type', async () => {
-    const job = (await (await createJob([{ name: 'a.jpg', bytes: 100 }])).json()) as { id: string; uploads: Upload[] };
+    const html = '<html><script>alert(1)</script></html>';
+    const job = (await (await createJob([{ name: 'a.jpg', bytes: html.length }])).json()) as {
+      id: string;
+      uploads: Upload[];
+    };
     const put = await fetch(`${base}${pathOf((job.uploads[0] as Upload).url)}`, {
       method: 'PUT',
       headers: { 'content-type': 'image/jpeg' },
-      body: '<html><script>alert(1)</script></html>',
+      body: html,
     });
     assert.equal(put.status, 415);
     assert.deepEqual(await t.ports.blobs.list(`sources/${job.id}/`), []);

@@ -1,5 +1,13 @@
 import { createHandler, type ProcessDeps, type SQSEvent } from '@delta-augment/augmenter';
-import { blobKeys, type JobEvent, newId, objectCreatedEvent } from '@delta-augment/core';
+import {
+  blobKeys,
+  type DatasetSpec,
+  type JobEvent,
+  newId,
+  objectCreatedEvent,
+  type SourceRef,
+  type VariantRecord,
+} from '@delta-augment/core';
 import { type BlobStore, JobService, loadConfig, type Ports } from '@delta-augment/ports';
 import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import { tempDir } from './server.js';
@@ -83,3 +91,33 @@ export const variantIndices = (events: readonly JobEvent[]): number[] =>
 /** The first source of a job (in the store's order), for tests of one-source jobs. */
 export const firstSource = async (jobs: Pick<JobService, 'sources'>, jobId: string) =>
   (await jobs.sources(jobId, { limit: 1 })).items[0];
+
+/** Records a job of the given sources without storing their bytes (what the archive tests start from). */
+export const createJob = (
+  jobs: JobService,
+  jobId: string,
+  sources: readonly SourceRef[],
+  options: { variants: number; dataset?: DatasetSpec },
+) =>
+  jobs.handleJob(jobId, {
+    type: 'CreateJob',
+    owner: 'tester',
+    pipeline: { seed: 1 },
+    variants: options.variants,
+    tags: [],
+    sources,
+    expiresAt: '2999-01-01T00:00:00.000Z',
+    ...(options.dataset ? { dataset: options.dataset } : {}),
+  });
+
+/** Starts a source, records its variants in one batch and completes it, as the augmenter does. */
+export const completeSource = async (
+  jobs: JobService,
+  jobId: string,
+  sourceId: string,
+  variants: readonly VariantRecord[],
+) => {
+  let state = (await jobs.handleSource(jobId, sourceId, { type: 'StartSource', attempt: 1 })).source;
+  state = (await jobs.handleSource(jobId, sourceId, { type: 'RecordVariants', variants }, state)).source;
+  await jobs.handleSource(jobId, sourceId, { type: 'CompleteSource' }, state);
+};

@@ -102,8 +102,9 @@ describe('hostile input on every HTTP entry point', () => {
     return `${parsed.pathname}${parsed.search}`;
   };
   /** A signed-upload job; it counts as accepted once a PUT of its file succeeds. */
-  const signedJob = async (name: string) => {
-    const response = await jsonPost({ files: [{ name, bytes: 1000 }], variants: 2 });
+  /** A signed-upload job of one file; its PUT must carry exactly `bytes` (default: the test JPEG's size). */
+  const signedJob = async (name: string, bytes = jpeg.length) => {
+    const response = await jsonPost({ files: [{ name, bytes }], variants: 2 });
     assert.equal(response.statusCode, 201, response.body.slice(0, 300));
     const job = response.json() as { id: string; uploads: { url: string }[] };
     const signed = job.uploads[0]?.url ?? '';
@@ -234,8 +235,9 @@ describe('hostile input on every HTTP entry point', () => {
     }
 
     it('fails a bomb that arrives through a signed upload, in the worker, with the limit as reason', async () => {
-      const { job, url } = await signedJob('bomb.png');
-      assert.equal((await put(url, await pngBomb(), 'image/png')).statusCode, 200);
+      const bomb = await pngBomb();
+      const { job, url } = await signedJob('bomb.png', bomb.length);
+      assert.equal((await put(url, bomb, 'image/png')).statusCode, 200);
       const state = await ended(job.id);
       assert.equal(state.status, 'failed');
       assert.match(state.failure ?? '', /MAX_PIXELS/);
@@ -390,7 +392,10 @@ describe('hostile input on every HTTP entry point', () => {
 
     it('refuses HTML put as image/jpeg with a 415 and stores nothing', async () => {
       const { url, key } = await signedJob('page.jpg');
-      assertClientError(await put(url, NOT_IMAGES.html ?? Buffer.alloc(0)), 415);
+      // As many bytes as declared, so that the type check (not the size check) is the one that refuses it.
+      const html = Buffer.alloc(jpeg.length, ' ');
+      (NOT_IMAGES.html ?? Buffer.alloc(0)).copy(html);
+      assertClientError(await put(url, html), 415);
       assert.equal(await t.ports.blobs.head(key), undefined);
       assert.equal((await put(url, jpeg)).statusCode, 200);
     });

@@ -6,8 +6,8 @@ import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
 import { ACCOUNT_ID } from '../../../infra/synthesize.js';
-import { startDynalite } from '../../../tests/contracts/helpers/dynalite.js';
 import { startBoundaryProxy } from './boundary-proxy.js';
+import { startDynalite } from './dynalite.js';
 import { dynamoDbUsage } from './dynamodb-usage.js';
 import { EMULATOR_CREDENTIALS } from './emulator-credentials.js';
 import { startEventBridgeStandIn } from './eventbridge-stand-in.js';

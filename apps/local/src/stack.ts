@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { finaliseJob } from '@delta-augment/augmenter';
 import {
   attachNotifier,
   buildApp,
@@ -9,6 +10,7 @@ import {
   reconcile,
   startReconciler,
   startSweeper,
+  startUploadDeadlineSweep,
   WebhookDispatcher,
 } from '@delta-augment/gateway';
 import type { Config } from '@delta-augment/ports';
@@ -77,12 +79,18 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
   const workers = Array.from({ length: config.workerProcesses }, () => new WorkerProcess(workerEnv, log));
   await Promise.all(workers.map((w) => w.start()));
   const stopSweeper = startSweeper(context, context.clock, 3_600_000, log);
+  const stopDeadline = startUploadDeadlineSweep(
+    context,
+    (jobId) => finaliseJob({ blobs: ports.blobs, jobs: context.jobs }, jobId),
+    log,
+  );
   log('Delta Augment is up', { url, dataDir: config.dataDir, workerPids: workers.map((w) => w.pid) });
 
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
       stopSweeper();
+      stopDeadline();
       stopReconciler();
       await dispatcher.stop();
       await notifier.close();

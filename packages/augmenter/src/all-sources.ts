@@ -1,4 +1,4 @@
-import type { SourceState, VariantRecord } from '@delta-augment/core';
+import type { JobState, SourceState, VariantRecord } from '@delta-augment/core';
 import type { JobService } from '@delta-augment/ports';
 
 /** Events read per page while a job's variants are walked. */
@@ -61,3 +61,12 @@ export const placeSources = async (jobs: JobService, jobId: string, groupOf: (so
   }
   return { placements, failed };
 };
+
+/** What a manifest says of its job. */
+export const manifestHeader = (job: JobState) => ({
+  id: job.id,
+  pipeline: job.pipeline,
+  variantsPerSource: job.variantsPerSource,
+  tags: job.tags,
+  createdAt: job.createdAt,
+});

@@ -3,7 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { blobKeys, type JobState, type VariantRecord } from '@delta-augment/core';
 import type { BlobStore, JobService } from '@delta-augment/ports';
 import { ZipArchive } from 'archiver';
-import { allVariants, type Placed, placeSources } from './all-sources.js';
+import { allVariants, manifestHeader, type Placed, placeSources } from './all-sources.js';
 import { type Add, exportDataset } from './dataset-export.js';
 
 /** A fixed date for zip entries so that the same variants always give the same archive bytes. */
@@ -62,8 +62,8 @@ const publicEntry = ({ key: _key, ...entry }: ManifestEntry & { key: string }): 
 
 /**
  * Streams the job's completed variants and the manifest into one zip in the blob store. Nothing of the
- * job is held whole: variants come from paged event reads and are copied one stream at a time (the next
- * entry starts when the previous one is written), the manifests are generated while they are zipped, and
+ * job is held whole: variants come from paged event reads and are copied one at a time (the next entry
+ * starts when the previous one is written), the manifests are generated while they are zipped, and
  * the zip goes to storage as a stream (S3 multipart upload on AWS). Zip64 records are written when the
  * archive needs them (over 65,535 entries or 4 GB).
  */
@@ -122,17 +122,14 @@ const appendVariants = async (blobs: BlobStore, jobs: JobService, job: JobState,
   const { placements, failed } = await placeSources(jobs, job.id, (source) => source.label);
   let count = 0;
   for await (const entry of variantsOf(jobs, job.id, placements)) {
-    await add(await blobs.get(entry.key), entry.file);
+    // One variant whole (a read or two) costs less CPU than a stream of it; the job is never held whole.
+    await add(await blobs.getBuffer(entry.key), entry.file);
     count++;
   }
-  const header = {
-    id: job.id,
-    pipeline: job.pipeline,
-    variantsPerSource: job.variantsPerSource,
-    tags: job.tags,
-    createdAt: job.createdAt,
-  };
-  await add(Readable.from(manifestJson(header, variantsOf(jobs, job.id, placements), failed)), 'manifest.json');
+  await add(
+    Readable.from(manifestJson(manifestHeader(job), variantsOf(jobs, job.id, placements), failed)),
+    'manifest.json',
+  );
   await add(Readable.from(manifestCsvStream(variantsOf(jobs, job.id, placements))), 'manifest.csv');
   return count;
 };

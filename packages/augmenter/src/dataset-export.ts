@@ -19,7 +19,7 @@ import {
   yoloTask,
 } from '@delta-augment/core';
 import type { BlobStore, JobService } from '@delta-augment/ports';
-import { allVariants, type Placed, placeSources } from './all-sources.js';
+import { allVariants, manifestHeader, type Placed, placeSources } from './all-sources.js';
 
 /** Adds one file to the archive; resolves once it is written (so that one entry is in memory at a time). */
 export type Add = (data: Readable | Buffer | string, name: string) => Promise<void>;
@@ -207,14 +207,7 @@ export const exportDataset = async (blobs: BlobStore, jobs: JobService, job: Job
     for await (const output of outputs()) yield manifestEntry(spec, output, await follow(blobs, output));
   };
   const { skipped, ...described } = spec;
-  const header = {
-    id: job.id,
-    pipeline: job.pipeline,
-    variantsPerSource: job.variantsPerSource,
-    tags: job.tags,
-    createdAt: job.createdAt,
-    dataset: described,
-  };
+  const header = { ...manifestHeader(job), dataset: described };
   await add(ReadableStream.from(manifestJson(header, entries(), { failed, skipped })), 'manifest.json');
   return count;
 };

@@ -203,6 +203,8 @@ const renderDecoded = async (
   const partners = usesPartners(pipeline.spec) ? await partnersOf(deps, jobId, source) : undefined;
   const batcher = new VariantBatcher(
     async (variants) => {
+      // The batch's files are made durable together before the event that records them.
+      await blobs.sync(variants.flatMap((v) => (v.labels ? [v.key, v.labels.key] : [v.key])));
       const out = await jobs.handleSource(jobId, sourceId, { type: 'RecordVariants', variants }, source);
       source = out.source ?? source;
     },
@@ -243,7 +245,7 @@ const renderDecoded = async (
           : await render();
       jobBytes.bytes += variant.data.length;
       const variantKey = blobKeys.variant(jobId, sourceId, index, variant.extension);
-      await blobs.put(variantKey, variant.data, { contentType: variant.contentType });
+      await blobs.put(variantKey, variant.data, { contentType: variant.contentType, deferSync: true });
       const summary = variant.labels
         ? await writeVariantLabels(blobs, blobKeys.variantLabels(jobId, sourceId, index), variant.labels, job)
         : undefined;
@@ -307,7 +309,7 @@ const writeVariantLabels = async (
   followed: NonNullable<RenderedVariant['labels']>,
   job: JobState,
 ): Promise<VariantLabelSummary> => {
-  await blobs.put(key, Buffer.from(JSON.stringify(followed)), { contentType: 'application/json' });
+  await blobs.put(key, Buffer.from(JSON.stringify(followed)), { contentType: 'application/json', deferSync: true });
   const kept = new Array<number>(job.dataset?.categories.length ?? 0).fill(0);
   for (const object of followed.labels.objects) kept[object.category] = (kept[object.category] ?? 0) + 1;
   return { key, kept, dropped: followed.dropped.length };

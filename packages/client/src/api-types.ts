@@ -421,8 +421,16 @@ export interface paths {
                                 label?: string;
                                 method?: string;
                                 url?: string;
+                                /** @description never past the upload deadline */
                                 expiresInSeconds?: number;
+                                /** @description the declared size: the PUT must carry exactly these bytes */
+                                bytes?: number;
                             }[];
+                            /**
+                             * Format: date-time
+                             * @description sources not uploaded by then fail (UPLOAD_DEADLINE_SECONDS after creation); later PUTs get a 410
+                             */
+                            uploadDeadline?: string;
                         };
                     };
                 };
@@ -749,8 +757,16 @@ export interface paths {
                                 label?: string;
                                 method?: string;
                                 url?: string;
+                                /** @description never past the upload deadline */
                                 expiresInSeconds?: number;
+                                /** @description the declared size: the PUT must carry exactly these bytes */
+                                bytes?: number;
                             }[];
+                            /**
+                             * Format: date-time
+                             * @description sources not uploaded by then fail (UPLOAD_DEADLINE_SECONDS after creation); later PUTs get a 410
+                             */
+                            uploadDeadline?: string;
                         };
                     };
                 };

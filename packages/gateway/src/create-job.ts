@@ -124,9 +124,9 @@ export const createJobForSignedUploads = async (
   deps: CreateJobDeps,
   owner: string,
   options: JobOptions,
-  files: readonly { name: string; label: string }[],
+  files: readonly { name: string; label: string; bytes: number }[],
 ): Promise<{ state: JobState; sources: readonly NewSource[] }> => {
   const jobId = newId('j');
-  const sources = files.map((file) => newSource(jobId, file));
+  const sources = files.map((file) => ({ ...newSource(jobId, file), declaredBytes: file.bytes }));
   return { state: await create(deps, jobId, owner, options, sources), sources };
 };

@@ -10,6 +10,12 @@ export {
 } from './reconciler.js';
 export type { Log, RunningService } from './service.js';
 export { startSweeper, sweepExpired } from './sweeper.js';
+export {
+  failLateUploads,
+  startUploadDeadlineSweep,
+  type UploadDeadlineDeps,
+  uploadDeadlineOf,
+} from './upload-deadline.js';
 export { WebhookDispatcher, type WebhookDispatcherDeps } from './webhooks/dispatcher.js';
 export { loadWebhookSettings, type WebhookSettings } from './webhooks/settings.js';
 export { signWebhook, verifyWebhook } from './webhooks/signature.js';

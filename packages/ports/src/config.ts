@@ -155,7 +155,7 @@ export const loadConfig = (env: Env = process.env): Config => {
     maxFileBytes: int(env, 'MAX_FILE_BYTES', 25 * 1024 * 1024, 1024, 2 ** 31),
     maxRequestBytes: int(env, 'MAX_REQUEST_BYTES', 100 * 1024 * 1024, 1024, 2 ** 32),
     maxPixels,
-    maxFilesPerJob: int(env, 'MAX_FILES_PER_JOB', 500, 1, 100_000),
+    maxFilesPerJob: int(env, 'MAX_FILES_PER_JOB', 10_000, 1, 100_000),
     retentionDays: int(env, 'RETENTION_DAYS', 27, 1, 3650),
     corsOrigins: list(env, 'CORS_ORIGINS'),
     rateLimitPerMinute: int(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),

@@ -1,4 +1,5 @@
-// Minimal typings of the two npm emulators the AWS contract tests run against (neither ships its own).
+// Minimal typings of s3rver, the npm S3 emulator the AWS contract tests run against (it ships none; dynalite's
+// are in apps/aws-emulated/src/dynalite-module.d.ts).
 
 declare module 's3rver' {
   interface S3rverOptions {
@@ -13,16 +14,4 @@ declare module 's3rver' {
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
   }
-}
-
-declare module 'dynalite' {
-  import type { Server } from 'node:http';
-
-  interface DynaliteOptions {
-    path?: string;
-    createTableMs?: number;
-    deleteTableMs?: number;
-    updateTableMs?: number;
-  }
-  export default function dynalite(options?: DynaliteOptions): Server;
 }

@@ -16,6 +16,8 @@ export interface SourceRef {
   readonly split?: Split;
   /** Labelled datasets: the blob holding the source's labels (ImageLabels JSON). */
   readonly labelsKey?: string;
+  /** Signed uploads: the byte size the client declared; its PUT must carry exactly these bytes. */
+  readonly declaredBytes?: number;
 }
 
 /** How a labelled dataset job reads, augments and exports its labels (absent for plain jobs). */

@@ -1,4 +1,11 @@
-import { type DatasetSpec, type JobState, type SourceRef, sanitizeLabel, sanitizeName } from '@delta-augment/core';
+import {
+  type DatasetSpec,
+  type JobState,
+  type SourceRef,
+  type SourceState,
+  sanitizeLabel,
+  sanitizeName,
+} from '@delta-augment/core';
 import type { Config } from '@delta-augment/ports';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { enforceQuota } from '../console/quota-guard.js';
@@ -14,6 +21,7 @@ import { fieldsOf } from '../json-body.js';
 import { datasetFormat, parseDatasetFields, prepareDataset, wantsDatasetJob } from '../labelled-dataset.js';
 import { readForm } from '../multipart.js';
 import { sniffType } from '../sniff.js';
+import { checkUploadsOpen, uploadDeadlineOf } from '../upload-deadline.js';
 import { checkedWebhookUrl, registerWebhook } from '../webhooks/register.js';
 
 const optionsFrom = (ctx: GatewayContext, fields: Record<string, unknown>): JobOptions => {
@@ -182,18 +190,25 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
     .send({ ...(await loadView(ctx.jobs, state)), webhook });
 };
 
-/** One signed PUT URL per source, as `POST /api/jobs` (JSON) and `POST /api/jobs/:id/uploads` answer them. */
-const signUploads = (ctx: GatewayContext, sources: readonly SourceRef[]) =>
-  Promise.all(
+/**
+ * One signed PUT URL per source, as `POST /api/jobs` (JSON) and `POST /api/jobs/:id/uploads` answer them.
+ * A URL never outlives the job's upload deadline (UPLOAD_DEADLINE_SECONDS).
+ */
+const signUploads = (ctx: GatewayContext, state: JobState, sources: readonly SourceRef[]) => {
+  const left = Math.floor((uploadDeadlineOf(state, ctx.config.budgets.uploadDeadlineSeconds) - ctx.clock.now()) / 1000);
+  const seconds = Math.max(1, Math.min(ctx.signedUrlSeconds, left));
+  return Promise.all(
     sources.map(async (source) => ({
       sourceId: source.sourceId,
       name: source.name,
       label: source.label,
       method: 'PUT',
-      url: await ctx.ports.blobs.signedUrl(source.key, 'PUT', ctx.signedUrlSeconds),
-      expiresInSeconds: ctx.signedUrlSeconds,
+      url: await ctx.ports.blobs.signedUrl(source.key, 'PUT', seconds),
+      expiresInSeconds: seconds,
+      ...(source.declaredBytes === undefined ? {} : { bytes: source.declaredBytes }),
     })),
   );
+};
 
 /** The item schema of the `uploads` lists. */
 export const signedUploadSchema = {
@@ -204,17 +219,30 @@ export const signedUploadSchema = {
     label: { type: 'string' },
     method: { type: 'string' },
     url: { type: 'string' },
-    expiresInSeconds: { type: 'integer' },
+    expiresInSeconds: { type: 'integer', description: 'never past the upload deadline' },
+    bytes: { type: 'integer', description: 'the declared size: the PUT must carry exactly these bytes' },
   },
 } as const;
 
+/** When the job's uploads close, as both upload answers state it. */
+export const uploadDeadlineSchema = {
+  type: 'string',
+  format: 'date-time',
+  description: 'sources not uploaded by then fail (UPLOAD_DEADLINE_SECONDS after creation); later PUTs get a 410',
+} as const;
+
+const deadlineOf = (ctx: GatewayContext, state: JobState) =>
+  new Date(uploadDeadlineOf(state, ctx.config.budgets.uploadDeadlineSeconds)).toISOString();
+
 /**
- * POST /api/jobs/:id/uploads: fresh signed PUT URLs for the sources whose object is not stored yet, so a
+ * POST /api/jobs/:id/uploads: fresh signed PUT URLs for the sources still waiting for their object, so a
  * client that was interrupted (or whose URLs expired) resumes without creating a new job. Sources already
- * stored are listed in `uploaded`.
+ * stored are listed in `uploaded`. Once the upload deadline has passed (or the job ended) it answers 410:
+ * the deadline is fixed at creation, and re-issuing URLs does not move it.
  */
 export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
-  const sources: SourceRef[] = [];
+  checkUploadsOpen(state, ctx.config.budgets.uploadDeadlineSeconds, ctx.clock.now());
+  const sources: SourceState[] = [];
   let cursor: string | undefined;
   do {
     const page = await ctx.jobs.sources(state.id, { limit: 1000, cursor });
@@ -222,11 +250,12 @@ export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
     cursor = page.cursor;
   } while (cursor);
   const stored = await Promise.all(sources.map(async (s) => (await ctx.ports.blobs.head(s.key)) !== undefined));
-  const missing = sources.filter((_, i) => !stored[i]);
+  const missing = sources.filter((s, i) => !stored[i] && s.status === 'pending');
   return {
     id: state.id,
     uploaded: sources.filter((_, i) => stored[i]).map((s) => s.sourceId),
-    uploads: await signUploads(ctx, missing),
+    uploads: await signUploads(ctx, state, missing),
+    uploadDeadline: deadlineOf(ctx, state),
   };
 };
 
@@ -259,10 +288,10 @@ export const createFromSignedRequest = async (ctx: GatewayContext, request: Fast
   });
   const { state, sources } = await createJobForSignedUploads(ctx, request.caller.owner, options, declared);
   const webhook = await registerWebhook(ctx, state.id, webhookUrl);
-  const uploads = await signUploads(ctx, sources);
+  const uploads = await signUploads(ctx, state, sources);
   ctx.metrics.jobsCreated.inc();
   return reply
     .code(201)
     .header('location', `/api/jobs/${state.id}`)
-    .send({ ...(await loadView(ctx.jobs, state)), webhook, uploads });
+    .send({ ...(await loadView(ctx.jobs, state)), webhook, uploads, uploadDeadline: deadlineOf(ctx, state) });
 };

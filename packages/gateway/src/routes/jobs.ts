@@ -11,6 +11,7 @@ import {
   resignUploads,
   signedRequestSchema,
   signedUploadSchema,
+  uploadDeadlineSchema,
   uploadFormSchema,
 } from './create-routes.js';
 import { jobFileRoutes } from './job-files.js';
@@ -67,6 +68,7 @@ export const jobRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<v
             properties: {
               ...jobViewSchema.properties,
               uploads: { type: 'array', items: signedUploadSchema },
+              uploadDeadline: uploadDeadlineSchema,
             },
           },
           ...clientErrors,
@@ -113,6 +115,7 @@ export const jobRoutes = async (app: GatewayApp, ctx: GatewayContext): Promise<v
               id: { type: 'string' },
               uploaded: { type: 'array', items: { type: 'string' }, description: 'source ids already stored' },
               uploads: { type: 'array', items: signedUploadSchema },
+              uploadDeadline: uploadDeadlineSchema,
             },
           },
           ...clientErrors,

@@ -7,17 +7,22 @@ import type { GatewayContext } from '../context.js';
 import { forbidden, notFound, RequestError, tooLarge, unsupported } from '../errors.js';
 import { IMAGE_TYPES, sniffType } from '../sniff.js';
 import type { GatewayApp } from '../typed-app.js';
+import { checkUploadsOpen } from '../upload-deadline.js';
 
 const IMAGE_CONTENT_TYPE = /^image\/[a-z0-9.+-]{1,40}$/i;
 
 /** Bytes needed to tell every supported image type from its signature. */
 const SNIFF_BYTES = 16;
 
+/** The size a client declared for a signed upload (`files[].bytes`) and the name it goes by in errors. */
+const declaredSize = (bytes: number, what: string) => `the ${bytes} bytes declared for ${what} (files[].bytes)`;
+
 /**
- * Passes a body through while counting its bytes (failing once `max` is passed) and checking, from its
- * first bytes, that it is an image of a supported type: the client's content type is not trusted.
+ * Passes a body through while counting its bytes (failing once `max`, or the declared size, is passed, and
+ * at the end when fewer than declared arrived) and checking, from its first bytes, that it is an image of a
+ * supported type: the client's content type is not trusted.
  */
-const checkedBody = (max: number, what: string) => {
+const checkedBody = (max: number, what: string, declared: number | undefined) => {
   let seen = 0;
   let head: Buffer | undefined = Buffer.alloc(0);
   const sniff = (): Error | undefined => {
@@ -34,6 +39,8 @@ const checkedBody = (max: number, what: string) => {
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
       if (seen > max) return callback(tooLarge('body', `the upload is over ${max} bytes (MAX_FILE_BYTES)`));
+      if (declared !== undefined && seen > declared)
+        return callback(tooLarge('body', `the upload is over ${declaredSize(declared, what)}`));
       if (head) {
         head = Buffer.concat([head, chunk]);
         if (head.length >= SNIFF_BYTES) {
@@ -45,7 +52,19 @@ const checkedBody = (max: number, what: string) => {
     },
     flush(callback) {
       if (seen === 0) return callback(new RequestError('EMPTY_FILE', 'the upload is empty', 400, 'body'));
-      callback(sniff() ?? null);
+      const error = sniff();
+      if (error) return callback(error);
+      if (declared !== undefined && seen < declared) {
+        return callback(
+          new RequestError(
+            'SIZE_MISMATCH',
+            `the upload is ${seen} bytes, not ${declaredSize(declared, what)}`,
+            400,
+            'body',
+          ),
+        );
+      }
+      callback(null);
     },
   });
 };
@@ -63,6 +82,9 @@ interface SignedRequest {
   readonly params: Static<typeof keyParams>;
   readonly query: Static<typeof signedQuery>;
 }
+
+const alreadyUploaded = (why = 'this object was already uploaded') =>
+  new RequestError('ALREADY_UPLOADED', `${why}; signed URLs are single-use`, 409);
 
 const checkSignature = (ctx: GatewayContext, request: SignedRequest, method: 'GET' | 'PUT'): string => {
   const key = decodeURIComponent(request.params['*']);
@@ -93,37 +115,72 @@ export const signedBlobRoutes = async (app: GatewayApp, ctx: GatewayContext): Pr
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
 
+  /** Keys with a PUT in progress in this process: a second PUT of the same URL meanwhile is refused. */
+  const inProgress = new Set<string>();
+
   app.put(
     '/blobs/*',
     { config: { public: true }, schema: { hide: true, params: keyParams, querystring: signedQuery } },
     async (request, reply) => {
       const key = checkSignature(ctx, request, 'PUT');
       const max = ctx.config.maxFileBytes;
-      const declared = Number(request.headers['content-length']);
-      if (declared > max) throw tooLarge('body', `the upload is ${declared} bytes, over ${max} (MAX_FILE_BYTES)`);
+      const length = request.headers['content-length'];
+      const declaredLength = length === undefined ? undefined : Number(length);
+      if (declaredLength !== undefined && declaredLength > max)
+        throw tooLarge('body', `the upload is ${declaredLength} bytes, over ${max} (MAX_FILE_BYTES)`);
       const source = parseSourceKey(key);
+      let expected: number | undefined;
       if (source) {
-        if (!(await ctx.jobs.loadSource(source.jobId, source.sourceId))) throw notFound(`job ${source.jobId}`);
+        const [job, state] = await Promise.all([
+          ctx.jobs.load(source.jobId),
+          ctx.jobs.loadSource(source.jobId, source.sourceId),
+        ]);
+        if (!job || !state) throw notFound(`job ${source.jobId}`);
+        // An upload already recorded (the job may have ended since) is a replay; otherwise the uploads must be open.
+        const settledUnseen = state.status === 'failed' || state.status === 'dead-lettered';
+        if (state.bytes !== undefined || (state.status !== 'pending' && !settledUnseen)) throw alreadyUploaded();
+        checkUploadsOpen(job, ctx.config.budgets.uploadDeadlineSeconds, ctx.clock.now());
+        if (state.status !== 'pending') {
+          throw new RequestError(
+            'UPLOADS_CLOSED',
+            `source ${source.sourceId} has ${state.status}: it takes no upload`,
+            410,
+          );
+        }
+        expected = state.declaredBytes;
+        if (expected !== undefined && declaredLength !== undefined && declaredLength !== expected) {
+          const message = `the upload is ${declaredLength} bytes, not ${declaredSize(expected, source.name)}`;
+          throw declaredLength > expected
+            ? tooLarge('body', message)
+            : new RequestError('SIZE_MISMATCH', message, 400, 'body');
+        }
       }
-      if (await ctx.ports.blobs.head(key))
-        throw new RequestError('ALREADY_UPLOADED', 'this object was already uploaded; signed URLs are single-use', 409);
-      const contentType = request.headers['content-type'] ?? '';
-      // The body is checked while it streams; the first failure (size, type) is the one reported.
-      // The catch-all content-type parser above hands the request stream on as the body.
-      if (!(request.body instanceof Readable)) throw new RequestError('EMPTY_FILE', 'the upload is empty', 400, 'body');
-      let failure: Error | undefined;
-      const body = pipeline(request.body, checkedBody(max, source?.name ?? 'the upload'), (error) => {
-        failure ??= error ?? undefined;
-      });
-      const head = await ctx.ports.blobs
-        .put(key, body, {
-          contentType: IMAGE_CONTENT_TYPE.test(contentType) ? contentType : 'application/octet-stream',
-          metadata: source ? { job: source.jobId, source: source.sourceId } : {},
-        })
-        .catch((error: unknown) => {
-          throw failure ?? error;
+      // Claimed before the first await that follows, so two concurrent PUTs of one URL cannot both pass.
+      if (inProgress.has(key)) throw alreadyUploaded('another upload to this URL is in progress');
+      inProgress.add(key);
+      try {
+        if (await ctx.ports.blobs.head(key)) throw alreadyUploaded();
+        const contentType = request.headers['content-type'] ?? '';
+        // The body is checked while it streams; the first failure (size, type) is the one reported.
+        // The catch-all content-type parser above hands the request stream on as the body.
+        if (!(request.body instanceof Readable))
+          throw new RequestError('EMPTY_FILE', 'the upload is empty', 400, 'body');
+        let failure: Error | undefined;
+        const body = pipeline(request.body, checkedBody(max, source?.name ?? 'the upload', expected), (error) => {
+          failure ??= error ?? undefined;
         });
-      return reply.code(200).send({ key, bytes: head.size });
+        const head = await ctx.ports.blobs
+          .put(key, body, {
+            contentType: IMAGE_CONTENT_TYPE.test(contentType) ? contentType : 'application/octet-stream',
+            metadata: source ? { job: source.jobId, source: source.sourceId } : {},
+          })
+          .catch((error: unknown) => {
+            throw failure ?? error;
+          });
+        return reply.code(200).send({ key, bytes: head.size });
+      } finally {
+        inProgress.delete(key);
+      }
     },
   );
 

@@ -77,6 +77,9 @@ export class S3BlobStore implements BlobStore {
     return head;
   }
 
+  /** S3 objects are durable when their put returns. */
+  async sync(_keys: readonly string[]): Promise<void> {}
+
   async get(key: string): Promise<Readable> {
     const Bucket = this.bucketOf(key);
     try {

@@ -1,9 +1,19 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fstatSync,
+  fsync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   type Clock,
   DeltaError,
@@ -60,6 +70,10 @@ interface Sidecar {
 /** A filesystem error's message without the paths it quotes: they name the server's folders, not the key. */
 const withoutPaths = (message: string): string => message.replace(/ '[^']*'/g, '').replace(/ -> $/, '');
 
+/** fsync on the thread pool (`fsync` is read at each call, so a test can count the calls). */
+const fsyncAsync = (fd: number): Promise<void> =>
+  new Promise((done, fail) => fsync(fd, (error) => (error ? fail(error) : done())));
+
 const transient = (what: string, error: unknown): never => {
   if (error instanceof DeltaError) throw error;
   throw new TransientError(`blob store: ${what} failed: ${withoutPaths((error as Error).message)}`, { cause: error });
@@ -70,6 +84,8 @@ export class LocalBlobStore implements BlobStore {
   private readonly objects: string;
   private readonly sidecars: string;
   private readonly clock: Clock;
+  /** Folders this process has created or found. */
+  readonly #dirs = new Set<string>();
 
   constructor(private readonly options: LocalBlobStoreOptions) {
     this.objects = join(options.root, 'objects');
@@ -86,49 +102,77 @@ export class LocalBlobStore implements BlobStore {
     return `${join(this.sidecars, ...key.split('/'))}.json`;
   }
 
+  /** Creates a folder once per process (remembered; forgotten when a write finds it gone). */
+  #ensureDir(dir: string): void {
+    if (this.#dirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.#dirs.add(dir);
+  }
+
+  /** Creates the folders, writes the sidecar's temp file and opens the object's; again once if a remembered folder is gone. */
+  #prepare(path: string, tmp: string, sidecarPath: string, sidecarTmp: string, sidecar: Sidecar): number {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#ensureDir(dirname(path));
+        this.#ensureDir(dirname(sidecarPath));
+        writeFileSync(sidecarTmp, JSON.stringify(sidecar));
+        return openSync(tmp, 'w');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 1) throw error;
+        this.#dirs.clear();
+      }
+    }
+  }
+
+  /**
+   * Both files are written under temp names and renamed into place once the object is durable (with
+   * `deferSync`: at once, durable at {@link sync}), so a failed or interrupted write leaves temp files (removed
+   * here, or by `sweepStrays` after a crash), never a sidecar that describes an object that is not there.
+   * The writes go to the page cache, which takes microseconds for an image, so they are synchronous (a
+   * thread-pool round trip per call cost more CPU than the copy); only the fsync, which waits for the disk,
+   * runs on the thread pool. A stream body is copied chunk by chunk as it arrives.
+   */
   async put(key: string, body: Buffer | Readable, options: PutOptions = {}): Promise<BlobHead> {
     const path = this.pathOf(key);
     const sidecarPath = this.sidecarOf(key);
     const id = randomUUID();
     const tmp = `${path}.${id}.tmp`;
     const sidecarTmp = `${sidecarPath}.${id}.tmp`;
-    try {
-      await mkdir(dirname(path), { recursive: true });
-      await mkdir(dirname(sidecarPath), { recursive: true });
-      const sidecar: Sidecar = {
-        contentType: options.contentType ?? 'application/octet-stream',
-        metadata: { ...options.metadata },
-      };
-      // Both files are written under temp names and renamed into place only once the object is durable, so
-      // a failed or interrupted write leaves temp files (removed here, or by `sweepStrays` after a crash),
-      // never a sidecar that describes an object that is not there.
-      await writeFile(sidecarTmp, JSON.stringify(sidecar));
-      if (Buffer.isBuffer(body)) await writeFile(tmp, body);
-      else await pipeline(body, createWriteStream(tmp));
-      const handle = await open(tmp, 'r');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(sidecarTmp, sidecarPath);
-      await rename(tmp, path);
-    } catch (error) {
-      await rm(tmp, { force: true }).catch(() => undefined);
-      await rm(sidecarTmp, { force: true }).catch(() => undefined);
-      if (
-        !(await stat(path).then(
-          () => true,
-          () => false,
-        ))
-      )
-        await rm(sidecarPath, { force: true }).catch(() => undefined);
-      transient(`put ${key}`, error);
-    }
-    const head = await this.head(key);
-    if (!head) throw new TransientError(`blob store: ${key} vanished after its write`);
+    const sidecar: Sidecar = {
+      contentType: options.contentType ?? 'application/octet-stream',
+      metadata: { ...options.metadata },
+    };
     const notify = this.options.notify;
-    if (notify && key.startsWith(notify.prefix)) {
+    const notifies = notify !== undefined && key.startsWith(notify.prefix);
+    const durable = options.deferSync !== true || notifies;
+    let written: { size: number; mtime: Date };
+    try {
+      const fd = this.#prepare(path, tmp, sidecarPath, sidecarTmp, sidecar);
+      try {
+        if (Buffer.isBuffer(body)) writeFileSync(fd, body);
+        else for await (const chunk of body) writeFileSync(fd, typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        if (durable) await fsyncAsync(fd);
+        const info = fstatSync(fd);
+        written = { size: info.size, mtime: info.mtime };
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(sidecarTmp, sidecarPath);
+      renameSync(tmp, path);
+    } catch (error) {
+      rmSync(tmp, { force: true });
+      rmSync(sidecarTmp, { force: true });
+      if (!existsSync(path)) rmSync(sidecarPath, { force: true });
+      return transient(`put ${key}`, error);
+    }
+    const head: BlobHead = {
+      key,
+      size: written.size,
+      contentType: sidecar.contentType,
+      metadata: sidecar.metadata,
+      lastModified: written.mtime.toISOString(),
+    };
+    if (notify && notifies) {
       try {
         await notify.workQueue.send(
           notify.queue,
@@ -143,6 +187,28 @@ export class LocalBlobStore implements BlobStore {
       }
     }
     return head;
+  }
+
+  /**
+   * fsyncs the objects (all at once: the file system commits them together, at about half the CPU of one
+   * fsync each) and then, once each, the folders they were renamed into, so that their names are durable too.
+   */
+  async sync(keys: readonly string[]): Promise<void> {
+    const syncPath = async (path: string, what: string) => {
+      try {
+        const fd = openSync(path, 'r');
+        try {
+          await fsyncAsync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      } catch (error) {
+        transient(`sync ${what}`, error);
+      }
+    };
+    await Promise.all(keys.map((key) => syncPath(this.pathOf(key), key)));
+    const folders = new Set(keys.map((key) => key.slice(0, Math.max(0, key.lastIndexOf('/')))));
+    await Promise.all([...folders].map((folder) => syncPath(join(this.objects, ...folder.split('/')), `${folder}/`)));
   }
 
   async get(key: string): Promise<Readable> {

@@ -11,6 +11,12 @@ export interface BlobHead {
 export interface PutOptions {
   readonly contentType?: string;
   readonly metadata?: Readonly<Record<string, string>>;
+  /**
+   * The object is readable at once but durable only after a later {@link BlobStore.sync} of its key, so
+   * that a batch of writes is made durable together (the local store's fsyncs run at once). Ignored for
+   * keys that notify (sources/): their message is sent only for a durable object. S3: always durable.
+   */
+  readonly deferSync?: boolean;
 }
 
 /**
@@ -19,6 +25,8 @@ export interface PutOptions {
  */
 export interface BlobStore {
   put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<BlobHead>;
+  /** Makes the objects written with `deferSync` durable (a no-op where every put already is). */
+  sync(keys: readonly string[]): Promise<void>;
   /** Throws `NotFoundError` for a missing key. */
   get(key: string): Promise<Readable>;
   getBuffer(key: string): Promise<Buffer>;

@@ -32,6 +32,7 @@ import {
   TransientError,
 } from '@delta-augment/core';
 import { awsCall, errorName, sleep, toSharedError } from '../aws-errors.js';
+import { KeyedSerial } from './keyed-serial.js';
 import {
   type Appended,
   decodeCursor,
@@ -225,12 +226,16 @@ export interface DynamoDbJobEventStoreOptions {
  * keeps `seq` gap-free even if a writer dies half-way: the transaction is all or nothing, so a seq is taken
  * exactly when its event is written. Two sources of a job appending at once contend only on that tiny item:
  * the loser re-reads the job record (one small read) and retries at once without deciding again, since its
- * source's decision still holds. Such retries are counted in `seqRetries`.
+ * source's decision still holds. Such retries are counted in `seqRetries`. Within one process the appends
+ * of a job are queued (KeyedSerial), so they never race each other: only writers in other processes (other
+ * Lambdas of the same job) can cost a retry, and every retry is a transaction billed again.
  */
 export class DynamoDbJobEventStore implements JobEventStore {
   private readonly ownerIndex: string;
   /** Source appends retried because another source's append took the next seq first. */
   seqRetries = 0;
+  /** This process's appends, queued per job: they never race each other for the job's seq. */
+  private readonly perJob = new KeyedSerial();
 
   constructor(
     private readonly db: DynamoDBClient,
@@ -247,7 +252,9 @@ export class DynamoDbJobEventStore implements JobEventStore {
 
   async appendToJob(jobId: string, expectedVersion: number, bodies: readonly JobEventBody[]): Promise<Appended> {
     if (bodies.length === 0) throw new DeltaError('EMPTY_APPEND', 'an append needs at least one event');
-    return expectedVersion === 0 ? this.create(jobId, bodies) : this.appendJobEvents(jobId, expectedVersion, bodies);
+    return expectedVersion === 0
+      ? this.create(jobId, bodies)
+      : this.perJob.run(jobId, () => this.appendJobEvents(jobId, expectedVersion, bodies));
   }
 
   /**
@@ -348,6 +355,21 @@ export class DynamoDbJobEventStore implements JobEventStore {
     const source = bodies.reduce(evolveSource, current);
     const delta = bodies.map(countsDelta).reduce(addCounts, EMPTY_COUNTS);
     const reopens = bodies.some((b) => b.type === 'SourceRedriven');
+    return this.perJob.run(jobId, () => this.takeSeqs(jobId, expectedVersion, bodies, source, delta, reopens));
+  }
+
+  /**
+   * Writes a source's decided events at the job's next seqs: the transaction described on the class,
+   * retried with the seq re-read when another writer (another process) took it first.
+   */
+  private async takeSeqs(
+    jobId: string,
+    expectedVersion: number,
+    bodies: readonly SourceEventBody[],
+    source: SourceState,
+    delta: JobState['counts'],
+    reopens: boolean,
+  ): Promise<Appended & { source: SourceState }> {
     for (let attempt = 1; ; attempt++) {
       const read = await this.stateItem(jobId);
       if (!read) throw new DeltaError('UNKNOWN_SOURCE', `job ${jobId} does not exist`);

@@ -21,7 +21,14 @@ interface MessageRow {
   first_receive_at: number | null;
 }
 
+/**
+ * A long poll re-reads the table every 25 ms (other processes' sends cannot wake it), and every 250 ms once
+ * the queue has been empty for half a second: an idle worker then costs a tenth of the wake-ups, and a new
+ * message waits at most a quarter of a second. A send in this process wakes the poll at once either way.
+ */
 const POLL_INTERVAL_MS = 25;
+const IDLE_POLL_INTERVAL_MS = 250;
+const IDLE_AFTER_MS = 500;
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -42,6 +49,8 @@ export class SqliteWorkQueue implements WorkQueue {
   private readonly db: Database.Database;
   private readonly sql: ReturnType<typeof statementCache>;
   private readonly sent = new EventEmitter();
+  /** When each queue's receives started finding nothing (absent: the last one found a message). */
+  private readonly emptySince = new Map<string, number>();
 
   constructor(
     file: string,
@@ -93,10 +102,14 @@ export class SqliteWorkQueue implements WorkQueue {
     const visibility = options.visibilityTimeoutSeconds ?? config.visibilityTimeoutSeconds;
     for (;;) {
       const messages = this.receiveNow(queue, config, max, visibility);
+      if (messages.length > 0) this.emptySince.delete(queue);
+      else if (!this.emptySince.has(queue)) this.emptySince.set(queue, this.clock.now());
       if (messages.length > 0 || options.signal?.aborted) return messages;
-      const left = deadline - this.clock.now();
+      const now = this.clock.now();
+      const left = deadline - now;
       if (left <= 0) return [];
-      await this.waitForSend(queue, Math.min(left, POLL_INTERVAL_MS), options.signal);
+      const idle = now - (this.emptySince.get(queue) ?? now) >= IDLE_AFTER_MS;
+      await this.waitForSend(queue, Math.min(left, idle ? IDLE_POLL_INTERVAL_MS : POLL_INTERVAL_MS), options.signal);
     }
   }
 

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DYNAMO_TABLE_SCHEMA, OWNER_INDEX_ATTRIBUTES } from '@delta-augment/ports/aws';
 import dynalite from 'dynalite';
-import { DYNAMO_TABLE_SCHEMA, OWNER_INDEX_ATTRIBUTES } from '../../../packages/ports/src/job-event-store/aws.js';
 
 /**
  * dynalite (DynamoDB on an in-memory LevelDB) behind a small HTTP proxy on loopback.

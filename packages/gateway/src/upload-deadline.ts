@@ -1,0 +1,135 @@
+import { type Clock, isJobTerminal, type JobState, type JobStatus, needsFinalising } from '@delta-augment/core';
+import type { BlobStore, JobEventStore, JobService } from '@delta-augment/ports';
+import type { GatewayContext } from './context.js';
+import { RequestError } from './errors.js';
+
+/**
+ * The upload deadline of signed-upload jobs (issue 17, point 8): a source whose object has not arrived
+ * UPLOAD_DEADLINE_SECONDS after its job was created fails with that reason, so that every accepted job ends.
+ * Signed URLs never outlive the deadline, re-issuing them stops at it, and a PUT after it is refused.
+ */
+
+/** When the uploads of a job close (ms since the epoch). */
+export const uploadDeadlineOf = (state: Pick<JobState, 'createdAt'>, deadlineSeconds: number): number =>
+  Date.parse(state.createdAt) + deadlineSeconds * 1000;
+
+/** The reason a late source fails with, naming the budget. */
+export const lateUploadReason = (deadlineSeconds: number): string =>
+  `the upload did not arrive within ${deadlineSeconds} s of the job's creation (UPLOAD_DEADLINE_SECONDS)`;
+
+/** Throws a 410 when the job's uploads are closed: past the deadline, or the job has ended. */
+export const checkUploadsOpen = (state: JobState, deadlineSeconds: number, now: number): void => {
+  const deadline = uploadDeadlineOf(state, deadlineSeconds);
+  if (isJobTerminal(state)) {
+    throw new RequestError(
+      'UPLOADS_CLOSED',
+      `job ${state.id} has ended (${state.status}): it takes no more uploads`,
+      410,
+    );
+  }
+  if (now > deadline) {
+    throw new RequestError(
+      'UPLOAD_DEADLINE_PASSED',
+      `the uploads of job ${state.id} closed at ${new Date(deadline).toISOString()}, ${deadlineSeconds} s after its creation (UPLOAD_DEADLINE_SECONDS)`,
+      410,
+    );
+  }
+};
+
+export interface UploadDeadlineDeps {
+  readonly events: Pick<JobEventStore, 'query'>;
+  readonly jobs: JobService;
+  readonly blobs: Pick<BlobStore, 'head'>;
+  readonly clock: Clock;
+  readonly deadlineSeconds: number;
+  /** Writes the job's archive and terminal event, or asks the archiver to (the augmenter's finalisation). */
+  finalise(jobId: string): Promise<void>;
+}
+
+/** Statuses of a job that may still wait for an upload (`processing`: some sources arrived, others not). */
+const WAITING: readonly JobStatus[] = ['created', 'processing'];
+
+/**
+ * Fails every source still waiting for its upload past the deadline (final, with the reason), then finalises
+ * the jobs that left settled. An object that did arrive but whose notification is still on its way is left
+ * alone: its worker records it. Idempotent: a second run finds nothing (or only finalises what is still due).
+ * Returns the number of sources failed.
+ */
+export const failLateUploads = async (deps: UploadDeadlineDeps): Promise<number> => {
+  const cutoff = new Date(deps.clock.now() - deps.deadlineSeconds * 1000).toISOString();
+  const reason = lateUploadReason(deps.deadlineSeconds);
+  let failed = 0;
+  for (const status of WAITING) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.events.query({ status, createdBefore: cutoff, limit: 100, cursor });
+      cursor = page.cursor;
+      for (const job of page.items) {
+        if (job.counts.uploaded < job.sourceCount) failed += await failPendingSources(deps, job, reason);
+        const after = await deps.jobs.load(job.id);
+        if (after && needsFinalising(after)) await deps.finalise(job.id);
+      }
+    } while (cursor);
+  }
+  return failed;
+};
+
+const failPendingSources = async (deps: UploadDeadlineDeps, job: JobState, reason: string): Promise<number> => {
+  let failed = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.jobs.sources(job.id, { limit: 1000, cursor });
+    cursor = page.cursor;
+    for (const source of page.items) {
+      if (source.status !== 'pending' || (await deps.blobs.head(source.key))) continue;
+      const { events } = await deps.jobs.handleSource(
+        job.id,
+        source.sourceId,
+        { type: 'FailSource', reason, attempt: 0, final: true },
+        source,
+      );
+      failed += events.length > 0 ? 1 : 0;
+    }
+  } while (cursor);
+  return failed;
+};
+
+/** How often the sweep runs: a quarter of the deadline, between 1 s and a minute. */
+export const sweepIntervalMs = (deadlineSeconds: number): number =>
+  Math.min(60_000, Math.max(1000, (deadlineSeconds * 1000) / 4));
+
+/**
+ * Runs {@link failLateUploads} now and then every `everyMs` (default {@link sweepIntervalMs}; unref'd), on the gateway's ports;
+ * `finalise` is the augmenter's finalisation (inline locally, an archive request on AWS). Returns the stop function.
+ */
+export const startUploadDeadlineSweep = (
+  ctx: Pick<GatewayContext, 'ports' | 'jobs' | 'clock' | 'config'>,
+  finalise: (jobId: string) => Promise<void>,
+  log: (m: string, f?: Record<string, unknown>) => void,
+  everyMs = sweepIntervalMs(ctx.config.budgets.uploadDeadlineSeconds),
+) => {
+  const { uploadDeadlineSeconds } = ctx.config.budgets;
+  const deps: UploadDeadlineDeps = {
+    events: ctx.ports.events,
+    jobs: ctx.jobs,
+    blobs: ctx.ports.blobs,
+    clock: ctx.clock,
+    deadlineSeconds: uploadDeadlineSeconds,
+    finalise,
+  };
+  let running: Promise<void> | undefined;
+  const run = () => {
+    running ??= failLateUploads(deps)
+      .then((failed) => {
+        if (failed > 0) log('sources failed: their upload missed the deadline', { failed });
+      })
+      .catch((error: Error) => log('upload deadline sweep failed', { reason: error.message }))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  run();
+  const timer = setInterval(run, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+};
