@@ -8,6 +8,8 @@
  *   --poison-rate F    share of uploads that are poison (0.05): half a JPEG cut in its scan data (a
  *                      permanent failure), half an object whose every read fails (dead-lettered)
  *   --kill-every S     kill -9 one worker process every S seconds and start another (0: never)
+ *   --delete-rate F    share of the healthy uploads deleted (DELETE) while they are processed (0); they must
+ *                      leave nothing behind
  *   --workers N        worker processes (2), each with WORKER_CONCURRENCY=1
  *   --variants N       variants per upload (4)
  *   --size WxH         source image size (320x240)
@@ -30,13 +32,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLocalWorkerPool } from '@delta-augment/augmenter';
 import { TransientError } from '@delta-augment/core';
-import { buildApp } from '@delta-augment/gateway';
+import { buildApp, type ReconcileReport, reconcile } from '@delta-augment/gateway';
 import { createNotifier } from '@delta-augment/notifier';
 import { type BlobStore, DEAD_LETTER_QUEUE, loadConfig, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
 import { localPorts } from '@delta-augment/ports/local';
 import sharp from 'sharp';
 import WebSocket from 'ws';
-import { checkNothingLost } from '../tests/reliability/invariants.js';
+import { checkBlobs, checkNothingLost } from '../tests/reliability/invariants.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +49,7 @@ const { values } = parseArgs({
     'fault-rate': { type: 'string', default: '0.1' },
     'poison-rate': { type: 'string', default: '0.05' },
     'kill-every': { type: 'string', default: '0' },
+    'delete-rate': { type: 'string', default: '0' },
     workers: { type: 'string', default: '2' },
     variants: { type: 'string', default: '4' },
     size: { type: 'string', default: '320x240' },
@@ -135,6 +138,10 @@ interface Summary {
   readonly transientFaultsInjected: number;
   readonly retriedDeliveries: number;
   readonly workerKills: number;
+  /** Uploads deleted while processed; they are left out of the terminal-event rules and must leave no file. */
+  readonly deletedWhileProcessing: number;
+  /** What the end-of-run reconciler pass (as at a restart) repaired: temp files of killed workers, mostly. */
+  readonly reconciled: ReconcileReport;
   readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
   /** The same without the poison uploads. */
   readonly healthyLatencyMs: { p50: number; p99: number };
@@ -153,6 +160,7 @@ const runDriver = async (): Promise<void> => {
   const burst = Math.max(1, Number(values.burst));
   const faultRate = Number(values['fault-rate']);
   const poisonRate = Number(values['poison-rate']);
+  const deleteRate = Number(values['delete-rate']);
   const killEvery = Number(values['kill-every']);
   const workerCount = Math.max(1, Number(values.workers));
   const [width = 320, height = 240] = String(values.size).split('x').map(Number);
@@ -171,10 +179,13 @@ const runDriver = async (): Promise<void> => {
     RATE_LIMIT_PER_MINUTE: '1000000',
     SIGNING_SECRET: 'soak-signing-secret',
     MAX_VARIANTS: '100',
+    // The soak sends bursts from one caller on purpose; the per-caller upload slots would refuse them
+    MAX_CONCURRENT_UPLOADS: '64',
+    MAX_CONCURRENT_UPLOADS_PER_CALLER: '64',
   };
   const config = loadConfig(env);
   const ports = localPorts({ ...config, signedUrlBase: 'http://127.0.0.1:9/blobs' });
-  const { app } = await buildApp({ config, ports, webRoot: '/nonexistent' });
+  const { app, context } = await buildApp({ config, ports, webRoot: '/nonexistent' });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   const notifier = createNotifier({
     server: app.server,
@@ -262,6 +273,8 @@ const runDriver = async (): Promise<void> => {
   const poisons = { corrupt: 0, transient: 0 };
   const poisonIds = new Set<string>();
   const accepted: string[] = [];
+  const deleted = new Set<string>();
+  const deletions: Promise<unknown>[] = [];
   const send = async (n: number) => {
     const poison = Math.random() < poisonRate;
     const transient = poison && n % 2 === 0;
@@ -289,6 +302,16 @@ const runDriver = async (): Promise<void> => {
       if (poison) {
         poisons[transient ? 'transient' : 'corrupt'] += 1;
         poisonIds.add(id);
+      } else if (Math.random() < deleteRate) {
+        // Deleted a moment later, most likely while a worker renders it
+        deleted.add(id);
+        deletions.push(
+          new Promise((resolve) => setTimeout(resolve, Math.random() * 400)).then(() =>
+            fetch(`${url}/api/jobs/${id}`, { method: 'DELETE' }).then((r) => {
+              if (r.status !== 204) say(`delete of ${id} answered ${r.status}`);
+            }),
+          ),
+        );
       }
     } catch (error) {
       refused += 1;
@@ -308,7 +331,9 @@ const runDriver = async (): Promise<void> => {
 
   // Drain
   const drainDeadline = Date.now() + Number(values['drain-timeout']) * 1000;
-  while (accepted.some((id) => !endedAt.has(id)) && Date.now() < drainDeadline) {
+  await Promise.allSettled(deletions);
+  const kept = accepted.filter((id) => !deleted.has(id));
+  while (kept.some((id) => !endedAt.has(id)) && Date.now() < drainDeadline) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   // A dead-lettered message moves to the DLQ on the first receive after its last visibility timeout
@@ -342,16 +367,25 @@ const runDriver = async (): Promise<void> => {
   const report = await checkNothingLost({
     events: ports.events,
     queue: ports.queue,
-    jobIds: accepted,
+    jobIds: kept,
     requireTerminal: true,
   });
+  // The blob store: nothing orphaned and nothing counted but missing, as the workers left it; temp files of
+  // writes cut short by kill -9 are allowed only until the reconciler's pass that the next start runs.
+  const blobsInput = { events: ports.events, blobs: ports.blobs, dataDir };
+  const beforeReconcile = (await checkBlobs(blobsInput)).filter((v) => v.rule !== 'stray-file');
+  const reconciled = await reconcile(
+    { ports, jobs: context.jobs, clock: context.clock, resend: context.resend, housekeeping: ports.blobs },
+    0,
+  );
+  const blobViolations = [...beforeReconcile, ...(await checkBlobs(blobsInput))];
   let retried = 0;
-  for (const id of accepted) {
+  for (const id of kept) {
     retried += (await ports.events.read(id)).filter((e) => e.type === 'SourceFailed' && !e.data.final).length;
   }
   const dlq = await ports.queue.stats(DEAD_LETTER_QUEUE);
   const upq = await ports.queue.stats(UPLOAD_QUEUE);
-  const ended = accepted.filter((id) => endedAt.has(id));
+  const ended = kept.filter((id) => endedAt.has(id));
   const summary: Summary = {
     settings: {
       uploads,
@@ -377,6 +411,8 @@ const runDriver = async (): Promise<void> => {
     transientFaultsInjected: faults,
     retriedDeliveries: retried,
     workerKills: kills,
+    deletedWhileProcessing: deleted.size,
+    reconciled,
     latencyMs: {
       p50: percentile(latencies, 50),
       p90: percentile(latencies, 90),
@@ -386,8 +422,12 @@ const runDriver = async (): Promise<void> => {
     healthyLatencyMs: { p50: percentile(healthy, 50), p99: percentile(healthy, 99) },
     peakRssMiB: { gateway: Math.round(peakRss(process.pid) / 1048576), worker: Math.round(workerPeak / 1048576) },
     wallSeconds: Math.round((Date.now() - started) / 1000),
-    violations: report.violations,
-    ok: accepted.length === ended.length && report.violations.length === 0 && report.terminal === accepted.length,
+    violations: [...report.violations, ...blobViolations],
+    ok:
+      kept.length === ended.length &&
+      report.violations.length === 0 &&
+      blobViolations.length === 0 &&
+      report.terminal === kept.length,
   };
 
   ws.close();
@@ -413,12 +453,14 @@ const runDriver = async (): Promise<void> => {
     row('transient faults injected', summary.transientFaultsInjected);
     row('retried deliveries', summary.retriedDeliveries);
     row('worker kills', summary.workerKills);
+    row('deleted while processed', summary.deletedWhileProcessing);
+    row('reconciled at the end', JSON.stringify(summary.reconciled));
     row('latency p50 / p90 / p99', `${summary.latencyMs.p50} / ${summary.latencyMs.p90} / ${summary.latencyMs.p99} ms`);
     row('latency max', `${summary.latencyMs.max} ms`);
     row('latency p50 / p99, no poison', `${summary.healthyLatencyMs.p50} / ${summary.healthyLatencyMs.p99} ms`);
     row('peak RSS gateway / worker', `${summary.peakRssMiB.gateway} / ${summary.peakRssMiB.worker} MiB`);
     row('wall time', `${summary.wallSeconds} s`);
-    row('"nothing lost" violations', summary.violations.length);
+    row('"nothing lost" + blob violations', summary.violations.length);
     row('uploads = terminal events', summary.ok ? 'yes' : 'NO');
     if (summary.violations.length)
       process.stdout.write(`${JSON.stringify(summary.violations.slice(0, 20), null, 2)}\n`);

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 const packDir = fileURLToPath(new URL('../../infra/policy-pack/', import.meta.url));
 
 describe('the guardrails policy pack entry', () => {
-  it('loads under the runtime PulumiPolicy.yaml names and serves the analyzer protocol (prints its port)', async () => {
+  it('loads under the runtime PulumiPolicy.yaml names and serves the analyzer protocol (prints its port)', {
+    timeout: 120_000,
+  }, async () => {
     // Prepare: the node arguments the Pulumi policy runtime passes (PulumiPolicy.yaml)
     const manifest = await readFile(`${packDir}PulumiPolicy.yaml`, 'utf8');
     const nodeargs = /nodeargs: "([^"]+)"/.exec(manifest)?.[1]?.split(' ') ?? [];

@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, resolve } from 'node:path';
 import { apiErrorOf, UnreachableError } from '@delta-augment/client';
+import { CONTENT_TYPES } from '@delta-augment/client/node';
 import sharp from 'sharp';
 import type { Output } from './augment-command.js';
 import { UsageError } from './exit-codes.js';
@@ -34,17 +35,6 @@ interface PreviewAnswer {
 /** Space between tiles and around the sheet (px). */
 const GAP = 8;
 const BACKGROUND = { r: 32, g: 32, b: 32, alpha: 1 };
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.avif': 'image/avif',
-  '.gif': 'image/gif',
-};
 
 /** `POST /api/preview` with the image as a file part; the API's 4xx becomes an `ApiError` (exit 2). */
 const fetchPreview = async (command: PreviewCommand, data: Buffer): Promise<PreviewAnswer> => {

@@ -16,5 +16,5 @@ export {
   type ScannedInput,
   scanInput,
 } from './scan.js';
-export { uploadSources } from './upload.js';
+export { CONTENT_TYPES, uploadSources } from './upload.js';
 export { watchJob } from './watch.js';

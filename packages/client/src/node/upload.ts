@@ -7,7 +7,8 @@ import { forEachLimited } from './limit.js';
 import type { InputFile } from './scan.js';
 import { sendWithRetry } from './send.js';
 
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
+/** The content type of an image file, from its extension. */
+export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
   '.png': 'image/png',
