@@ -141,16 +141,18 @@ describe('the running service under hostile WebSocket clients and mixed uploads'
     const jpeg = await gradientJpeg(320, 240);
     for (let i = 0; i < 4; i++) await upload(`good-${i}.jpg`, jpeg);
     await upload('cut.jpg', jpeg.subarray(0, Math.floor(jpeg.length * 0.6)));
+    const bomb = await pngBomb();
     const signed = await fetch(`${server.url}/api/jobs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ALICE}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ files: [{ name: 'bomb.png', bytes: 60_000 }], variants: 2 }),
+      // A signed PUT must carry exactly the declared bytes.
+      body: JSON.stringify({ files: [{ name: 'bomb.png', bytes: bomb.length }], variants: 2 }),
     });
     const job = (await signed.json()) as { id: string; uploads: { url: string }[] };
     const put = await fetch(job.uploads[0]?.url ?? '', {
       method: 'PUT',
       headers: { 'content-type': 'image/png' },
-      body: new Uint8Array(await pngBomb()),
+      body: new Uint8Array(bomb),
     });
     assert.equal(put.status, 200, await put.text());
     accepted.push(job.id);

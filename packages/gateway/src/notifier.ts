@@ -23,6 +23,7 @@ export const attachNotifier = (
     events: ports.events,
     bus: ports.bus,
     authenticate: (request) => (open && isForeign(request) ? undefined : authenticate(request.headers, request.url)),
+    limits: { maxMessagesPerSecond: config.budgets.wsMessagesPerSecond },
     onError: (error) => log?.('notifier error', { reason: error instanceof Error ? error.message : String(error) }),
   });
 };

@@ -7,8 +7,13 @@ import { encodeEvent, type ServerMessage } from './protocol.js';
 /** WebSocket close codes the notifier uses. */
 export const CloseCode = {
   goingAway: 1001,
+  /** Policy violation: the client kept flooding past its message budget. */
+  policyViolation: 1008,
   tryAgainLater: 1013,
 } as const;
+
+/** How long a closed flooder has to answer the close frame before its socket is destroyed. */
+const FLOODER_GRACE_MS = 1000;
 
 const DRAIN_POLL_MS = 10;
 
@@ -75,6 +80,15 @@ export class Connection {
   close(code: number, reason: string): void {
     if (!this.markClosing()) return;
     this.ws.close(code, reason);
+  }
+
+  /**
+   * Closes a client that floods: the close frame says why, and the socket is destroyed soon after, so that
+   * frames it has still queued are not parsed for the 30 s of an ordinary closing handshake.
+   */
+  closeFlooder(reason: string): void {
+    this.close(CloseCode.policyViolation, reason);
+    setTimeout(() => this.ws.terminate(), FLOODER_GRACE_MS).unref();
   }
 
   /** Drops the socket without a handshake. */

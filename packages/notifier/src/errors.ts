@@ -8,6 +8,7 @@ export type ProtocolErrorCode =
   | 'MESSAGE_TOO_LARGE'
   | 'NOT_FOUND'
   | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'RATE_LIMITED'
   | 'UNAVAILABLE';
 
 /** A client message the notifier answers with an error message; the connection stays open. */

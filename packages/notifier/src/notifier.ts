@@ -4,6 +4,7 @@ import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { CloseCode, Connection } from './connection.js';
 import { ProtocolError } from './errors.js';
 import { FanOut } from './fan-out.js';
+import { MessageBudget } from './message-budget.js';
 import type { Caller, Notifier, NotifierOptions } from './options.js';
 import { resolveLimits } from './options.js';
 import { OwnerCache } from './owner-cache.js';
@@ -101,7 +102,32 @@ export function createNotifier(options: NotifierOptions): Notifier {
     }
   };
 
+  const burst = Math.max(2 * limits.maxMessagesPerSecond, 2 * limits.maxSubscriptions);
+  const budgets = new WeakMap<Connection, MessageBudget>();
+
+  /** False when the message is over the connection's budget (answered once, then the flooder is closed). */
+  const withinBudget = (connection: Connection): boolean => {
+    let budget = budgets.get(connection);
+    if (!budget) {
+      budget = new MessageBudget(limits.maxMessagesPerSecond, burst);
+      budgets.set(connection, budget);
+    }
+    const taken = budget.take();
+    if (taken.verdict === 'ok') return true;
+    const rate = `${limits.maxMessagesPerSecond} messages per second (WS_MESSAGES_PER_SECOND)`;
+    if (taken.verdict === 'close') connection.closeFlooder(`message flood: over ${rate}`);
+    else if (taken.first) {
+      connection.sendMessage({
+        type: 'error',
+        code: 'RATE_LIMITED',
+        message: `over ${rate}: messages are dropped; keep sending and the connection is closed`,
+      });
+    }
+    return false;
+  };
+
   const onMessage = (connection: Connection, data: RawData, isBinary: boolean): void => {
+    if (connection.closed || !withinBudget(connection)) return;
     connection.alive = true;
     let message: ClientMessage;
     try {

@@ -25,6 +25,12 @@ export interface NotifierLimits {
   readonly maxMessageBytes: number;
   /** A subscribed job that is unfinished and quiet this long is re-read from the store (lost publishes). */
   readonly quietRefreshMs: number;
+  /**
+   * Messages one connection may send per second, sustained (WS_MESSAGES_PER_SECOND); bursts of twice that, and
+   * at least twice maxSubscriptions (a page subscribing to all its jobs at once). Messages past it are dropped
+   * with a RATE_LIMITED error; a client that goes on flooding is closed with 1008.
+   */
+  readonly maxMessagesPerSecond: number;
 }
 
 export const DEFAULT_LIMITS: NotifierLimits = {
@@ -35,6 +41,7 @@ export const DEFAULT_LIMITS: NotifierLimits = {
   heartbeatMs: 30_000,
   maxMessageBytes: 4096,
   quietRefreshMs: 15_000,
+  maxMessagesPerSecond: 50,
 };
 
 /** What {@link createNotifier} needs: the gateway's HTTP server, the two ports and an authenticator. */
