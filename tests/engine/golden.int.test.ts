@@ -76,6 +76,7 @@ const GOLDEN_EACH_OPERATION: Readonly<Record<string, string>> = {
   bboxSafeCrop: 'b901b786478fce966868e8195d480080b6339d2fd1d7c0db007297067ca2fbcb',
   randomResizedCrop: 'baef4f1e17c441293ddaa1f5559dff0c52f6b69d88372944c0b6840bc502fd40',
   objectCutout: '8e37c374f37445811a835679f089a1bb4994b1a669d0fcf0689e2be29362c624',
+  mosaic: '89e378ad4653529b59404697036a6fa17055aad97d40dcc85259d36198f84fc2',
 };
 
 const heavyPng = resolvePipeline({ spec: { ...(PRESETS.heavy as object), format: 'png', seed: 2024 }, seed: 0 });

@@ -153,6 +153,61 @@ describe('a labelled dataset job', () => {
     });
   });
 
+  it('mosaic draws from the other images of the same split, and every merged box is on its object', async () => {
+    // Prepare
+    const created = await post(await cocoZip(items), {
+      variants: '2',
+      seed: '8',
+      split: '80,10,10',
+      export: 'yolo',
+      pipeline: JSON.stringify({ steps: [{ op: 'mosaic', probability: 1 }] }),
+    });
+    assert.equal(created.statusCode, 202, created.body);
+    // Act
+    const archive = await finished(created.json().id as string);
+    const { parsed, entries } = await readBack(archive, 'yolo');
+    // Assess: each train variant names three other train sources
+    const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+    const splitOf = new Map<string, string>(
+      manifest.variants.map((v: { source: string; split: string }) => [v.source, v.split]),
+    );
+    const mosaics = manifest.variants.filter((v: { split: string }) => v.split === 'train');
+    assert.equal(mosaics.length, 20);
+    for (const v of mosaics) {
+      const params = v.operations[0]?.params as { images: string[] };
+      assert.equal(v.operations[0]?.op, 'mosaic');
+      assert.equal(params.images.length, 3);
+      for (const image of params.images) {
+        assert.notEqual(image, v.source, 'another image');
+        assert.equal(splitOf.get(image), 'train', `${image} is from the same split`);
+      }
+    }
+    let checked = 0;
+    const colourOf = (category: number) =>
+      OBJECT_COLOURS[CATEGORIES.findIndex((c) => c.name === parsed.categories[category]?.name)] as readonly number[];
+    for (const item of parsed.items.filter((i) => (i.split ?? 'train') === 'train')) {
+      const image = entries.get(item.image) as Buffer;
+      for (const object of item.labels.objects) {
+        const margin = 3;
+        const region = {
+          x: object.box.x - margin,
+          y: object.box.y - margin,
+          width: object.box.width + 2 * margin,
+          height: object.box.height + 2 * margin,
+        };
+        const pixels = await colourBox(image, colourOf(object.category), region);
+        assert.ok(pixels, `${item.image}: object ${object.category} has pixels`);
+        const overlap = iou(object.box, pixels);
+        assert.ok(
+          overlap >= 0.85,
+          `${item.image}: ${JSON.stringify(object.box)} vs ${JSON.stringify(pixels)} (IoU ${overlap.toFixed(3)})`,
+        );
+        checked++;
+      }
+    }
+    assert.ok(checked >= 40, `checked ${checked} boxes`);
+  });
+
   for (const input of ['coco', 'yolo', 'voc'] as const) {
     for (const exported of ['coco', 'yolo', 'voc'] as const) {
       it(`${input} in, ${exported} out: split 80/10/10, train augmented, every box on its object`, async () => {

@@ -37,6 +37,25 @@ const assertOnPixels = (variant: RenderedVariant, image: Raw, px: number): void 
   }
 };
 
+/** The box of the colour's pixels near `box` (grown by 2 px): other objects of that colour elsewhere are not seen. */
+const pixelsNear = (image: Raw, box: Box, colour: Colour): Box | undefined => {
+  const x0 = Math.max(0, Math.floor(box.x) - 2);
+  const y0 = Math.max(0, Math.floor(box.y) - 2);
+  const x1 = Math.min(image.width, Math.ceil(box.x + box.width) + 2);
+  const y1 = Math.min(image.height, Math.ceil(box.y + box.height) + 2);
+  const data = Buffer.alloc((x1 - x0) * (y1 - y0) * image.channels);
+  for (let y = y0; y < y1; y++) {
+    image.data.copy(
+      data,
+      (y - y0) * (x1 - x0) * image.channels,
+      (y * image.width + x0) * image.channels,
+      (y * image.width + x1) * image.channels,
+    );
+  }
+  const found = pixelsOf({ data, width: x1 - x0, height: y1 - y0, channels: image.channels }, colour).box;
+  return found && { x: found.x + x0, y: found.y + y0, width: found.width, height: found.height };
+};
+
 const rectsOf = (variant: RenderedVariant): Box[] =>
   ((variant.operations[0]?.params.rects ?? []) as { left: number; top: number; width: number; height: number }[]).map(
     (r) => ({ x: r.left, y: r.top, width: r.width, height: r.height }),
@@ -181,6 +200,49 @@ describe('detection operations', () => {
       }
     }
     assert.ok(shrunk > 0, 'some mask lost pixels');
+  });
+
+  it('mosaic merges the labels of four images, each box on its own object, clipped to its quadrant', async () => {
+    // Prepare: another image of the job, of another size, with the same kinds of objects.
+    const other = await scene(160, 120);
+    const partner = { source: await decodeSource(other.png, LIMITS), labels: other.labels, name: 's_other' };
+    const partners = { count: 1, load: async () => partner };
+    const pipeline = resolvePipeline({ spec: { format: 'png', steps: [{ op: 'mosaic', probability: 1 }] }, seed: 3 });
+    let objects = 0;
+    for (let index = 0; index < VARIANTS; index++) {
+      // Act
+      const variant = await renderVariant(source, pipeline, index, { labels, minVisibility: 0.25 }, {}, partners);
+      const image = await rawOf(variant.data);
+      // Assess
+      assert.deepEqual([image.width, image.height], [200, 150]);
+      assert.deepEqual(variant.operations[0]?.params.images, ['s_other', 's_other', 's_other']);
+      const followed = variant.labels;
+      assert.ok(followed);
+      objects += followed.labels.objects.length;
+      for (const object of followed.labels.objects) {
+        const colour = COLOUR_OF[object.category] as Colour;
+        const local = pixelsNear(image, object.box, colour);
+        assert.ok(local, `${colour} at ${JSON.stringify(object.box)} has pixels`);
+        assert.ok(
+          within(object.box, local, 1.5),
+          `${colour}: label ${JSON.stringify(object.box)} vs pixels ${JSON.stringify(local)} (${JSON.stringify(variant.operations)})`,
+        );
+      }
+      for (const dropped of followed.dropped) assert.match(dropped.reason, /visible|outside/);
+    }
+    assert.ok(objects > 3 * VARIANTS, `objects of several images were merged (${objects})`);
+  });
+
+  it('mosaic without other images tiles the image itself, labels included', async () => {
+    const pipeline = resolvePipeline({ spec: { format: 'png', steps: [{ op: 'mosaic', probability: 1 }] }, seed: 4 });
+    const variant = await renderVariant(source, pipeline, 0, { labels, minVisibility: 0.25 });
+    const image = await rawOf(variant.data);
+    assert.deepEqual(variant.operations[0]?.params.images, [null, null, null]);
+    assert.ok((variant.labels?.labels.objects.length ?? 0) > 3);
+    for (const object of variant.labels?.labels.objects ?? []) {
+      const local = pixelsNear(image, object.box, COLOUR_OF[object.category] as Colour);
+      assert.ok(local && within(object.box, local, 1.5), `${JSON.stringify(object.box)} vs ${JSON.stringify(local)}`);
+    }
   });
 
   it('is a pure function of the seed: the same variant twice gives the same bytes and labels', async () => {

@@ -29,6 +29,7 @@ import { checkJobBytes, headerPixels, type PixelGate, variantTooSlow, withinSeco
 import { type FinaliseDeps, finaliseOrGiveUp } from './finalise-job.js';
 import { isJobDeleted, JobDeletedError, sweepDeletedJob, watchJob } from './job-watch.js';
 import { forEachLimited } from './limit.js';
+import { partnersOf, usesPartners } from './partners.js';
 import { VariantBatcher } from './variant-batcher.js';
 
 export interface ProcessDeps extends FinaliseDeps {
@@ -198,6 +199,8 @@ const renderDecoded = async (
   const todo = Array.from({ length: outputsOf(job, source) }, (_, i) => i).filter((i) => !hasIndex(written, i));
   const labels = source.labelsKey ? await readLabels(blobs, source.labelsKey) : undefined;
   const minVisibility = job.dataset?.minVisibility ?? 0.25;
+  // Mosaic draws from the job's other images of the same split.
+  const partners = usesPartners(pipeline.spec) ? await partnersOf(deps, jobId, source) : undefined;
   const batcher = new VariantBatcher(
     async (variants) => {
       // The batch's files are made durable together before the event that records them.
@@ -217,10 +220,17 @@ const renderDecoded = async (
       const render = async (signal?: AbortSignal, variantStopAt?: number) => {
         const stopAt = earliest(variantStopAt, message.stopAt);
         try {
-          return await renderVariant(decoded, pipeline, index, labels ? { labels, minVisibility } : undefined, {
-            signal: signal && message.signal ? AbortSignal.any([signal, message.signal]) : (signal ?? message.signal),
-            stopAt,
-          });
+          return await renderVariant(
+            decoded,
+            pipeline,
+            index,
+            labels ? { labels, minVisibility } : undefined,
+            {
+              signal: signal && message.signal ? AbortSignal.any([signal, message.signal]) : (signal ?? message.signal),
+              stopAt,
+            },
+            partners,
+          );
         } catch (error) {
           if (!isStoppedAtDeadline(error)) throw error;
           // Stopped by libvips at the deadline: the variant's own (it can never finish: permanent) or the invocation's.

@@ -149,9 +149,27 @@ const objectCutout: Draw = (params, rng, canvas, context: DrawContext) => {
   return { params: { mode, rects: recorded }, effect: pixels((image, owned) => erase(image, rects, owned)) };
 };
 
+/**
+ * Mosaic: this image and three others of the job (the same split; this image again when there are
+ * none) in the four quadrants around a random centre, each scaled to cover its quadrant with the
+ * corner that faces the centre on it; labels are merged and clipped to their quadrants.
+ */
+const mosaic: Draw = (params, rng, canvas, context) => {
+  const [c0, c1] = params.centre as readonly [number, number];
+  const centreX = Math.min(canvas.width - 1, Math.max(1, Math.round(canvas.width * rng.uniform(c0, c1))));
+  const centreY = Math.min(canvas.height - 1, Math.max(1, Math.round(canvas.height * rng.uniform(c0, c1))));
+  const quadrant = rng.int(0, 3);
+  const partners = [0, 1, 2].map(() => (context.partners > 0 ? rng.int(0, context.partners - 1) : -1));
+  return {
+    params: { centreX, centreY, quadrant },
+    effect: { kind: 'mosaic', layout: { centreX, centreY, quadrant }, partners },
+  };
+};
+
 /** Operations that use the objects' labels (and, for mosaic and copy-paste, other images of the job). */
 export const DETECTION_DRAWERS: Readonly<Record<string, Draw>> = {
   bboxSafeCrop,
   randomResizedCrop,
   objectCutout,
+  mosaic,
 };

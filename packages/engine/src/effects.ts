@@ -1,5 +1,6 @@
 import type { Sharp } from 'sharp';
 import type { Mat3 } from './geometry/matrix.js';
+import type { MosaicLayout } from './mosaic.js';
 import type { RawImage } from './types.js';
 
 /** An RGBA fill colour, 0–255 each. */
@@ -51,7 +52,13 @@ export type Effect =
       readonly rank: number;
       readonly apply: (pipeline: Sharp) => Sharp;
     }
-  | { readonly kind: 'async'; readonly run: (image: RawImage) => Promise<RawImage> };
+  | { readonly kind: 'async'; readonly run: (image: RawImage) => Promise<RawImage> }
+  | {
+      readonly kind: 'mosaic';
+      readonly layout: MosaicLayout;
+      /** The other three images: indexes into the job's other images, or -1 for this image itself. */
+      readonly partners: readonly number[];
+    };
 
 /** A drawn operation: the manifest entry and what it does. */
 export interface DrawnOperation {

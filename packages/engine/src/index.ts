@@ -21,6 +21,8 @@ export type {
   DecodedSource,
   EngineLimits,
   OutputFormat,
+  Partner,
+  Partners,
   RenderedVariant,
   ResolvedPipeline,
 } from './types.js';

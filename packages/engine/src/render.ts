@@ -6,12 +6,21 @@ import { defaultFormat, FORMATS, sharpRaw, withDeadline, withFormat } from './en
 import { compose, scale } from './geometry/matrix.js';
 import { type DihedralPlan, planGeometry } from './geometry/plan.js';
 import { warpAffine, warpStages } from './geometry/warp.js';
-import { type FollowOptions, followLabels } from './labels/follow.js';
+import { type FollowOptions, followLabels, type PartnerLabels } from './labels/follow.js';
+import { renderMosaic } from './mosaic.js';
 import { applyLut, composeLuts } from './pixels/point.js';
 import { giveBuffer } from './pool.js';
 import { variantRng } from './rng.js';
 import { inPhase, inPhaseSync } from './timing.js';
-import type { DecodedSource, RawImage, RenderedVariant, ResolvedPipeline, VariantLabels } from './types.js';
+import type {
+  DecodedSource,
+  Partner,
+  Partners,
+  RawImage,
+  RenderedVariant,
+  ResolvedPipeline,
+  VariantLabels,
+} from './types.js';
 
 type GeometricEffect = Extract<Effect, { kind: 'transform' | 'displace' }>;
 type SharpEffect = Extract<Effect, { kind: 'sharp' }>;
@@ -54,8 +63,11 @@ class VariantRenderer {
   #lut: Uint8Array | undefined;
   #pass: SharpPass = { effects: [] };
 
-  constructor(source: RawImage) {
+  readonly #partners: ReadonlyMap<number, RawImage>;
+
+  constructor(source: RawImage, partners: ReadonlyMap<number, RawImage>) {
     this.#image = source;
+    this.#partners = partners;
   }
 
   #set(image: RawImage): void {
@@ -95,6 +107,13 @@ class VariantRenderer {
         await this.#flushAll();
         this.#set(await inPhase('pixels', () => effect.run(this.#image)));
         return;
+      case 'mosaic': {
+        await this.#flushAll();
+        const self = this.#image;
+        const images = [self, ...effect.partners.map((k) => (k < 0 ? self : (this.#partners.get(k) ?? self)))];
+        inPhaseSync('pixels', () => this.#set(renderMosaic(images, effect.layout)));
+        return;
+      }
     }
   }
 
@@ -205,8 +224,9 @@ export function renderVariant(
   index: number,
   labels?: VariantLabels & FollowOptions,
   limits: RenderLimits = {},
+  partners?: Partners,
 ): Promise<RenderedVariant> {
-  return withDeadline(limits.stopAt, () => render(source, pipeline, index, labels, limits.signal));
+  return withDeadline(limits.stopAt, () => render(source, pipeline, index, labels, limits.signal, partners));
 }
 
 async function render(
@@ -215,6 +235,7 @@ async function render(
   index: number,
   labels: (VariantLabels & FollowOptions) | undefined,
   signal: AbortSignal | undefined,
+  partners: Partners | undefined,
 ): Promise<RenderedVariant> {
   if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`variant index must be a non-negative integer`);
   const pixels = pixelsOf(source);
@@ -223,11 +244,24 @@ async function render(
     pipeline.spec,
     rng,
     { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 },
-    labels === undefined ? {} : { labels: labels.labels, minVisibility: labels.minVisibility },
+    {
+      ...(labels === undefined ? {} : { labels: labels.labels, minVisibility: labels.minVisibility }),
+      partners: partners?.count ?? 0,
+    },
   );
   const canvas = { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 };
-  const followed = labels === undefined ? undefined : followLabels(labels.labels, drawn, canvas, labels);
-  const renderer = new VariantRenderer(pixels);
+  // The other images the drawn operations use, loaded once each.
+  const wanted = new Set(drawn.flatMap(({ effect }) => (effect.kind === 'mosaic' ? effect.partners : [])));
+  const loaded = new Map<number, Partner>();
+  for (const k of [...wanted].filter((k) => k >= 0).sort((a, b) => a - b)) {
+    if (partners !== undefined) loaded.set(k, await partners.load(k));
+  }
+  const partnerLabels = new Map<number, PartnerLabels>();
+  for (const [k, p] of loaded) {
+    if (p.labels) partnerLabels.set(k, { labels: p.labels, width: p.source.width, height: p.source.height });
+  }
+  const followed = labels === undefined ? undefined : followLabels(labels.labels, drawn, canvas, labels, partnerLabels);
+  const renderer = new VariantRenderer(pixels, new Map([...loaded].map(([k, p]) => [k, pixelsOf(p.source)])));
   for (const operation of drawn) {
     signal?.throwIfAborted();
     await renderer.add(operation.effect);
@@ -242,7 +276,14 @@ async function render(
     contentType: FORMATS[format].contentType,
     width,
     height,
-    operations: drawn.map((operation) => ({ op: operation.op, params: operation.params })),
+    operations: drawn.map(({ op, params, effect }) =>
+      effect.kind === 'mosaic'
+        ? {
+            op,
+            params: { ...params, images: effect.partners.map((k) => (k < 0 ? null : (loaded.get(k)?.name ?? null))) },
+          }
+        : { op, params },
+    ),
     ...(followed === undefined ? {} : { labels: followed }),
   };
 }

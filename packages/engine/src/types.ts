@@ -36,6 +36,21 @@ export interface RenderedVariant {
   readonly labels?: VariantLabels & { readonly dropped: readonly DroppedLabel[] };
 }
 
+/** Another image of the job that mosaic (and the like) may use, with its labels. */
+export interface Partner {
+  readonly source: DecodedSource;
+  readonly labels?: ImageLabels;
+  /** How the manifest names it (its source name). */
+  readonly name: string;
+}
+
+/** The other images of the job (same split) a variant may draw from: `count` of them, loaded on demand. */
+export interface Partners {
+  readonly count: number;
+  /** Image `k`, 0 ≤ k < count, in an order that does not depend on the worker. */
+  readonly load: (k: number) => Promise<Partner>;
+}
+
 /** Labels that travel with an image. */
 export interface VariantLabels {
   readonly labels: ImageLabels;

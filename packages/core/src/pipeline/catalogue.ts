@@ -503,6 +503,19 @@ export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
       ratio: { type: 'range', min: 0.1, max: 10, default: [0.75, 1.3333], description: 'Region width / height.' },
     },
   },
+  mosaic: {
+    description:
+      'Mosaic: this image and three other images of the job (the same split; this image again when the job has no other) in the four quadrants around a random centre, each scaled to cover its quadrant with its corner on the centre. Labels of all four are merged and clipped to their quadrants; objects below minVisibility are dropped.',
+    params: {
+      centre: {
+        type: 'range',
+        min: 0.1,
+        max: 0.9,
+        default: [0.3, 0.7],
+        description: 'Where the quadrants meet, as a share of the width and of the height (drawn for each).',
+      },
+    },
+  },
   objectCutout: {
     description:
       "Cutout that knows the objects: 'avoid' puts holes only where they cover no object box (a hole without such a place in 10 tries is left out), 'target' puts each hole on a random object. Labels lose what is covered, as with `erase`: boxes shrink, objects below minVisibility are dropped.",

@@ -13,7 +13,8 @@ import {
   polygonArea,
 } from '@delta-augment/core';
 import type { Canvas, DrawnOperation } from '../effects.js';
-import { apply, invert, isAffine } from '../geometry/matrix.js';
+import { apply, compose, invert, isAffine, scale } from '../geometry/matrix.js';
+import { type Placement, placement, slotQuadrants } from '../mosaic.js';
 import { forwardThroughField } from './field.js';
 import { cropOfRle, encodeCrop, eraseCrop, type MaskCrop, type MaskStage, warpCrop } from './mask.js';
 
@@ -126,17 +127,17 @@ export function followLabels(
   drawn: readonly DrawnOperation[],
   source: Canvas,
   options: FollowOptions,
+  partners: ReadonlyMap<number, PartnerLabels> = new Map(),
 ): FollowedLabels {
-  const sx = source.width / labels.width;
-  const sy = source.height / labels.height;
   const curved = drawn.some(
     ({ effect }) => effect.kind === 'displace' || (effect.kind === 'transform' && !isAffine(effect.matrix)),
   );
-  const shape = (points: readonly Point[]): Point[] => {
-    const scaled = points.map(([x, y]) => [x * sx, y * sy] as Point);
-    return curved ? densify(scaled, DENSIFY_STEP) : scaled;
-  };
-  const objects: Tracked[] = labels.objects.map((o, index) => {
+  /** The object, its points scaled from its labels' canvas to its image's (its mask stays on the labels' canvas). */
+  const track = (o: LabelObject, index: number, sx: number, sy: number): Tracked => {
+    const shape = (points: readonly Point[]): Point[] => {
+      const scaled = points.map(([x, y]) => [x * sx, y * sy] as Point);
+      return curved ? densify(scaled, DENSIFY_STEP) : scaled;
+    };
     const t: Tracked = {
       index,
       source: o,
@@ -144,11 +145,12 @@ export function followLabels(
       visible: 1,
     };
     if (o.keypoints) t.keypoints = o.keypoints.map((k) => (k.v === 0 ? k : { x: k.x * sx, y: k.y * sy, v: k.v }));
-    if (o.mask) {
-      t.mask = cropOfRle(o.mask);
-    }
+    if (o.mask) t.mask = cropOfRle(o.mask);
     return t;
-  });
+  };
+  const sx = source.width / labels.width;
+  const sy = source.height / labels.height;
+  const objects: Tracked[] = labels.objects.map((o, index) => track(o, index, sx, sy));
   let canvas = source;
   let stages: MaskStage[] = [];
   /** The canvas the masks are on: the labels' own until the first flush. */
@@ -187,6 +189,42 @@ export function followLabels(
       const field = effect.build(canvas);
       moveAll(objects, (x, y) => forwardThroughField(field, x, y), canvas);
       if (needsMasks) stages.push({ kind: 'displace', field });
+    } else if (effect.kind === 'mosaic') {
+      flushMasks();
+      const { layout } = effect;
+      const { width: W, height: H } = canvas;
+      const slots = slotQuadrants(layout);
+      const before = objects.filter((o) => !o.dropped).map((o) => ({ ...o }));
+      const own = placement(layout, W, H, slots[0] as number, W, H);
+      placeObjects(objects, own, canvas, canvas);
+      effect.partners.forEach((k, i) => {
+        const quadrant = slots[i + 1] as number;
+        if (k < 0) {
+          // This image again: copies of its objects as they were.
+          const copies = before.map((o, n) => ({ ...o, index: objects.length + n }));
+          placeObjects(copies, placement(layout, W, H, quadrant, W, H), canvas, canvas);
+          objects.push(...copies);
+          return;
+        }
+        const partner = partners.get(k);
+        if (partner === undefined) return;
+        const { labels: theirs, width, height } = partner;
+        const added = theirs.objects.map((o, n) =>
+          track(o, objects.length + n, width / theirs.width, height / theirs.height),
+        );
+        placeObjects(
+          added,
+          placement(layout, W, H, quadrant, width, height),
+          canvas,
+          {
+            width: theirs.width,
+            height: theirs.height,
+            hasAlpha: false,
+          },
+          [width / theirs.width, height / theirs.height],
+        );
+        objects.push(...added);
+      });
     } else if (op === 'erase' || op === 'objectCutout') {
       flushMasks();
       const rects = (params.rects as { left: number; top: number; width: number; height: number }[] | undefined) ?? [];
@@ -198,6 +236,54 @@ export function followLabels(
   }
   flushMasks();
   return finish(objects, canvas, options);
+}
+
+/** Labels of another image of the job (mosaic, copy-paste), and that image's size. */
+export interface PartnerLabels {
+  readonly labels: ImageLabels;
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Moves objects onto a mosaic by their image's placement: points through its matrix, outlines clipped
+ * to its quadrant (visibility updated), keypoints outside it invisible, masks (on `maskCanvas`, scaled
+ * by `maskScale` to the image) warped nearest-neighbour into the quadrant only.
+ */
+function placeObjects(
+  objects: readonly Tracked[],
+  { matrix, rect }: Placement,
+  canvas: Canvas,
+  maskCanvas: Canvas,
+  maskScale: readonly [number, number] = [1, 1],
+): void {
+  for (const o of objects) {
+    if (o.dropped) continue;
+    const moved = o.outline.map((polygon) => polygon.map(([x, y]) => apply(matrix, x, y)));
+    const before = areaOf(moved);
+    o.outline = moved.map((p) => clipToBox(p, rect)).filter((p) => p.length >= 3);
+    if (before > 0) o.visible *= areaOf(o.outline) / before;
+    if (o.keypoints) {
+      o.keypoints = o.keypoints.map((k) => {
+        if (k.v === 0) return k;
+        const [x, y] = apply(matrix, k.x, k.y);
+        const inside = x >= rect.x && y >= rect.y && x <= rect.x + rect.width && y <= rect.y + rect.height;
+        return inside ? { x, y, v: k.v } : { x: 0, y: 0, v: 0 };
+      });
+    }
+    if (o.mask) {
+      const had = o.mask.count;
+      const forward = compose(matrix, scale(maskScale[0], maskScale[1]));
+      const stage: MaskStage = {
+        kind: 'matrix',
+        inverse: invert(forward),
+        inWidth: maskCanvas.width,
+        inHeight: maskCanvas.height,
+      };
+      o.mask = warpCrop(o.mask, [stage], maskCanvas, canvas.width, canvas.height, boundsOf(o.outline), rect);
+      if (had > 0 && o.mask.count === 0) o.visible = 0;
+    }
+  }
 }
 
 /** Random erasing: what it covers is hidden; boxes shrink to the part left, masks lose the pixels. */

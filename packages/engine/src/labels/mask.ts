@@ -206,7 +206,8 @@ const own = (crop: MaskCrop): MaskCrop =>
 
 /**
  * Warps a mask by the pending stages with nearest-neighbour sampling, exactly as the pixels were
- * mapped back; only the output pixels of `near` (grown by 2 px, within the W×H canvas) are visited.
+ * mapped back; only the output pixels of `near` (grown by 2 px, within `clip`, by default the W×H
+ * canvas) are visited.
  * `source` is the size of the canvas the mask is on.
  */
 export function warpCrop(
@@ -216,12 +217,13 @@ export function warpCrop(
   W: number,
   H: number,
   near: Box | undefined,
+  clip: Box = { x: 0, y: 0, width: W, height: H },
 ): MaskCrop {
   if (near === undefined || crop.count === 0) return EMPTY;
-  const x0 = Math.max(0, Math.floor(near.x) - 2);
-  const y0 = Math.max(0, Math.floor(near.y) - 2);
-  const x1 = Math.min(W, Math.ceil(near.x + near.width) + 2);
-  const y1 = Math.min(H, Math.ceil(near.y + near.height) + 2);
+  const x0 = Math.max(clip.x, Math.floor(near.x) - 2);
+  const y0 = Math.max(clip.y, Math.floor(near.y) - 2);
+  const x1 = Math.min(clip.x + clip.width, Math.ceil(near.x + near.width) + 2);
+  const y1 = Math.min(clip.y + clip.height, Math.ceil(near.y + near.height) + 2);
   const region = { x: x0, y: y0, width: Math.max(0, x1 - x0), height: Math.max(0, y1 - y0) };
   const data = scratchOf(region.width * region.height);
   const fused = fuseStages(stages, region);
