@@ -117,15 +117,17 @@ export const startUploadDeadlineSweep = (
     deadlineSeconds: uploadDeadlineSeconds,
     finalise,
   };
-  let running: Promise<void> | undefined;
+  let busy = false;
   const run = () => {
-    running ??= failLateUploads(deps)
+    if (busy) return;
+    busy = true;
+    void failLateUploads(deps)
       .then((failed) => {
         if (failed > 0) log('sources failed: their upload missed the deadline', { failed });
       })
       .catch((error: Error) => log('upload deadline sweep failed', { reason: error.message }))
       .finally(() => {
-        running = undefined;
+        busy = false;
       });
   };
   run();
