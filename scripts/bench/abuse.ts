@@ -1,0 +1,196 @@
+/**
+ * `npm run bench:abuse`: issue 17's repros 3, 4 and 5 at once against the real local stack, while
+ * `/healthz` is probed every 100 ms and the RSS of the gateway and of every worker is sampled every 50 ms.
+ *
+ * - repro 3: 16 parallel uploads of 5 × 26 MB junk parts (the gateway must refuse them without buffering);
+ * - repro 4: 100 blank 40 MP PNGs in one request (the workers must decode within their pixel gate);
+ * - repro 5: a 100 MP AVIF variant (refused up front) and a 36 MP PNG variant with a blur and noise that has to
+ *   finish or stop within the handler's time.
+ *
+ * Prints peak RSS per process against its documented bound (docs/RELIABILITY.md, "Memory bound"), how
+ * `/healthz` fared, what each request was answered and how each accepted job ended.
+ * Options: `--uploads N` (default 16), `--pngs N` (default 100).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@delta-augment/ports';
+import sharp from 'sharp';
+import { peakRssMb, startStack } from './local-stack.js';
+
+const { values } = parseArgs({
+  options: { uploads: { type: 'string', default: '16' }, pngs: { type: 'string', default: '100' } },
+});
+const UPLOADS = Number(values.uploads);
+const PNGS = Number(values.pngs);
+const MiB = 1024 * 1024;
+
+const rssMb = (pid: number): number => {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+};
+
+/** The documented bounds, from the same configuration the stack reads (its defaults here). */
+const config = loadConfig({ DATA_DIR: '/tmp/unused' });
+const { budgets } = config;
+const bounds = {
+  gateway: (budgets.maxConcurrentUploads * config.maxRequestBytes) / MiB,
+  worker: (4 * budgets.workerDecodePixels + config.renderConcurrency * 4 * budgets.maxOutputPixels) / MiB,
+};
+
+// The inputs are made before the stack starts, so that making them does not slow the probes.
+// Repro 4's: a blank PNG just under MAX_PIXELS (40 MP), about 120 KB.
+const blank = await sharp({
+  create: { width: 6324, height: 6324, channels: 3, background: { r: 255, g: 255, b: 255 } },
+})
+  .png({ compressionLevel: 9 })
+  .toBuffer();
+// Repro 5's: a small photo-like source that the pipelines scale up.
+const small = await sharp({ create: { width: 600, height: 600, channels: 3, background: '#468' } })
+  .jpeg()
+  .toBuffer();
+
+const stack = await startStack({ env: { NODE_ENV: 'production' } });
+const gatewayPid = stack.child.pid as number;
+const processes = [
+  { name: 'gateway', pid: gatewayPid, bound: bounds.gateway },
+  ...stack.workerPids.map((pid, i) => ({ name: `worker ${i + 1}`, pid, bound: bounds.worker })),
+];
+const baseline = new Map(processes.map((p) => [p.pid, rssMb(p.pid)]));
+const peaks = new Map(processes.map((p) => [p.pid, 0]));
+const sampler = setInterval(() => {
+  for (const { pid } of processes) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rssMb(pid)));
+}, 50);
+
+const health: number[] = [];
+/** Seconds since the repros started at which a probe took 100 ms or more. */
+const slowAt: string[] = [];
+let probing = true;
+let reprosStarted = performance.now();
+const prober = (async () => {
+  while (probing) {
+    const started = performance.now();
+    const ok = await fetch(`${stack.url}/healthz`, { signal: AbortSignal.timeout(5000) })
+      .then((r) => r.ok)
+      .catch(() => false);
+    const ms = ok ? performance.now() - started : Number.POSITIVE_INFINITY;
+    health.push(ms);
+    if (ms >= 100) slowAt.push(`${ms.toFixed(0)} ms at ${((started - reprosStarted) / 1000).toFixed(1)} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+})();
+
+/** POSTs a job; `patient` requests wait and retry on 429 TOO_MANY_UPLOADS as a well-behaved client does. */
+const post = async (form: FormData, patient = false): Promise<{ status: number; id?: string; code?: string }> => {
+  for (;;) {
+    try {
+      const response = await fetch(`${stack.url}/api/jobs`, { method: 'POST', body: form });
+      const body = (await response.json().catch(() => ({}))) as { id?: string; error?: { code?: string } };
+      if (patient && response.status === 429) {
+        await new Promise((r) => setTimeout(r, 500));
+        continue;
+      }
+      return { status: response.status, id: body.id, code: body.error?.code };
+    } catch (error) {
+      return { status: 0, code: (error as Error).message };
+    }
+  }
+};
+
+const terminal = async (id: string): Promise<string> => {
+  const deadline = Date.now() + 15 * 60_000;
+  while (Date.now() < deadline) {
+    const job = (await (await fetch(`${stack.url}/api/jobs/${id}`)).json()) as { status: string; failure?: string };
+    if (job.status === 'completed') return 'completed';
+    if (job.status === 'failed') return `failed (${(job.failure ?? '').slice(0, 80)})`;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return 'not ended after 15 min';
+};
+
+// Repro 3: junk parts, all sharing one 26 MB buffer on this side.
+const started = performance.now();
+reprosStarted = started;
+const junk = new Blob([new Uint8Array(26 * 1000 * 1000).fill(0x5a)], { type: 'image/jpeg' });
+const repro3 = Promise.all(
+  Array.from({ length: UPLOADS }, () => {
+    const form = new FormData();
+    for (let i = 0; i < 5; i++) form.append('file', junk, `junk-${i}.jpg`);
+    return post(form);
+  }),
+);
+
+const repro4 = (async () => {
+  const form = new FormData();
+  form.append('variants', '1');
+  form.append('pipeline', JSON.stringify({ format: 'jpeg', steps: [{ op: 'resize', width: 256, height: 256 }] }));
+  const png = new Blob([new Uint8Array(blank)], { type: 'image/png' });
+  for (let i = 0; i < PNGS; i++) form.append('file', png, `blank-${i}.png`);
+  const answer = await post(form, true);
+  return { ...answer, bytes: blank.length * PNGS, ended: answer.id ? await terminal(answer.id) : undefined };
+})();
+
+const repro5 = (async () => {
+  const avif = new FormData();
+  avif.append('pipeline', JSON.stringify({ format: 'avif', steps: [{ op: 'resize', width: 10000, height: 10000 }] }));
+  avif.append('file', new Blob([new Uint8Array(small)], { type: 'image/jpeg' }), 'small.jpg');
+  const heavy = new FormData();
+  heavy.append('variants', '2');
+  heavy.append(
+    'pipeline',
+    JSON.stringify({
+      format: 'png',
+      steps: [
+        { op: 'resize', width: 6000, height: 6000 },
+        { op: 'blur', sigma: 20 },
+        { op: 'noise', sigma: 50 },
+      ],
+    }),
+  );
+  heavy.append('file', new Blob([new Uint8Array(small)], { type: 'image/jpeg' }), 'small.jpg');
+  const [a, h] = await Promise.all([post(avif, true), post(heavy, true)]);
+  return { avif: a, heavy: { ...h, ended: h.id ? await terminal(h.id) : undefined } };
+})();
+
+const [r3, r4, r5] = await Promise.all([repro3, repro4, repro5]);
+const seconds = (performance.now() - started) / 1000;
+probing = false;
+await prober;
+clearInterval(sampler);
+const hwm = new Map(processes.map((p) => [p.pid, peakRssMb(p.pid)]));
+await stack.stop();
+
+const statuses = (answers: readonly { status: number; code?: string }[]) => {
+  const counts = new Map<string, number>();
+  for (const a of answers)
+    counts.set(`${a.status} ${a.code ?? ''}`.trim(), (counts.get(`${a.status} ${a.code ?? ''}`.trim()) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `${n} × ${k}`).join(', ');
+};
+const sorted = [...health].sort((a, b) => a - b);
+const slow = health.filter((ms) => ms >= 100).length;
+const mb = (n: number) => `${n.toFixed(0)} MB`;
+
+console.log(`\nbench:abuse: repros 3, 4 and 5 of issue 17 in parallel, ${seconds.toFixed(1)} s\n`);
+console.log('| process | baseline RSS | peak RSS (sampled) | peak RSS (VmHWM) | documented bound | under it |');
+console.log('| --- | ---: | ---: | ---: | ---: | --- |');
+for (const p of processes) {
+  const peak = Math.max(peaks.get(p.pid) ?? 0, hwm.get(p.pid) ?? 0);
+  const bound = (baseline.get(p.pid) ?? 0) + p.bound;
+  console.log(
+    `| ${p.name} | ${mb(baseline.get(p.pid) ?? 0)} | ${mb(peaks.get(p.pid) ?? 0)} | ${mb(hwm.get(p.pid) ?? 0)} | ${mb(bound)} | ${peak <= bound ? 'yes' : 'NO'} |`,
+  );
+}
+console.log(
+  `\n/healthz: ${health.length} probes, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms; ${slow} at or over 100 ms${slow ? ` (${slowAt.join(', ')})` : ''}: ${slow === 0 ? 'stayed under 100 ms' : 'did NOT stay under 100 ms'}`,
+);
+console.log(`\nrepro 3 (${UPLOADS} × 5 × 26 MB junk): ${statuses(r3)}`);
+console.log(
+  `repro 4 (${PNGS} blank 40 MP PNGs, ${(r4.bytes / MiB).toFixed(1)} MiB): ${statuses([r4])}${r4.ended ? `, job ${r4.ended}` : ''}`,
+);
+console.log(`repro 5 (100 MP AVIF): ${statuses([r5.avif])}`);
+console.log(
+  `repro 5 (2 × 36 MP PNG, blur + noise): ${statuses([r5.heavy])}${r5.heavy.ended ? `, job ${r5.heavy.ended}` : ''}`,
+);
