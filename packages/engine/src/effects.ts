@@ -1,7 +1,6 @@
 import type { Sharp } from 'sharp';
 import type { Mat3 } from './geometry/matrix.js';
-import type { MosaicLayout } from './mosaic.js';
-import type { RawImage } from './types.js';
+import type { MosaicLayout, RawImage } from './types.js';
 
 /** An RGBA fill colour, 0–255 each. */
 export type Fill = readonly [number, number, number, number];

@@ -1,21 +1,14 @@
 import type { Box } from '@delta-augment/core';
 import { compose, invert, type Mat3, scale, translate } from './geometry/matrix.js';
 import { warpStages } from './geometry/warp.js';
-import type { RawImage } from './types.js';
+import type { MosaicLayout, RawImage } from './types.js';
+
+export type { MosaicLayout };
 
 /** Where one image of a mosaic goes: its forward map onto the mosaic and the quadrant it fills. */
 export interface Placement {
   readonly matrix: Mat3;
   readonly rect: Box;
-}
-
-/** The drawn layout of a mosaic: where the quadrants meet, and which slot the image itself takes. */
-export interface MosaicLayout {
-  /** Integer pixel where the four quadrants meet. */
-  readonly centreX: number;
-  readonly centreY: number;
-  /** Quadrant of the image itself: 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right. */
-  readonly quadrant: number;
 }
 
 /** The quadrants of a W×H mosaic, in slot order (top-left, top-right, bottom-left, bottom-right). */

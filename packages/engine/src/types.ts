@@ -63,3 +63,12 @@ export interface RawImage {
   readonly height: number;
   readonly channels: 3 | 4;
 }
+
+/** The drawn layout of a mosaic: where the quadrants meet, and which slot the image itself takes. */
+export interface MosaicLayout {
+  /** Integer pixel where the four quadrants meet. */
+  readonly centreX: number;
+  readonly centreY: number;
+  /** Quadrant of the image itself: 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right. */
+  readonly quadrant: number;
+}
