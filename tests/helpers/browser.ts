@@ -3,11 +3,15 @@
  * data directory, and launch Debian's Chromium through playwright-core. Both are always cleaned up by
  * their `stop()`/`close()`, and a process exit kills a stack that a failed test left behind.
  */
+
+import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type Browser, chromium } from 'playwright-core';
 import { startServer } from './server.js';
 
@@ -103,4 +107,32 @@ export const spawnStack = async (options: SpawnStackOptions = {}): Promise<Stack
     return stopped;
   };
   return { url: server.url, dataDir, output: server.output, stop };
+};
+
+/** Where browser tests put their screenshots. */
+export const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web');
+
+/** What {@link useBrowserStack} gives a suite once its `before` hook has run. */
+export interface BrowserStack {
+  stack: Stack;
+  browser: Browser;
+}
+
+/**
+ * Registers the suite's hooks: before, build the web page, start the stack (with `options`) and Chromium, and make
+ * the artifacts folder; after, close both. Call it at the top of a `describe`.
+ */
+export const useBrowserStack = (options: SpawnStackOptions = {}): BrowserStack => {
+  const suite = {} as BrowserStack;
+  before(async () => {
+    await promisify(execFile)(process.execPath, ['scripts/build-web.mjs'], { cwd: REPO_ROOT });
+    await mkdir(ARTIFACTS, { recursive: true });
+    suite.stack = await spawnStack(options);
+    suite.browser = await launchBrowser();
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.stack?.stop();
+  });
+  return suite;
 };

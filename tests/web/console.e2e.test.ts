@@ -1,45 +1,30 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, REPO_ROOT, type Stack, skipWithoutBrowser, spawnStack } from '../helpers/browser.js';
+import { before, describe, it } from 'node:test';
+import { ARTIFACTS, skipWithoutBrowser, useBrowserStack } from '../helpers/browser.js';
 import { gradientJpeg } from '../helpers/images.js';
 import { waitFor } from '../helpers/server.js';
 
-const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web');
-
 describe('the operator console', { skip: skipWithoutBrowser }, () => {
-  let stack: Stack;
-  let browser: Browser;
+  const t = useBrowserStack();
   let jobId: string;
 
   before(async () => {
-    await promisify(execFile)(process.execPath, ['scripts/build-web.mjs'], { cwd: REPO_ROOT });
-    await mkdir(ARTIFACTS, { recursive: true });
-    stack = await spawnStack();
-    browser = await launchBrowser();
     const form = new FormData();
     form.append('variants', '2');
     form.append('tags', 'console');
     form.append('file', new Blob([new Uint8Array(await gradientJpeg())], { type: 'image/jpeg' }), 'cat.jpg');
-    const created = await fetch(`${stack.url}/api/jobs`, { method: 'POST', body: form });
+    const created = await fetch(`${t.stack.url}/api/jobs`, { method: 'POST', body: form });
     assert.equal(created.status, 202, await created.clone().text());
     jobId = ((await created.json()) as { id: string }).id;
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
   });
 
   it('shows every queue with its state and charts of the last hour, readable at 375 px', {
     timeout: 60_000,
   }, async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 900 } });
-    await page.goto(`${stack.url}/console`);
+    const page = await t.browser.newPage({ viewport: { width: 375, height: 900 } });
+    await page.goto(`${t.stack.url}/console`);
     await page.locator('tr[data-queue="uploads"]').waitFor({ timeout: 20_000 });
     const state = await page.locator('#queues-state').textContent();
     const charts = await page.locator('svg.chart').count();
@@ -51,8 +36,8 @@ describe('the operator console', { skip: skipWithoutBrowser }, () => {
   });
 
   it('finds the job across owners and opens its timeline from the keyboard', { timeout: 60_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${stack.url}/console.html#jobs`);
+    const page = await t.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${t.stack.url}/console.html#jobs`);
     await page.locator('input[name="tag"]').fill('console');
     await page.keyboard.press('Enter');
     const link = page.locator(`a[href="#job/${jobId}"]`);
@@ -67,11 +52,11 @@ describe('the operator console', { skip: skipWithoutBrowser }, () => {
   });
 
   it('shows the dead letters page and the owners page', { timeout: 60_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${stack.url}/console.html#dead-letters/uploads-dlq`);
+    const page = await t.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${t.stack.url}/console.html#dead-letters/uploads-dlq`);
     await page.getByText('uploads-dlq is empty').waitFor({ timeout: 20_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'console-dead-letters.png') });
-    await page.goto(`${stack.url}/console.html#owners`);
+    await page.goto(`${t.stack.url}/console.html#owners`);
     const row = page.locator('table.data-table tbody tr').first();
     await row.waitFor({ timeout: 20_000 });
     assert.match((await row.textContent()) ?? '', /local/);
@@ -112,34 +97,21 @@ const deadLetters = (url: string, count: number) =>
   );
 
 describe('an operator in the console, when an upload is dead-lettered', { skip: skipWithoutBrowser }, () => {
-  let stack: Stack;
-  let browser: Browser;
-
-  before(async () => {
-    await promisify(execFile)(process.execPath, ['scripts/build-web.mjs'], { cwd: REPO_ROOT });
-    await mkdir(ARTIFACTS, { recursive: true });
-    stack = await spawnStack({
-      env: { MAX_RECEIVE_COUNT: '2', VISIBILITY_TIMEOUT_SECONDS: '1', HANDLER_TIMEOUT_SECONDS: '1' },
-    });
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await stack?.stop();
+  const t = useBrowserStack({
+    env: { MAX_RECEIVE_COUNT: '2', VISIBILITY_TIMEOUT_SECONDS: '1', HANDLER_TIMEOUT_SECONDS: '1' },
   });
 
   it('finds it, sees why it failed, redrives it and watches its job complete, all from the browser', {
     timeout: 120_000,
   }, async () => {
     // Prepare: storage for results is broken, then a job arrives and is dead-lettered
-    const storage = await breakResults(stack.dataDir);
-    const jobId = await createJob(stack.url, 'beetle.jpg');
-    await deadLetters(stack.url, 1);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const storage = await breakResults(t.stack.dataDir);
+    const jobId = await createJob(t.stack.url, 'beetle.jpg');
+    await deadLetters(t.stack.url, 1);
+    const page = await t.browser.newPage({ viewport: { width: 1280, height: 900 } });
 
     // Act: the operator opens the dead letters from the queues page
-    await page.goto(`${stack.url}/console.html#queues`);
+    await page.goto(`${t.stack.url}/console.html#queues`);
     await page.locator('a[href="#dead-letters/uploads-dlq"]').first().click();
     const row = page.locator('tr[data-message]').filter({ hasText: jobId });
     await row.waitFor({ timeout: 20_000 });
@@ -151,8 +123,8 @@ describe('an operator in the console, when an upload is dead-lettered', { skip: 
     await page.locator('#job-status[data-status="failed"]').waitFor({ timeout: 20_000 });
     // Act: in a second tab, repair storage, then redrive that message with the confirmation the dialog names
     await storage.repair();
-    const operator = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await operator.goto(`${stack.url}/console.html#dead-letters/uploads-dlq`);
+    const operator = await t.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await operator.goto(`${t.stack.url}/console.html#dead-letters/uploads-dlq`);
     const again = operator.locator('tr[data-message]').filter({ hasText: jobId });
     await again.getByRole('button', { name: 'Redrive' }).click();
     const dialog = operator.locator('dialog.confirm-dialog');
@@ -169,7 +141,7 @@ describe('an operator in the console, when an upload is dead-lettered', { skip: 
     assert.match(shown, /beetle\.jpg/, 'the row names the source file');
     assert.match(shown, /local/, 'the row names the owner');
     assert.match(reason, /after 2 attempts: .*ENOTDIR/, 'the reason says what failed and how often it was tried');
-    assert.ok(!reason.includes(stack.dataDir), `the reason names no server folder: ${reason}`);
+    assert.ok(!reason.includes(t.stack.dataDir), `the reason names no server folder: ${reason}`);
     assert.match(consequence, /1 message will move from uploads-dlq back to the upload queue/);
     const types = await page.locator('.timeline-entry .timeline-type').allTextContents();
     const order = ['SourceDeadLettered', 'SourceRedriven', 'JobCompleted'].map((type) =>
@@ -186,12 +158,12 @@ describe('an operator in the console, when an upload is dead-lettered', { skip: 
     timeout: 180_000,
   }, async () => {
     // Prepare: four uploads dead-lettered while storage is broken
-    await breakResults(stack.dataDir);
+    await breakResults(t.stack.dataDir);
     const jobs = [];
-    for (const name of ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']) jobs.push(await createJob(stack.url, name));
-    await deadLetters(stack.url, 4);
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${stack.url}/console.html#dead-letters/uploads-dlq`);
+    for (const name of ['a.jpg', 'b.jpg', 'c.jpg', 'd.jpg']) jobs.push(await createJob(t.stack.url, name));
+    await deadLetters(t.stack.url, 4);
+    const page = await t.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${t.stack.url}/console.html#dead-letters/uploads-dlq`);
     const rows = page.locator('tr[data-message]');
     await rows.nth(3).waitFor({ timeout: 20_000 });
     const confirmWithKeyboard = async () => {
@@ -233,9 +205,9 @@ describe('an operator in the console, when an upload is dead-lettered', { skip: 
     await task.filter({ hasText: /Redrive all completed/ }).waitFor({ timeout: 30_000 });
     const taskText = await task.textContent();
     // Act: all three come back (storage is still broken); purge them
-    await deadLetters(stack.url, 3);
-    await page.goto(`${stack.url}/console.html#queues`);
-    await page.goto(`${stack.url}/console.html#dead-letters/uploads-dlq`);
+    await deadLetters(t.stack.url, 3);
+    await page.goto(`${t.stack.url}/console.html#queues`);
+    await page.goto(`${t.stack.url}/console.html#dead-letters/uploads-dlq`);
     await rows.nth(2).waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: 'Purge' }).focus();
     await page.keyboard.press('Enter');
@@ -254,19 +226,19 @@ describe('an operator in the console, when an upload is dead-lettered', { skip: 
     assert.match(taskText ?? '', /: 2 moved/);
     assert.match(purge, /Purge uploads-dlq\?.*Every message of uploads-dlq \(3\) will be deleted for good/);
     assert.deepEqual(
-      (await (await fetch(`${stack.url}/api/queues/uploads-dlq/messages`)).json()).messages,
+      (await (await fetch(`${t.stack.url}/api/queues/uploads-dlq/messages`)).json()).messages,
       [],
       'the DLQ is empty',
     );
     const views = await Promise.all(
-      jobs.map(async (id) => (await (await fetch(`${stack.url}/api/jobs/${id}`)).json()).status),
+      jobs.map(async (id) => (await (await fetch(`${t.stack.url}/api/jobs/${id}`)).json()).status),
     );
     assert.deepEqual(views, ['failed', 'failed', 'failed', 'failed'], 'each job stays failed, with its reason');
   });
 
   it('fits every page in 375 px without scrolling sideways', { timeout: 60_000 }, async () => {
-    const page = await browser.newPage({ viewport: { width: 375, height: 800 } });
-    const jobId = await createJob(stack.url, 'narrow.jpg');
+    const page = await t.browser.newPage({ viewport: { width: 375, height: 800 } });
+    const jobId = await createJob(t.stack.url, 'narrow.jpg');
     const overflows: string[] = [];
     const pages = [
       ['queues', 'Queues'],
@@ -276,7 +248,7 @@ describe('an operator in the console, when an upload is dead-lettered', { skip: 
       ['owners', 'Owners and quotas'],
     ] as const;
     for (const [hash, heading] of pages) {
-      await page.goto(`${stack.url}/console.html#${hash}`);
+      await page.goto(`${t.stack.url}/console.html#${hash}`);
       await page.locator('#console-view h1', { hasText: heading }).waitFor({ timeout: 20_000 });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       if (overflow > 1) overflows.push(`${hash}: ${overflow} px`);
