@@ -30,13 +30,12 @@ describe('a worker process killed in the middle of a message', () => {
     const { jobId } = await seedJob(f, [{ name: 'dune.jpg', data: big }], { variants: 12 });
     const first = spawnWorker(dataDir);
     children.push(first);
+    // The first variant file on disk (a batch's variants are recorded together once the batch is synced).
     await waitFor(
-      async () => {
-        const state = await f.jobs.load(jobId);
-        return (state?.counts.variants ?? 0) > 0 ? true : undefined;
-      },
+      async () =>
+        (await f.ports.blobs.list(`results/${jobId}/`)).some((key) => key.endsWith('.jpg')) ? true : undefined,
       30_000,
-      'the first variant',
+      'the first variant file',
     );
 
     // Act
