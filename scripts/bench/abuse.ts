@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { loadConfig } from '@delta-augment/ports';
 import sharp from 'sharp';
 import { peakRssMb, startStack } from './local-stack.js';
@@ -65,23 +66,25 @@ const sampler = setInterval(() => {
   for (const { pid } of processes) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rssMb(pid)));
 }, 50);
 
-const health: number[] = [];
-/** Seconds since the repros started at which a probe took 100 ms or more. */
-const slowAt: string[] = [];
-let probing = true;
-let reprosStarted = performance.now();
-const prober = (async () => {
-  while (probing) {
-    const started = performance.now();
-    const ok = await fetch(`${stack.url}/healthz`, { signal: AbortSignal.timeout(5000) })
-      .then((r) => r.ok)
-      .catch(() => false);
-    const ms = ok ? performance.now() - started : Number.POSITIVE_INFINITY;
-    health.push(ms);
-    if (ms >= 100) slowAt.push(`${ms.toFixed(0)} ms at ${((started - reprosStarted) / 1000).toFixed(1)} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-})();
+// The prober runs on its own thread: the repros' clients (16 × 130 MB bodies) must not delay its answers here.
+const prober = new Worker(
+  `const { parentPort, workerData } = require('node:worker_threads');
+  let probing = true;
+  parentPort.on('message', () => { probing = false; });
+  (async () => {
+    const probes = [];
+    while (probing) {
+      const started = performance.now();
+      const ok = await fetch(workerData.url + '/healthz', { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
+      probes.push({ at: performance.timeOrigin + started, ms: ok ? performance.now() - started : Infinity });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    parentPort.postMessage(probes);
+  })();`,
+  { eval: true, workerData: { url: stack.url } },
+);
+const probes = new Promise<{ at: number; ms: number }[]>((resolve) => prober.once('message', resolve));
+await new Promise((r) => setTimeout(r, 500));
 
 /** POSTs a job; `patient` requests wait and retry on 429 TOO_MANY_UPLOADS as a well-behaved client does. */
 const post = async (form: FormData, patient = false): Promise<{ status: number; id?: string; code?: string }> => {
@@ -113,7 +116,7 @@ const terminal = async (id: string): Promise<string> => {
 
 // Repro 3: junk parts, all sharing one 26 MB buffer on this side.
 const started = performance.now();
-reprosStarted = started;
+const startedAt = performance.timeOrigin + started;
 const junk = new Blob([new Uint8Array(26 * 1000 * 1000).fill(0x5a)], { type: 'image/jpeg' });
 const repro3 = Promise.all(
   Array.from({ length: UPLOADS }, () => {
@@ -157,8 +160,13 @@ const repro5 = (async () => {
 
 const [r3, r4, r5] = await Promise.all([repro3, repro4, repro5]);
 const seconds = (performance.now() - started) / 1000;
-probing = false;
-await prober;
+prober.postMessage('stop');
+const probed = await probes;
+await prober.terminate();
+const health = probed.map((p) => p.ms);
+const slowAt = probed
+  .filter((p) => p.ms >= 100)
+  .map((p) => `${p.ms.toFixed(0)} ms at ${((p.at - startedAt) / 1000).toFixed(1)} s`);
 clearInterval(sampler);
 const hwm = new Map(processes.map((p) => [p.pid, peakRssMb(p.pid)]));
 await stack.stop();
