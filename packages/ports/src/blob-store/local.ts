@@ -266,8 +266,11 @@ export class LocalBlobStore implements BlobStore {
         `a prefix to delete must be a folder ending with /: ${JSON.stringify(prefix)}`,
       );
     }
-    await rm(join(this.objects, ...folder.split('/')), { recursive: true, force: true });
-    await rm(join(this.sidecars, ...folder.split('/')), { recursive: true, force: true });
+    // A worker may still be writing into the folder (it stops once it sees the job gone): a file created
+    // between the listing and the rmdir makes that ENOTEMPTY, so Node retries the removal.
+    const retried = { recursive: true, force: true, maxRetries: 10, retryDelay: 20 } as const;
+    await rm(join(this.objects, ...folder.split('/')), retried);
+    await rm(join(this.sidecars, ...folder.split('/')), retried);
   }
 
   /**
