@@ -61,7 +61,10 @@ describe('the local worker process priority (WORKER_NICE)', { skip: process.plat
     // Assess: libuv's pool and libvips' workers, started after the lowering, inherit it
     const own = getPriority();
     assert.ok(byDefault.size > 8, `threads: ${[...byDefault.keys()]}`);
-    assert.ok([...byDefault.keys()].some((name) => name.startsWith('libvips')), 'libvips threads exist');
+    assert.ok(
+      [...byDefault.keys()].some((name) => name.startsWith('libvips')),
+      'libvips threads exist',
+    );
     assert.deepEqual([...new Set(byDefault.values())], [Math.min(19, own + 10)], JSON.stringify([...byDefault]));
     assert.deepEqual([...new Set(explicit.values())], [Math.min(19, own + 4)], JSON.stringify([...explicit]));
   });
