@@ -12,7 +12,7 @@ import { JobService } from '@delta-augment/ports';
 import { DynamoDbJobEventStore } from '@delta-augment/ports/aws';
 import { SqliteEventBus } from '@delta-augment/ports/local';
 import { startDynalite } from '../../apps/aws-emulated/src/dynalite.js';
-import { driveJob, JOB_ID, sizesArg, VARIANTS } from './store-load.js';
+import { createBenchJob, JOB_ID, recordSources, sizesArg, VARIANTS } from './store-load.js';
 
 const sizes = sizesArg('10,100,1000');
 const units = (item: unknown) => Math.max(1, Math.ceil(JSON.stringify(item ?? {}).length / 1024));
@@ -45,7 +45,7 @@ for (const sources of sizes) {
   const store = new DynamoDbJobEventStore(client, await dynamo.createJobsTable());
   const bus = new SqliteEventBus(join(mkdtempSync(join(tmpdir(), 'bench-dyn-')), 'bus.sqlite'));
   const jobs = new JobService(store, bus);
-  await driveJob(jobs, sources);
+  await recordSources(jobs, await createBenchJob(jobs, sources));
   const status = (await store.load(JOB_ID))?.status;
   const variants = sources * VARIANTS;
   rows.push({ sources, variants, wcu, seqRetries: store.seqRetries, retries: jobs.conflictRetries, status });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobService } from '@delta-augment/ports';
 import { SqliteEventBus, SqliteJobEventStore } from '@delta-augment/ports/local';
-import { driveJob, JOB_ID, sizesArg, VARIANTS } from './store-load.js';
+import { createBenchJob, JOB_ID, recordSources, sizesArg, VARIANTS } from './store-load.js';
 
 const sizes = sizesArg('10,100,1000,5000');
 
@@ -32,8 +32,9 @@ const run = async (sources: number) => {
     },
   });
   const jobs = new JobService(counting, bus);
+  const ids = await createBenchJob(jobs, sources);
   const started = performance.now();
-  await driveJob(jobs, sources);
+  await recordSources(jobs, ids);
   const ms = performance.now() - started;
   const job = await store.load(JOB_ID);
   await store.close();

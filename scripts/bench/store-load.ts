@@ -16,8 +16,8 @@ export const sizesArg = (fallback: string): number[] => {
   return (arg > 0 ? (process.argv[arg + 1] ?? '') : fallback).split(',').map(Number);
 };
 
-/** Records a job of `sources` sources, completes each with 20 variants (4 in flight) and finalises it. */
-export const driveJob = async (jobs: JobService, sources: number): Promise<void> => {
+/** Records the bench job with `sources` sources; resolves with their ids. */
+export const createBenchJob = async (jobs: JobService, sources: number): Promise<string[]> => {
   const ids = Array.from({ length: sources }, (_, i) => `s_${String(i).padStart(22, '0')}`);
   await jobs.handleJob(JOB_ID, {
     type: 'CreateJob',
@@ -28,6 +28,11 @@ export const driveJob = async (jobs: JobService, sources: number): Promise<void>
     sources: ids.map((sourceId) => ({ sourceId, name: `${sourceId}.jpg`, label: 'cats', key: `k/${sourceId}` })),
     expiresAt: '2999-01-01T00:00:00.000Z',
   });
+  return ids;
+};
+
+/** Completes each source with 20 variants (4 in flight), as the augmenter records them, and finalises the job. */
+export const recordSources = async (jobs: JobService, ids: readonly string[]): Promise<void> => {
   let next = 0;
   const worker = async () => {
     while (next < ids.length) {
@@ -47,6 +52,6 @@ export const driveJob = async (jobs: JobService, sources: number): Promise<void>
     }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
-  const archive = { key: 'a', bytes: 1, count: sources * VARIANTS };
+  const archive = { key: 'a', bytes: 1, count: ids.length * VARIANTS };
   await jobs.handleJob(JOB_ID, { type: 'FinaliseJob', archive, failures: [] });
 };
