@@ -2,8 +2,8 @@ import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { blobKeys, type JobState, type VariantRecord } from '@delta-augment/core';
 import type { BlobStore, JobService } from '@delta-augment/ports';
-import { ZipArchive } from 'archiver';
 import { allVariants, manifestHeader, type Placed, placeSources } from './all-sources.js';
+import { type ArchiveZipOptions, archiveZip } from './archive-zip.js';
 import { type Add, exportDataset } from './dataset-export.js';
 
 /** A fixed date for zip entries so that the same variants always give the same archive bytes. */
@@ -65,14 +65,16 @@ const publicEntry = ({ key: _key, ...entry }: ManifestEntry & { key: string }): 
  * job is held whole: variants come from paged event reads and are copied one at a time (the next entry
  * starts when the previous one is written), the manifests are generated while they are zipped, and
  * the zip goes to storage as a stream (S3 multipart upload on AWS). Zip64 records are written when the
- * archive needs them (over 65,535 entries or 4 GB).
+ * archive needs them (over 65,535 entries or 4 GB), or always with `forceZip64`. A write that fails
+ * leaves nothing in the store (the blob store removes its temp file) and rejects.
  */
 export const writeArchive = async (
   blobs: BlobStore,
   jobs: JobService,
   job: JobState,
+  options: ArchiveZipOptions = {},
 ): Promise<{ key: string; bytes: number; count: number }> => {
-  const zip = new ZipArchive({ zlib: { level: 0 }, store: true });
+  const zip = archiveZip(options);
   const out = new PassThrough();
   zip.pipe(out);
   const key = blobKeys.archive(job.id);
