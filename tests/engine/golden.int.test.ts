@@ -77,6 +77,8 @@ const GOLDEN_EACH_OPERATION: Readonly<Record<string, string>> = {
   randomResizedCrop: 'baef4f1e17c441293ddaa1f5559dff0c52f6b69d88372944c0b6840bc502fd40',
   objectCutout: '8e37c374f37445811a835679f089a1bb4994b1a669d0fcf0689e2be29362c624',
   mosaic: '89e378ad4653529b59404697036a6fa17055aad97d40dcc85259d36198f84fc2',
+  // Added with the operation: without labels copyPaste has nothing to paste (the untouched image's bytes).
+  copyPaste: '2d1eac260a1aecbb3e894cedbb734726477b7b04a202ea81c883a897adb10d22',
 };
 
 const heavyPng = resolvePipeline({ spec: { ...(PRESETS.heavy as object), format: 'png', seed: 2024 }, seed: 0 });

@@ -208,6 +208,155 @@ describe('a labelled dataset job', () => {
     assert.ok(checked >= 40, `checked ${checked} boxes`);
   });
 
+  /** The photos with their rectangles labelled by their outlines too (so they can be pasted). */
+  const outlinedItems = () =>
+    items.map((item) => ({
+      ...item,
+      labels: {
+        ...item.labels,
+        objects: item.labels.objects.map((o) => ({
+          ...o,
+          polygons: [
+            [
+              [o.box.x, o.box.y],
+              [o.box.x + o.box.width, o.box.y],
+              [o.box.x + o.box.width, o.box.y + o.box.height],
+              [o.box.x, o.box.y + o.box.height],
+            ] as [number, number][],
+          ],
+        })),
+      },
+    }));
+  const copyPasteFields = (exported: string) => ({
+    variants: '2',
+    seed: '9',
+    split: '80,10,10',
+    export: exported,
+    pipeline: JSON.stringify({ steps: [{ op: 'copyPaste', probability: 1, objects: [1, 2], scale: [0.6, 1] }] }),
+  });
+
+  it('copyPaste gives byte-identical images and labels whatever the number of workers', async () => {
+    // Prepare: a second stack whose pool renders one variant at a time (the first renders two at once)
+    const single = await testApp({
+      workers: true,
+      env: { MAX_PIXELS: '4000000', WORKER_CONCURRENCY: '1', RENDER_CONCURRENCY: '1' },
+    });
+    try {
+      const zip = await cocoZip(outlinedItems());
+      const run = async (app: TestApp) => {
+        const created = await app.app.inject({
+          method: 'POST',
+          url: '/api/jobs',
+          ...multipartBody([{ name: 'dataset.zip', data: zip, type: 'application/zip' }], copyPasteFields('coco')),
+        });
+        assert.equal(created.statusCode, 202, created.body);
+        const id = created.json().id as string;
+        await waitFor(
+          async () => (await app.app.inject({ url: `/api/jobs/${id}` })).json().status === 'completed' || undefined,
+          120_000,
+          `job ${id}`,
+        );
+        return readZip((await app.app.inject({ url: `/api/jobs/${id}/archive` })).rawPayload);
+      };
+      // Act
+      const [many, one] = [await run(t), await run(single)];
+      // Assess
+      assert.equal(t.config.workerConcurrency, 2);
+      const names = [...many.keys()].filter((n) => n !== 'manifest.json').sort();
+      assert.deepEqual(names, [...one.keys()].filter((n) => n !== 'manifest.json').sort());
+      assert.ok(names.length > 20);
+      // The COCO documents list images in the order they were rendered: their labels are compared by image.
+      const byImage = (json: Buffer) => {
+        const coco = JSON.parse(json.toString('utf8')) as {
+          images: { id: number; file_name: string }[];
+          annotations: ({ image_id: number; id: number } & Record<string, unknown>)[];
+        };
+        const name = new Map(coco.images.map((i) => [i.id, i.file_name]));
+        return coco.annotations
+          .map(({ id: _, image_id, ...a }) => JSON.stringify({ image: name.get(image_id), ...a }))
+          .sort();
+      };
+      for (const name of names) {
+        const [a, b] = [many.get(name) as Buffer, one.get(name) as Buffer];
+        if (name.endsWith('.coco.json')) assert.deepEqual(byImage(a), byImage(b), `${name}: the same labels`);
+        else assert.ok(a.equals(b), `${name} is identical`);
+      }
+      const variants = (entries: Map<string, Buffer>) =>
+        (JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8')).variants as { sourceId: string }[])
+          .map(({ sourceId: _, ...v }) => JSON.stringify(v))
+          .sort();
+      assert.deepEqual(variants(many), variants(one));
+    } finally {
+      await single.close();
+    }
+  });
+
+  for (const exported of ['yolo', 'coco'] as const) {
+    it(`copyPaste pastes outlined objects of other train images (COCO in, ${exported} out), every box on its object`, async () => {
+      // Prepare: the rectangles are also labelled by their outlines, so they can be pasted.
+      const created = await post(await cocoZip(outlinedItems()), copyPasteFields(exported));
+      assert.equal(created.statusCode, 202, created.body);
+      // Act
+      const archive = await finished(created.json().id as string);
+      const { parsed, entries } = await readBack(archive, exported);
+      // Assess: each train variant names another train source and the objects it pasted
+      const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8'));
+      const splitOf = new Map<string, string>(
+        manifest.variants.map((v: { source: string; split: string }) => [v.source, v.split]),
+      );
+      const train = manifest.variants.filter((v: { split: string }) => v.split === 'train');
+      assert.equal(train.length, 20);
+      let pasted = 0;
+      for (const v of train) {
+        const params = v.operations[0]?.params as { image: string; pasted: { category: number }[] };
+        assert.equal(v.operations[0]?.op, 'copyPaste');
+        assert.notEqual(params.image, v.source, 'another image');
+        assert.equal(splitOf.get(params.image), 'train', `${params.image} is from the same split`);
+        pasted += params.pasted.length;
+      }
+      assert.ok(pasted >= 20, `${pasted} objects pasted`);
+      const colourOf = (category: number) =>
+        OBJECT_COLOURS[CATEGORIES.findIndex((c) => c.name === parsed.categories[category]?.name)] as readonly number[];
+      let checked = 0;
+      let touchingSkipped = 0;
+      const trainItems = parsed.items.filter((i) => (i.split ?? 'train') === 'train');
+      for (const item of trainItems) {
+        const image = entries.get(item.image) as Buffer;
+        for (const object of item.labels.objects) {
+          const margin = 2;
+          const region = {
+            x: object.box.x - margin,
+            y: object.box.y - margin,
+            width: object.box.width + 2 * margin,
+            height: object.box.height + 2 * margin,
+          };
+          // Objects of one colour that touch cannot be told apart by their pixels: those are left out.
+          const touching = item.labels.objects.some(
+            (other) => other !== object && other.category === object.category && iou(region, other.box) > 0,
+          );
+          if (touching) {
+            touchingSkipped++;
+            continue;
+          }
+          const pixels = await colourBox(image, colourOf(object.category), region);
+          assert.ok(pixels, `${item.image}: object ${object.category} has pixels`);
+          const overlap = iou(object.box, pixels);
+          assert.ok(
+            overlap >= 0.85,
+            `${item.image}: ${JSON.stringify(object.box)} vs ${JSON.stringify(pixels)} (IoU ${overlap.toFixed(3)})`,
+          );
+          checked++;
+        }
+      }
+      const objects = trainItems.reduce((n, i) => n + i.labels.objects.length, 0);
+      assert.ok(
+        objects > 2 * trainItems.length,
+        `pasted objects are labelled (${objects} in ${trainItems.length} images)`,
+      );
+      assert.ok(checked >= 50, `checked ${checked} boxes (${touchingSkipped} touching one of their colour left out)`);
+    });
+  }
+
   for (const input of ['coco', 'yolo', 'voc'] as const) {
     for (const exported of ['coco', 'yolo', 'voc'] as const) {
       it(`${input} in, ${exported} out: split 80/10/10, train augmented, every box on its object`, async () => {

@@ -6,6 +6,7 @@ export { deadlineMarginMs, deadlineOf } from './deadline.js';
 export { type FinaliseDeps, finaliseJob, finaliseOrGiveUp } from './finalise-job.js';
 export { createHandler } from './handler.js';
 export { createLocalWorkerPool } from './local-worker.js';
+export { partnersOf } from './partners.js';
 export { type ProcessDeps, processSource } from './process-source.js';
 export type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from './sqs-types.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';

@@ -11,7 +11,7 @@ import type { BlobStore, JobService } from '@delta-augment/ports';
 import { allSources } from './all-sources.js';
 
 /** Operations that use other images of the job. */
-const USES_PARTNERS = new Set(['mosaic']);
+const USES_PARTNERS = new Set(['mosaic', 'copyPaste']);
 
 /** True when some step of the spec (at any depth) is an operation that uses other images of the job. */
 export const usesPartners = (spec: PipelineSpec): boolean => {
@@ -21,25 +21,65 @@ export const usesPartners = (spec: PipelineSpec): boolean => {
 
 /** Decoded partners kept at once per source (a variant uses at most three). */
 const CACHED = 6;
+/** Jobs whose source lists a worker keeps (the list of a job never changes once it is created). */
+const JOBS_KEPT = 4;
+
+/** A job's sources by split, in a worker-independent order, and where each source is in its split's list. */
+interface JobPool {
+  readonly bySplit: ReadonlyMap<string, readonly SourceState[]>;
+  readonly position: ReadonlyMap<string, number>;
+}
+
+const pools = new Map<string, Promise<JobPool>>();
+
+/** Orders sources by name, then id: the same order for the same dataset whatever ids the job drew. */
+const byName = (a: SourceState, b: SourceState): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0;
+
+/** The job's sources, listed once per worker and job (a few jobs kept), not once per source. */
+function poolOf(jobs: JobService, jobId: string): Promise<JobPool> {
+  let pool = pools.get(jobId);
+  if (pool === undefined) {
+    pool = (async () => {
+      const bySplit = new Map<string, SourceState[]>();
+      for await (const s of allSources(jobs, jobId)) {
+        const split = s.split ?? 'train';
+        const list = bySplit.get(split) ?? [];
+        list.push(s);
+        bySplit.set(split, list);
+      }
+      const position = new Map<string, number>();
+      for (const list of bySplit.values()) {
+        list.sort(byName);
+        for (const [i, s] of list.entries()) position.set(s.sourceId, i);
+      }
+      return { bySplit, position };
+    })();
+    pool.catch(() => pools.delete(jobId));
+    if (pools.size >= JOBS_KEPT) pools.delete(pools.keys().next().value as string);
+    pools.set(jobId, pool);
+  }
+  return pool;
+}
 
 /**
- * The other sources of the job in the same split, ordered by source id (so every worker sees the same
- * list), loaded on demand and kept in a small cache.
+ * The other sources of the job in the same split, ordered by name (so every worker, and every run of
+ * the same dataset, sees the same list), loaded on demand and kept in a small cache. The job's list is
+ * read once per worker, so a job of n sources costs n reads of its list per worker, not n per source.
  */
 export async function partnersOf(
   deps: { readonly jobs: JobService; readonly blobs: BlobStore; readonly limits: EngineLimits },
   jobId: string,
   self: SourceState,
 ): Promise<Partners> {
-  const split = self.split ?? 'train';
-  const pool: SourceState[] = [];
-  for await (const s of allSources(deps.jobs, jobId)) {
-    if (s.sourceId !== self.sourceId && (s.split ?? 'train') === split) pool.push(s);
-  }
-  pool.sort((a, b) => (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : 0));
+  const { bySplit, position } = await poolOf(deps.jobs, jobId);
+  const list = bySplit.get(self.split ?? 'train') ?? [];
+  const at = position.get(self.sourceId);
+  const own = at !== undefined && list[at]?.sourceId === self.sourceId ? at : -1;
+  const count = own < 0 ? list.length : list.length - 1;
   const cache = new Map<number, Promise<Partner>>();
   const load = async (k: number): Promise<Partner> => {
-    const ref = pool[k];
+    const ref = k >= 0 && k < count ? list[own >= 0 && k >= own ? k + 1 : k] : undefined;
     if (ref === undefined) throw new RangeError(`no partner ${k}`);
     const bytes = await deps.blobs.getBuffer(ref.key).catch((error: unknown) => {
       if (error instanceof NotFoundError)
@@ -53,7 +93,7 @@ export async function partnersOf(
     return { source, name: ref.name, ...(labels ? { labels } : {}) };
   };
   return {
-    count: pool.length,
+    count,
     load: (k) => {
       let entry = cache.get(k);
       if (entry === undefined) {

@@ -1,5 +1,5 @@
 import type { Box } from '@delta-augment/core';
-import { type Draw, type DrawContext, draw, pixels } from './draw-params.js';
+import { type Draw, type DrawContext, draw, pixels, round4 } from './draw-params.js';
 import type { Canvas, Effect } from './effects.js';
 import { drawFill } from './filter-operations.js';
 import { compose, scale, translate } from './geometry/matrix.js';
@@ -166,10 +166,33 @@ const mosaic: Draw = (params, rng, canvas, context) => {
   };
 };
 
+/**
+ * Copy-paste: objects of another image of the job (this image's source when there is none) are cut
+ * out by their polygon or mask and pasted; which objects, their size and place are drawn here as
+ * shares and resolved once that image's labels are loaded (see `resolvePastes`).
+ */
+const copyPaste: Draw = (params, rng, _canvas, context) => {
+  const partner = context.partners > 0 ? rng.int(0, context.partners - 1) : -1;
+  const count = draw(params.objects, rng, true);
+  const picks = Array.from({ length: count }, () => ({
+    pick: rng.uniform(0, 1),
+    scale: draw(params.scale, rng),
+    x: round4(rng.uniform(0, 1)),
+    y: round4(rng.uniform(0, 1)),
+  }));
+  const text = (params.classes as string | undefined) ?? '';
+  const classes = text === '' ? undefined : text.split(',').map(Number);
+  return {
+    params: { objects: count },
+    effect: { kind: 'copyPaste', partner, picks, ...(classes ? { classes } : {}) },
+  };
+};
+
 /** Operations that use the objects' labels (and, for mosaic and copy-paste, other images of the job). */
 export const DETECTION_DRAWERS: Readonly<Record<string, Draw>> = {
   bboxSafeCrop,
   randomResizedCrop,
   objectCutout,
   mosaic,
+  copyPaste,
 };

@@ -1,6 +1,6 @@
 import type { Sharp } from 'sharp';
 import type { Mat3 } from './geometry/matrix.js';
-import type { MosaicLayout, RawImage } from './types.js';
+import type { MosaicLayout, PastePick, RawImage } from './types.js';
 
 /** An RGBA fill colour, 0–255 each. */
 export type Fill = readonly [number, number, number, number];
@@ -57,6 +57,14 @@ export type Effect =
       readonly layout: MosaicLayout;
       /** The other three images: indexes into the job's other images, or -1 for this image itself. */
       readonly partners: readonly number[];
+    }
+  | {
+      readonly kind: 'copyPaste';
+      /** The image the objects come from: an index into the job's other images, or -1 for this image's source. */
+      readonly partner: number;
+      readonly picks: readonly PastePick[];
+      /** Categories that may be pasted; all when absent. */
+      readonly classes?: readonly number[];
     };
 
 /** A drawn operation: the manifest entry and what it does. */

@@ -1,4 +1,5 @@
 import type { Sharp } from 'sharp';
+import { type Paste, type PasteSource, pastePixels, resolvePastes } from './copy-paste.js';
 import { pixelsOf } from './decode.js';
 import { drawVariant } from './draw.js';
 import type { Effect } from './effects.js';
@@ -64,10 +65,18 @@ class VariantRenderer {
   #pass: SharpPass = { effects: [] };
 
   readonly #partners: ReadonlyMap<number, RawImage>;
+  readonly #pasteFrom: (k: number) => { image: RawImage; labels?: PasteSource } | undefined;
+  /** What each copy-paste pasted, for the manifest. */
+  readonly pasted = new Map<Effect, readonly Paste[]>();
 
-  constructor(source: RawImage, partners: ReadonlyMap<number, RawImage>) {
+  constructor(
+    source: RawImage,
+    partners: ReadonlyMap<number, RawImage>,
+    pasteFrom: (k: number) => { image: RawImage; labels?: PasteSource } | undefined,
+  ) {
     this.#image = source;
     this.#partners = partners;
+    this.#pasteFrom = pasteFrom;
   }
 
   #set(image: RawImage): void {
@@ -112,6 +121,18 @@ class VariantRenderer {
         const self = this.#image;
         const images = [self, ...effect.partners.map((k) => (k < 0 ? self : (this.#partners.get(k) ?? self)))];
         inPhaseSync('pixels', () => this.#set(renderMosaic(images, effect.layout)));
+        return;
+      }
+      case 'copyPaste': {
+        await this.#flushAll();
+        const from = this.#pasteFrom(effect.partner);
+        if (from?.labels === undefined) {
+          this.pasted.set(effect, []);
+          return;
+        }
+        const pastes = resolvePastes(effect, from.labels, this.#image.width, this.#image.height);
+        this.pasted.set(effect, pastes);
+        inPhaseSync('pixels', () => this.#set(pastePixels(this.#image, from.image, pastes, this.#owned)));
         return;
       }
     }
@@ -251,7 +272,11 @@ async function render(
   );
   const canvas = { width: pixels.width, height: pixels.height, hasAlpha: pixels.channels === 4 };
   // The other images the drawn operations use, loaded once each.
-  const wanted = new Set(drawn.flatMap(({ effect }) => (effect.kind === 'mosaic' ? effect.partners : [])));
+  const wanted = new Set(
+    drawn.flatMap(({ effect }) =>
+      effect.kind === 'mosaic' ? effect.partners : effect.kind === 'copyPaste' ? [effect.partner] : [],
+    ),
+  );
   const loaded = new Map<number, Partner>();
   for (const k of [...wanted].filter((k) => k >= 0).sort((a, b) => a - b)) {
     if (partners !== undefined) loaded.set(k, await partners.load(k));
@@ -261,7 +286,16 @@ async function render(
     if (p.labels) partnerLabels.set(k, { labels: p.labels, width: p.source.width, height: p.source.height });
   }
   const followed = labels === undefined ? undefined : followLabels(labels.labels, drawn, canvas, labels, partnerLabels);
-  const renderer = new VariantRenderer(pixels, new Map([...loaded].map(([k, p]) => [k, pixelsOf(p.source)])));
+  const partnerPixels = new Map([...loaded].map(([k, p]) => [k, pixelsOf(p.source)]));
+  const renderer = new VariantRenderer(pixels, partnerPixels, (k) => {
+    if (k < 0) {
+      const own = labels && { labels: labels.labels, width: pixels.width, height: pixels.height };
+      return { image: pixels, ...(own ? { labels: own } : {}) };
+    }
+    const image = partnerPixels.get(k);
+    const theirs = partnerLabels.get(k);
+    return image && { image, ...(theirs ? { labels: theirs } : {}) };
+  });
   for (const operation of drawn) {
     signal?.throwIfAborted();
     await renderer.add(operation.effect);
@@ -276,14 +310,32 @@ async function render(
     contentType: FORMATS[format].contentType,
     width,
     height,
-    operations: drawn.map(({ op, params, effect }) =>
-      effect.kind === 'mosaic'
-        ? {
-            op,
-            params: { ...params, images: effect.partners.map((k) => (k < 0 ? null : (loaded.get(k)?.name ?? null))) },
-          }
-        : { op, params },
-    ),
+    operations: drawn.map(({ op, params, effect }) => {
+      if (effect.kind === 'mosaic') {
+        return {
+          op,
+          params: { ...params, images: effect.partners.map((k) => (k < 0 ? null : (loaded.get(k)?.name ?? null))) },
+        };
+      }
+      if (effect.kind === 'copyPaste') {
+        const pastes = renderer.pasted.get(effect) ?? [];
+        return {
+          op,
+          params: {
+            ...params,
+            image: effect.partner < 0 ? null : (loaded.get(effect.partner)?.name ?? null),
+            pasted: pastes.map((p) => ({
+              object: p.index,
+              category: p.object.category,
+              scale: p.scale,
+              left: p.left,
+              top: p.top,
+            })),
+          },
+        };
+      }
+      return { op, params };
+    }),
     ...(followed === undefined ? {} : { labels: followed }),
   };
 }

@@ -72,3 +72,14 @@ export interface MosaicLayout {
   /** Quadrant of the image itself: 0 top-left, 1 top-right, 2 bottom-left, 3 bottom-right. */
   readonly quadrant: number;
 }
+
+/** One object drawn for copy-paste: uniform draws, resolved once the other image's labels are known. */
+export interface PastePick {
+  /** Which of the qualifying objects (still unpicked), as a share of their count. */
+  readonly pick: number;
+  /** Size factor. */
+  readonly scale: number;
+  /** Where the object goes, as a share of the room left beside it (horizontal, vertical). */
+  readonly x: number;
+  readonly y: number;
+}

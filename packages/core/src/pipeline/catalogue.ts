@@ -29,7 +29,17 @@ export type ParamDef =
       readonly default: string;
       readonly description: string;
     }
-  | { readonly type: 'boolean'; readonly default: boolean; readonly description: string };
+  | { readonly type: 'boolean'; readonly default: boolean; readonly description: string }
+  | {
+      /** A string matching `pattern` (a regular expression over the whole string). */
+      readonly type: 'text';
+      readonly pattern: string;
+      readonly maxLength: number;
+      /** What a valid value looks like, for error messages. */
+      readonly expected: string;
+      readonly default: string;
+      readonly description: string;
+    };
 
 /** The spec-level definition of one operation. */
 export interface OperationDef {
@@ -539,6 +549,36 @@ export const OPERATIONS: Readonly<Record<string, OperationDef>> = {
         keywords: ['random', 'noise'],
         default: '#000000',
         description: "'#rrggbb[aa]', 'random' (a colour per hole) or 'noise' (random pixels).",
+      },
+    },
+  },
+  copyPaste: {
+    description:
+      "Copy-paste: objects with a polygon or a mask, cut out by it from another image of the job (the same split; this image's own source when the job has no other), scaled and pasted at random places inside this image. The pasted objects are added to the labels (box from the pasted outline or mask); objects they cover lose the covered part (boxes, polygons and masks shrink, covered keypoints become hidden) and are dropped below minVisibility. Box-only objects (no polygon or mask) are never pasted.",
+    params: {
+      objects: {
+        type: 'range',
+        min: 1,
+        max: 16,
+        default: [1, 3],
+        integer: true,
+        description: 'Objects pasted (at most as many as the other image has that qualify).',
+      },
+      scale: {
+        type: 'range',
+        min: 0.1,
+        max: 4,
+        default: [0.5, 1.5],
+        description: 'Size factor of each pasted object (lowered when the object would not fit in the image).',
+      },
+      classes: {
+        type: 'text',
+        pattern: '^(?:\\d{1,4}(?:,\\d{1,4})*)?$',
+        maxLength: 400,
+        expected: "comma-separated category indexes such as '0,2', or empty",
+        default: '',
+        description:
+          "Category indexes (0-based, in the dataset's category order) that may be pasted, comma-separated: '0,2'. Empty: every category.",
       },
     },
   },

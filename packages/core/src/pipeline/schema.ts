@@ -33,6 +33,14 @@ function paramSchema(def: ParamDef): Record<string, unknown> {
           };
     case 'boolean':
       return { description: def.description, type: 'boolean', default: def.default };
+    case 'text':
+      return {
+        description: def.description,
+        type: 'string',
+        pattern: def.pattern,
+        maxLength: def.maxLength,
+        default: def.default,
+      };
   }
 }
 

@@ -86,6 +86,13 @@ function paramValue(value: unknown, field: string, def: ParamDef): ParamValue {
     case 'boolean':
       if (typeof value !== 'boolean') fail(field, `must be true or false, got ${describe(value)}`);
       return value as boolean;
+    case 'text':
+      if (typeof value !== 'string') fail(field, `must be a string, got ${describe(value)}`);
+      if ((value as string).length > def.maxLength) fail(field, `must be at most ${def.maxLength} characters`);
+      if (!new RegExp(def.pattern).test(value as string)) {
+        fail(field, `must be ${def.expected}, got ${describe(value)}`);
+      }
+      return value as string;
   }
 }
 

@@ -12,11 +12,23 @@ import {
   type Point,
   polygonArea,
 } from '@delta-augment/core';
+import { difference } from 'polyclip-ts';
+import { type Paste, resolvePastes } from '../copy-paste.js';
 import type { Canvas, DrawnOperation } from '../effects.js';
 import { apply, compose, invert, isAffine, scale } from '../geometry/matrix.js';
 import { type Placement, placement, slotQuadrants } from '../mosaic.js';
 import { forwardThroughField } from './field.js';
-import { cropOfRle, encodeCrop, eraseCrop, type MaskCrop, type MaskStage, warpCrop } from './mask.js';
+import {
+  cropHas,
+  cropOfRle,
+  cropRects,
+  encodeCrop,
+  eraseCrop,
+  type MaskCrop,
+  type MaskStage,
+  subtractCrop,
+  warpCrop,
+} from './mask.js';
 
 export interface FollowOptions {
   /** Objects with less than this share of their area left in the output are dropped (0.25). */
@@ -44,6 +56,8 @@ interface Tracked {
   /** Share of the object's area still in the picture. */
   visible: number;
   dropped?: string;
+  /** Set once a pasted object covered part of it. */
+  covered?: boolean;
 }
 
 const areaOf = (polygons: readonly (readonly Point[])[]): number => polygons.reduce((s, p) => s + polygonArea(p), 0);
@@ -167,7 +181,8 @@ export function followLabels(
     stages = [];
     maskCanvas = { width: canvas.width, height: canvas.height };
   };
-  const needsMasks = objects.some((o) => o.mask);
+  // Pasted objects may bring masks: then every later map is followed by the masks too.
+  const needsMasks = objects.some((o) => o.mask) || drawn.some(({ effect }) => effect.kind === 'copyPaste');
   // Masks start at the source canvas; a label canvas of another size is scaled first.
   if (needsMasks && (sx !== 1 || sy !== 1)) {
     stages.push({
@@ -225,6 +240,15 @@ export function followLabels(
         );
         objects.push(...added);
       });
+    } else if (effect.kind === 'copyPaste') {
+      flushMasks();
+      const from =
+        effect.partner < 0 ? { labels, width: source.width, height: source.height } : partners.get(effect.partner);
+      if (from === undefined) continue;
+      for (const paste of resolvePastes(effect, from, canvas.width, canvas.height)) {
+        occlude(objects, paste);
+        objects.push(pasted(paste, objects.length, curved));
+      }
     } else if (op === 'erase' || op === 'objectCutout') {
       flushMasks();
       const rects = (params.rects as { left: number; top: number; width: number; height: number }[] | undefined) ?? [];
@@ -286,6 +310,87 @@ function placeObjects(
   }
 }
 
+/** A pasted object as tracked from here on: its outline (polygons, or the box of its mask), mask and keypoints on the canvas. */
+function pasted(paste: Paste, index: number, curved: boolean): Tracked {
+  const { object, footprint } = paste;
+  const outline = paste.polygons
+    ? paste.polygons.map((p) => (curved ? densify(p, DENSIFY_STEP) : p))
+    : [boxCorners(footprint.region)];
+  const t: Tracked = { index, source: object, outline, visible: 1 };
+  if (object.mask) t.mask = footprint;
+  if (object.keypoints) {
+    const toCanvas = compose(paste.matrix, scale(paste.labelScale[0], paste.labelScale[1]));
+    t.keypoints = object.keypoints.map((k) => {
+      if (k.v === 0) return k;
+      const [x, y] = apply(toCanvas, k.x, k.y);
+      return { x, y, v: k.v };
+    });
+  }
+  return t;
+}
+
+type Ring = [number, number][];
+
+/** A polygon as a closed ring of mutable pairs (the clipping library's shape). */
+const ringOf = (points: readonly Point[]): Ring => points.map(([x, y]) => [x, y]);
+
+/** A ring without its closing point. */
+const open = (ring: Ring): Point[] => {
+  const [first, last] = [ring[0], ring.at(-1)];
+  return first && last && first[0] === last[0] && first[1] === last[1] ? ring.slice(0, -1) : ring;
+};
+
+const overlap = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/**
+ * What a paste covers is hidden: masks lose the covered pixels, outlines (polygons, or boxes as
+ * polygons) lose the covered area (the paste's polygons, or its pixels as rectangles), covered visible
+ * keypoints become hidden; visibility drops by the share of area lost.
+ */
+function occlude(objects: readonly Tracked[], paste: Paste): void {
+  const foot = paste.footprint;
+  let cover: Ring[][] | undefined;
+  for (const o of objects) {
+    if (o.dropped) continue;
+    if (o.keypoints) {
+      o.keypoints = o.keypoints.map((k) =>
+        k.v === 2 && cropHas(foot, Math.floor(k.x), Math.floor(k.y)) ? { ...k, v: 1 } : k,
+      );
+    }
+    if (o.mask) {
+      const before = o.mask.count;
+      o.mask = subtractCrop(o.mask, foot);
+      if (before > 0 && o.mask.count < before) {
+        o.visible *= o.mask.count / before;
+        o.covered = true;
+      }
+      continue;
+    }
+    const bounds = boundsOf(o.outline);
+    const before = areaOf(o.outline);
+    if (bounds === undefined || before <= 0 || !overlap(bounds, foot.region)) continue;
+    cover ??= paste.polygons
+      ? paste.polygons.map((p) => [ringOf(p)])
+      : cropRects(foot).map((r) => [ringOf(boxCorners(r))]);
+    const left = difference(
+      o.outline.map((p) => [ringOf(p)]),
+      ...cover,
+    );
+    let area = 0;
+    const outline: Point[][] = [];
+    for (const [outer, ...holes] of left) {
+      if (outer === undefined) continue;
+      const shape = open(outer);
+      area += polygonArea(shape) - holes.reduce((sum, h) => sum + polygonArea(open(h)), 0);
+      if (shape.length >= 3) outline.push(shape);
+    }
+    if (area < before) o.covered = true;
+    o.visible *= Math.max(0, area) / before;
+    o.outline = outline;
+  }
+}
+
 /** Random erasing: what it covers is hidden; boxes shrink to the part left, masks lose the pixels. */
 function eraseLabels(objects: readonly Tracked[], rects: readonly Box[]): void {
   if (rects.length === 0) return;
@@ -324,7 +429,7 @@ function finish(objects: readonly Tracked[], canvas: Canvas, options: FollowOpti
     const outline = o.outline.map(simplify).filter((p) => p.length >= 3);
     const box = o.mask ? (o.mask.count > 0 ? o.mask.region : undefined) : boundsOf(outline);
     if (box === undefined || o.visible <= 0) {
-      drop(o, 'outside the image');
+      drop(o, o.covered ? 'covered by pasted objects' : 'outside the image');
       continue;
     }
     if (o.visible < options.minVisibility) {

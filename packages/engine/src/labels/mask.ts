@@ -114,12 +114,12 @@ function fuseStages(stages: readonly MaskStage[], region: Box): readonly MaskSta
   return [{ kind: 'matrix', inverse: back, inWidth: first.inWidth, inHeight: first.inHeight }];
 }
 
-/** Reads the crop at canvas pixel (sx, sy). */
+/** Reads the crop at canvas pixel (sx, sy) (the crop is column-major). */
 const at = (crop: MaskCrop, sx: number, sy: number): number => {
   const x = sx - crop.region.x;
   const y = sy - crop.region.y;
   return x >= 0 && y >= 0 && x < crop.region.width && y < crop.region.height
-    ? crop.data[y * crop.region.width + x]!
+    ? crop.data[x * crop.region.height + y]!
     : 0;
 };
 
@@ -274,4 +274,113 @@ export function eraseCrop(crop: MaskCrop, rects: readonly Box[]): MaskCrop {
     }
   }
   return tighten(crop.region, data);
+}
+
+/**
+ * The pixels whose centres lie inside any of the polygons (even-odd within each polygon), as a crop
+ * on a W×H canvas: how a polygon object's pixels are cut out and pasted.
+ */
+export function rasterPolygons(
+  polygons: readonly (readonly (readonly [number, number])[])[],
+  W: number,
+  H: number,
+): MaskCrop {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = Number.NEGATIVE_INFINITY;
+  let y1 = Number.NEGATIVE_INFINITY;
+  for (const p of polygons) {
+    for (const [x, y] of p) {
+      if (x < x0) x0 = x;
+      if (y < y0) y0 = y;
+      if (x > x1) x1 = x;
+      if (y > y1) y1 = y;
+    }
+  }
+  const left = Math.max(0, Math.floor(x0));
+  const top = Math.max(0, Math.floor(y0));
+  const right = Math.min(W, Math.ceil(x1));
+  const bottom = Math.min(H, Math.ceil(y1));
+  if (right <= left || bottom <= top) return EMPTY;
+  const region = { x: left, y: top, width: right - left, height: bottom - top };
+  const rh = region.height;
+  const data = scratchOf(region.width * rh);
+  const crossings: number[] = [];
+  let count = 0;
+  for (let y = top; y < bottom; y++) {
+    const cy = y + 0.5;
+    for (const p of polygons) {
+      crossings.length = 0;
+      for (let i = 0, j = p.length - 1; i < p.length; j = i++) {
+        const [xi, yi] = p[i]!;
+        const [xj, yj] = p[j]!;
+        if (yi > cy !== yj > cy) crossings.push(xi + ((cy - yi) * (xj - xi)) / (yj - yi));
+      }
+      crossings.sort((a, b) => a - b);
+      for (let k = 0; k + 1 < crossings.length; k += 2) {
+        // Pixel x is inside when its centre x + 0.5 lies between the two crossings.
+        const from = Math.max(left, Math.ceil(crossings[k]! - 0.5));
+        const to = Math.min(right, Math.ceil(crossings[k + 1]! - 0.5));
+        for (let x = from; x < to; x++) {
+          const at = (x - left) * rh + (y - top);
+          if (data[at] === 0) {
+            data[at] = 1;
+            count++;
+          }
+        }
+      }
+    }
+  }
+  return count === 0 ? EMPTY : own(tighten(region, data, count));
+}
+
+/** True when the crop has pixel (x, y) set. */
+export const cropHas = (crop: MaskCrop, x: number, y: number): boolean => at(crop, x, y) === 1;
+
+/** The crop without the pixels of `cover` (a new crop: the input may be shared). */
+export function subtractCrop(crop: MaskCrop, cover: MaskCrop): MaskCrop {
+  const { x: cx, y: cy, width: cw, height: ch } = crop.region;
+  const r = cover.region;
+  const xa = Math.max(cx, r.x);
+  const xb = Math.min(cx + cw, r.x + r.width);
+  const ya = Math.max(cy, r.y);
+  const yb = Math.min(cy + ch, r.y + r.height);
+  if (xb <= xa || yb <= ya || cover.count === 0) return crop;
+  const data = crop.data.slice();
+  for (let x = xa; x < xb; x++) {
+    const mine = (x - cx) * ch - cy;
+    const theirs = (x - r.x) * r.height - r.y;
+    for (let y = ya; y < yb; y++) if (cover.data[theirs + y] === 1) data[mine + y] = 0;
+  }
+  return tighten(crop.region, data);
+}
+
+/** The crop's set pixels as rectangles: each column's runs, merged with the same run of the next columns. */
+export function cropRects(crop: MaskCrop): Box[] {
+  const { x: cx, y: cy, width: cw, height: ch } = crop.region;
+  const done: Box[] = [];
+  /** Open rectangles by their run, "y0:y1". */
+  let open = new Map<string, { x: number; y0: number; y1: number }>();
+  for (let x = 0; x <= cw; x++) {
+    const next = new Map<string, { x: number; y0: number; y1: number }>();
+    if (x < cw) {
+      let y = 0;
+      while (y < ch) {
+        const start = crop.data.indexOf(1, x * ch + y);
+        if (start < 0 || start >= (x + 1) * ch) break;
+        let end = crop.data.indexOf(0, start);
+        if (end < 0 || end > (x + 1) * ch) end = (x + 1) * ch;
+        const y0 = start - x * ch;
+        const y1 = end - x * ch;
+        const key = `${y0}:${y1}`;
+        next.set(key, open.get(key) ?? { x, y0, y1 });
+        y = y1;
+      }
+    }
+    for (const [key, r] of open) {
+      if (!next.has(key)) done.push({ x: cx + r.x, y: cy + r.y0, width: x - r.x, height: r.y1 - r.y0 });
+    }
+    open = next;
+  }
+  return done;
 }

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { partnersOf } from '@delta-augment/augmenter';
+import { blobKeys, newId, type SourceRef, type SourceState } from '@delta-augment/core';
+import type { JobService } from '@delta-augment/ports';
+import sharp from 'sharp';
+import { createJob, type Fixture, fixture } from '../helpers/jobs.js';
+
+const SOURCES = 700;
+const LIMITS = { maxPixels: 40_000_000, maxInputBytes: 25 * 1024 * 1024 };
+
+/** The job service with its source listing counted (pages read). */
+const counting = (inner: JobService) => {
+  let pages = 0;
+  const jobs = new Proxy(inner, {
+    get(target, property, receiver) {
+      if (property === 'sources') {
+        return (...args: Parameters<JobService['sources']>) => {
+          pages++;
+          return target.sources(...args);
+        };
+      }
+      const value = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { jobs, pages: () => pages };
+};
+
+describe('the other images of a job (mosaic, copyPaste)', () => {
+  let f: Fixture;
+  let jobId: string;
+  let states: SourceState[];
+  before(async () => {
+    // Prepare: 700 sources (two pages of the listing), names in reverse id order, every tenth in 'valid'
+    f = fixture();
+    jobId = newId('j');
+    const refs: SourceRef[] = Array.from({ length: SOURCES }, (_, i) => {
+      const sourceId = newId('s');
+      const name = `img_${String(SOURCES - i).padStart(4, '0')}.png`;
+      return {
+        sourceId,
+        name,
+        label: '',
+        key: blobKeys.source(jobId, sourceId, name),
+        split: i % 10 === 0 ? 'valid' : 'train',
+      };
+    });
+    await createJob(f.jobs, jobId, refs, { variants: 1 });
+    const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
+    for (const ref of refs) await f.ports.blobs.put(ref.key, png, { contentType: 'image/png' });
+    states = [];
+    for (let cursor: string | undefined, first = true; first || cursor; first = false) {
+      const page = await f.jobs.sources(jobId, { limit: 500, cursor });
+      states.push(...page.items);
+      cursor = page.cursor;
+    }
+  });
+  after(() => f.close());
+
+  it("reads the job's list of sources once per worker, not once per source", async () => {
+    // Act: every source asks for its partners, as each would when it is processed
+    const { jobs, pages } = counting(f.jobs);
+    const counts = [];
+    for (const state of states)
+      counts.push((await partnersOf({ jobs, blobs: f.ports.blobs, limits: LIMITS }, jobId, state)).count);
+    // Assess: two pages of 500 in all (the quadratic way read 2 × 700)
+    assert.equal(pages(), 2);
+    const valid = states.filter((s) => s.split === 'valid').length;
+    assert.deepEqual(
+      [...new Set(counts)].sort((a, b) => a - b),
+      [valid - 1, SOURCES - valid - 1],
+    );
+  });
+
+  it('gives each source the others of its split, in name order, never itself', async () => {
+    const train = states.filter((s) => s.split === 'train').sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const self of [train[0], train[300], train.at(-1)] as SourceState[]) {
+      const partners = await partnersOf({ jobs: f.jobs, blobs: f.ports.blobs, limits: LIMITS }, jobId, self);
+      const names = [];
+      for (const k of [0, 1, partners.count - 1]) names.push((await partners.load(k)).name);
+      const expected = train.filter((s) => s.sourceId !== self.sourceId);
+      assert.deepEqual(names, [expected[0]?.name, expected[1]?.name, expected.at(-1)?.name]);
+      await assert.rejects(partners.load(partners.count), RangeError);
+    }
+  });
+});
