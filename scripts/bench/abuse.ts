@@ -9,9 +9,11 @@
  *
  * Prints peak RSS per process against its documented bound (docs/RELIABILITY.md, "Memory bound"), how
  * `/healthz` fared, what each request was answered and how each accepted job ended.
- * Options: `--uploads N` (default 16), `--pngs N` (default 100).
+ * Options: `--uploads N` (default 16), `--pngs N` (default 100), `--cpu-prof-dir DIR` (a V8 CPU profile of every
+ * process of the stack, written when it stops).
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism, getPriority, loadavg, setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { loadConfig } from '@delta-augment/ports';
@@ -19,7 +21,11 @@ import sharp from 'sharp';
 import { peakRssMb, startStack } from './local-stack.js';
 
 const { values } = parseArgs({
-  options: { uploads: { type: 'string', default: '16' }, pngs: { type: 'string', default: '100' } },
+  options: {
+    uploads: { type: 'string', default: '16' },
+    pngs: { type: 'string', default: '100' },
+    'cpu-prof-dir': { type: 'string' },
+  },
 });
 const UPLOADS = Number(values.uploads);
 const PNGS = Number(values.pngs);
@@ -54,7 +60,7 @@ const small = await sharp({ create: { width: 600, height: 600, channels: 3, back
   .jpeg()
   .toBuffer();
 
-const stack = await startStack({ env: { NODE_ENV: 'production' } });
+const stack = await startStack({ env: { NODE_ENV: 'production' }, cpuProfileDir: values['cpu-prof-dir'] });
 const gatewayPid = stack.child.pid as number;
 const processes = [
   { name: 'gateway', pid: gatewayPid, bound: bounds.gateway },
@@ -66,24 +72,71 @@ const sampler = setInterval(() => {
   for (const { pid } of processes) peaks.set(pid, Math.max(peaks.get(pid) ?? 0, rssMb(pid)));
 }, 50);
 
+/** What one `/healthz` probe cost, and where the time went (Linux schedstat: on a CPU vs. waiting for one). */
+interface Probe {
+  readonly at: number;
+  readonly ms: number;
+  /** The gateway's main thread (its event loop) during the probe: ms running, ms runnable but waiting for a core. */
+  readonly gatewayRunMs: number;
+  readonly gatewayWaitMs: number;
+  /** The prober's own thread waiting for a core. */
+  readonly proberWaitMs: number;
+}
+/** One scrape of the gateway's event-loop delay (prom-client's `monitorEventLoopDelay`, reset at each scrape). */
+interface LoopSample {
+  readonly at: number;
+  readonly maxMs: number;
+  readonly p99Ms: number;
+  /** The gateway's main thread since the previous scrape: ms running, ms waiting for a core. */
+  readonly runMs: number;
+  readonly waitMs: number;
+}
+
 // The prober runs on its own thread: the repros' clients (16 × 130 MB bodies) must not delay its answers here.
+// Each probe reads the scheduler's account of the gateway's main thread before and after, which tells event-loop
+// work (the thread on a CPU) from a machine out of cores (the thread runnable, waiting). Once a second it also
+// scrapes /metrics for the event-loop delay the gateway measured itself since the previous scrape.
 const prober = new Worker(
   `const { parentPort, workerData } = require('node:worker_threads');
+  const { readFileSync } = require('node:fs');
+  const sched = (path) => { try { const [run, wait] = readFileSync(path, 'utf8').split(' ').map(Number); return { run, wait }; } catch { return { run: 0, wait: 0 }; } };
+  const gateway = '/proc/' + workerData.pid + '/task/' + workerData.pid + '/schedstat';
   let probing = true;
   parentPort.on('message', () => { probing = false; });
-  (async () => {
+  const loop = [];
+  const gauge = (text, name) => Number(new RegExp('^' + name + ' ([^ ]+)$', 'm').exec(text)?.[1] ?? NaN) * 1000;
+  const scrape = async () => {
+    let g0 = sched(gateway);
+    while (probing) {
+      const text = await fetch(workerData.url + '/metrics').then((r) => r.text(), () => '');
+      const g1 = sched(gateway);
+      loop.push({ at: Date.now(), maxMs: gauge(text, 'nodejs_eventloop_lag_max_seconds'), p99Ms: gauge(text, 'nodejs_eventloop_lag_p99_seconds'), runMs: (g1.run - g0.run) / 1e6, waitMs: (g1.wait - g0.wait) / 1e6 });
+      g0 = g1;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  const probe = async () => {
+    await fetch(workerData.url + '/healthz').catch(() => undefined); // the first fetch of a thread loads its HTTP client
     const probes = [];
     while (probing) {
+      const g0 = sched(gateway), p0 = sched('/proc/thread-self/schedstat');
       const started = performance.now();
       const ok = await fetch(workerData.url + '/healthz', { signal: AbortSignal.timeout(5000) }).then((r) => r.ok, () => false);
-      probes.push({ at: performance.timeOrigin + started, ms: ok ? performance.now() - started : Infinity });
+      const ms = ok ? performance.now() - started : Infinity;
+      const g1 = sched(gateway), p1 = sched('/proc/thread-self/schedstat');
+      probes.push({ at: performance.timeOrigin + started, ms, gatewayRunMs: (g1.run - g0.run) / 1e6, gatewayWaitMs: (g1.wait - g0.wait) / 1e6, proberWaitMs: (p1.wait - p0.wait) / 1e6 });
       await new Promise((r) => setTimeout(r, 100));
     }
-    parentPort.postMessage(probes);
-  })();`,
-  { eval: true, workerData: { url: stack.url } },
+    return probes;
+  };
+  Promise.all([probe(), scrape()]).then(([probes]) => parentPort.postMessage({ probes, loop: loop.slice(1) }));`,
+  { eval: true, workerData: { url: stack.url, pid: gatewayPid } },
 );
-const probes = new Promise<{ at: number; ms: number }[]>((resolve) => prober.once('message', resolve));
+const probed = new Promise<{ probes: Probe[]; loop: LoopSample[] }>((resolve) => prober.once('message', resolve));
+const loadBefore = loadavg();
+// The repros' clients stand for other machines: on this one they yield the cores to the stack and to the prober
+// (a health checker), whose thread was started above at the normal priority. On Linux this lowers this thread only.
+setPriority(process.pid, Math.min(19, getPriority() + 10));
 await new Promise((r) => setTimeout(r, 500));
 
 /** POSTs a job; `patient` requests wait and retry on 429 TOO_MANY_UPLOADS as a well-behaved client does. */
@@ -161,12 +214,40 @@ const repro5 = (async () => {
 const [r3, r4, r5] = await Promise.all([repro3, repro4, repro5]);
 const seconds = (performance.now() - started) / 1000;
 prober.postMessage('stop');
-const probed = await probes;
+const { probes, loop } = await probed;
+const loadAfter = loadavg();
 await prober.terminate();
-const health = probed.map((p) => p.ms);
-const slowAt = probed
-  .filter((p) => p.ms >= 100)
-  .map((p) => `${p.ms.toFixed(0)} ms at ${((p.at - startedAt) / 1000).toFixed(1)} s`);
+const health = probes.map((p) => p.ms);
+/** The event-loop delay the gateway measured over the second that ends after a probe. */
+const loopAround = (p: Probe) => loop.find((l) => l.at >= p.at + p.ms);
+const slowProbes = probes.filter((p) => p.ms >= 100);
+/** Where a slow probe's time went: the event loop at work, or threads waiting for a core. */
+const causeOf = (p: Probe) =>
+  p.gatewayRunMs >= p.ms / 2
+    ? 'event-loop work'
+    : p.gatewayWaitMs + p.proberWaitMs >= p.ms / 2
+      ? 'waiting for a core'
+      : 'mixed';
+const slowAt = slowProbes.map((p) => {
+  const around = loopAround(p);
+  return `${p.ms.toFixed(0)} ms at ${((p.at - startedAt) / 1000).toFixed(1)} s: gateway main thread ${p.gatewayRunMs.toFixed(0)} ms running, ${p.gatewayWaitMs.toFixed(0)} ms waiting for a core, prober ${p.proberWaitMs.toFixed(0)} ms waiting; event-loop delay in that second max ${around ? around.maxMs.toFixed(0) : '?'} ms: ${causeOf(p)}`;
+});
+/** Niceness of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
+const nicenessOf = (pid: number): number[] => {
+  try {
+    return [
+      ...new Set(
+        readdirSync(`/proc/${pid}/task`).map((tid) => {
+          const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+        }),
+      ),
+    ];
+  } catch {
+    return [];
+  }
+};
+const niceness = processes.map((p) => `${p.name} ${nicenessOf(p.pid).join('/')}`).join(', ');
 clearInterval(sampler);
 const hwm = new Map(processes.map((p) => [p.pid, peakRssMb(p.pid)]));
 await stack.stop();
@@ -191,8 +272,26 @@ for (const p of processes) {
     `| ${p.name} | ${mb(baseline.get(p.pid) ?? 0)} | ${mb(peaks.get(p.pid) ?? 0)} | ${mb(hwm.get(p.pid) ?? 0)} | ${mb(bound)} | ${peak <= bound ? 'yes' : 'NO'} |`,
   );
 }
+const loopMax = Math.max(...loop.map((l) => l.maxMs).filter(Number.isFinite));
+const loopSlow = loop.filter((l) => l.maxMs >= 100).length;
+const load = (l: number[]) => l.map((n) => n.toFixed(2)).join(' ');
 console.log(
-  `\n/healthz: ${health.length} probes, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms; ${slow} at or over 100 ms${slow ? ` (${slowAt.join(', ')})` : ''}: ${slow === 0 ? 'stayed under 100 ms' : 'did NOT stay under 100 ms'}`,
+  `\n/healthz: ${health.length} probes, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms; ${slow} at or over 100 ms: ${slow === 0 ? 'stayed under 100 ms' : 'did NOT stay under 100 ms'}`,
+);
+for (const line of slowAt) console.log(`  ${line}`);
+console.log(
+  `gateway event-loop delay (monitorEventLoopDelay, scraped from /metrics each second): max ${loopMax.toFixed(0)} ms, worst second's p99 ${Math.max(...loop.map((l) => l.p99Ms).filter(Number.isFinite)).toFixed(0)} ms, ${loopSlow} of ${loop.length} seconds with a delay of 100 ms or more`,
+);
+for (const l of loop.filter((l) => l.maxMs >= 100))
+  console.log(
+    `  ${l.maxMs.toFixed(0)} ms in the second to ${((l.at - startedAt) / 1000).toFixed(1)} s: gateway main thread ${l.runMs.toFixed(0)} ms running, ${l.waitMs.toFixed(0)} ms waiting for a core`,
+  );
+console.log(
+  `gateway main thread during the probes: ${probes.reduce((n, p) => n + p.gatewayRunMs, 0).toFixed(0)} ms running, ${probes.reduce((n, p) => n + p.gatewayWaitMs, 0).toFixed(0)} ms waiting for a core`,
+);
+console.log(`niceness: ${niceness}`);
+console.log(
+  `load average (1, 5, 15 min) on ${availableParallelism()} cores: ${load(loadBefore)} before, ${load(loadAfter)} after`,
 );
 console.log(`\nrepro 3 (${UPLOADS} × 5 × 26 MB junk): ${statuses(r3)}`);
 console.log(

@@ -1,13 +1,17 @@
 /**
  * Entry of the local augmenter worker process, forked by the local stack. It exits when its parent
- * goes away (even after kill -9), and on SIGTERM/SIGINT stops receiving and finishes in-flight work.
+ * goes away (even after kill -9), and on SIGTERM/SIGINT stops receiving and finishes in-flight work. It runs at
+ * a lower CPU priority than the gateway (WORKER_NICE).
  */
 
 import { createLocalWorkerPool } from '@delta-augment/augmenter';
 import { loadConfig } from '@delta-augment/ports';
 import { localPorts } from '@delta-augment/ports/local';
+import { lowerPriority } from './worker-priority.js';
 
 const config = loadConfig();
+// Image work yields the CPU to the gateway (WORKER_NICE), before any of it starts.
+if (config.workerNice > 0) lowerPriority(config.workerNice);
 const ports = localPorts(config);
 const log = (message: string, fields?: Record<string, unknown>) =>
   process.stderr.write(

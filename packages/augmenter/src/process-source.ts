@@ -2,6 +2,7 @@ import {
   blobKeys,
   checkVariantPixels,
   DeltaError,
+  forEachLimited,
   hasIndex,
   type ImageLabels,
   isOriginalOutput,
@@ -28,7 +29,6 @@ import type { BlobStore, Budgets, JobService } from '@delta-augment/ports';
 import { checkJobBytes, headerPixels, type PixelGate, variantTooSlow, withinSeconds } from './budget.js';
 import { type FinaliseDeps, finaliseOrGiveUp } from './finalise-job.js';
 import { isJobDeleted, JobDeletedError, sweepDeletedJob, watchJob } from './job-watch.js';
-import { forEachLimited } from './limit.js';
 import { partnersOf, usesPartners } from './partners.js';
 import { VariantBatcher } from './variant-batcher.js';
 

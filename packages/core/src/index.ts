@@ -10,6 +10,7 @@ export * from './jobs/state.js';
 export * from './jobs/variant-set.js';
 export * from './keys.js';
 export * from './labels/index.js';
+export * from './limit.js';
 export { OPERATION_NAMES, OPERATIONS, OUTPUT_FORMATS, type ParamDef, SPEC_LIMITS } from './pipeline/catalogue.js';
 export { PipelineSpecError } from './pipeline/errors.js';
 export {

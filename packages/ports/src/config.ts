@@ -28,6 +28,11 @@ export interface Config {
   readonly console: { readonly sampleSeconds: number; readonly oldestAgeAlertSeconds: number };
   /** Augmenter worker processes of the local stack (the engine's warp runs on a JS thread: one per core). */
   readonly workerProcesses: number;
+  /**
+   * Niceness added to the local stack's worker processes (0 = the gateway's own priority): image work yields
+   * the CPU to the gateway, whose answers must stay prompt while libvips' threads fill every core.
+   */
+  readonly workerNice: number;
   /** Concurrent invocations in each local worker process. */
   readonly workerConcurrency: number;
   /** Variants rendered at once per source (the Lambda's memory is sized from it: infra/lambda-sizing.ts). */
@@ -172,6 +177,7 @@ export const loadConfig = (env: Env = process.env): Config => {
       oldestAgeAlertSeconds: int(env, 'CONSOLE_OLDEST_AGE_SECONDS', 300, 1, 1_209_600),
     },
     workerProcesses: int(env, 'WORKER_PROCESSES', availableParallelism(), 1, 64),
+    workerNice: int(env, 'WORKER_NICE', 10, 0, 19),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 2, 1, 256),
     renderConcurrency: int(env, 'RENDER_CONCURRENCY', 2, 1, 64),
     keepAliveTimeoutSeconds: int(env, 'KEEP_ALIVE_TIMEOUT_SECONDS', 75, 1, 3600),
