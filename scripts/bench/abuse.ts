@@ -45,7 +45,12 @@ const config = loadConfig({ DATA_DIR: '/tmp/unused' });
 const { budgets } = config;
 const bounds = {
   gateway: (budgets.maxConcurrentUploads * config.maxRequestBytes) / MiB,
-  worker: (4 * budgets.workerDecodePixels + config.renderConcurrency * 4 * budgets.maxOutputPixels) / MiB,
+  // The pixel gate admits sources while their working pixels (input + 2 buffers per variant rendered at once) fit in
+  // WORKER_DECODE_PIXELS; a larger one runs alone. 4 bytes a pixel.
+  worker:
+    (4 *
+      Math.max(budgets.workerDecodePixels, config.maxPixels + 2 * config.renderConcurrency * budgets.maxOutputPixels)) /
+    MiB,
 };
 
 // The inputs are made before the stack starts, so that making them does not slow the probes.
