@@ -248,7 +248,7 @@ describe('detection operations', () => {
       const variant = await renderVariant(source, pipeline, index, { labels, minVisibility: 0.25 }, {}, partners);
       const image = await rawOf(variant.data);
       // Assess: every kept box lies inside one tile, and matches its colour's pixels inside that tile
-      const { centreX, centreY } = variant.operations[0]?.params as { centreX: number; centreY: number };
+      const { centreX, centreY } = (variant.operations[0]?.params ?? {}) as { centreX: number; centreY: number };
       const tiles: Box[] = [
         { x: 0, y: 0, width: centreX, height: centreY },
         { x: centreX, y: 0, width: 200 - centreX, height: centreY },
