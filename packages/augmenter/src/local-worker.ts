@@ -1,6 +1,6 @@
 import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
 import { PixelGate } from './budget.js';
-import { createHandler } from './handler.js';
+import { createHandler, type DatasetExpander } from './handler.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** The augmenter pool of the local stack: the Lambda handler fed by the local work queue. */
@@ -8,8 +8,10 @@ export const createLocalWorkerPool = (
   config: Config,
   ports: Ports,
   log?: (message: string, fields?: Record<string, unknown>) => void,
+  options: { readonly expandDataset?: DatasetExpander } = {},
 ): WorkerPool => {
   const handler = createHandler({
+    ...options,
     blobs: ports.blobs,
     jobs: new JobService(ports.events, ports.bus),
     limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },

@@ -1,4 +1,11 @@
-import { type Clock, isJobTerminal, type JobState, type JobStatus, needsFinalising } from '@delta-augment/core';
+import {
+  awaitsDataset,
+  type Clock,
+  isJobTerminal,
+  type JobState,
+  type JobStatus,
+  needsFinalising,
+} from '@delta-augment/core';
 import type { BlobStore, JobEventStore, JobService } from '@delta-augment/ports';
 import type { GatewayContext } from './context.js';
 import { RequestError } from './errors.js';
@@ -65,6 +72,12 @@ export const failLateUploads = async (deps: UploadDeadlineDeps): Promise<number>
       const page = await deps.events.query({ status, createdBefore: cutoff, limit: 100, cursor });
       cursor = page.cursor;
       for (const job of page.items) {
+        // A dataset zip that never arrived fails its job (one that did is read by its worker).
+        if (awaitsDataset(job) && job.datasetUpload && !(await deps.blobs.head(job.datasetUpload.key))) {
+          const { events } = await deps.jobs.handleJob(job.id, { type: 'RejectDataset', reason });
+          failed += events.length > 0 ? 1 : 0;
+          continue;
+        }
         if (job.counts.uploaded < job.sourceCount) failed += await failPendingSources(deps, job, reason);
         const after = await deps.jobs.load(job.id);
         if (after && needsFinalising(after)) await deps.finalise(job.id);
