@@ -1,4 +1,5 @@
 import {
+  awaitsDataset,
   type Clock,
   decodeS3Key,
   isJobTerminal,
@@ -143,6 +144,15 @@ export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<R
   let resent = 0;
   let failed = 0;
   for await (const job of openJobs(ports.events, new Date(cutoff).toISOString())) {
+    // A dataset zip stored without its message (a crash between the write and the send) gets it again.
+    const zip = job.datasetUpload?.key;
+    if (zip && awaitsDataset(job) && !queued.has(zip)) {
+      const head = await ports.blobs.head(zip);
+      if (head) {
+        await deps.resend(zip, head.size);
+        resent += 1;
+      }
+    }
     let cursor: string | undefined;
     do {
       const page = await jobs.sources(job.id, { limit: 1000, cursor });
