@@ -37,12 +37,16 @@ const assertOnPixels = (variant: RenderedVariant, image: Raw, px: number): void 
   }
 };
 
-/** The box of the colour's pixels near `box` (grown by 2 px): other objects of that colour elsewhere are not seen. */
-const pixelsNear = (image: Raw, box: Box, colour: Colour): Box | undefined => {
-  const x0 = Math.max(0, Math.floor(box.x) - 2);
-  const y0 = Math.max(0, Math.floor(box.y) - 2);
-  const x1 = Math.min(image.width, Math.ceil(box.x + box.width) + 2);
-  const y1 = Math.min(image.height, Math.ceil(box.y + box.height) + 2);
+/**
+ * The box of the colour's pixels near `box` (grown by 2 px) and `within` a region (the whole image by
+ * default): other objects of that colour elsewhere are not seen.
+ */
+const pixelsNear = (image: Raw, box: Box, colour: Colour, within?: Box): Box | undefined => {
+  const area = within ?? { x: 0, y: 0, width: image.width, height: image.height };
+  const x0 = Math.max(area.x, Math.floor(box.x) - 2);
+  const y0 = Math.max(area.y, Math.floor(box.y) - 2);
+  const x1 = Math.min(area.x + area.width, Math.ceil(box.x + box.width) + 2);
+  const y1 = Math.min(area.y + area.height, Math.ceil(box.y + box.height) + 2);
   const data = Buffer.alloc((x1 - x0) * (y1 - y0) * image.channels);
   for (let y = y0; y < y1; y++) {
     image.data.copy(
@@ -266,23 +270,9 @@ describe('detection operations', () => {
         );
         assert.ok(tile, `${JSON.stringify(b)} lies inside one tile (centre ${centreX}, ${centreY})`);
         // The object's pixels within its tile only: the same colour across the border is another object.
-        const x0 = Math.max(tile.x, Math.floor(b.x) - 2);
-        const y0 = Math.max(tile.y, Math.floor(b.y) - 2);
-        const x1 = Math.min(tile.x + tile.width, Math.ceil(b.x + b.width) + 2);
-        const y1 = Math.min(tile.y + tile.height, Math.ceil(b.y + b.height) + 2);
-        const crop = Buffer.alloc((x1 - x0) * (y1 - y0) * image.channels);
-        for (let y = y0; y < y1; y++) {
-          image.data.copy(
-            crop,
-            (y - y0) * (x1 - x0) * image.channels,
-            (y * image.width + x0) * image.channels,
-            (y * image.width + x1) * image.channels,
-          );
-        }
         const colour = COLOUR_OF[object.category] as Colour;
-        const found = pixelsOf({ data: crop, width: x1 - x0, height: y1 - y0, channels: image.channels }, colour).box;
-        assert.ok(found, `${colour} at ${JSON.stringify(b)} has pixels in its tile`);
-        const pixels = { x: found.x + x0, y: found.y + y0, width: found.width, height: found.height };
+        const pixels = pixelsNear(image, b, colour, tile);
+        assert.ok(pixels, `${colour} at ${JSON.stringify(b)} has pixels in its tile`);
         assert.ok(
           within(b, pixels, 1.5),
           `${colour}: label ${JSON.stringify(b)} vs pixels in its tile ${JSON.stringify(pixels)}`,

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { launchBrowser, REPO_ROOT, type Stack, skipWithoutBrowser, spawnStack } from '../helpers/browser.js';
-import { cocoZip, photoItems } from '../labels/photo-dataset.js';
+import { cocoZip, outlined, photoItems } from '../labels/photo-dataset.js';
 
 const ARTIFACTS = join(REPO_ROOT, 'test-artifacts', 'web');
 
@@ -67,23 +67,7 @@ describe('the web page with a labelled dataset job', { skip: skipWithoutBrowser 
     timeout: 120_000,
   }, async () => {
     // Prepare: a COCO zip whose rectangles are labelled by their outlines too (so they can be pasted)
-    const items = (await photoItems(4)).map((item) => ({
-      ...item,
-      labels: {
-        ...item.labels,
-        objects: item.labels.objects.map((o) => ({
-          ...o,
-          polygons: [
-            [
-              [o.box.x, o.box.y],
-              [o.box.x + o.box.width, o.box.y],
-              [o.box.x + o.box.width, o.box.y + o.box.height],
-              [o.box.x, o.box.y + o.box.height],
-            ] as [number, number][],
-          ],
-        })),
-      },
-    }));
+    const items = outlined(await photoItems(4));
     const zip = await cocoZip(items);
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     await page.goto(stack.url);

@@ -1,5 +1,5 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array indexing, in bounds by construction.
-import { type Box, encodeRleColumns, type Rle } from '@delta-augment/core';
+import { type Box, boundsOf, encodeRleColumns, type Rle } from '@delta-augment/core';
 import type { DisplacementField } from '../effects.js';
 import { apply, compose, invert, type Mat3 } from '../geometry/matrix.js';
 import { displacementAt } from './field.js';
@@ -424,18 +424,12 @@ export function rasterPolygons(
   W: number,
   H: number,
 ): MaskCrop {
-  let x0 = Number.POSITIVE_INFINITY;
-  let y0 = Number.POSITIVE_INFINITY;
-  let x1 = Number.NEGATIVE_INFINITY;
-  let y1 = Number.NEGATIVE_INFINITY;
-  for (const p of polygons) {
-    for (const [x, y] of p) {
-      if (x < x0) x0 = x;
-      if (y < y0) y0 = y;
-      if (x > x1) x1 = x;
-      if (y > y1) y1 = y;
-    }
-  }
+  const bounds = boundsOf(polygons);
+  if (bounds === undefined) return EMPTY;
+  const x0 = bounds.x;
+  const y0 = bounds.y;
+  const x1 = bounds.x + bounds.width;
+  const y1 = bounds.y + bounds.height;
   const left = Math.max(0, Math.floor(x0));
   const top = Math.max(0, Math.floor(y0));
   const right = Math.min(W, Math.ceil(x1));
