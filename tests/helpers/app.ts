@@ -23,7 +23,7 @@ export const testApp = async (
   const { app } = await buildApp({ config, ports, clock: options.clock, webRoot: '/nonexistent' });
   const jobs = new JobService(ports.events, ports.bus);
   const pool = options.workers
-    ? createLocalWorkerPool(config, ports, undefined, {
+    ? createLocalWorkerPool(config, ports, undefined, jobs, {
         expandDataset: (jobId) => expandDataset({ jobs, blobs: ports.blobs, config }, jobId),
       })
     : undefined;

@@ -18,9 +18,9 @@ const log = (message: string, fields?: Record<string, unknown>) =>
   process.stderr.write(
     `${JSON.stringify({ at: new Date().toISOString(), pid: process.pid, msg: message, ...fields })}\n`,
   );
-// Dataset zips uploaded through a signed URL are read into their job's sources here, off the request.
 const jobs = new JobService(ports.events, ports.bus);
-const pool = createLocalWorkerPool(config, ports, log, {
+// Dataset zips uploaded through a signed URL are read into their job's sources here, off the request.
+const pool = createLocalWorkerPool(config, ports, log, jobs, {
   expandDataset: (jobId) => expandDataset({ jobs, blobs: ports.blobs, config, log }, jobId),
 });
 pool.start();
@@ -32,6 +32,8 @@ const shutdown = async (graceMs: number) => {
   stopping = true;
   await pool.stop(graceMs);
   await ports.close();
+  // Appends retried because their aggregate had moved on (bench:scale reports them per variant).
+  log('augmenter worker stopped', { conflictRetries: jobs.conflictRetries });
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown(20_000));
