@@ -76,8 +76,9 @@ export const deadLetterUnrecordedReason = (receives: number): string =>
 /**
  * Records the sources whose message is in the dead-letter queue while nothing on the job says so (a worker killed
  * during a message's last attempt: the queue moves the message at the next receive, and no handler runs to record
- * it), then finalises the jobs this settles, or whose finalisation that attempt was running. A source that also has a message in the upload queue (a retry) is
- * left alone. No grace: a message in the dead-letter queue is no longer anyone's work.
+ * it), then finalises the jobs this settles, or whose finalisation that attempt was running. A source that also
+ * has a message in the upload queue (a retry) is left alone. No grace: a message in the dead-letter queue is no
+ * longer anyone's work.
  */
 const recordDeadLetters = async (
   deps: ReconcileDeps,
@@ -130,8 +131,8 @@ async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncG
  * - a source whose message is in the dead-letter queue with nothing recorded (a worker killed during the message's
  *   last attempt) is dead-lettered with a reason, and its job finalised (`finalise`), whatever its age.
  *
- * Otherwise only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up, when
- * the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
+ * Otherwise only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up,
+ * when the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
  */
 export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<ReconcileReport> => {
   const { ports, jobs } = deps;
