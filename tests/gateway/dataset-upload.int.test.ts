@@ -118,6 +118,22 @@ describe('a dataset zip uploaded through a signed URL', () => {
     assert.ok(parsed.items.length >= 10, `${parsed.items.length} items`);
   });
 
+  it('signs the zip again for a client whose URL was lost, and not once it is stored', async () => {
+    // Prepare
+    const zip = await classFolderZip(3);
+    const job = await (await create({ dataset: { name: 'resume.zip', bytes: zip.length }, variants: 1 })).json();
+    // Act
+    const resumed = await (await fetch(`${base}/api/jobs/${job.id}/uploads`, { method: 'POST' })).json();
+    const stored = await put(resumed.uploads[0].url, zip);
+    await settled(job.id);
+    const after = await fetch(`${base}/api/jobs/${job.id}/uploads`, { method: 'POST' });
+    // Assess
+    assert.equal(resumed.uploads.length, 1);
+    assert.equal(resumed.uploads[0].sourceId, 'dataset');
+    assert.equal(stored.status, 200);
+    assert.equal(after.status, 410, 'the job has ended: its uploads are closed');
+  });
+
   it('refuses a declared zip over MAX_DATASET_BYTES with a 413 naming it', async () => {
     // Act
     const response = await create({ dataset: { name: 'big.zip', bytes: MAX_DATASET_BYTES + 1 } });

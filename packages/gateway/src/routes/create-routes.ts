@@ -1,4 +1,5 @@
 import {
+  awaitsDataset,
   DATASET_SOURCE_ID,
   type DatasetSpec,
   type DatasetUpload,
@@ -297,7 +298,11 @@ export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
     cursor = page.cursor;
   } while (cursor);
   const stored = await Promise.all(sources.map(async (s) => (await ctx.ports.blobs.head(s.key)) !== undefined));
-  const missing = sources.filter((s, i) => !stored[i] && s.status === 'pending');
+  const missing: SourceRef[] = sources.filter((s, i) => !stored[i] && s.status === 'pending');
+  // A dataset zip not stored yet gets a fresh URL too.
+  const zip = state.datasetUpload;
+  if (zip && awaitsDataset(state) && !(await ctx.ports.blobs.head(zip.key)))
+    missing.push({ sourceId: DATASET_SOURCE_ID, name: zip.name, label: '', key: zip.key, declaredBytes: zip.bytes });
   return {
     id: state.id,
     uploaded: sources.filter((_, i) => stored[i]).map((s) => s.sourceId),
