@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeZip } from '../gateway/fixtures.js';
 import { runCli } from '../helpers/cli.js';
 import { sharedImage } from '../helpers/images.js';
-import { type RunningServer, startServer, tempDir } from '../helpers/server.js';
+import { filesUnder, type RunningServer, startServer, tempDir } from '../helpers/server.js';
 
 const PHOTOS = ['aqua.jpg', 'blinds.jpg', 'dune.jpg', 'garden.jpg', 'ladybird.jpg', 'wood.jpg'];
-
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 
 describe('delta-augment augment <zip> --signed-zip against the real local server', () => {
   let server: RunningServer;

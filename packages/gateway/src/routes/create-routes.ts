@@ -142,27 +142,10 @@ export const uploadFormSchema = (config: Pick<Config, 'maxVariants'>) => ({
       items: { type: 'string', format: 'binary' },
     },
     ...optionProperties(config),
-    format: {
-      description: 'dataset zip layout: auto (default), coco, yolo, voc or folders',
-      type: 'string',
-      enum: ['auto', 'coco', 'yolo', 'voc', 'folders'],
-    },
-    export: {
-      description: "archive layout (default: the input's)",
-      type: 'string',
-      enum: ['coco', 'yolo', 'voc', 'folders'],
-    },
-    split: { description: 'train,valid,test percentages, e.g. 80,10,10 (seeded, stratified by class)', type: 'string' },
-    onLabelError: {
-      description: 'fail (default: a 422 naming file and line) or skip (listed in the manifest)',
-      type: 'string',
-    },
-    minVisibility: {
-      description: 'drop objects with less of their area left in an output (0 to 1, default 0.25)',
-      type: 'string',
-    },
-    augmentSplits: { description: 'train (default) or all: which splits get augmented', type: 'string' },
-    includeOriginals: { description: 'true: each original goes beside its variants', type: 'string' },
+    ...datasetFieldProperties,
+    // Form fields are text.
+    minVisibility: { description: datasetFieldProperties.minVisibility.description, type: 'string' },
+    includeOriginals: { description: datasetFieldProperties.includeOriginals.description, type: 'string' },
   },
 });
 
