@@ -100,6 +100,7 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
       await ports.close();
       await webhooks.outbox.close();
       lock.release();
+      log('Delta Augment stopped', { conflictRetries: context.jobs.conflictRetries });
     })();
     return stopped;
   };

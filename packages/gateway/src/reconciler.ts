@@ -1,4 +1,5 @@
 import {
+  awaitsDataset,
   type Clock,
   decodeS3Key,
   isJobTerminal,
@@ -75,8 +76,9 @@ export const deadLetterUnrecordedReason = (receives: number): string =>
 /**
  * Records the sources whose message is in the dead-letter queue while nothing on the job says so (a worker killed
  * during a message's last attempt: the queue moves the message at the next receive, and no handler runs to record
- * it), then finalises the jobs this settles, or whose finalisation that attempt was running. A source that also has a message in the upload queue (a retry) is
- * left alone. No grace: a message in the dead-letter queue is no longer anyone's work.
+ * it), then finalises the jobs this settles, or whose finalisation that attempt was running. A source that also
+ * has a message in the upload queue (a retry) is left alone. No grace: a message in the dead-letter queue is no
+ * longer anyone's work.
  */
 const recordDeadLetters = async (
   deps: ReconcileDeps,
@@ -129,8 +131,8 @@ async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncG
  * - a source whose message is in the dead-letter queue with nothing recorded (a worker killed during the message's
  *   last attempt) is dead-lettered with a reason, and its job finalised (`finalise`), whatever its age.
  *
- * Otherwise only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up, when
- * the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
+ * Otherwise only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up,
+ * when the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
  */
 export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<ReconcileReport> => {
   const { ports, jobs } = deps;
@@ -143,11 +145,23 @@ export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<R
   let resent = 0;
   let failed = 0;
   for await (const job of openJobs(ports.events, new Date(cutoff).toISOString())) {
+    // A dataset zip stored without its message (a crash between the write and the send) gets it again.
+    const zip = job.datasetUpload?.key;
+    if (zip && awaitsDataset(job) && !queued.has(zip)) {
+      const head = await ports.blobs.head(zip);
+      if (head) {
+        await deps.resend(zip, head.size);
+        resent += 1;
+      }
+    }
     let cursor: string | undefined;
     do {
       const page = await jobs.sources(job.id, { limit: 1000, cursor });
       for (const source of page.items) {
-        const outcome = await reconcileSource(deps, job.id, source, queued);
+        // An image of a dataset zip whose message is still queued is stored by that message's worker.
+        const zipQueued =
+          source.entry !== undefined && job.datasetUpload !== undefined && queued.has(job.datasetUpload.key);
+        const outcome = zipQueued ? undefined : await reconcileSource(deps, job.id, source, queued);
         if (outcome === 'resent') resent += 1;
         if (outcome === 'failed') failed += 1;
       }
