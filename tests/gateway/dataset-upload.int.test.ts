@@ -10,7 +10,7 @@ import { gradientJpeg } from '../helpers/images.js';
 import { waitFor } from '../helpers/server.js';
 import { readZip } from '../helpers/zip.js';
 import { datasetFilesOf, photoItems, yoloZip } from '../labels/photo-dataset.js';
-import { makeZip } from './fixtures.js';
+import { declareUncompressedSize, makeZip } from './fixtures.js';
 
 const MAX_DATASET_BYTES = 4 * 1024 * 1024;
 
@@ -235,6 +235,53 @@ describe('reading an uploaded dataset zip', () => {
       await t.close();
     }
   });
+
+  for (const [what, zipOf, reason] of [
+    ['more images than MAX_FILES_PER_JOB', () => classFolderZip(4), /more than 3 images \(MAX_FILES_PER_JOB\)/],
+    [
+      'an entry that inflates past the size its header declares (a zip bomb)',
+      async () => declareUncompressedSize(await makeZip([{ name: 'bomb.jpg', data: Buffer.alloc(2_000_000) }]), 1000),
+      /bomb\.jpg inflates past the 1000 bytes its header declares/,
+    ],
+    [
+      'a YOLO label naming an undeclared class',
+      async () =>
+        makeZip([
+          { name: 'data.yaml', data: Buffer.from('names:\n  - cat\n') },
+          { name: 'images/a.jpg', data: await gradientJpeg() },
+          { name: 'labels/a.txt', data: Buffer.from('4 0.5 0.5 0.2 0.2\n') },
+        ]),
+      /labels\/a\.txt line 1/,
+    ],
+  ] as const) {
+    it(`fails the job, naming the rule, for ${what}`, async () => {
+      // Prepare
+      const t = await testApp({ env: { MAX_FILES_PER_JOB: '3' } });
+      try {
+        const zip = await zipOf();
+        const job = (
+          await t.app.inject({
+            method: 'POST',
+            url: '/api/jobs',
+            payload: { dataset: { name: 'bad.zip', bytes: zip.length }, variants: 1 },
+          })
+        ).json();
+        await t.ports.blobs.put(`sources/${job.id}/dataset/bad.zip`, zip);
+        const jobs = new JobService(t.ports.events, t.ports.bus);
+        // Act: the zip's message, delivered twice
+        await expandDataset({ jobs, blobs: t.ports.blobs, config: t.config }, job.id);
+        await expandDataset({ jobs, blobs: t.ports.blobs, config: t.config }, job.id);
+        // Assess
+        const state = await jobs.load(job.id);
+        assert.equal(state?.status, 'failed');
+        assert.match(state?.failure ?? '', reason);
+        assert.equal((await jobs.read(job.id)).filter((e) => e.type === 'JobFailed').length, 1);
+        assert.equal(state?.sourceCount, 0);
+      } finally {
+        await t.close();
+      }
+    });
+  }
 
   it('fails the job at the upload deadline when the zip never arrives', async () => {
     // Prepare
