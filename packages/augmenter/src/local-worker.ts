@@ -1,6 +1,6 @@
 import { type Config, JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
 import { PixelGate } from './budget.js';
-import { createHandler } from './handler.js';
+import { createHandler, type DatasetExpander } from './handler.js';
 import { WorkerPool } from './worker-pool.js';
 
 /**
@@ -12,8 +12,10 @@ export const createLocalWorkerPool = (
   ports: Ports,
   log?: (message: string, fields?: Record<string, unknown>) => void,
   jobs: JobService = new JobService(ports.events, ports.bus),
+  options: { readonly expandDataset?: DatasetExpander } = {},
 ): WorkerPool => {
   const handler = createHandler({
+    ...options,
     blobs: ports.blobs,
     jobs,
     limits: { maxPixels: config.maxPixels, maxInputBytes: config.maxFileBytes },
