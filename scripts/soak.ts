@@ -30,7 +30,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLocalWorkerPool } from '@delta-augment/augmenter';
+import { createLocalWorkerPool, finaliseJob } from '@delta-augment/augmenter';
 import { TransientError } from '@delta-augment/core';
 import { buildApp, type ReconcileReport, reconcile } from '@delta-augment/gateway';
 import { createNotifier } from '@delta-augment/notifier';
@@ -58,6 +58,10 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
+
+/** The periodic reconciler of the run (the local stack's defaults are 300 s and 900 s). */
+const RECONCILE_EVERY_MS = 3000;
+const RECONCILE_GRACE_MS = 60_000;
 
 /** Marks an upload whose every read fails: it must end dead-lettered. */
 const POISON_TRANSIENT = 'poison-transient-';
@@ -142,6 +146,8 @@ interface Summary {
   readonly deletedWhileProcessing: number;
   /** What the end-of-run reconciler pass (as at a restart) repaired: temp files of killed workers, mostly. */
   readonly reconciled: ReconcileReport;
+  /** What the periodic reconciler repaired during the run (dead letters of killed last attempts, mostly). */
+  readonly reconciledDuringRun: Record<string, number>;
   readonly latencyMs: { p50: number; p90: number; p99: number; max: number };
   /** The same without the poison uploads. */
   readonly healthyLatencyMs: { p50: number; p99: number };
@@ -201,6 +207,7 @@ const runDriver = async (): Promise<void> => {
   let workerPeak = 0;
   const faultsBy = new Map<number, number>();
   const starting = new Set<Promise<unknown>>();
+  /** Resolves when the worker is ready; rejects if it exits first (the killer may pick a worker still starting). */
   const startWorker = () =>
     new Promise<ChildProcess>((resolve, reject) => {
       const child = fork(import.meta.filename, ['--worker'], {
@@ -215,10 +222,20 @@ const runDriver = async (): Promise<void> => {
           faults = [...faultsBy.values()].reduce((a, b) => a + b, 0);
         }
       });
-      child.once('exit', () => workers.delete(child));
+      child.once('exit', (code, signal) => {
+        workers.delete(child);
+        reject(new Error(`worker ${child.pid} exited before it was ready (${signal ?? code})`));
+      });
       child.once('error', reject);
       workers.add(child);
     });
+  /** A replacement for a killed worker, tracked until it is ready or gone. */
+  const replaceWorker = () => {
+    const started: Promise<unknown> = startWorker()
+      .catch(() => undefined)
+      .finally(() => starting.delete(started));
+    starting.add(started);
+  };
   await Promise.all(Array.from({ length: workerCount }, startWorker));
   const sampler = setInterval(() => {
     for (const w of workers) if (w.pid) workerPeak = Math.max(workerPeak, peakRss(w.pid));
@@ -231,9 +248,33 @@ const runDriver = async (): Promise<void> => {
           workerPeak = Math.max(workerPeak, peakRss(victim.pid));
           victim.kill('SIGKILL');
           kills += 1;
-          starting.add(startWorker().finally(() => starting.clear()));
+          replaceWorker();
         }, killEvery * 1000)
       : undefined;
+  // The reconciler, as the local stack runs it (here every RECONCILE_EVERY_MS with RECONCILE_GRACE_MS): it ends the
+  // jobs whose message a killed worker's last attempt sent to the dead-letter queue with nothing recorded.
+  const reconcileDeps = {
+    ports,
+    jobs: context.jobs,
+    clock: context.clock,
+    resend: context.resend,
+    housekeeping: ports.blobs,
+    finalise: (jobId: string) => finaliseJob({ blobs: ports.blobs, jobs: context.jobs }, jobId),
+  };
+  const duringRun: Record<string, number> = {};
+  let reconciling: Promise<void> | undefined;
+  const reconciler = setInterval(() => {
+    reconciling ??= reconcile(reconcileDeps, RECONCILE_GRACE_MS)
+      .then(
+        (report) => {
+          for (const [k, n] of Object.entries(report)) duringRun[k] = (duringRun[k] ?? 0) + n;
+        },
+        (error: Error) => say(`reconciler pass failed: ${error.message}`),
+      )
+      .finally(() => {
+        reconciling = undefined;
+      });
+  }, RECONCILE_EVERY_MS);
 
   // The watcher: every terminal event, timed against the upload's POST
   const sentAt = new Map<string, number>();
@@ -345,6 +386,8 @@ const runDriver = async (): Promise<void> => {
   }
   clearInterval(sampler);
   if (killer) clearInterval(killer);
+  clearInterval(reconciler);
+  await reconciling;
   for (const w of workers) if (w.pid) workerPeak = Math.max(workerPeak, peakRss(w.pid));
 
   // Figures
@@ -374,10 +417,7 @@ const runDriver = async (): Promise<void> => {
   // writes cut short by kill -9 are allowed only until the reconciler's pass that the next start runs.
   const blobsInput = { events: ports.events, blobs: ports.blobs, dataDir };
   const beforeReconcile = (await checkBlobs(blobsInput)).filter((v) => v.rule !== 'stray-file');
-  const reconciled = await reconcile(
-    { ports, jobs: context.jobs, clock: context.clock, resend: context.resend, housekeeping: ports.blobs },
-    0,
-  );
+  const reconciled = await reconcile({ ...reconcileDeps, finalise: undefined }, 0);
   const blobViolations = [...beforeReconcile, ...(await checkBlobs(blobsInput))];
   let retried = 0;
   for (const id of kept) {
@@ -413,6 +453,7 @@ const runDriver = async (): Promise<void> => {
     workerKills: kills,
     deletedWhileProcessing: deleted.size,
     reconciled,
+    reconciledDuringRun: duringRun,
     latencyMs: {
       p50: percentile(latencies, 50),
       p90: percentile(latencies, 90),
@@ -454,6 +495,7 @@ const runDriver = async (): Promise<void> => {
     row('retried deliveries', summary.retriedDeliveries);
     row('worker kills', summary.workerKills);
     row('deleted while processed', summary.deletedWhileProcessing);
+    row('reconciled during the run', JSON.stringify(summary.reconciledDuringRun));
     row('reconciled at the end', JSON.stringify(summary.reconciled));
     row('latency p50 / p90 / p99', `${summary.latencyMs.p50} / ${summary.latencyMs.p90} / ${summary.latencyMs.p99} ms`);
     row('latency max', `${summary.latencyMs.max} ms`);

@@ -45,7 +45,12 @@ const config = loadConfig({ DATA_DIR: '/tmp/unused' });
 const { budgets } = config;
 const bounds = {
   gateway: (budgets.maxConcurrentUploads * config.maxRequestBytes) / MiB,
-  worker: (4 * budgets.workerDecodePixels + config.renderConcurrency * 4 * budgets.maxOutputPixels) / MiB,
+  // The pixel gate admits sources while their working pixels (input + 2 buffers per variant rendered at once) fit in
+  // WORKER_DECODE_PIXELS; a larger one runs alone. 4 bytes a pixel.
+  worker:
+    (4 *
+      Math.max(budgets.workerDecodePixels, config.maxPixels + 2 * config.renderConcurrency * budgets.maxOutputPixels)) /
+    MiB,
 };
 
 // The inputs are made before the stack starts, so that making them does not slow the probes.
@@ -228,10 +233,17 @@ const causeOf = (p: Probe) =>
     : p.gatewayWaitMs + p.proberWaitMs >= p.ms / 2
       ? 'waiting for a core'
       : 'mixed';
-const slowAt = slowProbes.map((p) => {
-  const around = loopAround(p);
-  return `${p.ms.toFixed(0)} ms at ${((p.at - startedAt) / 1000).toFixed(1)} s: gateway main thread ${p.gatewayRunMs.toFixed(0)} ms running, ${p.gatewayWaitMs.toFixed(0)} ms waiting for a core, prober ${p.proberWaitMs.toFixed(0)} ms waiting; event-loop delay in that second max ${around ? around.maxMs.toFixed(0) : '?'} ms: ${causeOf(p)}`;
-});
+/** The slowest probes, worst first, with where their time went. */
+const SHOWN = 8;
+const slowAt = [...slowProbes]
+  .sort((a, b) => b.ms - a.ms)
+  .slice(0, SHOWN)
+  .map((p) => {
+    const around = loopAround(p);
+    return `${p.ms.toFixed(0)} ms at ${((p.at - startedAt) / 1000).toFixed(1)} s: gateway main thread ${p.gatewayRunMs.toFixed(0)} ms running, ${p.gatewayWaitMs.toFixed(0)} ms waiting for a core, prober ${p.proberWaitMs.toFixed(0)} ms waiting; event-loop delay in that second max ${around ? around.maxMs.toFixed(0) : '?'} ms: ${causeOf(p)}`;
+  });
+const causes = new Map<string, number>();
+for (const p of slowProbes) causes.set(causeOf(p), (causes.get(causeOf(p)) ?? 0) + 1);
 /** Niceness of every thread of a process (field 19 of /proc/<pid>/task/<tid>/stat). */
 const nicenessOf = (pid: number): number[] => {
   try {
@@ -278,14 +290,23 @@ const load = (l: number[]) => l.map((n) => n.toFixed(2)).join(' ');
 console.log(
   `\n/healthz: ${health.length} probes, median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(1)} ms, max ${sorted.at(-1)?.toFixed(1)} ms; ${slow} at or over 100 ms: ${slow === 0 ? 'stayed under 100 ms' : 'did NOT stay under 100 ms'}`,
 );
-for (const line of slowAt) console.log(`  ${line}`);
+if (slow > 0) console.log(`  by cause: ${[...causes].map(([cause, n]) => `${n} ${cause}`).join(', ')}; the slowest:`);
+for (const line of slowAt) console.log(`    ${line}`);
 console.log(
   `gateway event-loop delay (monitorEventLoopDelay, scraped from /metrics each second): max ${loopMax.toFixed(0)} ms, worst second's p99 ${Math.max(...loop.map((l) => l.p99Ms).filter(Number.isFinite)).toFixed(0)} ms, ${loopSlow} of ${loop.length} seconds with a delay of 100 ms or more`,
 );
-for (const l of loop.filter((l) => l.maxMs >= 100))
+const slowSeconds = loop.filter((l) => l.maxMs >= 100);
+if (slowSeconds.length > 0) {
+  const most = (f: (l: LoopSample) => number) => Math.max(...slowSeconds.map(f)).toFixed(0);
+  const least = (f: (l: LoopSample) => number) => Math.min(...slowSeconds.map(f)).toFixed(0);
   console.log(
-    `  ${l.maxMs.toFixed(0)} ms in the second to ${((l.at - startedAt) / 1000).toFixed(1)} s: gateway main thread ${l.runMs.toFixed(0)} ms running, ${l.waitMs.toFixed(0)} ms waiting for a core`,
+    `  in those seconds the gateway main thread ran ${least((l) => l.runMs)}–${most((l) => l.runMs)} ms and waited for a core ${least((l) => l.waitMs)}–${most((l) => l.waitMs)} ms; the worst:`,
   );
+  for (const l of [...slowSeconds].sort((a, b) => b.maxMs - a.maxMs).slice(0, 5))
+    console.log(
+      `    ${l.maxMs.toFixed(0)} ms in the second to ${((l.at - startedAt) / 1000).toFixed(1)} s: main thread ${l.runMs.toFixed(0)} ms running, ${l.waitMs.toFixed(0)} ms waiting for a core`,
+    );
+}
 console.log(
   `gateway main thread during the probes: ${probes.reduce((n, p) => n + p.gatewayRunMs, 0).toFixed(0)} ms running, ${probes.reduce((n, p) => n + p.gatewayWaitMs, 0).toFixed(0)} ms waiting for a core`,
 );

@@ -98,8 +98,23 @@ export interface Stack {
   readonly child: ChildProcess;
   /** The augmenter worker processes, from the stack's "Delta Augment is up" log line. */
   readonly workerPids: readonly number[];
+  /** The last 20,000 characters the stack and its workers logged. */
+  output(): string;
   stop(): Promise<void>;
 }
+
+/**
+ * Conflict retries the stack's processes logged when they stopped (the gateway and each augmenter worker);
+ * throws when fewer than `processes` of them did.
+ */
+export const conflictRetriesIn = (output: string, processes: number): number => {
+  const counts = output
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes('"conflictRetries"'))
+    .map((line) => Number((JSON.parse(line) as { conflictRetries: number }).conflictRetries));
+  if (counts.length < processes) throw new Error(`${counts.length} of ${processes} processes logged their conflicts`);
+  return counts.reduce((n, c) => n + c, 0);
+};
 
 export interface StackStart {
   /** The checkout whose stack runs (another worktree measures a baseline in the same run). */
@@ -164,19 +179,25 @@ export async function startStack(options: StackStart = {}): Promise<Stack> {
   }
   const pids = workerPids;
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  let stopping: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     child,
     workerPids: pids,
-    stop: async () => {
-      signal(pids, 'SIGCONT');
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      await exited;
-      clearTimeout(timer);
-      // The workers this run started must not outlive it.
-      signal(pids, 'SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
+    output: () => output,
+    // Idempotent: a run stops its stack to read what it logged on the way out, and again in its finally.
+    stop: () => {
+      stopping ??= (async () => {
+        signal(pids, 'SIGCONT');
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(timer);
+        // The workers this run started must not outlive it.
+        signal(pids, 'SIGKILL');
+        rmSync(dataDir, { recursive: true, force: true });
+      })();
+      return stopping;
     },
   };
 }

@@ -4,7 +4,9 @@
  * class folders, 20 variants each. Each size runs on a fresh stack; the time runs from the start of the
  * upload to the job's `JobCompleted` event (every variant rendered and stored, the zip written).
  * Prints per-variant wall time and CPU (the whole process tree), their ratio to the smallest job, and
- * the job's events per variant (read back page by page through GET /api/jobs/:id/events).
+ * the job's events per variant (read back page by page through GET /api/jobs/:id/events) and the conflict
+ * retries per variant (appends re-decided because their aggregate had moved on, which the gateway and the
+ * workers log when they stop).
  *   node --import tsx scripts/bench/stack-scale.ts [--sizes 10,100,1000,5000] [--px 256] [--variants 20]
  *     [--workers 1] [--preset delta-classic]
  */
@@ -12,7 +14,7 @@ import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ZipArchive } from 'archiver';
 import sharp from 'sharp';
-import { multipart, startStack, treeCpu, waitForJob } from './local-stack.js';
+import { conflictRetriesIn, multipart, startStack, treeCpu, waitForJob } from './local-stack.js';
 
 const { values } = parseArgs({
   options: {
@@ -80,6 +82,7 @@ interface Row {
   readonly seconds: number;
   readonly cpuSeconds: number;
   readonly events: number;
+  readonly conflictRetries: number;
 }
 
 const run = async (images: number): Promise<Row> => {
@@ -90,10 +93,8 @@ const run = async (images: number): Promise<Row> => {
       MAX_FILES_PER_JOB: String(Math.max(images, 10)),
       MAX_REQUEST_BYTES: String(Math.max(zip.length * 2, 100 * 1024 * 1024)),
       MAX_FILE_BYTES: String(Math.max(zip.length * 2, 25 * 1024 * 1024)),
-      // Checking and storing 5,000 images in the upload request takes minutes on a loaded machine, with the
-      // socket idle meanwhile (IDLE_TIMEOUT_SECONDS would close it without an answer).
+      // Checking and storing 5,000 images in the upload request takes minutes on a loaded machine.
       REQUEST_TIMEOUT_SECONDS: '3600',
-      IDLE_TIMEOUT_SECONDS: '3600',
     },
   });
   try {
@@ -112,14 +113,10 @@ const run = async (images: number): Promise<Row> => {
     await waitForJob(stack.url, id);
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = treeCpu(stack.child.pid as number) - cpuBefore;
-    return {
-      images,
-      variants: images * variants,
-      zipBytes: zip.length,
-      seconds,
-      cpuSeconds,
-      events: await eventCount(stack.url, id),
-    };
+    const events = await eventCount(stack.url, id);
+    await stack.stop();
+    const conflictRetries = conflictRetriesIn(stack.output(), 1 + Number(values.workers));
+    return { images, variants: images * variants, zipBytes: zip.length, seconds, cpuSeconds, events, conflictRetries };
   } finally {
     await stack.stop();
   }
@@ -134,12 +131,12 @@ for (const size of sizes) {
 const first = rows[0] as Row;
 const ms = (s: number, n: number) => (s * 1000) / n;
 console.log(
-  `| images x ${variants} (${px} px) | variants | upload to completed | per variant (wall) | ratio to first | CPU per variant | CPU ratio | events per variant |`,
+  `| images x ${variants} (${px} px) | variants | upload to completed | per variant (wall) | ratio to first | CPU per variant | CPU ratio | events per variant | conflict retries per variant |`,
 );
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.images.toLocaleString('en')} | ${r.variants.toLocaleString('en')} | ${r.seconds.toFixed(1)} s | ${ms(r.seconds, r.variants).toFixed(2)} ms | ${(ms(r.seconds, r.variants) / ms(first.seconds, first.variants)).toFixed(2)} | ${ms(r.cpuSeconds, r.variants).toFixed(2)} ms | ${(ms(r.cpuSeconds, r.variants) / ms(first.cpuSeconds, first.variants)).toFixed(2)} | ${(r.events / r.variants).toFixed(3)} |`,
+    `| ${r.images.toLocaleString('en')} | ${r.variants.toLocaleString('en')} | ${r.seconds.toFixed(1)} s | ${ms(r.seconds, r.variants).toFixed(2)} ms | ${(ms(r.seconds, r.variants) / ms(first.seconds, first.variants)).toFixed(2)} | ${ms(r.cpuSeconds, r.variants).toFixed(2)} ms | ${(ms(r.cpuSeconds, r.variants) / ms(first.cpuSeconds, first.variants)).toFixed(2)} | ${(r.events / r.variants).toFixed(3)} | ${(r.conflictRetries / r.variants).toFixed(4)} |`,
   );
 }
 const last = rows.at(-1) as Row;

@@ -148,4 +148,34 @@ describe('the decode gate', () => {
     release();
     assert.equal(gate.inUse, 0);
   });
+
+  it('weighs a source by what it will hold: its input plus two buffers per variant rendered at once', async () => {
+    // Prepare: a 100×80 PNG that the pipeline scales up to 2000×1000, two variants rendered at once, and a gate that
+    // records what it is asked for
+    const f = fixture();
+    const small = await sharp({ create: { width: 100, height: 80, channels: 3, background: '#468' } })
+      .png()
+      .toBuffer();
+    const spec = { format: 'png', steps: [{ op: 'resize', width: 2000, height: 1000 }] };
+    const { jobId, sourceId, key } = await seed(f, small, spec, 2);
+    const asked: number[] = [];
+    const gate = new (class extends PixelGate {
+      override acquire(pixels: number) {
+        asked.push(pixels);
+        return super.acquire(pixels);
+      }
+    })(100_000_000);
+
+    // Act
+    await processSource(
+      { ...depsFor(f, {}), renderConcurrency: 2, decodeGate: gate },
+      { jobId, sourceId, key, attempt: 1 },
+    );
+
+    // Assess: not the 8,000 pixels it decodes, but what its renders hold
+    assert.deepEqual(asked, [100 * 80 + 2 * 2 * 2000 * 1000]);
+    assert.equal(gate.inUse, 0, 'given back');
+    assert.equal((await f.jobs.load(jobId))?.status, 'completed');
+    await f.close();
+  });
 });

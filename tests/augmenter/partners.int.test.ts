@@ -86,4 +86,28 @@ describe('the other images of a job (mosaic, copyPaste)', () => {
       await assert.rejects(partners.load(partners.count), RangeError);
     }
   });
+
+  it('waits for another image that is still being stored (a dataset stores its sources one by one)', async () => {
+    // Prepare: a job of three sources, one of them not stored yet
+    const job = newId('j');
+    const [a, b, c] = ['a.png', 'b.png', 'c.png'].map((name): SourceRef => {
+      const sourceId = newId('s');
+      return { sourceId, name, label: '', key: blobKeys.source(job, sourceId, name) };
+    });
+    assert.ok(a && b && c);
+    await createJob(f.jobs, job, [a, b, c], { variants: 1 });
+    const png = await sharp({ create: { width: 8, height: 6, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer();
+    await f.ports.blobs.put(a.key, png, { contentType: 'image/png' });
+    await f.ports.blobs.put(b.key, png, { contentType: 'image/png' });
+    const self = (await f.jobs.loadSource(job, a.sourceId)) as SourceState;
+    const partners = await partnersOf({ jobs: f.jobs, blobs: f.ports.blobs, limits: LIMITS }, job, self);
+    // Act: c.png is drawn from before it is stored, and stored 300 ms later
+    const loading = partners.load(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await f.ports.blobs.put(c.key, png, { contentType: 'image/png' });
+    // Assess
+    assert.equal((await loading).name, 'c.png');
+  });
 });

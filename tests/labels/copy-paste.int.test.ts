@@ -13,7 +13,7 @@ import {
 import { type DecodedSource, decodeSource, type Partners, renderVariant } from '@delta-augment/engine';
 import sharp from 'sharp';
 import { LIMITS, rawOf } from '../engine/helpers.js';
-import { scene } from './scene.js';
+import { inPolygon, scene } from './scene.js';
 
 type Raw = Awaited<ReturnType<typeof rawOf>>;
 type Rgb = readonly [number, number, number];
@@ -26,16 +26,6 @@ const PAINT: Record<number, Rgb> = {
   3: [255, 255, 0],
   4: [255, 0, 255],
   5: [0, 255, 255],
-};
-
-const inPolygon = (x: number, y: number, polygon: readonly Point[]): boolean => {
-  let inside = false;
-  for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
-    const [xi, yi] = polygon[i] as Point;
-    const [xj, yj] = polygon[j] as Point;
-    if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
 };
 
 /**

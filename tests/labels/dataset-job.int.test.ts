@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { type DatasetFiles, iou, type LabelFormat, type ParsedDataset, parseLabelled } from '@delta-augment/core';
+import {
+  type Box,
+  type DatasetFiles,
+  iou,
+  type LabelFormat,
+  type LabelObject,
+  type ParsedDataset,
+  parseLabelled,
+} from '@delta-augment/core';
 import { makeZip } from '../gateway/fixtures.js';
 import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
 import { waitFor } from '../helpers/server.js';
@@ -11,6 +19,7 @@ import {
   colourBox,
   datasetFilesOf,
   OBJECT_COLOURS,
+  outlined,
   type PhotoItem,
   photoItems,
   vocZip,
@@ -38,6 +47,33 @@ const readBack = async (
   const entries = await readZip(archive);
   const files = await datasetFilesOf(entries);
   return { parsed: parseLabelled(format, files, 'fail'), files, entries };
+};
+
+/** A box grown by `margin` on every side. */
+const grown = (box: Box, margin: number): Box => ({
+  x: box.x - margin,
+  y: box.y - margin,
+  width: box.width + 2 * margin,
+  height: box.height + 2 * margin,
+});
+
+/** The object's box against its colour's pixels near it (the box grown by `margin`): IoU >= 0.85. */
+const assertOnItsColour = async (
+  parsed: ParsedDataset,
+  entries: ReadonlyMap<string, Buffer>,
+  image: string,
+  object: LabelObject,
+  margin: number,
+): Promise<void> => {
+  const index = CATEGORIES.findIndex((c) => c.name === parsed.categories[object.category]?.name);
+  const colour = OBJECT_COLOURS[index] as readonly number[];
+  const pixels = await colourBox(entries.get(image) as Buffer, colour, grown(object.box, margin));
+  assert.ok(pixels, `${image}: object ${object.category} has pixels`);
+  const overlap = iou(object.box, pixels);
+  assert.ok(
+    overlap >= 0.85,
+    `${image}: ${JSON.stringify(object.box)} vs ${JSON.stringify(pixels)} (IoU ${overlap.toFixed(3)})`,
+  );
 };
 
 describe('a labelled dataset job', () => {
@@ -183,25 +219,9 @@ describe('a labelled dataset job', () => {
       }
     }
     let checked = 0;
-    const colourOf = (category: number) =>
-      OBJECT_COLOURS[CATEGORIES.findIndex((c) => c.name === parsed.categories[category]?.name)] as readonly number[];
     for (const item of parsed.items.filter((i) => (i.split ?? 'train') === 'train')) {
-      const image = entries.get(item.image) as Buffer;
       for (const object of item.labels.objects) {
-        const margin = 3;
-        const region = {
-          x: object.box.x - margin,
-          y: object.box.y - margin,
-          width: object.box.width + 2 * margin,
-          height: object.box.height + 2 * margin,
-        };
-        const pixels = await colourBox(image, colourOf(object.category), region);
-        assert.ok(pixels, `${item.image}: object ${object.category} has pixels`);
-        const overlap = iou(object.box, pixels);
-        assert.ok(
-          overlap >= 0.85,
-          `${item.image}: ${JSON.stringify(object.box)} vs ${JSON.stringify(pixels)} (IoU ${overlap.toFixed(3)})`,
-        );
+        await assertOnItsColour(parsed, entries, item.image, object, 3);
         checked++;
       }
     }
@@ -209,24 +229,7 @@ describe('a labelled dataset job', () => {
   });
 
   /** The photos with their rectangles labelled by their outlines too (so they can be pasted). */
-  const outlinedItems = () =>
-    items.map((item) => ({
-      ...item,
-      labels: {
-        ...item.labels,
-        objects: item.labels.objects.map((o) => ({
-          ...o,
-          polygons: [
-            [
-              [o.box.x, o.box.y],
-              [o.box.x + o.box.width, o.box.y],
-              [o.box.x + o.box.width, o.box.y + o.box.height],
-              [o.box.x, o.box.y + o.box.height],
-            ] as [number, number][],
-          ],
-        })),
-      },
-    }));
+  const outlinedItems = () => outlined(items);
   const copyPasteFields = (exported: string) => ({
     variants: '2',
     seed: '9',
@@ -315,36 +318,21 @@ describe('a labelled dataset job', () => {
         pasted += params.pasted.length;
       }
       assert.ok(pasted >= 20, `${pasted} objects pasted`);
-      const colourOf = (category: number) =>
-        OBJECT_COLOURS[CATEGORIES.findIndex((c) => c.name === parsed.categories[category]?.name)] as readonly number[];
       let checked = 0;
       let touchingSkipped = 0;
       const trainItems = parsed.items.filter((i) => (i.split ?? 'train') === 'train');
       for (const item of trainItems) {
-        const image = entries.get(item.image) as Buffer;
         for (const object of item.labels.objects) {
-          const margin = 2;
-          const region = {
-            x: object.box.x - margin,
-            y: object.box.y - margin,
-            width: object.box.width + 2 * margin,
-            height: object.box.height + 2 * margin,
-          };
           // Objects of one colour that touch cannot be told apart by their pixels: those are left out.
           const touching = item.labels.objects.some(
-            (other) => other !== object && other.category === object.category && iou(region, other.box) > 0,
+            (other) =>
+              other !== object && other.category === object.category && iou(grown(object.box, 2), other.box) > 0,
           );
           if (touching) {
             touchingSkipped++;
             continue;
           }
-          const pixels = await colourBox(image, colourOf(object.category), region);
-          assert.ok(pixels, `${item.image}: object ${object.category} has pixels`);
-          const overlap = iou(object.box, pixels);
-          assert.ok(
-            overlap >= 0.85,
-            `${item.image}: ${JSON.stringify(object.box)} vs ${JSON.stringify(pixels)} (IoU ${overlap.toFixed(3)})`,
-          );
+          await assertOnItsColour(parsed, entries, item.image, object, 2);
           checked++;
         }
       }

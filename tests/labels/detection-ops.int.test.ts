@@ -37,12 +37,16 @@ const assertOnPixels = (variant: RenderedVariant, image: Raw, px: number): void 
   }
 };
 
-/** The box of the colour's pixels near `box` (grown by 2 px): other objects of that colour elsewhere are not seen. */
-const pixelsNear = (image: Raw, box: Box, colour: Colour): Box | undefined => {
-  const x0 = Math.max(0, Math.floor(box.x) - 2);
-  const y0 = Math.max(0, Math.floor(box.y) - 2);
-  const x1 = Math.min(image.width, Math.ceil(box.x + box.width) + 2);
-  const y1 = Math.min(image.height, Math.ceil(box.y + box.height) + 2);
+/**
+ * The box of the colour's pixels near `box` (grown by 2 px) and `within` a region (the whole image by
+ * default): other objects of that colour elsewhere are not seen.
+ */
+const pixelsNear = (image: Raw, box: Box, colour: Colour, within?: Box): Box | undefined => {
+  const area = within ?? { x: 0, y: 0, width: image.width, height: image.height };
+  const x0 = Math.max(area.x, Math.floor(box.x) - 2);
+  const y0 = Math.max(area.y, Math.floor(box.y) - 2);
+  const x1 = Math.min(area.x + area.width, Math.ceil(box.x + box.width) + 2);
+  const y1 = Math.min(area.y + area.height, Math.ceil(box.y + box.height) + 2);
   const data = Buffer.alloc((x1 - x0) * (y1 - y0) * image.channels);
   for (let y = y0; y < y1; y++) {
     image.data.copy(
@@ -231,6 +235,60 @@ describe('detection operations', () => {
       for (const dropped of followed.dropped) assert.match(dropped.reason, /visible|outside/);
     }
     assert.ok(objects > 3 * VARIANTS, `objects of several images were merged (${objects})`);
+  });
+
+  it('mosaic clips the objects its tile borders cut to their tile, each on what shows of its pixels there', async () => {
+    // Prepare: another image of the job, of another size, with the same kinds of objects
+    const other = await scene(160, 120);
+    const partner = { source: await decodeSource(other.png, LIMITS), labels: other.labels, name: 's_other' };
+    const partners = { count: 1, load: async () => partner };
+    const pipeline = resolvePipeline({
+      spec: { format: 'png', steps: [{ op: 'mosaic', probability: 1, centre: [0.35, 0.65] }] },
+      seed: 12,
+    });
+    let cut = 0;
+    for (let index = 0; index < 12; index++) {
+      // Act
+      const variant = await renderVariant(source, pipeline, index, { labels, minVisibility: 0.25 }, {}, partners);
+      const image = await rawOf(variant.data);
+      // Assess: every kept box lies inside one tile, and matches its colour's pixels inside that tile
+      const { centreX, centreY } = (variant.operations[0]?.params ?? {}) as { centreX: number; centreY: number };
+      const tiles: Box[] = [
+        { x: 0, y: 0, width: centreX, height: centreY },
+        { x: centreX, y: 0, width: 200 - centreX, height: centreY },
+        { x: 0, y: centreY, width: centreX, height: 150 - centreY },
+        { x: centreX, y: centreY, width: 200 - centreX, height: 150 - centreY },
+      ];
+      for (const object of variant.labels?.labels.objects ?? []) {
+        const b = object.box;
+        const tile = tiles.find(
+          (t) =>
+            b.x >= t.x - 1e-6 &&
+            b.y >= t.y - 1e-6 &&
+            b.x + b.width <= t.x + t.width + 1e-6 &&
+            b.y + b.height <= t.y + t.height + 1e-6,
+        );
+        assert.ok(tile, `${JSON.stringify(b)} lies inside one tile (centre ${centreX}, ${centreY})`);
+        // The object's pixels within its tile only: the same colour across the border is another object.
+        const colour = COLOUR_OF[object.category] as Colour;
+        const pixels = pixelsNear(image, b, colour, tile);
+        assert.ok(pixels, `${colour} at ${JSON.stringify(b)} has pixels in its tile`);
+        assert.ok(
+          within(b, pixels, 1.5),
+          `${colour}: label ${JSON.stringify(b)} vs pixels in its tile ${JSON.stringify(pixels)}`,
+        );
+        const touches =
+          Math.abs(b.x - tile.x) < 1e-6 ||
+          Math.abs(b.y - tile.y) < 1e-6 ||
+          Math.abs(b.x + b.width - (tile.x + tile.width)) < 1e-6 ||
+          Math.abs(b.y + b.height - (tile.y + tile.height)) < 1e-6;
+        // No object of either scene touches its own image's edges except the partner's disc, which its
+        // bottom edge cuts: a box on its tile's border was cut there (by the canvas or the image's edge).
+        if (touches) cut++;
+      }
+      for (const dropped of variant.labels?.dropped ?? []) assert.match(dropped.reason, /visible|outside/);
+    }
+    assert.ok(cut >= 10, `objects cut by the tile borders were checked (${cut})`);
   });
 
   it('mosaic without other images tiles the image itself, labels included', async () => {

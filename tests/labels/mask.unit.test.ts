@@ -164,4 +164,33 @@ describe('a mask warped through several matrices', () => {
     assert.equal(erased.count, 300);
     assert.deepEqual(erased.region, { x: 10, y: 10, width: 15, height: 20 });
   });
+
+  it('follows a displacement field with the mask read the right way round (an L shape through a still field)', () => {
+    // Prepare: an L (not symmetric about its diagonal) in a crop wider than tall, and a field that moves nothing
+    const data = new Uint8Array(W * H);
+    for (let y = 20; y < 30; y++) data.fill(1, y * W + 10, y * W + 60);
+    for (let y = 30; y < 36; y++) data.fill(1, y * W + 10, y * W + 16);
+    const bitmap = { width: W, height: H, data };
+    const step = 10;
+    const cols = Math.ceil(W / step) + 1;
+    const rows = Math.ceil(H / step) + 1;
+    const still = {
+      width: W,
+      height: H,
+      step,
+      cols,
+      rows,
+      dx: new Float32Array(cols * rows),
+      dy: new Float32Array(cols * rows),
+    };
+    // Act
+    const crop = warpCrop(cropOfRle(encodeRle(bitmap)), [{ kind: 'displace', field: still }], bitmap, W, H, {
+      x: 0,
+      y: 0,
+      width: W,
+      height: H,
+    });
+    // Assess
+    assert.deepEqual(encodeCrop(crop, W, H), encodeRle(bitmap));
+  });
 });

@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
   type Box,
+  boxCorners,
   type Category,
   type DatasetFiles,
   type ImageLabels,
@@ -65,6 +66,16 @@ export const photoItems = async (count = 12, width = 240): Promise<PhotoItem[]> 
   }
   return items;
 };
+
+/** The items with their rectangles labelled by their outlines too (so copy-paste can cut them out). */
+export const outlined = (items: readonly PhotoItem[]): PhotoItem[] =>
+  items.map((item) => ({
+    ...item,
+    labels: {
+      ...item.labels,
+      objects: item.labels.objects.map((o) => ({ ...o, polygons: [boxCorners(o.box)] })),
+    },
+  }));
 
 /** The photos as a COCO zip: images/ and one annotations JSON at the root. */
 export const cocoZip = (items: readonly PhotoItem[]): Promise<Buffer> =>

@@ -5,7 +5,8 @@ import sharp from 'sharp';
 export const COLOURS = { red: [255, 0, 0], green: [0, 255, 0], blue: [0, 0, 255] } as const;
 export type Colour = keyof typeof COLOURS;
 
-const inPolygon = (x: number, y: number, polygon: readonly Point[]): boolean => {
+/** True when (x, y) lies inside the polygon (even-odd). */
+export const inPolygon = (x: number, y: number, polygon: readonly Point[]): boolean => {
   let inside = false;
   for (let i = 0, j = polygon.length - 1; i < polygon.length; j = i++) {
     const [xi, yi] = polygon[i] as Point;

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { afterEach, describe, it } from 'node:test';
-import type { SQSHandler } from '@delta-augment/augmenter';
-import type { JobEvent } from '@delta-augment/core';
+import { finaliseJob, type SQSHandler } from '@delta-augment/augmenter';
+import { type JobEvent, systemClock } from '@delta-augment/core';
+import { reconcile } from '@delta-augment/gateway';
 import { DEAD_LETTER_QUEUE, RedriveTask, UPLOAD_QUEUE } from '@delta-augment/ports';
 import { gradientJpeg } from '../helpers/images.js';
 import { firstSource, seedJob, variantIndices } from '../helpers/jobs.js';
@@ -163,6 +164,76 @@ describe('handler and queue faults, with the real handler and the local queue', 
         requireTerminal: true,
         expectQueued: [garbageId, sourceMessage.messageId],
       });
+    });
+  });
+
+  describe("when a worker is killed during a message's last attempt", () => {
+    it('leaves the dead letter unrecorded until the reconciler records it and ends the job; a redrive completes it', async () => {
+      // Prepare: two receives allowed; a worker takes the message twice and dies both times after starting the
+      // source (its lease lapses at once), so the next receive moves the message to the DLQ with no handler running
+      const s = open({ MAX_RECEIVE_COUNT: '2' });
+      const { jobId, refs } = await seedJob(s, [{ name: 'a.jpg', data: await gradientJpeg(200, 150) }], {
+        variants: 2,
+      });
+      const sourceId = refs[0]?.sourceId ?? '';
+      for (const attempt of [1, 2]) {
+        const [message] = await s.ports.queue.receive(UPLOAD_QUEUE, { visibilityTimeoutSeconds: 0 });
+        assert.ok(message, `attempt ${attempt} receives the message`);
+        await s.jobs.handleSource(jobId, sourceId, { type: 'StartSource', attempt });
+      }
+      assert.deepEqual(await s.ports.queue.receive(UPLOAD_QUEUE, { visibilityTimeoutSeconds: 0 }), []);
+      const [dead] = await s.ports.queue.peek(DEAD_LETTER_QUEUE);
+      assert.ok(dead, 'the message is in the DLQ');
+      const before = await checkNothingLost({
+        events: s.ports.events,
+        queue: s.ports.queue,
+        jobIds: [jobId],
+        requireTerminal: true,
+      });
+      assert.deepEqual(before.violations.map((v) => v.rule).sort(), ['dlq-unrecorded', 'not-terminal']);
+
+      // Act: one reconciler pass, with the grace of the local stack (a dead letter needs none)
+      const report = await reconcile(
+        {
+          ports: s.ports,
+          jobs: s.jobs,
+          clock: systemClock,
+          resend: async (key) => assert.fail(`nothing is resent (${key})`),
+          finalise: (id) => finaliseJob({ blobs: s.ports.blobs, jobs: s.jobs }, id),
+        },
+        900_000,
+      );
+
+      // Assess: recorded with its reason, the job ended, the message kept for a redrive
+      assert.equal(report.deadLettered, 1);
+      const source = await firstSource(s.jobs, jobId);
+      assert.equal(source?.status, 'dead-lettered');
+      assert.match(source?.failure ?? '', /^after 2 attempts: the last attempt did not finish/);
+      assert.equal((await s.jobs.load(jobId))?.status, 'failed');
+      await assertNothingLost({
+        events: s.ports.events,
+        queue: s.ports.queue,
+        jobIds: [jobId],
+        requireTerminal: true,
+        expectQueued: [dead.messageId],
+      });
+      const again = await reconcile(
+        { ports: s.ports, jobs: s.jobs, clock: systemClock, resend: async () => undefined },
+        0,
+      );
+      assert.equal(again.deadLettered, 0, 'a recorded dead letter is left alone');
+
+      // Act: the operator redrives it
+      await s.ports.queue.redrive(DEAD_LETTER_QUEUE, { messageIds: [dead.messageId] });
+      s.pool().start();
+
+      // Assess
+      await waitFor(
+        async () => ((await s.jobs.load(jobId))?.status === 'completed' ? true : undefined),
+        30_000,
+        'the redriven job completed',
+      );
+      await assertNothingLost({ events: s.ports.events, queue: s.ports.queue, jobIds: [jobId], requireTerminal: true });
     });
   });
 

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runToExit } from './harness.js';
 
-describe('a short soak run with faults, poison and deletions', () => {
+describe('a short soak run with faults, poison, deletions and worker kills', () => {
   it('ends every accepted job in one terminal event and leaves no orphan, stray or missing file', async () => {
-    // Act: the real soak script (gateway, notifier and two worker processes), small
+    // Act: the real soak script (gateway, notifier, reconciler and two worker processes, one of them killed -9 every
+    // 6 s and replaced), small
     const { code, output } = await runToExit(
       process.execPath,
       [
@@ -23,6 +24,8 @@ describe('a short soak run with faults, poison and deletions', () => {
         '0.1',
         '--delete-rate',
         '0.3',
+        '--kill-every',
+        '6',
         '--variants',
         '8',
         '--size',
@@ -41,10 +44,12 @@ describe('a short soak run with faults, poison and deletions', () => {
       uploadsAccepted: number;
       deletedWhileProcessing: number;
       terminalEventsSeen: number;
+      workerKills: number;
     };
     assert.deepEqual(summary.violations, []);
     assert.equal(summary.ok, true, output);
     assert.equal(code, 0);
+    assert.ok(summary.workerKills >= 1, `workers killed: ${summary.workerKills}`);
     assert.equal(summary.terminalEventsSeen, summary.uploadsAccepted - summary.deletedWhileProcessing);
   });
 });

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { customProblem, DEFAULT_CUSTOM, fromSpec, toSpec, withOperation } from '../../apps/web/src/pipeline.js';
+import { validateSpec } from '@delta-augment/core';
+import {
+  customProblem,
+  DEFAULT_CUSTOM,
+  fromSpec,
+  OPERATION_DEFS,
+  toSpec,
+  withOperation,
+} from '../../apps/web/src/pipeline.js';
 
 describe('the custom pipeline of the form', () => {
   describe('when operations are switched on with their sliders', () => {
@@ -91,6 +99,41 @@ describe('the custom pipeline of the form', () => {
       const custom = fromSpec('not a spec');
       // Assess
       assert.ok(Object.values(custom).every((state) => !state.on));
+    });
+  });
+
+  describe('when the detection operations are switched on', () => {
+    it('offers each of them, and makes steps the server accepts, images combined first', () => {
+      // Prepare
+      let custom = withOperation(DEFAULT_CUSTOM, 'rotate', { on: false });
+      custom = withOperation(custom, 'mosaic', { on: true, chance: 40 });
+      custom = withOperation(custom, 'copyPaste', { on: true, chance: 100, values: { objects: 4, maxScale: 2 } });
+      custom = withOperation(custom, 'bboxSafeCrop', { on: true, chance: 50, values: { margin: 60 } });
+      custom = withOperation(custom, 'randomResizedCrop', { on: true, chance: 25, values: { minArea: 35 } });
+      custom = withOperation(custom, 'objectCutout', { on: true, chance: 30, values: { holes: 5 } });
+      // Act
+      const spec = toSpec(custom);
+      // Assess
+      assert.deepEqual(
+        OPERATION_DEFS.filter((def) => def.detection).map((def) => def.key),
+        ['mosaic', 'copyPaste', 'bboxSafeCrop', 'randomResizedCrop', 'objectCutout'],
+      );
+      assert.deepEqual(spec.steps, [
+        { op: 'mosaic', probability: 0.4 },
+        { op: 'copyPaste', objects: [1, 4], scale: [0.5, 2], probability: 1 },
+        { op: 'flip', direction: 'horizontal', probability: 0.5 },
+        { op: 'zoom', factor: [1.1, 1.3], probability: 0.5 },
+        { op: 'bboxSafeCrop', margin: [0, 0.6], probability: 0.5 },
+        { op: 'randomResizedCrop', area: [0.35, 1], probability: 0.25 },
+        { op: 'objectCutout', mode: 'avoid', holes: [1, 5], probability: 0.3 },
+      ]);
+      assert.doesNotThrow(() => validateSpec(spec));
+      const back = fromSpec(spec);
+      assert.deepEqual(back.copyPaste, { on: true, chance: 100, values: { objects: 4, maxScale: 2 } });
+      assert.deepEqual(back.bboxSafeCrop, { on: true, chance: 50, values: { margin: 60 } });
+      assert.deepEqual(back.randomResizedCrop, { on: true, chance: 25, values: { minArea: 35 } });
+      assert.deepEqual(back.objectCutout, { on: true, chance: 30, values: { holes: 5 } });
+      assert.deepEqual(back.mosaic, { on: true, chance: 40, values: {} });
     });
   });
 });

@@ -56,6 +56,7 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
     clock: context.clock,
     resend: (key, size) => context.resend(key, size),
     housekeeping: ports.blobs,
+    finalise: (jobId) => finaliseJob({ blobs: ports.blobs, jobs: context.jobs }, jobId),
     log,
   };
   await reconcile(reconcileDeps, 0).catch((error: Error) =>
@@ -99,6 +100,7 @@ export const startLocalStack = async (base: Config, log: Log): Promise<LocalStac
       await ports.close();
       await webhooks.outbox.close();
       lock.release();
+      log('Delta Augment stopped', { conflictRetries: context.jobs.conflictRetries });
     })();
     return stopped;
   };

@@ -5,7 +5,8 @@
  */
 
 import { createLocalWorkerPool } from '@delta-augment/augmenter';
-import { loadConfig } from '@delta-augment/ports';
+import { expandDataset } from '@delta-augment/gateway';
+import { JobService, loadConfig } from '@delta-augment/ports';
 import { localPorts } from '@delta-augment/ports/local';
 import { lowerPriority } from './worker-priority.js';
 
@@ -17,7 +18,11 @@ const log = (message: string, fields?: Record<string, unknown>) =>
   process.stderr.write(
     `${JSON.stringify({ at: new Date().toISOString(), pid: process.pid, msg: message, ...fields })}\n`,
   );
-const pool = createLocalWorkerPool(config, ports, log);
+const jobs = new JobService(ports.events, ports.bus);
+// Dataset zips uploaded through a signed URL are read into their job's sources here, off the request.
+const pool = createLocalWorkerPool(config, ports, log, jobs, {
+  expandDataset: (jobId) => expandDataset({ jobs, blobs: ports.blobs, config, log }, jobId),
+});
 pool.start();
 process.send?.({ type: 'ready' });
 
@@ -27,6 +32,8 @@ const shutdown = async (graceMs: number) => {
   stopping = true;
   await pool.stop(graceMs);
   await ports.close();
+  // Appends retried because their aggregate had moved on (bench:scale reports them per variant).
+  log('augmenter worker stopped', { conflictRetries: jobs.conflictRetries });
   process.exit(0);
 };
 process.on('SIGTERM', () => void shutdown(20_000));

@@ -39,7 +39,14 @@ export class PipelineControls {
       this.showMode();
       this.onChange();
     });
-    this.panel.append(...OPERATION_DEFS.map((def) => this.operationRow(def)), this.resetButton());
+    const general = OPERATION_DEFS.filter((def) => !def.detection);
+    const detection = OPERATION_DEFS.filter((def) => def.detection);
+    this.panel.append(
+      ...general.map((def) => this.operationRow(def)),
+      h('h3', { class: 'operations-heading' }, 'Detection datasets'),
+      ...detection.map((def) => this.operationRow(def)),
+      this.resetButton(),
+    );
     this.showMode();
   }
 
@@ -134,7 +141,18 @@ export class PipelineControls {
     const card = h(
       'div',
       { class: 'operation' },
-      h('img', { class: 'thumbnail', src: THUMBNAILS[def.key], alt: '', width: 160, height: 100, loading: 'lazy' }),
+      ...(THUMBNAILS[def.key]
+        ? [
+            h('img', {
+              class: 'thumbnail',
+              src: THUMBNAILS[def.key],
+              alt: '',
+              width: 160,
+              height: 100,
+              loading: 'lazy',
+            }),
+          ]
+        : []),
       h('div', { class: 'switch' }, toggle, h('label', { for: id }, def.label)),
       h('p', { class: 'hint', id: `${id}-hint` }, def.hint),
       ...sliders.map((s) => s.element),

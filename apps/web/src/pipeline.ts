@@ -1,5 +1,6 @@
 /**
- * The "customise" part of the form as data: a few operations with an on/off switch, a chance and their
+ * The "customise" part of the form as data: a few operations (and the detection operations, for
+ * labelled datasets) with an on/off switch, a chance and their
  * main parameter, turned into a pipeline spec (`{ name, steps: [{ op, probability, ...params }] }`, the
  * augmenter's published JSON Schema) and read back from a preset's spec. Pure, no DOM.
  */
@@ -20,10 +21,12 @@ export interface OperationDef {
   readonly label: string;
   readonly hint: string;
   readonly sliders: readonly SliderDef[];
+  /** Operations that use the objects' labels: shown under their own heading. */
+  readonly detection?: boolean;
 }
 
-/** The gallery picture of each operation (`npm run gallery`, copied into the page by the build). */
-export const THUMBNAILS: Readonly<Record<OperationKey, string>> = {
+/** The gallery picture of each operation that has one (`npm run gallery`, copied into the page by the build). */
+export const THUMBNAILS: Readonly<Partial<Record<OperationKey, string>>> = {
   rotate: 'operations/rotate.webp',
   flipHorizontal: 'operations/flip-1.webp',
   flipVertical: 'operations/flip-2.webp',
@@ -42,7 +45,12 @@ export type OperationKey =
   | 'brightness'
   | 'contrast'
   | 'noise'
-  | 'blur';
+  | 'blur'
+  | 'mosaic'
+  | 'copyPaste'
+  | 'bboxSafeCrop'
+  | 'randomResizedCrop'
+  | 'objectCutout';
 
 /** The state of one operation: on or off, the chance it runs (0–100 %), and its slider values. */
 export interface OperationState {
@@ -56,6 +64,9 @@ export type CustomPipeline = Readonly<Record<OperationKey, OperationState>>;
 const percent = (value: number): string => `±${Math.round(value)}%`;
 const times = (value: number): string => `${value.toFixed(2)}×`;
 const sigma = (value: number): string => `σ ${value % 1 === 0 ? value : value.toFixed(1)}`;
+const share = (value: number): string => `${Math.round(value)}%`;
+const count = (value: number): string => `up to ${value}`;
+const NEEDS_LABELS = 'For labelled datasets (COCO, YOLO, VOC): labels follow.';
 
 /** The operations the form offers, in pipeline order (geometry first, then light, then noise and blur). */
 export const OPERATION_DEFS: readonly OperationDef[] = [
@@ -100,6 +111,44 @@ export const OPERATION_DEFS: readonly OperationDef[] = [
     hint: 'Gaussian blur up to the radius (pixels).',
     sliders: [{ key: 'maxSigma', label: 'Radius', min: 0.5, max: 10, step: 0.5, format: sigma }],
   },
+  {
+    key: 'mosaic',
+    label: 'Mosaic',
+    hint: `Four images of the job in the quadrants around a random centre. ${NEEDS_LABELS}`,
+    sliders: [],
+    detection: true,
+  },
+  {
+    key: 'copyPaste',
+    label: 'Copy-paste objects',
+    hint: `Objects outlined by a polygon or mask in another image, pasted at random places. ${NEEDS_LABELS}`,
+    sliders: [
+      { key: 'objects', label: 'Objects', min: 1, max: 8, step: 1, format: count },
+      { key: 'maxScale', label: 'Largest size', min: 0.5, max: 3, step: 0.1, format: times },
+    ],
+    detection: true,
+  },
+  {
+    key: 'bboxSafeCrop',
+    label: 'Box-safe crop',
+    hint: `Crop that never cuts into an object's box. ${NEEDS_LABELS}`,
+    sliders: [{ key: 'margin', label: 'Most cut', min: 10, max: 100, step: 10, format: share }],
+    detection: true,
+  },
+  {
+    key: 'randomResizedCrop',
+    label: 'Random-resized crop',
+    hint: `A random region, scaled back to the image's size; keeps an object. ${NEEDS_LABELS}`,
+    sliders: [{ key: 'minArea', label: 'Smallest area', min: 10, max: 100, step: 5, format: share }],
+    detection: true,
+  },
+  {
+    key: 'objectCutout',
+    label: 'Object cutout',
+    hint: `Black holes placed off the objects. ${NEEDS_LABELS}`,
+    sliders: [{ key: 'holes', label: 'Holes', min: 1, max: 8, step: 1, format: count }],
+    detection: true,
+  },
 ];
 
 /** Where customising starts when the preset says nothing about an operation. */
@@ -112,6 +161,11 @@ export const DEFAULT_CUSTOM: CustomPipeline = {
   contrast: { on: false, chance: 50, values: { amount: 20 } },
   noise: { on: false, chance: 30, values: { maxSigma: 15 } },
   blur: { on: false, chance: 30, values: { maxSigma: 1.5 } },
+  mosaic: { on: false, chance: 50, values: {} },
+  copyPaste: { on: false, chance: 50, values: { objects: 3, maxScale: 1.5 } },
+  bboxSafeCrop: { on: false, chance: 50, values: { margin: 100 } },
+  randomResizedCrop: { on: false, chance: 50, values: { minArea: 30 } },
+  objectCutout: { on: false, chance: 30, values: { holes: 3 } },
 };
 
 const round = (value: number, digits = 2): number => Number(value.toFixed(digits));
@@ -128,6 +182,12 @@ export const toSpec = (custom: CustomPipeline): { name: string; description: str
     if (state.on) steps.push({ ...step(state.values), probability: probability(state.chance) } as SpecStep);
   };
   const v = (values: Readonly<Record<string, number>>, name: string): number => values[name] ?? 0;
+  // Images of the job are combined first, then moved, cropped, lit and spoilt.
+  add('mosaic', () => ({ op: 'mosaic' }));
+  add('copyPaste', (values) => {
+    const largest = round(v(values, 'maxScale'), 1);
+    return { op: 'copyPaste', objects: [1, v(values, 'objects')], scale: [Math.min(0.5, largest), largest] };
+  });
   add('rotate', (values) => ({ op: 'rotate', angle: [-v(values, 'maxAngle'), v(values, 'maxAngle')], mode: 'crop' }));
   add('flipHorizontal', () => ({ op: 'flip', direction: 'horizontal' }));
   add('flipVertical', () => ({ op: 'flip', direction: 'vertical' }));
@@ -136,11 +196,14 @@ export const toSpec = (custom: CustomPipeline): { name: string; description: str
     const high = v(values, 'max');
     return { op: 'zoom', factor: [round(Math.min(low, high)), round(Math.max(low, high))] };
   });
+  add('bboxSafeCrop', (values) => ({ op: 'bboxSafeCrop', margin: [0, probability(v(values, 'margin'))] }));
+  add('randomResizedCrop', (values) => ({ op: 'randomResizedCrop', area: [probability(v(values, 'minArea')), 1] }));
   const around = (amount: number): [number, number] => [round(1 - amount / 100), round(1 + amount / 100)];
   add('brightness', (values) => ({ op: 'brightness', factor: around(v(values, 'amount')) }));
   add('contrast', (values) => ({ op: 'contrast', factor: around(v(values, 'amount')) }));
   add('noise', (values) => ({ op: 'noise', sigma: [0, v(values, 'maxSigma')] }));
   add('blur', (values) => ({ op: 'blur', sigma: [0.3, Math.max(0.3, v(values, 'maxSigma'))] }));
+  add('objectCutout', (values) => ({ op: 'objectCutout', mode: 'avoid', holes: [1, v(values, 'holes')] }));
   const on = OPERATION_DEFS.filter((def) => custom[def.key].on).map((def) => def.label.toLowerCase());
   return { name: 'custom', description: `Custom: ${on.join(', ') || 'no operations'}.`, steps };
 };
@@ -221,6 +284,33 @@ export const fromSpec = (spec: unknown): CustomPipeline => {
       case 'blur': {
         const range = rangeOf(step.sigma);
         set(step.op, step, range ? { maxSigma: range[1] } : {});
+        break;
+      }
+      case 'mosaic':
+        set('mosaic', step);
+        break;
+      case 'copyPaste': {
+        const objects = rangeOf(step.objects);
+        const scale = rangeOf(step.scale);
+        set('copyPaste', step, {
+          ...(objects ? { objects: objects[1] } : {}),
+          ...(scale ? { maxScale: scale[1] } : {}),
+        });
+        break;
+      }
+      case 'bboxSafeCrop': {
+        const margin = rangeOf(step.margin);
+        set('bboxSafeCrop', step, margin ? { margin: margin[1] * 100 } : {});
+        break;
+      }
+      case 'randomResizedCrop': {
+        const area = rangeOf(step.area);
+        set('randomResizedCrop', step, area ? { minArea: area[0] * 100 } : {});
+        break;
+      }
+      case 'objectCutout': {
+        const holes = rangeOf(step.holes);
+        set('objectCutout', step, holes ? { holes: holes[1] } : {});
         break;
       }
       default:

@@ -1,23 +1,39 @@
-import { PermanentError } from '@delta-augment/core';
+import { outputPixelBound, PermanentError, type PipelineSpec } from '@delta-augment/core';
 import type { Budgets } from '@delta-augment/ports';
 import sharp from 'sharp';
 
-/** The pixel count an image header declares, without decoding; undefined when the header cannot be read. */
-export const headerPixels = async (input: Buffer): Promise<number | undefined> => {
+/** The size an image header declares (one page of an animation), without decoding; undefined when unreadable. */
+export const headerSize = async (input: Buffer): Promise<{ width: number; height: number } | undefined> => {
   try {
     const meta = await sharp(input, { limitInputPixels: false }).metadata();
     const width = meta.width ?? 0;
     const height = meta.pageHeight ?? meta.height ?? 0;
-    return width > 0 && height > 0 ? width * height : undefined;
+    return width > 0 && height > 0 ? { width, height } : undefined;
   } catch {
     return undefined;
   }
 };
 
 /**
- * A semaphore counted in pixels: decodes in one worker process wait until the pixels they will hold fit in
- * WORKER_DECODE_PIXELS, so memory follows image sizes, not record counts (100 blank 40 MP PNGs in one batch
- * decode two at a time, not all at once). A request for more than the whole budget waits for an empty gate.
+ * The pixels one source holds while it is decoded and rendered: its decoded input, and for each of the
+ * `renderConcurrency` variants rendered at once two buffers of the variant's largest possible size (a render
+ * step's input and output, or the last step's pixels and their encoding). A small source whose pipeline scales it
+ * up to 36 MP weighs what it will hold, not what it decodes.
+ */
+export const sourceWorkingPixels = (
+  size: { readonly width: number; readonly height: number },
+  spec: PipelineSpec | undefined,
+  renderConcurrency: number,
+): number => {
+  const input = size.width * size.height;
+  return spec ? input + 2 * renderConcurrency * outputPixelBound(spec, size.width, size.height) : input;
+};
+
+/**
+ * A semaphore counted in pixels: sources in one worker process wait until the pixels they will hold (decoded
+ * input and render buffers, {@link sourceWorkingPixels}) fit in WORKER_DECODE_PIXELS, so memory follows image
+ * and output sizes, not record counts (100 blank 40 MP PNGs in one batch decode two at a time, not all at once).
+ * A request for more than the whole budget waits for an empty gate and then runs alone.
  */
 export class PixelGate {
   #inUse = 0;

@@ -5,6 +5,7 @@ import {
   type PipelineSpec,
   type SourceState,
   type Step,
+  TransientError,
 } from '@delta-augment/core';
 import { decodeSource, type EngineLimits, type Partner, type Partners } from '@delta-augment/engine';
 import type { BlobStore, JobService } from '@delta-augment/ports';
@@ -62,6 +63,36 @@ function poolOf(jobs: JobService, jobId: string): Promise<JobPool> {
   return pool;
 }
 
+/** Longest wait for another image of the job that is still being uploaded, before the work is retried later. */
+const UPLOAD_WAIT_MS = 20_000;
+
+/**
+ * The bytes of another source of the job. A dataset's sources are stored one after the other, so a
+ * source may be augmented before the one it draws from is stored: that one is waited for (its record
+ * says it is not uploaded yet), then the work is retried later (a transient error). A source recorded
+ * as uploaded whose object is gone is a permanent failure.
+ */
+async function uploaded(
+  deps: { readonly jobs: JobService; readonly blobs: BlobStore },
+  jobId: string,
+  ref: SourceState,
+): Promise<Buffer> {
+  const started = Date.now();
+  for (let pause = 50; ; pause = Math.min(1000, pause * 2)) {
+    try {
+      return await deps.blobs.getBuffer(ref.key);
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      const now = await deps.jobs.loadSource(jobId, ref.sourceId);
+      if (now !== undefined && now.status !== 'pending')
+        throw new PermanentError(`source object ${ref.key} is missing`, { cause: error });
+      if (Date.now() - started > UPLOAD_WAIT_MS)
+        throw new TransientError(`source ${ref.name}, drawn from, is not uploaded yet`, { cause: error });
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
 /**
  * The other sources of the job in the same split, ordered by name (so every worker, and every run of
  * the same dataset, sees the same list), loaded on demand and kept in a small cache. The job's list is
@@ -81,11 +112,7 @@ export async function partnersOf(
   const load = async (k: number): Promise<Partner> => {
     const ref = k >= 0 && k < count ? list[own >= 0 && k >= own ? k + 1 : k] : undefined;
     if (ref === undefined) throw new RangeError(`no partner ${k}`);
-    const bytes = await deps.blobs.getBuffer(ref.key).catch((error: unknown) => {
-      if (error instanceof NotFoundError)
-        throw new PermanentError(`source object ${ref.key} is missing`, { cause: error });
-      throw error;
-    });
+    const bytes = await uploaded(deps, jobId, ref);
     const source = await decodeSource(bytes, deps.limits);
     const labels = ref.labelsKey
       ? (JSON.parse((await deps.blobs.getBuffer(ref.labelsKey)).toString('utf8')) as ImageLabels)
@@ -99,6 +126,7 @@ export async function partnersOf(
       if (entry === undefined) {
         if (cache.size >= CACHED) cache.delete(cache.keys().next().value as number);
         entry = load(k);
+        entry.catch(() => cache.delete(k));
         cache.set(k, entry);
       }
       return entry;

@@ -12,6 +12,7 @@ import {
   needsFinalising,
   outputsOf,
   PermanentError,
+  type PipelineSpec,
   resolvePipeline,
   type SourceState,
   VARIANTS_PER_EVENT,
@@ -26,7 +27,14 @@ import {
   thumbnail,
 } from '@delta-augment/engine';
 import type { BlobStore, Budgets, JobService } from '@delta-augment/ports';
-import { checkJobBytes, headerPixels, type PixelGate, variantTooSlow, withinSeconds } from './budget.js';
+import {
+  checkJobBytes,
+  headerSize,
+  type PixelGate,
+  sourceWorkingPixels,
+  variantTooSlow,
+  withinSeconds,
+} from './budget.js';
 import { type FinaliseDeps, finaliseOrGiveUp } from './finalise-job.js';
 import { isJobDeleted, JobDeletedError, sweepDeletedJob, watchJob } from './job-watch.js';
 import { partnersOf, usesPartners } from './partners.js';
@@ -171,7 +179,7 @@ const renderSource = async (
   });
   const releaseSource = await deps.sourceGate?.acquire(1);
   try {
-    const releasePixels = await deps.decodeGate?.acquire((await headerPixels(input)) ?? deps.limits.maxPixels);
+    const releasePixels = await deps.decodeGate?.acquire(await workingPixels(deps, job, input));
     try {
       return await renderDecoded(deps, message, job, start, input);
     } finally {
@@ -180,6 +188,19 @@ const renderSource = async (
   } finally {
     releaseSource?.();
   }
+};
+
+/** What the source will hold (decoded input and render buffers), for the worker's pixel gate. */
+const workingPixels = async (deps: ProcessDeps, job: JobState, input: Buffer): Promise<number> => {
+  const size = await headerSize(input);
+  if (!size) return deps.limits.maxPixels;
+  let spec: PipelineSpec | undefined;
+  try {
+    spec = resolvePipeline(job.pipeline).spec;
+  } catch {
+    spec = undefined; // the render reports the pipeline's error
+  }
+  return sourceWorkingPixels(size, spec, deps.renderConcurrency);
 };
 
 const renderDecoded = async (

@@ -1,11 +1,15 @@
 import {
+  awaitsDataset,
   type Clock,
   decodeS3Key,
+  isJobTerminal,
+  isSourceSettled,
   isTestEvent,
   type JobState,
   type JobStatus,
   needsFinalising,
   parseS3Notification,
+  parseSourceKey,
   type SourceState,
 } from '@delta-augment/core';
 import { DEAD_LETTER_QUEUE, type JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
@@ -23,6 +27,8 @@ export interface ReconcileDeps {
   /** Queues an ObjectCreated message for a stored source (as the gateway's retry does). */
   resend(key: string, size: number): Promise<void>;
   readonly housekeeping?: BlobHousekeeping;
+  /** Writes a job's archive and terminal event once its sources are settled (the augmenter's `finaliseJob`). */
+  readonly finalise?: (jobId: string) => Promise<void>;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
 
@@ -36,6 +42,11 @@ export interface ReconcileReport {
   readonly sidecars: number;
   /** Folders of jobs that no longer exist (writes that landed after a deletion, or a deletion cut short). */
   readonly orphanFolders: number;
+  /**
+   * Sources whose message went to the dead-letter queue with nothing recorded: the worker of its last attempt
+   * was killed (or lost its lease), so the queue moved the message at the next receive. Recorded as dead-lettered.
+   */
+  readonly deadLettered: number;
 }
 
 export const INTERRUPTED_UPLOAD =
@@ -44,21 +55,57 @@ export const INTERRUPTED_UPLOAD =
 const OPEN: readonly JobStatus[] = ['created', 'queued', 'processing'];
 const PEEK_MAX = 1000;
 
-/** The source keys that have a message in the upload queue or its dead-letter queue. */
-const queuedKeys = async (queue: Ports['queue']): Promise<Set<string>> => {
-  const keys = new Set<string>();
-  for (const name of [UPLOAD_QUEUE, DEAD_LETTER_QUEUE]) {
-    for (const message of await queue.peek(name, { max: PEEK_MAX })) {
-      try {
-        const notification = parseS3Notification(message.body);
-        if (isTestEvent(notification)) continue;
-        for (const record of notification.Records) keys.add(decodeS3Key(record.s3.object.key));
-      } catch {
-        // not a notification: the poison path deals with it
-      }
+/** The source keys a queue's messages name, with the receive count of each (visible and in-flight messages). */
+const keysIn = async (queue: Ports['queue'], name: string): Promise<Map<string, number>> => {
+  const keys = new Map<string, number>();
+  for (const message of await queue.peek(name, { max: PEEK_MAX })) {
+    try {
+      const notification = parseS3Notification(message.body);
+      if (isTestEvent(notification)) continue;
+      for (const record of notification.Records) keys.set(decodeS3Key(record.s3.object.key), message.receiveCount);
+    } catch {
+      // not a notification: the poison path deals with it
     }
   }
   return keys;
+};
+
+export const deadLetterUnrecordedReason = (receives: number): string =>
+  `after ${receives} attempts: the last attempt did not finish (its worker stopped or lost its lease), so the message went to the dead-letter queue; redrive or retry to try again`;
+
+/**
+ * Records the sources whose message is in the dead-letter queue while nothing on the job says so (a worker killed
+ * during a message's last attempt: the queue moves the message at the next receive, and no handler runs to record
+ * it), then finalises the jobs this settles, or whose finalisation that attempt was running. A source that also
+ * has a message in the upload queue (a retry) is left alone. No grace: a message in the dead-letter queue is no
+ * longer anyone's work.
+ */
+const recordDeadLetters = async (
+  deps: ReconcileDeps,
+  inUploadQueue: ReadonlyMap<string, number>,
+  inDeadLetterQueue: ReadonlyMap<string, number>,
+): Promise<number> => {
+  let recorded = 0;
+  for (const [key, receives] of inDeadLetterQueue) {
+    const parsed = parseSourceKey(key);
+    if (!parsed || inUploadQueue.has(key)) continue;
+    const job = await deps.jobs.load(parsed.jobId);
+    if (!job || isJobTerminal(job)) continue;
+    let current: JobState | undefined = job;
+    const source = await deps.jobs.loadSource(parsed.jobId, parsed.sourceId);
+    if (source && !isSourceSettled(source)) {
+      ({ job: current } = await deps.jobs.handleSource(
+        parsed.jobId,
+        parsed.sourceId,
+        { type: 'DeadLetterSource', reason: deadLetterUnrecordedReason(receives) },
+        source,
+      ));
+      recorded += 1;
+    }
+    // Also a job whose last attempt was killed while it finalised: its sources are settled, its message is here.
+    if (current && needsFinalising(current)) await deps.finalise?.(parsed.jobId);
+  }
+  return recorded;
 };
 
 async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncGenerator<JobState> {
@@ -80,23 +127,41 @@ async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncG
  * - a source whose object is stored but which has no message (died between the write and the send) gets its
  *   message again (handlers are idempotent, so a duplicate costs nothing);
  * - temp files and sidecars of writes that never finished are removed, and so are the folders of jobs that no
- *   longer exist (writes that landed after a DELETE, or a DELETE cut short).
+ *   longer exist (writes that landed after a DELETE, or a DELETE cut short);
+ * - a source whose message is in the dead-letter queue with nothing recorded (a worker killed during the message's
+ *   last attempt) is dead-lettered with a reason, and its job finalised (`finalise`), whatever its age.
  *
- * Only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up, when
- * the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
+ * Otherwise only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up,
+ * when the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
  */
 export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<ReconcileReport> => {
   const { ports, jobs } = deps;
   const cutoff = deps.clock.now() - graceMs;
-  const queued = await queuedKeys(ports.queue);
+  // The upload queue first: a message that a redrive moves meanwhile is then seen in neither, and left alone.
+  const inUploadQueue = await keysIn(ports.queue, UPLOAD_QUEUE);
+  const inDeadLetterQueue = await keysIn(ports.queue, DEAD_LETTER_QUEUE);
+  const queued = new Set([...inUploadQueue.keys(), ...inDeadLetterQueue.keys()]);
+  const deadLettered = await recordDeadLetters(deps, inUploadQueue, inDeadLetterQueue);
   let resent = 0;
   let failed = 0;
   for await (const job of openJobs(ports.events, new Date(cutoff).toISOString())) {
+    // A dataset zip stored without its message (a crash between the write and the send) gets it again.
+    const zip = job.datasetUpload?.key;
+    if (zip && awaitsDataset(job) && !queued.has(zip)) {
+      const head = await ports.blobs.head(zip);
+      if (head) {
+        await deps.resend(zip, head.size);
+        resent += 1;
+      }
+    }
     let cursor: string | undefined;
     do {
       const page = await jobs.sources(job.id, { limit: 1000, cursor });
       for (const source of page.items) {
-        const outcome = await reconcileSource(deps, job.id, source, queued);
+        // An image of a dataset zip whose message is still queued is stored by that message's worker.
+        const zipQueued =
+          source.entry !== undefined && job.datasetUpload !== undefined && queued.has(job.datasetUpload.key);
+        const outcome = zipQueued ? undefined : await reconcileSource(deps, job.id, source, queued);
         if (outcome === 'resent') resent += 1;
         if (outcome === 'failed') failed += 1;
       }
@@ -113,7 +178,7 @@ export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<R
     await ports.blobs.deletePrefix(folder.prefix);
     orphanFolders += 1;
   }
-  const report = { resent, failed, ...strays, orphanFolders };
+  const report = { resent, failed, ...strays, orphanFolders, deadLettered };
   if (Object.values(report).some((n) => n > 0)) deps.log?.('reconciler repaired interrupted work', { ...report });
   return report;
 };

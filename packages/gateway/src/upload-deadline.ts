@@ -1,7 +1,15 @@
-import { type Clock, isJobTerminal, type JobState, type JobStatus, needsFinalising } from '@delta-augment/core';
+import {
+  awaitsDataset,
+  type Clock,
+  isJobTerminal,
+  type JobState,
+  type JobStatus,
+  needsFinalising,
+} from '@delta-augment/core';
 import type { BlobStore, JobEventStore, JobService } from '@delta-augment/ports';
 import type { GatewayContext } from './context.js';
 import { RequestError } from './errors.js';
+import { INTERRUPTED_UPLOAD } from './reconciler.js';
 
 /**
  * The upload deadline of signed-upload jobs (issue 17, point 8): a source whose object has not arrived
@@ -46,14 +54,19 @@ export interface UploadDeadlineDeps {
   finalise(jobId: string): Promise<void>;
 }
 
-/** Statuses of a job that may still wait for an upload (`processing`: some sources arrived, others not). */
-const WAITING: readonly JobStatus[] = ['created', 'processing'];
+/**
+ * Statuses of a job that may still wait for an upload (`processing`: some sources arrived, others not; `queued`:
+ * a multipart upload whose gateway died before it stored a source).
+ */
+const WAITING: readonly JobStatus[] = ['created', 'queued', 'processing'];
 
 /**
- * Fails every source still waiting for its upload past the deadline (final, with the reason), then finalises
- * the jobs that left settled. An object that did arrive but whose notification is still on its way is left
- * alone: its worker records it. Idempotent: a second run finds nothing (or only finalises what is still due).
- * Returns the number of sources failed.
+ * Fails every source still without its object past the deadline (final, with the reason), then finalises the
+ * jobs that left settled: a signed upload that never arrived (`pending`), and a multipart upload recorded as
+ * uploaded whose gateway died before the object was stored (`uploaded`, no object: no notification can come).
+ * The reconciler repairs the latter locally at once; on AWS this sweep is what ends such a job. An object that
+ * did arrive but whose notification is still on its way is left alone: its worker records it. Idempotent: a
+ * second run finds nothing (or only finalises what is still due). Returns the number of sources failed.
  */
 export const failLateUploads = async (deps: UploadDeadlineDeps): Promise<number> => {
   const cutoff = new Date(deps.clock.now() - deps.deadlineSeconds * 1000).toISOString();
@@ -65,7 +78,13 @@ export const failLateUploads = async (deps: UploadDeadlineDeps): Promise<number>
       const page = await deps.events.query({ status, createdBefore: cutoff, limit: 100, cursor });
       cursor = page.cursor;
       for (const job of page.items) {
-        if (job.counts.uploaded < job.sourceCount) failed += await failPendingSources(deps, job, reason);
+        // A dataset zip that never arrived fails its job (one that did is read by its worker).
+        if (awaitsDataset(job) && job.datasetUpload && !(await deps.blobs.head(job.datasetUpload.key))) {
+          const { events } = await deps.jobs.handleJob(job.id, { type: 'RejectDataset', reason });
+          failed += events.length > 0 ? 1 : 0;
+          continue;
+        }
+        failed += await failMissingSources(deps, job, reason);
         const after = await deps.jobs.load(job.id);
         if (after && needsFinalising(after)) await deps.finalise(job.id);
       }
@@ -74,18 +93,22 @@ export const failLateUploads = async (deps: UploadDeadlineDeps): Promise<number>
   return failed;
 };
 
-const failPendingSources = async (deps: UploadDeadlineDeps, job: JobState, reason: string): Promise<number> => {
+const failMissingSources = async (deps: UploadDeadlineDeps, job: JobState, reason: string): Promise<number> => {
   let failed = 0;
   let cursor: string | undefined;
   do {
     const page = await deps.jobs.sources(job.id, { limit: 1000, cursor });
     cursor = page.cursor;
     for (const source of page.items) {
-      if (source.status !== 'pending' || (await deps.blobs.head(source.key))) continue;
+      const late = source.status === 'pending';
+      if (!(late || source.status === 'uploaded') || (await deps.blobs.head(source.key))) continue;
+      // An image of an uploaded dataset zip is stored by the zip's worker, from the zip (the reconciler deals
+      // with a zip whose message is gone).
+      if (source.entry !== undefined) continue;
       const { events } = await deps.jobs.handleSource(
         job.id,
         source.sourceId,
-        { type: 'FailSource', reason, attempt: 0, final: true },
+        { type: 'FailSource', reason: late ? reason : INTERRUPTED_UPLOAD, attempt: source.attempts, final: true },
         source,
       );
       failed += events.length > 0 ? 1 : 0;

@@ -1,7 +1,7 @@
 // biome-ignore-all lint/style/noNonNullAssertion: typed-array indexing, in bounds by construction.
-import { type Box, decodeRleColumns, encodeRleColumns, type Rle } from '@delta-augment/core';
+import { type Box, boundsOf, encodeRleColumns, type Rle } from '@delta-augment/core';
 import type { DisplacementField } from '../effects.js';
-import { apply, compose, type Mat3 } from '../geometry/matrix.js';
+import { apply, compose, invert, type Mat3 } from '../geometry/matrix.js';
 import { displacementAt } from './field.js';
 
 /**
@@ -66,11 +66,61 @@ export function tighten(region: Box, data: Uint8Array, count?: number): MaskCrop
 /** Decoded source masks, shared by every variant of a source (never written). */
 const decoded = new WeakMap<Rle, MaskCrop>();
 
+/**
+ * Decodes COCO RLE straight into the crop around its set pixels: a first pass over the runs finds the
+ * crop, a second fills it (the canvas-sized bitmap is never made).
+ */
+function decodeCrop(rle: Rle): MaskCrop {
+  const h = rle.height;
+  const total = rle.width * h;
+  let x0 = Number.POSITIVE_INFINITY;
+  let x1 = -1;
+  let y0 = h;
+  let y1 = -1;
+  let count = 0;
+  let position = 0;
+  for (let k = 0; k < rle.counts.length; k++) {
+    const run = rle.counts[k]!;
+    const end = Math.min(position + run, total);
+    if (k % 2 === 1 && end > position) {
+      const first = Math.floor(position / h);
+      const last = Math.floor((end - 1) / h);
+      x0 = Math.min(x0, first);
+      x1 = Math.max(x1, last);
+      y0 = Math.min(y0, last > first ? 0 : position - first * h);
+      y1 = Math.max(y1, last > first ? h - 1 : end - 1 - last * h);
+      count += end - position;
+    }
+    position += run;
+  }
+  if (count === 0) return EMPTY;
+  const region = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+  const rh = region.height;
+  const data = new Uint8Array(region.width * rh);
+  position = 0;
+  for (let k = 0; k < rle.counts.length; k++) {
+    const run = rle.counts[k]!;
+    const end = Math.min(position + run, total);
+    if (k % 2 === 1) {
+      // Column by column: within a column, canvas position x·h + y is crop position (x − x0)·rh + y − y0.
+      for (let p = position; p < end; ) {
+        const x = Math.floor(p / h);
+        const stop = Math.min(end, (x + 1) * h);
+        const at = (x - x0) * rh - y0 - x * h;
+        data.fill(1, p + at, stop + at);
+        p = stop;
+      }
+    }
+    position += run;
+  }
+  return { region, data, count };
+}
+
 /** The crop of a source mask, decoded once per mask object. */
 export function cropOfRle(rle: Rle): MaskCrop {
   let entry = decoded.get(rle);
   if (entry === undefined) {
-    entry = tighten({ x: 0, y: 0, width: rle.width, height: rle.height }, decodeRleColumns(rle));
+    entry = decodeCrop(rle);
     decoded.set(rle, entry);
   }
   return entry;
@@ -123,15 +173,7 @@ const at = (crop: MaskCrop, sx: number, sy: number): number => {
     : 0;
 };
 
-/** The steps j in [0, n) for which start + step · j may fall in [lo, hi), widened by one step each way. */
-function span(start: number, step: number, lo: number, hi: number, n: number): [number, number] {
-  if (step === 0) return start >= lo - 1 && start < hi ? [0, n] : [0, 0];
-  const a = (lo - start) / step;
-  const b = (hi - start) / step;
-  return [Math.max(0, Math.floor(Math.min(a, b)) - 1), Math.min(n, Math.ceil(Math.max(a, b)) + 1)];
-}
-
-/** Nearest-neighbour samples through one matrix stage over `region`, into `out` (region-sized); returns the set count. */
+/** Nearest-neighbour samples through one projective stage over `region`, into `out` (region-sized); returns the set count. */
 function sampleMatrix(crop: MaskCrop, stage: MatrixStage, region: Box, out: Uint8Array): number {
   const m = stage.inverse;
   const { inWidth, inHeight } = stage;
@@ -141,33 +183,6 @@ function sampleMatrix(crop: MaskCrop, stage: MatrixStage, region: Box, out: Uint
   const src = crop.data;
   const rh = region.height;
   let count = 0;
-  if (Math.abs(m[6]) < 1e-12 && Math.abs(m[7]) < 1e-12) {
-    // Affine: along an output column, u and v move by constant steps.
-    const [a, b, c, d, e, f] = m.map((k) => k / m[8]) as unknown as Mat3;
-    for (let i = 0; i < region.width; i++) {
-      const u0 = region.x + i + 0.5;
-      const v0 = region.y + 0.5;
-      const bu = a * u0 + b * v0 + c;
-      const bv = d * u0 + e * v0 + f;
-      const column = i * rh;
-      // Only the stretch of the column that maps into the crop can be set (1 px of slack each way).
-      const [ua, ub] = span(bu, b, cx, cx + cw + 1, rh);
-      const [va, vb] = span(bv, e, cy, cy + ch + 1, rh);
-      const to = Math.min(ub, vb);
-      for (let j = Math.max(ua, va); j < to; j++) {
-        const u = bu + b * j;
-        const v = bv + e * j;
-        if (!(u >= 0 && v >= 0 && u <= inWidth && v <= inHeight)) continue;
-        const sx = (u < maxX ? u | 0 : maxX) - cx;
-        const sy = (v < maxY ? v | 0 : maxY) - cy;
-        if (sx < 0 || sy < 0 || sx >= cw || sy >= ch) continue;
-        const bit = src[sx * ch + sy]!;
-        out[column + j] = bit;
-        count += bit;
-      }
-    }
-    return count;
-  }
   for (let i = 0; i < region.width; i++) {
     const u0 = region.x + i + 0.5;
     const column = i * rh;
@@ -184,6 +199,125 @@ function sampleMatrix(crop: MaskCrop, stage: MatrixStage, region: Box, out: Uint
       const bit = src[sx * ch + sy]!;
       out[column + j] = bit;
       count += bit;
+    }
+  }
+  return count;
+}
+
+/** Boundary segments of crops, computed once per crop (source masks are shared by every variant). */
+const boundaries = new WeakMap<MaskCrop, Float64Array>();
+
+/**
+ * The crop's boundary: the pixel edges between a set and an unset pixel, joined along each grid line,
+ * as x0, y0, x1, y1 quadruples in canvas coordinates. The set pixels are exactly the points inside
+ * an odd number of times (even-odd rule), each pixel the half-open square [x, x + 1) × [y, y + 1).
+ */
+function boundaryOf(crop: MaskCrop): Float64Array {
+  const known = boundaries.get(crop);
+  if (known) return known;
+  const { x: cx, y: cy, width: cw, height: ch } = crop.region;
+  const d = crop.data;
+  const out: number[] = [];
+  // Vertical edges: between column x - 1 and column x, where they differ.
+  for (let x = 0; x <= cw; x++) {
+    let start = -1;
+    for (let y = 0; y <= ch; y++) {
+      const left = x > 0 && y < ch ? d[(x - 1) * ch + y]! : 0;
+      const right = x < cw && y < ch ? d[x * ch + y]! : 0;
+      if (left !== right) {
+        if (start < 0) start = y;
+      } else if (start >= 0) {
+        out.push(cx + x, cy + start, cx + x, cy + y);
+        start = -1;
+      }
+    }
+  }
+  // Horizontal edges: between row y - 1 and row y, where they differ.
+  for (let y = 0; y <= ch; y++) {
+    let start = -1;
+    for (let x = 0; x <= cw; x++) {
+      const up = y > 0 && x < cw ? d[x * ch + y - 1]! : 0;
+      const down = y < ch && x < cw ? d[x * ch + y]! : 0;
+      if (up !== down) {
+        if (start < 0) start = x;
+      } else if (start >= 0) {
+        out.push(cx + start, cy + y, cx + x, cy + y);
+        start = -1;
+      }
+    }
+  }
+  const edges = Float64Array.from(out);
+  boundaries.set(crop, edges);
+  return edges;
+}
+
+/** Crossings of the columns' centre lines, reused from warp to warp. */
+let crossings = new Float64Array(1 << 12);
+
+/**
+ * The crop mapped through an affine `forward` map, nearest-neighbour, over `region` into `out`
+ * (region-sized, zeroed); returns the set count. A pixel of the output is set when its centre maps
+ * back into a set pixel, that is when the centre lies inside the crop's mapped boundary: each column
+ * of the output is filled between the crossings of its centre line with the mapped boundary, so the
+ * work grows with the outline and the columns, not with the pixels.
+ */
+function fillAffine(crop: MaskCrop, forward: Mat3, region: Box, out: Uint8Array): number {
+  const edges = boundaryOf(crop);
+  const { x: rx, y: ry, width: rw, height: rh } = region;
+  const [a, b, c, d, e, f] = forward.map((k) => k / forward[8]) as unknown as Mat3;
+  // Pass 1: crossings per column (a half-open rule: an edge crosses the line X when X is in [min, max)).
+  const starts = new Int32Array(rw + 1);
+  const n = edges.length;
+  const mapped = new Float64Array(n);
+  for (let k = 0; k < n; k += 2) {
+    const x = edges[k]!;
+    const y = edges[k + 1]!;
+    mapped[k] = a * x + b * y + c;
+    mapped[k + 1] = d * x + e * y + f;
+  }
+  const firstColumn = (X: number): number => Math.max(0, Math.ceil(X - 0.5 - rx));
+  for (let k = 0; k < n; k += 4) {
+    const X0 = mapped[k]!;
+    const X1 = mapped[k + 2]!;
+    const i0 = firstColumn(Math.min(X0, X1));
+    const i1 = Math.min(rw, firstColumn(Math.max(X0, X1)));
+    for (let i = i0; i < i1; i++) starts[i + 1]!++;
+  }
+  for (let i = 0; i < rw; i++) starts[i + 1]! += starts[i]!;
+  const total = starts[rw]!;
+  if (crossings.length < total) crossings = new Float64Array(Math.max(total, crossings.length * 2));
+  const fill = starts.slice(0, rw);
+  // Pass 2: where each edge crosses each column's centre line.
+  for (let k = 0; k < n; k += 4) {
+    const X0 = mapped[k]!;
+    const Y0 = mapped[k + 1]!;
+    const X1 = mapped[k + 2]!;
+    const Y1 = mapped[k + 3]!;
+    const i0 = firstColumn(Math.min(X0, X1));
+    const i1 = Math.min(rw, firstColumn(Math.max(X0, X1)));
+    const slope = (Y1 - Y0) / (X1 - X0);
+    for (let i = i0; i < i1; i++) crossings[fill[i]!++] = Y0 + (rx + i + 0.5 - X0) * slope;
+  }
+  // Pass 3: each column is set between its crossings, taken in pairs.
+  let count = 0;
+  for (let i = 0; i < rw; i++) {
+    const from = starts[i]!;
+    const to = starts[i + 1]!;
+    if (to - from < 2) continue;
+    // Insertion sort in place: a column crosses an outline a few times.
+    for (let k = from + 1; k < to; k++) {
+      const y = crossings[k]!;
+      let q = k - 1;
+      for (; q >= from && crossings[q]! > y; q--) crossings[q + 1] = crossings[q]!;
+      crossings[q + 1] = y;
+    }
+    const column = i * rh;
+    for (let k = from; k + 1 < to; k += 2) {
+      const j0 = Math.max(0, Math.ceil(crossings[k]! - 0.5 - ry));
+      const j1 = Math.min(rh, Math.ceil(crossings[k + 1]! - 0.5 - ry));
+      if (j1 <= j0) continue;
+      out.fill(1, column + j0, column + j1);
+      count += j1 - j0;
     }
   }
   return count;
@@ -228,7 +362,12 @@ export function warpCrop(
   const data = scratchOf(region.width * region.height);
   const fused = fuseStages(stages, region);
   if (fused.length === 1 && fused[0]!.kind === 'matrix') {
-    const count = sampleMatrix(crop, fused[0]!, region, data);
+    const stage = fused[0]!;
+    const m = stage.inverse;
+    const count =
+      Math.abs(m[6]) < 1e-12 && Math.abs(m[7]) < 1e-12
+        ? fillAffine(crop, invert(m), region, data)
+        : sampleMatrix(crop, stage, region, data);
     return count === 0 ? EMPTY : own(tighten(region, data, count));
   }
   for (let y = y0; y < y1; y++) {
@@ -285,18 +424,12 @@ export function rasterPolygons(
   W: number,
   H: number,
 ): MaskCrop {
-  let x0 = Number.POSITIVE_INFINITY;
-  let y0 = Number.POSITIVE_INFINITY;
-  let x1 = Number.NEGATIVE_INFINITY;
-  let y1 = Number.NEGATIVE_INFINITY;
-  for (const p of polygons) {
-    for (const [x, y] of p) {
-      if (x < x0) x0 = x;
-      if (y < y0) y0 = y;
-      if (x > x1) x1 = x;
-      if (y > y1) y1 = y;
-    }
-  }
+  const bounds = boundsOf(polygons);
+  if (bounds === undefined) return EMPTY;
+  const x0 = bounds.x;
+  const y0 = bounds.y;
+  const x1 = bounds.x + bounds.width;
+  const y1 = bounds.y + bounds.height;
   const left = Math.max(0, Math.floor(x0));
   const top = Math.max(0, Math.floor(y0));
   const right = Math.min(W, Math.ceil(x1));

@@ -2,6 +2,7 @@ import type { Config } from '@delta-augment/ports';
 import type { FastifyInstance } from 'fastify';
 import { isOpenMode } from '../auth.js';
 import { RequestError, unsupported } from '../errors.js';
+import { registerIdleTimer } from './idle-timer.js';
 import { allowedHostnames, checkLocalOnly } from './local-only.js';
 import { isRefusedSimpleType, mediaTypeOf } from './simple-content-types.js';
 import { UploadSlots } from './upload-slots.js';
@@ -17,11 +18,13 @@ const MULTIPART_ROUTES = new Set(['POST /api/jobs', 'POST /api/preview']);
  * - open mode answers only local host names, and refuses state changes from other origins' pages;
  * - POSTs with a content type a browser sends without a preflight are refused (except multipart uploads);
  * - multipart uploads take a slot (MAX_CONCURRENT_UPLOADS, ..._PER_CALLER) for as long as they run;
- * - a response to a request that carried `?token=` is never stored by a cache.
+ * - a response to a request that carried `?token=` is never stored by a cache;
+ * - the idle timer pauses while the server works on a request that has fully arrived (see `registerIdleTimer`).
  */
 export const registerGuards = (app: FastifyInstance, config: Config): UploadSlots => {
   const { budgets } = config;
   const slots = new UploadSlots(budgets.maxConcurrentUploads, budgets.maxConcurrentUploadsPerCaller);
+  registerIdleTimer(app, budgets.idleTimeoutSeconds);
   if (isOpenMode(config)) {
     const allowed = allowedHostnames(config);
     app.addHook('onRequest', async (request) => {

@@ -15,7 +15,7 @@ import {
 } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   type Clock,
   DeltaError,
@@ -25,7 +25,7 @@ import {
   TransientError,
 } from '@delta-augment/core';
 import type { WorkQueue } from '../work-queue/port.js';
-import { type BlobHead, type BlobStore, isSafeKey, type PutOptions } from './port.js';
+import { type BlobHead, type BlobStore, type ByteRange, isSafeKey, type PutOptions } from './port.js';
 
 export interface LocalBlobStoreOptions {
   readonly root: string;
@@ -223,7 +223,7 @@ export class LocalBlobStore implements BlobStore {
     await Promise.all([...folders].map((folder) => syncPath(join(this.objects, ...folder.split('/')), `${folder}/`)));
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     const path = this.pathOf(key);
     try {
       await stat(path);
@@ -231,7 +231,8 @@ export class LocalBlobStore implements BlobStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`object ${key}`);
       transient(`get ${key}`, error);
     }
-    return createReadStream(path);
+    if (range && range.end <= range.start) return Readable.from([]);
+    return createReadStream(path, range ? { start: range.start, end: range.end - 1 } : {});
   }
 
   async getBuffer(key: string): Promise<Buffer> {
