@@ -7,8 +7,10 @@ import {
   fsync,
   mkdirSync,
   openSync,
+  readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
@@ -56,6 +58,13 @@ export interface JobFolder {
 }
 
 const JOB_ROOTS = ['sources', 'results'] as const;
+
+/**
+ * Objects up to this size are read synchronously: from the page cache that takes microseconds (a variant of
+ * ~100 KB: ~40 us), where the promise-based read costs ~0.3 ms of CPU in four thread-pool round trips (open,
+ * stat, read, close). Larger ones (an upload of up to MAX_FILE_BYTES) stay off the event loop.
+ */
+const SYNC_READ_BYTES = 1024 * 1024;
 
 /** `<path>.<uuid>.tmp`: a write in progress, or one that never finished. */
 const TEMP_FILE = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
@@ -227,8 +236,9 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async getBuffer(key: string): Promise<Buffer> {
+    const path = this.pathOf(key);
     try {
-      return await readFile(this.pathOf(key));
+      return statSync(path).size <= SYNC_READ_BYTES ? readFileSync(path) : await readFile(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`object ${key}`);
       return transient(`get ${key}`, error);
