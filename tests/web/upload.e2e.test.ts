@@ -27,7 +27,20 @@ const tabTo = async (page: Page, selector: string, max = 25): Promise<number> =>
 
 /** Waits for the grid to gain a card (the new job, first in the grid) and returns its job id. */
 const newJobId = async (page: Page, cardsBefore: number): Promise<string> => {
-  await page.locator('.job-card').nth(cardsBefore).waitFor();
+  await page
+    .locator('.job-card')
+    .nth(cardsBefore)
+    .waitFor()
+    .catch(async (error: unknown) => {
+      // Say what the page showed instead of a card (a form error, a jobs error, the upload status).
+      const shown = await page.evaluate(() =>
+        ['form-error', 'jobs-error', 'upload-status', 'submit']
+          .map((id) => `${id}: ${document.getElementById(id)?.textContent?.trim() ?? '(none)'}`)
+          .join(' | '),
+      );
+      await page.screenshot({ path: join(ARTIFACTS, 'no-job-card.png') });
+      throw new Error(`no job card appeared; the page shows ${shown}`, { cause: error });
+    });
   const id = await page.locator('.job-card').first().getAttribute('data-job-id');
   assert.ok(id, 'the new card names its job');
   return id;
