@@ -1,21 +1,14 @@
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { finaliseOrGiveUp } from '@delta-augment/augmenter';
 import { blobKeys, newId, TERMINAL_EVENT_TYPES } from '@delta-augment/core';
 import { completeSource, createJob, type Fixture, fixture } from '../helpers/jobs.js';
-import { tempDir } from '../helpers/server.js';
+import { filesUnder, tempDir } from '../helpers/server.js';
 
 const SOURCES = 40;
 const VARIANTS = 5;
 const MAX_RECEIVES = 3;
-
-/** Every file under a folder, as paths relative to it. */
-const filesUnder = (root: string): string[] =>
-  readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1));
 
 describe('an archive that fails after most of its entries are written (a variant file gone)', () => {
   let f: Fixture;

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import { sharedImage, sharedImagePath } from '../helpers/images.js';
-import { freePort, type RunningServer, startServer, tempDir } from '../helpers/server.js';
+import { filesUnder, freePort, type RunningServer, startServer, tempDir } from '../helpers/server.js';
 
 const PHOTOS = [
   'aqua.jpg',
@@ -31,11 +31,6 @@ const photoFolder = (): string => {
   });
   return root;
 };
-
-const filesUnder = (dir: string): string[] =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 
 describe('delta-augment augment against the real local server', () => {
   let server: RunningServer;

@@ -89,6 +89,22 @@ export const describeBlobStoreContract = (
       });
     });
 
+    describe('when a range of an object is read', () => {
+      it('gets exactly bytes start to end (exclusive), and nothing for an empty range', async () => {
+        // Prepare
+        const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256));
+        await store.put('sources/j1/dataset/d.zip', bytes);
+        // Act
+        const middle = await readAll(await store.get('sources/j1/dataset/d.zip', { start: 10, end: 110 }));
+        const tail = await readAll(await store.get('sources/j1/dataset/d.zip', { start: 290, end: 300 }));
+        const empty = await readAll(await store.get('sources/j1/dataset/d.zip', { start: 5, end: 5 }));
+        // Assess
+        assert.deepEqual(middle, bytes.subarray(10, 110));
+        assert.deepEqual(tail, bytes.subarray(290, 300));
+        assert.equal(empty.length, 0);
+      });
+    });
+
     describe('when an object is put from a stream', () => {
       it('stores the concatenated bytes', async () => {
         const parts = [Buffer.from('first,'), Buffer.alloc(70_000, 7), Buffer.from(',last')];

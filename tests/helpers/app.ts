@@ -1,7 +1,7 @@
 import { createLocalWorkerPool, type WorkerPool } from '@delta-augment/augmenter';
 import type { Clock } from '@delta-augment/core';
-import { buildApp } from '@delta-augment/gateway';
-import { type Config, loadConfig } from '@delta-augment/ports';
+import { buildApp, expandDataset } from '@delta-augment/gateway';
+import { type Config, JobService, loadConfig } from '@delta-augment/ports';
 import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import type { FastifyInstance } from 'fastify';
 import { tempDir } from './server.js';
@@ -21,7 +21,12 @@ export const testApp = async (
   const config = loadConfig({ DATA_DIR: tempDir(), SIGNING_SECRET: 'test-signing-secret', ...options.env });
   const ports = localPorts({ ...config, signedUrlBase: 'http://127.0.0.1:9/blobs' }, options.clock);
   const { app } = await buildApp({ config, ports, clock: options.clock, webRoot: '/nonexistent' });
-  const pool = options.workers ? createLocalWorkerPool(config, ports) : undefined;
+  const jobs = new JobService(ports.events, ports.bus);
+  const pool = options.workers
+    ? createLocalWorkerPool(config, ports, undefined, jobs, {
+        expandDataset: (jobId) => expandDataset({ jobs, blobs: ports.blobs, config }, jobId),
+      })
+    : undefined;
   pool?.start();
   return {
     app,

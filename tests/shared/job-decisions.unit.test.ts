@@ -280,6 +280,80 @@ describe('the job aggregate', () => {
   });
 });
 
+describe('the job aggregate of an uploaded dataset zip', () => {
+  const fields = {
+    format: 'auto',
+    onLabelError: 'fail',
+    minVisibility: 0.25,
+    augmentSplits: 'train',
+    includeOriginals: false,
+  } as const;
+  const datasetUpload = { key: 'sources/j_test/dataset/pets.zip', name: 'pets.zip', bytes: 100, fields };
+  const awaiting = { type: 'JobCreated', data: { ...createdData([], 0), outputs: 0, datasetUpload } } as JobEventBody;
+  const image = (n: number) => ({
+    sourceId: `s${n}`,
+    name: `${n}.jpg`,
+    label: 'cats',
+    key: `sources/j_test/s${n}/${n}.jpg`,
+    entry: `cats/${n}.jpg`,
+    upload: { bytes: 5, format: 'jpeg', width: 4, height: 3 },
+  });
+  const ref = (n: number) => {
+    const { upload: _upload, ...rest } = image(n);
+    return rest;
+  };
+  const expanded: JobEventBody[] = [
+    { type: 'DatasetExpanded', data: { sourceCount: 2, outputs: 4 } },
+    { type: 'SourcesAdded', data: { sources: [ref(1), ref(2)] } },
+    { type: 'SourceUploaded', data: { sourceId: 's1', ...image(1).upload } },
+    { type: 'SourceUploaded', data: { sourceId: 's2', ...image(2).upload } },
+  ];
+
+  describe('given no job', () => {
+    it('when it is created for a zip, then JobCreated names no sources and the zip to wait for', () =>
+      job
+        .given([])
+        .when({ ...create([]), datasetUpload })
+        .thenAppends([awaiting]));
+  });
+
+  describe('given a job waiting for its zip', () => {
+    it('when the zip is read, then DatasetExpanded counts its images and SourcesAdded names them', () =>
+      job
+        .given([awaiting])
+        .when({ type: 'ExpandDataset', sources: [image(1), image(2)] })
+        .thenAppends(expanded));
+    it('when the zip is refused, then JobFailed gives the reason', () =>
+      job
+        .given([awaiting])
+        .when({ type: 'RejectDataset', reason: 'too many images' })
+        .thenAppends([{ type: 'JobFailed', data: { reason: 'too many images' } }]));
+    it('when finalising is asked, then nothing is appended (it has no sources yet)', () =>
+      job.given([awaiting]).when({ type: 'FinaliseJob', failures: [] }).thenNothing());
+  });
+
+  describe('given a job whose zip was read', () => {
+    it('when the upload message is delivered again, then nothing is appended', () =>
+      job
+        .given([awaiting, ...expanded])
+        .when({ type: 'ExpandDataset', sources: [image(3)] })
+        .thenNothing());
+    it('when the upload deadline sweep arrives late, then nothing is appended', () =>
+      job
+        .given([awaiting, ...expanded])
+        .when({ type: 'RejectDataset', reason: 'late' })
+        .thenNothing());
+  });
+
+  describe('given a job that failed at its upload deadline', () => {
+    it('when its zip is read after all, then nothing is appended (one terminal state)', () =>
+      job
+        .given([awaiting, { type: 'JobFailed', data: { reason: 'late' } }])
+        .when({ type: 'ExpandDataset', sources: [image(1)] })
+        .thenNothing());
+  });
+});
+
 function createdData(sources: readonly unknown[], sourceCount: number) {
   return {
     owner: 'alice',

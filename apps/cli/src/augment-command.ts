@@ -145,6 +145,8 @@ export interface AugmentCommand {
   readonly limitRate?: number;
   readonly keepZip?: boolean;
   readonly stateFile?: string;
+  /** Send a dataset zip through a signed upload whatever its size (`--signed-zip`). */
+  readonly signedZip?: boolean;
 }
 
 /**
@@ -164,6 +166,7 @@ export const runAugment = async (command: AugmentCommand, output: Output, signal
       limitRate: command.limitRate,
       keepZip: command.keepZip,
       stateFile: command.stateFile,
+      ...(command.signedZip ? { signedZipOver: 0 } : {}),
       signal,
       onEvent: report.onEvent,
     });

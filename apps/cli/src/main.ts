@@ -17,6 +17,7 @@ const USAGE = `usage: delta-augment <command> [args] [--url URL] [--key KEY] [--
       --export coco|yolo|voc|folders  --split 80,10,10  --format auto|coco|yolo|voc|folders
       --webhook URL (POSTed a signed document when the job ends; its secret is printed once)
       --concurrency N (parallel uploads, 4)  --limit-rate BYTES/S  --keep-zip  --state FILE
+      --signed-zip (send a dataset zip through a signed upload; automatic over 100 MiB, up to MAX_DATASET_BYTES)
       Interrupted (Ctrl-C, dropped connection)? Run the same command again: it resumes.
   jobs list [--tag T] [--status S] [--limit N]   your jobs, newest first
   jobs get <id> | watch <id> | delete <id>
@@ -58,6 +59,7 @@ const parse = () => {
         concurrency: { type: 'string' },
         'limit-rate': { type: 'string' },
         'keep-zip': { type: 'boolean', default: false },
+        'signed-zip': { type: 'boolean', default: false },
         state: { type: 'string' },
         tag: { type: 'string' },
         status: { type: 'string' },
@@ -118,6 +120,7 @@ const run = async (): Promise<void> => {
           limitRate: count(values['limit-rate'], 'limit-rate'),
           keepZip: values['keep-zip'],
           stateFile: values.state,
+          signedZip: values['signed-zip'],
         },
         output,
         controller.signal,

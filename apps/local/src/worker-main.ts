@@ -5,6 +5,7 @@
  */
 
 import { createLocalWorkerPool } from '@delta-augment/augmenter';
+import { expandDataset } from '@delta-augment/gateway';
 import { JobService, loadConfig } from '@delta-augment/ports';
 import { localPorts } from '@delta-augment/ports/local';
 import { lowerPriority } from './worker-priority.js';
@@ -18,7 +19,10 @@ const log = (message: string, fields?: Record<string, unknown>) =>
     `${JSON.stringify({ at: new Date().toISOString(), pid: process.pid, msg: message, ...fields })}\n`,
   );
 const jobs = new JobService(ports.events, ports.bus);
-const pool = createLocalWorkerPool(config, ports, log, jobs);
+// Dataset zips uploaded through a signed URL are read into their job's sources here, off the request.
+const pool = createLocalWorkerPool(config, ports, log, jobs, {
+  expandDataset: (jobId) => expandDataset({ jobs, blobs: ports.blobs, config, log }, jobId),
+});
 pool.start();
 process.send?.({ type: 'ready' });
 

@@ -1,4 +1,4 @@
-import { decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/core';
+import { DATASET_SOURCE_ID, decodeS3Key, isTestEvent, parseS3Notification, parseSourceKey } from '@delta-augment/core';
 import { type Deadline, deadlineOf } from './deadline.js';
 import { type ProcessDeps, processSource } from './process-source.js';
 import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord } from './sqs-types.js';
@@ -9,8 +9,17 @@ import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord 
  * recorded on the job and acknowledged; `s3:TestEvent` messages are acknowledged and ignored; a body that
  * is not an S3 notification is returned as failed, so that it ends in the dead-letter queue.
  */
+/** Reads a job's uploaded dataset zip into its sources (the gateway's `expandDataset`, injected by the app). */
+export type DatasetExpander = (jobId: string) => Promise<void>;
+
+export type HandlerDeps = ProcessDeps & {
+  readonly deadlineMarginMs?: number;
+  /** Without it, a dataset zip's job fails with a reason saying so (it would otherwise wait forever). */
+  readonly expandDataset?: DatasetExpander;
+};
+
 export const createHandler =
-  (deps: ProcessDeps & { readonly deadlineMarginMs?: number }): SQSHandler =>
+  (deps: HandlerDeps): SQSHandler =>
   async (event: SQSEvent, context?: HandlerContext): Promise<SQSBatchResponse> => {
     const deadline = deadlineOf(context, deps.deadlineMarginMs);
     const failures: { itemIdentifier: string }[] = [];
@@ -44,7 +53,7 @@ export const createHandler =
     return { batchItemFailures: [...failures, ...unfinished] };
   };
 
-const handleRecord = async (deps: ProcessDeps, record: SQSRecord, deadline: Deadline): Promise<void> => {
+const handleRecord = async (deps: HandlerDeps, record: SQSRecord, deadline: Deadline): Promise<void> => {
   let notification: ReturnType<typeof parseS3Notification>;
   try {
     notification = parseS3Notification(record.body);
@@ -61,6 +70,15 @@ const handleRecord = async (deps: ProcessDeps, record: SQSRecord, deadline: Dead
     const parsed = parseSourceKey(key);
     if (!parsed) {
       deps.log?.('object outside sources/ acknowledged', { key });
+      continue;
+    }
+    if (parsed.sourceId === DATASET_SOURCE_ID) {
+      if (deps.expandDataset) await deps.expandDataset(parsed.jobId);
+      else
+        await deps.jobs.handleJob(parsed.jobId, {
+          type: 'RejectDataset',
+          reason: 'this deployment reads no uploaded dataset zips (its augmenter has no dataset expander)',
+        });
       continue;
     }
     await processSource(deps, {

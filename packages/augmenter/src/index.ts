@@ -4,7 +4,7 @@ export { archiveRequestBody, parseArchiveRequest, queueArchiveRequests } from '.
 export { PixelGate } from './budget.js';
 export { deadlineMarginMs, deadlineOf } from './deadline.js';
 export { type FinaliseDeps, finaliseJob, finaliseOrGiveUp } from './finalise-job.js';
-export { createHandler } from './handler.js';
+export { createHandler, type DatasetExpander, type HandlerDeps } from './handler.js';
 export { createLocalWorkerPool } from './local-worker.js';
 export { partnersOf } from './partners.js';
 export { type ProcessDeps, processSource } from './process-source.js';

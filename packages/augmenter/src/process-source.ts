@@ -53,6 +53,8 @@ export interface ProcessDeps extends FinaliseDeps {
     Partial<Pick<Budgets, 'maxAvifOutputPixels'>>;
   /** Bounds the pixels this process decodes at once (WORKER_DECODE_PIXELS), shared by all its invocations. */
   readonly decodeGate?: PixelGate;
+  /** Bounds the sources this process decodes and renders at once (a gate counted in sources); unset: no bound. */
+  readonly sourceGate?: PixelGate;
   /** Milliseconds between checks that the job still exists while its source renders (default 1000). */
   readonly deletionCheckMs?: number;
 }
@@ -175,11 +177,16 @@ const renderSource = async (
     if (error instanceof NotFoundError) throw new PermanentError(`source object ${key} is missing`, { cause: error });
     throw error;
   });
-  const releasePixels = await deps.decodeGate?.acquire(await workingPixels(deps, job, input));
+  const releaseSource = await deps.sourceGate?.acquire(1);
   try {
-    return await renderDecoded(deps, message, job, start, input);
+    const releasePixels = await deps.decodeGate?.acquire(await workingPixels(deps, job, input));
+    try {
+      return await renderDecoded(deps, message, job, start, input);
+    } finally {
+      releasePixels?.();
+    }
   } finally {
-    releasePixels?.();
+    releaseSource?.();
   }
 };
 

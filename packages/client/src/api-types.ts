@@ -260,8 +260,34 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
+                        /** @description one dataset .zip the client will PUT to the returned URL; its images (class folders or coco/yolo/voc labels) become the sources once it is read */
+                        dataset?: {
+                            name: string;
+                            /** @description 1 to 2147483648 (MAX_DATASET_BYTES) */
+                            bytes: number;
+                        };
+                        /**
+                         * @description dataset zip layout: auto (default), coco, yolo, voc or folders
+                         * @enum {string}
+                         */
+                        format?: "auto" | "coco" | "yolo" | "voc" | "folders";
+                        /**
+                         * @description archive layout (default: the input's)
+                         * @enum {string}
+                         */
+                        export?: "coco" | "yolo" | "voc" | "folders";
+                        /** @description train,valid,test percentages, e.g. 80,10,10 (seeded, stratified by class) */
+                        split?: string;
+                        /** @description fail (default: a 422 naming file and line) or skip (listed in the manifest) */
+                        onLabelError?: string;
+                        /** @description drop objects with less of their area left in an output (0 to 1, default 0.25) */
+                        minVisibility?: number | string;
+                        /** @description train (default) or all: which splits get augmented */
+                        augmentSplits?: string;
+                        /** @description true: each original goes beside its variants */
+                        includeOriginals?: boolean | string;
                         /** @description the files the client will PUT to the returned URLs */
-                        files: {
+                        files?: {
                             name: string;
                             /** @description 1 to 26214400 (MAX_FILE_BYTES) */
                             bytes: number;

@@ -1,7 +1,9 @@
 import {
   blobKeys,
   type Clock,
+  DATASET_SOURCE_ID,
   type DatasetSpec,
+  type DatasetUploadFields,
   forEachLimited,
   type ImageLabels,
   type JobState,
@@ -136,4 +138,27 @@ export const createJobForSignedUploads = async (
   const jobId = newId('j');
   const sources = files.map((file) => ({ ...newSource(jobId, file), declaredBytes: file.bytes }));
   return { state: await create(deps, jobId, owner, options, sources), sources };
+};
+
+/**
+ * Creates a job whose sources come from one dataset zip the client uploads through a signed URL, to
+ * `sources/<job>/dataset/<name>`; its images are recorded as sources once the zip is read (`ExpandDataset`).
+ */
+export const createJobForSignedDataset = async (
+  deps: CreateJobDeps,
+  owner: string,
+  options: JobOptions,
+  zip: { readonly name: string; readonly bytes: number; readonly fields: DatasetUploadFields },
+): Promise<JobState> => {
+  const jobId = newId('j');
+  const { job } = await deps.jobs.handleJob(jobId, {
+    type: 'CreateJob',
+    owner,
+    ...options,
+    sources: [],
+    expiresAt: expiry(deps),
+    datasetUpload: { key: blobKeys.source(jobId, DATASET_SOURCE_ID, zip.name), ...zip },
+  });
+  if (!job) throw new Error(`job ${jobId} has no events after it was created`);
+  return job;
 };

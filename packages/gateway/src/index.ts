@@ -1,4 +1,5 @@
 export { buildApp, type GatewayDeps } from './app.js';
+export { type DatasetExpansionDeps, expandDataset } from './dataset-expansion.js';
 export { attachNotifier } from './notifier.js';
 export {
   type BlobHousekeeping,

@@ -102,7 +102,10 @@ export const datasetFormat = (fields: DatasetFields, files: DatasetFiles): Label
  * line, or, with `onLabelError=skip`, items listed in the spec.
  */
 export const prepareDataset = (
-  zip: DatasetZip,
+  zip: {
+    readonly images: readonly { readonly path: string; readonly label: string }[];
+    readonly texts: DatasetZip['texts'];
+  },
   sizes: ReadonlyMap<string, { width: number; height: number }>,
   fields: DatasetFields,
   format: LabelFormat,

@@ -1,4 +1,5 @@
 import {
+  awaitsDataset,
   type Clock,
   decodeS3Key,
   isJobTerminal,
@@ -144,11 +145,23 @@ export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<R
   let resent = 0;
   let failed = 0;
   for await (const job of openJobs(ports.events, new Date(cutoff).toISOString())) {
+    // A dataset zip stored without its message (a crash between the write and the send) gets it again.
+    const zip = job.datasetUpload?.key;
+    if (zip && awaitsDataset(job) && !queued.has(zip)) {
+      const head = await ports.blobs.head(zip);
+      if (head) {
+        await deps.resend(zip, head.size);
+        resent += 1;
+      }
+    }
     let cursor: string | undefined;
     do {
       const page = await jobs.sources(job.id, { limit: 1000, cursor });
       for (const source of page.items) {
-        const outcome = await reconcileSource(deps, job.id, source, queued);
+        // An image of a dataset zip whose message is still queued is stored by that message's worker.
+        const zipQueued =
+          source.entry !== undefined && job.datasetUpload !== undefined && queued.has(job.datasetUpload.key);
+        const outcome = zipQueued ? undefined : await reconcileSource(deps, job.id, source, queued);
         if (outcome === 'resent') resent += 1;
         if (outcome === 'failed') failed += 1;
       }

@@ -1,4 +1,11 @@
-import { type Clock, isJobTerminal, type JobState, type JobStatus, needsFinalising } from '@delta-augment/core';
+import {
+  awaitsDataset,
+  type Clock,
+  isJobTerminal,
+  type JobState,
+  type JobStatus,
+  needsFinalising,
+} from '@delta-augment/core';
 import type { BlobStore, JobEventStore, JobService } from '@delta-augment/ports';
 import type { GatewayContext } from './context.js';
 import { RequestError } from './errors.js';
@@ -71,6 +78,12 @@ export const failLateUploads = async (deps: UploadDeadlineDeps): Promise<number>
       const page = await deps.events.query({ status, createdBefore: cutoff, limit: 100, cursor });
       cursor = page.cursor;
       for (const job of page.items) {
+        // A dataset zip that never arrived fails its job (one that did is read by its worker).
+        if (awaitsDataset(job) && job.datasetUpload && !(await deps.blobs.head(job.datasetUpload.key))) {
+          const { events } = await deps.jobs.handleJob(job.id, { type: 'RejectDataset', reason });
+          failed += events.length > 0 ? 1 : 0;
+          continue;
+        }
         failed += await failMissingSources(deps, job, reason);
         const after = await deps.jobs.load(job.id);
         if (after && needsFinalising(after)) await deps.finalise(job.id);
@@ -89,6 +102,9 @@ const failMissingSources = async (deps: UploadDeadlineDeps, job: JobState, reaso
     for (const source of page.items) {
       const late = source.status === 'pending';
       if (!(late || source.status === 'uploaded') || (await deps.blobs.head(source.key))) continue;
+      // An image of an uploaded dataset zip is stored by the zip's worker, from the zip (the reconciler deals
+      // with a zip whose message is gone).
+      if (source.entry !== undefined) continue;
       const { events } = await deps.jobs.handleSource(
         job.id,
         source.sourceId,

@@ -33,6 +33,8 @@ export interface Budgets {
   readonly idleTimeoutSeconds: number;
   /** Seconds after which a source whose upload never arrived is failed (UPLOAD_DEADLINE_SECONDS). */
   readonly uploadDeadlineSeconds: number;
+  /** Bytes of a dataset zip uploaded through a signed URL (MAX_DATASET_BYTES, default 2 GiB); its images inflate to at most this much too. */
+  readonly maxDatasetBytes: number;
   /** WebSocket messages one connection may send per second, sustained (WS_MESSAGES_PER_SECOND; bursts of twice that). */
   readonly wsMessagesPerSecond: number;
   /** Host names, besides the listen address and loopback names, that open mode answers (ALLOWED_HOSTS). */
@@ -96,6 +98,7 @@ export const loadBudgets = (
     requestTimeoutSeconds,
     idleTimeoutSeconds,
     uploadDeadlineSeconds: int(env, 'UPLOAD_DEADLINE_SECONDS', 3600, 1, 7 * 86_400),
+    maxDatasetBytes: int(env, 'MAX_DATASET_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
     wsMessagesPerSecond: int(env, 'WS_MESSAGES_PER_SECOND', 50, 1, 100_000),
     allowedHosts: list(env, 'ALLOWED_HOSTS').map((h) => h.toLowerCase()),
   };

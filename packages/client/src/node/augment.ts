@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { createApi, ok } from '../client.js';
@@ -6,6 +7,7 @@ import type { JobView, SignedUpload } from '../types.js';
 import { postDataset, zipFolder } from './dataset.js';
 import { downloadAndExtract } from './download.js';
 import { InputError, type InputFile, type ScannedInput, scanInput } from './scan.js';
+import { sendWithRetry } from './send.js';
 import { uploadSources } from './upload.js';
 import { fingerprintOf, readState, removeState, type UploadState, writeState } from './upload-state.js';
 import { watchJob } from './watch.js';
@@ -56,6 +58,12 @@ export interface AugmentOptions extends JobOptions {
   /** The resume file; default `<out>/.delta-augment-state.json`. */
   readonly stateFile?: string;
   readonly keepZip?: boolean;
+  /**
+   * A dataset zip over this many bytes goes through a signed upload (`POST /api/jobs` with `dataset`, then one
+   * streamed PUT straight to storage: up to the server's MAX_DATASET_BYTES, 2 GiB by default) instead of one
+   * multipart request (bounded by MAX_REQUEST_BYTES); default 100 MiB, 0: always.
+   */
+  readonly signedZipOver?: number;
   readonly signal?: AbortSignal;
   readonly onEvent?: (event: AugmentEvent) => void;
 }
@@ -83,6 +91,53 @@ const usesDataset = (input: ScannedInput, options: JobOptions) =>
   options.split !== undefined ||
   options.export !== undefined ||
   options.format !== undefined;
+
+/**
+ * A dataset zip through a signed upload: the job is created from its name and size, then the zip is PUT
+ * (streamed from disk, retried) to the one signed URL the answer carries; the server reads it from storage.
+ */
+const putDataset = async (
+  api: ReturnType<typeof createApi>,
+  zip: { path: string; name: string; bytes: number },
+  options: JobOptions,
+  common: { signal?: AbortSignal; limitRate?: number; attempts: number; backoffMs: number },
+  onBytes: (delta: number) => void,
+): Promise<JobView> => {
+  const created = await ok(
+    api.POST('/api/jobs', {
+      body: {
+        dataset: { name: zip.name, bytes: zip.bytes },
+        ...jobFields(options),
+        ...(options.format !== undefined ? { format: options.format as 'auto' } : {}),
+        ...(options.export !== undefined ? { export: options.export as 'coco' } : {}),
+        ...(options.split !== undefined ? { split: options.split } : {}),
+      },
+    }),
+  );
+  const upload = ('uploads' in created ? (created.uploads ?? [])[0] : undefined) as SignedUpload | undefined;
+  if (!upload?.url) throw new Error('the server answered no signed URL for the dataset zip');
+  const result = await sendWithRetry(
+    {
+      method: 'PUT',
+      url: upload.url,
+      headers: { 'content-type': 'application/zip' },
+      body: () => createReadStream(zip.path),
+      bytes: zip.bytes,
+      onBytes,
+      signal: common.signal,
+      limitRate: common.limitRate,
+    },
+    { attempts: common.attempts, backoffMs: common.backoffMs, signal: common.signal },
+  );
+  if (result.status >= 300 && result.status !== 409) {
+    let body: { error?: { code?: string; message?: string; field?: string } } = {};
+    try {
+      body = JSON.parse(result.body);
+    } catch {}
+    throw new ApiError(result.status, body.error?.code ?? `HTTP_${result.status}`, body.error?.message ?? result.body);
+  }
+  return created;
+};
 
 /** The webhook's signing secret, which only the creation answer carries. */
 const secretOf = (job: JobView): { webhookSecret?: string } => {
@@ -185,14 +240,17 @@ export const augment = async (options: AugmentOptions): Promise<AugmentResult> =
           };
     emit({ type: 'upload-start', totalBytes: zip.bytes, totalFiles: 1 });
     try {
-      job = await postDataset<JobView>({
-        ...common,
-        url: options.url,
-        key: options.key,
-        zip,
-        fields: formFields(options),
-        onBytes: (delta) => emit({ type: 'upload-bytes', delta }),
-      });
+      job =
+        zip.bytes > (options.signedZipOver ?? 100 * 1024 ** 2)
+          ? await putDataset(api, zip, options, common, (delta) => emit({ type: 'upload-bytes', delta }))
+          : await postDataset<JobView>({
+              ...common,
+              url: options.url,
+              key: options.key,
+              zip,
+              fields: formFields(options),
+              onBytes: (delta) => emit({ type: 'upload-bytes', delta }),
+            });
     } finally {
       if (input.kind === 'folder') await rm(zip.path, { force: true });
     }

@@ -1,5 +1,6 @@
 import {
   type DatasetSpec,
+  type DatasetUpload,
   type JobEventBody,
   type PipelineChoice,
   SOURCES_PER_EVENT,
@@ -9,7 +10,14 @@ import {
   VARIANTS_PER_EVENT,
   type VariantRecord,
 } from './events.js';
-import { isSourceSettled, type JobState, needsFinalising, outputsOf, type SourceState } from './state.js';
+import {
+  awaitsDataset,
+  isSourceSettled,
+  type JobState,
+  needsFinalising,
+  outputsOf,
+  type SourceState,
+} from './state.js';
 import { hasIndex } from './variant-set.js';
 
 /**
@@ -33,6 +41,19 @@ export type JobCommand =
       readonly sources: readonly NewSource[];
       readonly expiresAt: string;
       readonly dataset?: DatasetSpec;
+      /** A job whose sources come from a dataset zip uploaded later (then `sources` is empty). */
+      readonly datasetUpload?: DatasetUpload;
+    }
+  | {
+      /** The job's dataset zip was read and checked: record its images as the job's sources, once. */
+      readonly type: 'ExpandDataset';
+      readonly sources: readonly NewSource[];
+      readonly dataset?: DatasetSpec;
+    }
+  | {
+      /** The job's dataset zip is refused (unreadable, over a limit, bad labels) or never arrived: the job fails. */
+      readonly type: 'RejectDataset';
+      readonly reason: string;
     }
   | {
       /** Every source is settled: record the archive (if any source completed) and the job's outcome. */
@@ -65,7 +86,7 @@ const chunks = <T>(items: readonly T[], size: number): T[][] => {
 const refOf = ({ upload: _upload, ...ref }: NewSource): SourceRef => ref;
 
 const decideCreate = (command: Extract<JobCommand, { type: 'CreateJob' }>): JobEventBody[] => {
-  const { owner, pipeline, variants, tags, sources, expiresAt, dataset } = command;
+  const { owner, pipeline, variants, tags, sources, expiresAt, dataset, datasetUpload } = command;
   const [first = [], ...rest] = chunks(sources.map(refOf), SOURCES_PER_EVENT);
   const outputs = sources.reduce((sum, source) => sum + outputsOf({ dataset, variantsPerSource: variants }, source), 0);
   return [
@@ -81,6 +102,7 @@ const decideCreate = (command: Extract<JobCommand, { type: 'CreateJob' }>): JobE
         outputs,
         expiresAt,
         ...(dataset ? { dataset } : {}),
+        ...(datasetUpload ? { datasetUpload } : {}),
       },
     },
     ...rest.map((chunk): JobEventBody => ({ type: 'SourcesAdded', data: { sources: chunk } })),
@@ -90,9 +112,43 @@ const decideCreate = (command: Extract<JobCommand, { type: 'CreateJob' }>): JobE
   ];
 };
 
+/** Sources named by chunks of `SourcesAdded`, then the uploads the gateway or the expansion already read. */
+const namedSources = (sources: readonly NewSource[]): JobEventBody[] => [
+  ...chunks(sources.map(refOf), SOURCES_PER_EVENT).map(
+    (chunk): JobEventBody => ({
+      type: 'SourcesAdded',
+      data: { sources: chunk },
+    }),
+  ),
+  ...sources.flatMap((s): JobEventBody[] =>
+    s.upload ? [{ type: 'SourceUploaded', data: { sourceId: s.sourceId, ...s.upload } }] : [],
+  ),
+];
+
+const decideExpand = (command: Extract<JobCommand, { type: 'ExpandDataset' }>, state: JobState): JobEventBody[] => {
+  const { sources, dataset } = command;
+  const outputs = sources.reduce(
+    (sum, source) => sum + outputsOf({ dataset, variantsPerSource: state.variantsPerSource }, source),
+    0,
+  );
+  return [
+    { type: 'DatasetExpanded', data: { sourceCount: sources.length, outputs, ...(dataset ? { dataset } : {}) } },
+    ...namedSources(sources),
+  ];
+};
+
 /** The job aggregate's decision. */
 export const decideJob = (command: JobCommand, state: JobState | undefined): JobEventBody[] => {
   if (command.type === 'CreateJob') return state ? [] : decideCreate(command);
+  if (command.type === 'ExpandDataset') {
+    if (!state || !awaitsDataset(state)) return [];
+    return command.sources.length === 0
+      ? [{ type: 'JobFailed', data: { reason: 'the dataset zip holds no images' } }]
+      : decideExpand(command, state);
+  }
+  if (command.type === 'RejectDataset') {
+    return state && awaitsDataset(state) ? [{ type: 'JobFailed', data: { reason: command.reason } }] : [];
+  }
   if (!state || !needsFinalising(state)) return [];
   if (command.type === 'GiveUpFinalising') return [{ type: 'JobFailed', data: { reason: command.reason } }];
   const { archive, failures } = command;

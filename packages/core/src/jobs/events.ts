@@ -18,6 +18,34 @@ export interface SourceRef {
   readonly labelsKey?: string;
   /** Signed uploads: the byte size the client declared; its PUT must carry exactly these bytes. */
   readonly declaredBytes?: number;
+  /** Sources of an uploaded dataset zip: the image's path inside the zip. */
+  readonly entry?: string;
+}
+
+/** The source id of a dataset zip's key (`sources/<job>/dataset/<name>.zip`): never an image source's (`s_...`). */
+export const DATASET_SOURCE_ID = 'dataset';
+
+/** How a job reads the dataset zip its client uploads through a signed URL (the multipart dataset fields). */
+export interface DatasetUploadFields {
+  readonly format: LabelFormat | 'auto';
+  readonly export?: LabelFormat;
+  readonly split?: readonly [number, number, number];
+  readonly onLabelError: 'fail' | 'skip';
+  readonly minVisibility: number;
+  readonly augmentSplits: 'train' | 'all';
+  readonly includeOriginals: boolean;
+}
+
+/**
+ * A dataset zip the client PUTs through a signed URL. Its images are unknown when the job is created: the
+ * job has no sources until `DatasetExpanded` records them.
+ */
+export interface DatasetUpload {
+  readonly key: string;
+  readonly name: string;
+  /** The declared size: the PUT must carry exactly these bytes. */
+  readonly bytes: number;
+  readonly fields: DatasetUploadFields;
 }
 
 /** How a labelled dataset job reads, augments and exports its labels (absent for plain jobs). */
@@ -98,7 +126,14 @@ export type JobEventBody =
         readonly outputs: number;
         readonly expiresAt: string;
         readonly dataset?: DatasetSpec;
+        /** A dataset zip still to upload: the job's sources come from it (`DatasetExpanded`). */
+        readonly datasetUpload?: DatasetUpload;
       };
+    }
+  | {
+      /** The uploaded dataset zip was read and checked: the job now has its sources (named by the `SourcesAdded` that follow). */
+      readonly type: 'DatasetExpanded';
+      readonly data: { readonly sourceCount: number; readonly outputs: number; readonly dataset?: DatasetSpec };
     }
   | { readonly type: 'SourcesAdded'; readonly data: { readonly sources: readonly SourceRef[] } }
   | { readonly type: 'SourceUploaded'; readonly data: UploadFacts }

@@ -1,4 +1,12 @@
-import type { DatasetSpec, JobEvent, PipelineChoice, SourceEventBody, SourceRef, VariantRecord } from './events.js';
+import type {
+  DatasetSpec,
+  DatasetUpload,
+  JobEvent,
+  PipelineChoice,
+  SourceEventBody,
+  SourceRef,
+  VariantRecord,
+} from './events.js';
 import { isSourceEvent } from './events.js';
 import { withIndices } from './variant-set.js';
 
@@ -49,7 +57,14 @@ export interface JobState {
   readonly archive?: { readonly key: string; readonly bytes: number; readonly count: number };
   readonly failure?: string;
   readonly dataset?: DatasetSpec;
+  /** A dataset zip the client uploads; its sources are known once `datasetExpanded`. */
+  readonly datasetUpload?: DatasetUpload;
+  readonly datasetExpanded?: boolean;
 }
+
+/** True while a job waits for its dataset zip to be uploaded and read (it has no sources yet). */
+export const awaitsDataset = (state: Pick<JobState, 'datasetUpload' | 'datasetExpanded' | 'status'>): boolean =>
+  state.datasetUpload !== undefined && state.datasetExpanded !== true && !isJobTerminal(state);
 
 /** True when a source of a labelled dataset gets augmented variants (its split is augmented). */
 export const isAugmented = (state: Pick<JobState, 'dataset'>, source: Pick<SourceRef, 'split'>): boolean =>
@@ -160,7 +175,7 @@ export const addCounts = (a: JobCounts, b: JobCounts): JobCounts => ({
 /** Pure fold of one event into the job aggregate. */
 export const evolveJob = (state: JobState | undefined, event: JobEvent): JobState => {
   if (event.type === 'JobCreated') {
-    const { owner, pipeline, variants, tags, sourceCount, outputs, expiresAt, dataset } = event.data;
+    const { owner, pipeline, variants, tags, sourceCount, outputs, expiresAt, dataset, datasetUpload } = event.data;
     return {
       id: event.jobId,
       version: event.seq,
@@ -176,6 +191,7 @@ export const evolveJob = (state: JobState | undefined, event: JobEvent): JobStat
       updatedAt: event.at,
       expiresAt,
       ...(dataset ? { dataset } : {}),
+      ...(datasetUpload ? { datasetUpload } : {}),
     };
   }
   if (!state) throw new Error(`job ${event.jobId}: ${event.type} before JobCreated`);
@@ -194,6 +210,10 @@ const applyToJob = (state: JobState, event: Exclude<JobEvent, { type: 'JobCreate
   switch (event.type) {
     case 'SourcesAdded':
       return state;
+    case 'DatasetExpanded': {
+      const { sourceCount, outputs, dataset } = event.data;
+      return { ...state, sourceCount, outputs, datasetExpanded: true, ...(dataset ? { dataset } : {}) };
+    }
     case 'ArchiveWritten':
       return { ...state, archive: event.data };
     case 'JobCompleted':

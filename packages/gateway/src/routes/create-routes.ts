@@ -1,5 +1,8 @@
 import {
+  awaitsDataset,
+  DATASET_SOURCE_ID,
   type DatasetSpec,
+  type DatasetUpload,
   type JobState,
   type SourceRef,
   type SourceState,
@@ -10,7 +13,12 @@ import type { Config } from '@delta-augment/ports';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { enforceQuota } from '../console/quota-guard.js';
 import type { GatewayContext } from '../context.js';
-import { createJobForSignedUploads, createJobFromImages, type UploadedImage } from '../create-job.js';
+import {
+  createJobForSignedDataset,
+  createJobForSignedUploads,
+  createJobFromImages,
+  type UploadedImage,
+} from '../create-job.js';
 import { readDatasetZip } from '../dataset.js';
 import { badRequest, tooLarge } from '../errors.js';
 import { checkOutputBudget } from '../guards/output-budget.js';
@@ -60,11 +68,23 @@ const optionProperties = (config: Pick<Config, 'maxVariants'>) => ({
 });
 
 /** The JSON body of a signed-upload job (validated again, field by field, with named limits). */
-export const signedRequestSchema = (config: Pick<Config, 'maxVariants' | 'maxFileBytes'>) => ({
+export const signedRequestSchema = (config: Pick<Config, 'maxVariants' | 'maxFileBytes' | 'budgets'>) => ({
   type: 'object',
-  required: ['files'],
+  description: 'either `files` (images) or `dataset` (one dataset zip, with the dataset fields of the multipart form)',
   additionalProperties: false,
   properties: {
+    dataset: {
+      type: 'object',
+      description:
+        'one dataset .zip the client will PUT to the returned URL; its images (class folders or coco/yolo/voc labels) become the sources once it is read',
+      required: ['name', 'bytes'],
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', minLength: 1, maxLength: 255 },
+        bytes: { type: 'integer', description: `1 to ${config.budgets.maxDatasetBytes} (MAX_DATASET_BYTES)` },
+      },
+    },
+    ...datasetFieldProperties,
     files: {
       type: 'array',
       description: 'the files the client will PUT to the returned URLs',
@@ -83,6 +103,34 @@ export const signedRequestSchema = (config: Pick<Config, 'maxVariants' | 'maxFil
   },
 });
 
+/** The labelled-dataset fields, as the multipart form and the JSON dataset request take them. */
+const datasetFieldProperties = {
+  format: {
+    description: 'dataset zip layout: auto (default), coco, yolo, voc or folders',
+    type: 'string',
+    enum: ['auto', 'coco', 'yolo', 'voc', 'folders'],
+  },
+  export: {
+    description: "archive layout (default: the input's)",
+    type: 'string',
+    enum: ['coco', 'yolo', 'voc', 'folders'],
+  },
+  split: { description: 'train,valid,test percentages, e.g. 80,10,10 (seeded, stratified by class)', type: 'string' },
+  onLabelError: {
+    description: 'fail (default: a 422 naming file and line) or skip (listed in the manifest)',
+    type: 'string',
+  },
+  minVisibility: {
+    description: 'drop objects with less of their area left in an output (0 to 1, default 0.25)',
+    anyOf: [{ type: 'number' }, { type: 'string' }],
+  },
+  augmentSplits: { description: 'train (default) or all: which splits get augmented', type: 'string' },
+  includeOriginals: {
+    description: 'true: each original goes beside its variants',
+    anyOf: [{ type: 'boolean' }, { type: 'string' }],
+  },
+} as const;
+
 /** The multipart form, for the OpenAPI document (multipart bodies are read and checked by `readForm`). */
 export const uploadFormSchema = (config: Pick<Config, 'maxVariants'>) => ({
   description: 'file parts and option fields; read as a stream, checked part by part',
@@ -94,27 +142,10 @@ export const uploadFormSchema = (config: Pick<Config, 'maxVariants'>) => ({
       items: { type: 'string', format: 'binary' },
     },
     ...optionProperties(config),
-    format: {
-      description: 'dataset zip layout: auto (default), coco, yolo, voc or folders',
-      type: 'string',
-      enum: ['auto', 'coco', 'yolo', 'voc', 'folders'],
-    },
-    export: {
-      description: "archive layout (default: the input's)",
-      type: 'string',
-      enum: ['coco', 'yolo', 'voc', 'folders'],
-    },
-    split: { description: 'train,valid,test percentages, e.g. 80,10,10 (seeded, stratified by class)', type: 'string' },
-    onLabelError: {
-      description: 'fail (default: a 422 naming file and line) or skip (listed in the manifest)',
-      type: 'string',
-    },
-    minVisibility: {
-      description: 'drop objects with less of their area left in an output (0 to 1, default 0.25)',
-      type: 'string',
-    },
-    augmentSplits: { description: 'train (default) or all: which splits get augmented', type: 'string' },
-    includeOriginals: { description: 'true: each original goes beside its variants', type: 'string' },
+    ...datasetFieldProperties,
+    // Form fields are text.
+    minVisibility: { description: datasetFieldProperties.minVisibility.description, type: 'string' },
+    includeOriginals: { description: datasetFieldProperties.includeOriginals.description, type: 'string' },
   },
 });
 
@@ -250,7 +281,11 @@ export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
     cursor = page.cursor;
   } while (cursor);
   const stored = await Promise.all(sources.map(async (s) => (await ctx.ports.blobs.head(s.key)) !== undefined));
-  const missing = sources.filter((s, i) => !stored[i] && s.status === 'pending');
+  const missing: SourceRef[] = sources.filter((s, i) => !stored[i] && s.status === 'pending');
+  // A dataset zip not stored yet gets a fresh URL too.
+  const zip = state.datasetUpload;
+  if (zip && awaitsDataset(state) && !(await ctx.ports.blobs.head(zip.key)))
+    missing.push({ sourceId: DATASET_SOURCE_ID, name: zip.name, label: '', key: zip.key, declaredBytes: zip.bytes });
   return {
     id: state.id,
     uploaded: sources.filter((_, i) => stored[i]).map((s) => s.sourceId),
@@ -259,9 +294,48 @@ export const resignUploads = async (ctx: GatewayContext, state: JobState) => {
   };
 };
 
+/**
+ * POST /api/jobs, JSON with `dataset`: a job whose dataset zip (up to MAX_DATASET_BYTES) the client PUTs
+ * straight to storage through a signed URL. The job has no sources until the zip is read (off the request,
+ * by the worker that takes its upload message: `expandDataset`); a zip that breaks a rule fails the job.
+ */
+const createFromSignedDataset = async (
+  ctx: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: Record<string, unknown>,
+) => {
+  const { config } = ctx;
+  if (body.files !== undefined) throw badRequest('files', 'send either files or dataset, not both');
+  const declared = fieldsOf(body.dataset);
+  const bytes = Number(declared.bytes);
+  if (typeof declared.name !== 'string' || !declared.name) throw badRequest('dataset.name', 'name is required');
+  const name = sanitizeName(declared.name);
+  if (!/\.zip$/i.test(name)) throw badRequest('dataset.name', `a dataset is a .zip; got ${JSON.stringify(name)}`);
+  const limit = `bytes must be an integer from 1 to ${config.budgets.maxDatasetBytes} (MAX_DATASET_BYTES)`;
+  if (Number.isInteger(bytes) && bytes > config.budgets.maxDatasetBytes) throw tooLarge('dataset.bytes', limit);
+  if (!Number.isInteger(bytes) || bytes < 1) throw badRequest('dataset.bytes', limit);
+  const fields = parseDatasetFields(body);
+  const options = optionsFrom(ctx, body);
+  const webhookUrl = await checkedWebhookUrl(ctx, body.webhookUrl);
+  await enforceQuota(ctx, request.caller.owner, { variants: options.variants, bytes });
+  const state = await createJobForSignedDataset(ctx, request.caller.owner, options, { name, bytes, fields });
+  const webhook = await registerWebhook(ctx, state.id, webhookUrl);
+  const upload = state.datasetUpload as DatasetUpload;
+  const uploads = await signUploads(ctx, state, [
+    { sourceId: DATASET_SOURCE_ID, name, label: '', key: upload.key, declaredBytes: bytes },
+  ]);
+  ctx.metrics.jobsCreated.inc();
+  return reply
+    .code(201)
+    .header('location', `/api/jobs/${state.id}`)
+    .send({ ...(await loadView(ctx.jobs, state)), webhook, uploads, uploadDeadline: deadlineOf(ctx, state) });
+};
+
 /** POST /api/jobs, JSON: a job whose files the client PUTs straight to storage through signed URLs. */
 export const createFromSignedRequest = async (ctx: GatewayContext, request: FastifyRequest, reply: FastifyReply) => {
   const body = fieldsOf(request.body);
+  if (body.dataset !== undefined) return createFromSignedDataset(ctx, request, reply, body);
   const files = body.files;
   if (!Array.isArray(files) || files.length === 0)
     throw badRequest('files', 'files must list at least one { name, bytes } to upload');

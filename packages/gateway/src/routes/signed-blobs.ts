@@ -1,5 +1,5 @@
 import { pipeline, Readable, Transform } from 'node:stream';
-import { parseSourceKey } from '@delta-augment/core';
+import { DATASET_SOURCE_ID, parseSourceKey } from '@delta-augment/core';
 import { isSafeKey } from '@delta-augment/ports';
 import { verifyBlobUrl } from '@delta-augment/ports/local';
 import { type Static, Type } from 'typebox';
@@ -22,13 +22,17 @@ const declaredSize = (bytes: number, what: string) => `the ${bytes} bytes declar
  * at the end when fewer than declared arrived) and checking, from its first bytes, that it is an image of a
  * supported type: the client's content type is not trusted.
  */
-const checkedBody = (max: number, what: string, declared: number | undefined) => {
+const checkedBody = (max: number, what: string, declared: number | undefined, zip = false) => {
   let seen = 0;
   let head: Buffer | undefined = Buffer.alloc(0);
   const sniff = (): Error | undefined => {
     if (!head) return undefined;
     const type = sniffType(head);
     head = undefined;
+    if (zip)
+      return type === 'zip'
+        ? undefined
+        : unsupported('body', `${what} is not a zip: its bytes say ${type ?? 'unknown'}`);
     if (type && IMAGE_TYPES.has(type)) return undefined;
     return unsupported(
       'body',
@@ -38,7 +42,10 @@ const checkedBody = (max: number, what: string, declared: number | undefined) =>
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
-      if (seen > max) return callback(tooLarge('body', `the upload is over ${max} bytes (MAX_FILE_BYTES)`));
+      if (seen > max)
+        return callback(
+          tooLarge('body', `the upload is over ${max} bytes (${zip ? 'MAX_DATASET_BYTES' : 'MAX_FILE_BYTES'})`),
+        );
       if (declared !== undefined && seen > declared)
         return callback(tooLarge('body', `the upload is over ${declaredSize(declared, what)}`));
       if (head) {
@@ -67,6 +74,30 @@ const checkedBody = (max: number, what: string, declared: number | undefined) =>
       callback(null);
     },
   });
+};
+
+/**
+ * A PUT of a job's dataset zip: the job must wait for exactly this zip, its uploads be open, and the body
+ * carry the declared bytes (more is a 413, naming them). Returns the declared size.
+ */
+const checkDatasetPut = async (
+  ctx: GatewayContext,
+  jobId: string,
+  key: string,
+  declaredLength: number | undefined,
+): Promise<number> => {
+  const job = await ctx.jobs.load(jobId);
+  const upload = job?.datasetUpload;
+  if (!job || !upload || upload.key !== key) throw notFound(`job ${jobId}`);
+  if (job.datasetExpanded) throw alreadyUploaded();
+  checkUploadsOpen(job, ctx.config.budgets.uploadDeadlineSeconds, ctx.clock.now());
+  if (declaredLength !== undefined && declaredLength !== upload.bytes) {
+    const message = `the upload is ${declaredLength} bytes, not ${declaredSize(upload.bytes, upload.name).replace('files[].bytes', 'dataset.bytes')}`;
+    throw declaredLength > upload.bytes
+      ? tooLarge('body', message)
+      : new RequestError('SIZE_MISMATCH', message, 400, 'body');
+  }
+  return upload.bytes;
 };
 
 const signedQuery = Type.Object({
@@ -123,14 +154,18 @@ export const signedBlobRoutes = async (app: GatewayApp, ctx: GatewayContext): Pr
     { config: { public: true }, schema: { hide: true, params: keyParams, querystring: signedQuery } },
     async (request, reply) => {
       const key = checkSignature(ctx, request, 'PUT');
-      const max = ctx.config.maxFileBytes;
+      const source = parseSourceKey(key);
+      const zip = source?.sourceId === DATASET_SOURCE_ID;
+      const max = zip ? ctx.config.budgets.maxDatasetBytes : ctx.config.maxFileBytes;
+      const budget = zip ? 'MAX_DATASET_BYTES' : 'MAX_FILE_BYTES';
       const length = request.headers['content-length'];
       const declaredLength = length === undefined ? undefined : Number(length);
       if (declaredLength !== undefined && declaredLength > max)
-        throw tooLarge('body', `the upload is ${declaredLength} bytes, over ${max} (MAX_FILE_BYTES)`);
-      const source = parseSourceKey(key);
+        throw tooLarge('body', `the upload is ${declaredLength} bytes, over ${max} (${budget})`);
       let expected: number | undefined;
-      if (source) {
+      if (source && zip) {
+        expected = await checkDatasetPut(ctx, source.jobId, key, declaredLength);
+      } else if (source) {
         const [job, state] = await Promise.all([
           ctx.jobs.load(source.jobId),
           ctx.jobs.loadSource(source.jobId, source.sourceId),
@@ -166,7 +201,7 @@ export const signedBlobRoutes = async (app: GatewayApp, ctx: GatewayContext): Pr
         if (!(request.body instanceof Readable))
           throw new RequestError('EMPTY_FILE', 'the upload is empty', 400, 'body');
         let failure: Error | undefined;
-        const body = pipeline(request.body, checkedBody(max, source?.name ?? 'the upload', expected), (error) => {
+        const body = pipeline(request.body, checkedBody(max, source?.name ?? 'the upload', expected, zip), (error) => {
           failure ??= error ?? undefined;
         });
         const head = await ctx.ports.blobs

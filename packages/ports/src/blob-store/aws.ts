@@ -12,7 +12,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type Clock, DeltaError, NotFoundError, systemClock } from '@delta-augment/core';
 import { awsCall, errorName, toSharedError } from '../aws-errors.js';
-import { type BlobHead, type BlobStore, isSafeKey, type PutOptions } from './port.js';
+import { type BlobHead, type BlobStore, type ByteRange, isSafeKey, type PutOptions } from './port.js';
 
 export interface S3BlobStoreOptions {
   /** Keys under `sourcesPrefix` live in `source` (whose ObjectCreated events feed the upload queue), all others in `result`. */
@@ -80,10 +80,17 @@ export class S3BlobStore implements BlobStore {
   /** S3 objects are durable when their put returns. */
   async sync(_keys: readonly string[]): Promise<void> {}
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     const Bucket = this.bucketOf(key);
+    if (range && range.end <= range.start) return Readable.from([]);
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket, Key: key }));
+      const out = await this.s3.send(
+        new GetObjectCommand({
+          Bucket,
+          Key: key,
+          ...(range ? { Range: `bytes=${range.start}-${range.end - 1}` } : {}),
+        }),
+      );
       if (out.Body instanceof Readable) return out.Body;
       // Outside Node's HTTP handler the body is a web stream or blob: read it whole.
       return Readable.from(out.Body ? [Buffer.from(await out.Body.transformToByteArray())] : []);

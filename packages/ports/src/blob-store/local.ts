@@ -7,13 +7,15 @@ import {
   fsync,
   mkdirSync,
   openSync,
+  readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   type Clock,
   DeltaError,
@@ -23,7 +25,7 @@ import {
   TransientError,
 } from '@delta-augment/core';
 import type { WorkQueue } from '../work-queue/port.js';
-import { type BlobHead, type BlobStore, isSafeKey, type PutOptions } from './port.js';
+import { type BlobHead, type BlobStore, type ByteRange, isSafeKey, type PutOptions } from './port.js';
 
 export interface LocalBlobStoreOptions {
   readonly root: string;
@@ -56,6 +58,13 @@ export interface JobFolder {
 }
 
 const JOB_ROOTS = ['sources', 'results'] as const;
+
+/**
+ * Objects up to this size are read synchronously: from the page cache that takes microseconds (a variant of
+ * ~100 KB: ~40 us), where the promise-based read costs ~0.3 ms of CPU in four thread-pool round trips (open,
+ * stat, read, close). Larger ones (an upload of up to MAX_FILE_BYTES) stay off the event loop.
+ */
+const SYNC_READ_BYTES = 1024 * 1024;
 
 /** `<path>.<uuid>.tmp`: a write in progress, or one that never finished. */
 const TEMP_FILE = /\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.tmp$/;
@@ -214,7 +223,7 @@ export class LocalBlobStore implements BlobStore {
     await Promise.all([...folders].map((folder) => syncPath(join(this.objects, ...folder.split('/')), `${folder}/`)));
   }
 
-  async get(key: string): Promise<Readable> {
+  async get(key: string, range?: ByteRange): Promise<Readable> {
     const path = this.pathOf(key);
     try {
       await stat(path);
@@ -222,12 +231,14 @@ export class LocalBlobStore implements BlobStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`object ${key}`);
       transient(`get ${key}`, error);
     }
-    return createReadStream(path);
+    if (range && range.end <= range.start) return Readable.from([]);
+    return createReadStream(path, range ? { start: range.start, end: range.end - 1 } : {});
   }
 
   async getBuffer(key: string): Promise<Buffer> {
+    const path = this.pathOf(key);
     try {
-      return await readFile(this.pathOf(key));
+      return statSync(path).size <= SYNC_READ_BYTES ? readFileSync(path) : await readFile(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`object ${key}`);
       return transient(`get ${key}`, error);

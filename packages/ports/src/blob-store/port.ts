@@ -8,6 +8,12 @@ export interface BlobHead {
   readonly lastModified: string;
 }
 
+/** Bytes `start` (inclusive) to `end` (exclusive) of an object. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface PutOptions {
   readonly contentType?: string;
   readonly metadata?: Readonly<Record<string, string>>;
@@ -27,8 +33,11 @@ export interface BlobStore {
   put(key: string, body: Buffer | Readable, options?: PutOptions): Promise<BlobHead>;
   /** Makes the objects written with `deferSync` durable (a no-op where every put already is). */
   sync(keys: readonly string[]): Promise<void>;
-  /** Throws `NotFoundError` for a missing key. */
-  get(key: string): Promise<Readable>;
+  /**
+   * Throws `NotFoundError` for a missing key. With `range`, only bytes `start` to `end` (exclusive) are read
+   * (S3: a ranged GetObject), so a large object (a 2 GB dataset zip) is read piecewise, never whole.
+   */
+  get(key: string, range?: ByteRange): Promise<Readable>;
   getBuffer(key: string): Promise<Buffer>;
   /** Undefined for a missing key. */
   head(key: string): Promise<BlobHead | undefined>;

@@ -104,6 +104,8 @@ interface JobHeader {
   tags: readonly string[];
   outputs: number;
   dataset?: JobState['dataset'];
+  datasetUpload?: JobState['datasetUpload'];
+  datasetExpanded?: boolean;
 }
 
 /**
@@ -144,6 +146,8 @@ const jobOf = (item: StateItem): JobState => {
     tags: header.tags,
     outputs: header.outputs,
     ...(header.dataset ? { dataset: header.dataset } : {}),
+    ...(header.datasetUpload ? { datasetUpload: header.datasetUpload } : {}),
+    ...(header.datasetExpanded ? { datasetExpanded: true } : {}),
     sourceCount: item.sourceCount,
     counts: {
       uploaded: item.uploaded,
@@ -187,6 +191,8 @@ const jobItem = (job: JobState): Item =>
         tags: job.tags,
         outputs: job.outputs,
         ...(job.dataset ? { dataset: job.dataset } : {}),
+        ...(job.datasetUpload ? { datasetUpload: job.datasetUpload } : {}),
+        ...(job.datasetExpanded ? { datasetExpanded: true } : {}),
       }),
     },
     { removeUndefinedValues: true },

@@ -59,13 +59,15 @@ interface JobRow {
   header: string;
 }
 
-/** The parts of a job that never change after its creation. */
+/** The parts of a job that change only at its creation and when its uploaded dataset zip is expanded. */
 interface JobHeader {
   pipeline: JobState['pipeline'];
   variantsPerSource: number;
   tags: readonly string[];
   outputs: number;
   dataset?: JobState['dataset'];
+  datasetUpload?: JobState['datasetUpload'];
+  datasetExpanded?: boolean;
 }
 
 const jobOf = (row: JobRow): JobState => {
@@ -87,6 +89,8 @@ const jobOf = (row: JobRow): JobState => {
     tags: header.tags,
     outputs: header.outputs,
     ...(header.dataset ? { dataset: header.dataset } : {}),
+    ...(header.datasetUpload ? { datasetUpload: header.datasetUpload } : {}),
+    ...(header.datasetExpanded ? { datasetExpanded: true } : {}),
     sourceCount: row.source_count,
     counts,
     createdAt: row.created_at,
@@ -234,6 +238,8 @@ export class SqliteJobEventStore implements JobEventStore {
       tags: job.tags,
       outputs: job.outputs,
       ...(job.dataset ? { dataset: job.dataset } : {}),
+      ...(job.datasetUpload ? { datasetUpload: job.datasetUpload } : {}),
+      ...(job.datasetExpanded ? { datasetExpanded: true } : {}),
     };
     this.sql(
       `INSERT INTO job_records (job_id, owner, status, created_at, updated_at, expires_at, seq, source_count,
@@ -242,7 +248,8 @@ export class SqliteJobEventStore implements JobEventStore {
        ON CONFLICT (job_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at,
          seq = excluded.seq, uploaded = excluded.uploaded, started = excluded.started, settled = excluded.settled,
          failed = excluded.failed, variants = excluded.variants, bytes = excluded.bytes, outcome = excluded.outcome,
-         archive = excluded.archive, failure = excluded.failure`,
+         archive = excluded.archive, failure = excluded.failure, source_count = excluded.source_count,
+         header = excluded.header`,
     ).run(
       job.id,
       job.owner,
