@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
 import { gradientJpeg } from '../helpers/images.js';
+import { readUntilClose, startRawUpload } from '../helpers/raw-upload.js';
 import { errorOf } from './fixtures.js';
 
 const KEY = 'key-of-owner-a-0123456789';
@@ -231,22 +231,11 @@ describe('slow clients', () => {
 
   it('are cut off once REQUEST_TIMEOUT_SECONDS has passed, however steadily they trickle', async () => {
     // Prepare: an upload that promises 1000 bytes and sends one every 200 ms (never idle, never done)
-    const socket = connect(port, '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(
-      'POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000\r\n\r\n',
-    );
+    const socket = await startRawUpload(port);
     const trickle = setInterval(() => socket.write('a'), 200);
     const started = Date.now();
     // Act
-    const answer = await new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (chunk) => {
-        text += chunk.toString();
-      });
-      socket.once('close', () => resolve(text));
-    });
+    const answer = await readUntilClose(socket);
     clearInterval(trickle);
     // Assess: closed by the server (408 or a reset), long before the 1000 bytes could have arrived (200 s)
     const seconds = (Date.now() - started) / 1000;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { multipartBody, type TestApp, testApp } from '../helpers/app.js';
 import { gradientJpeg } from '../helpers/images.js';
+import { readUntilClose, startRawUpload } from '../helpers/raw-upload.js';
 import { makeZip } from './fixtures.js';
 
 /** POSTs a body over a real socket and resolves with the status and body, or with `closed` if the server hung up. */
@@ -69,22 +69,11 @@ describe('IDLE_TIMEOUT_SECONDS', () => {
 
   it('still cuts off a client that goes silent halfway through its body', async () => {
     // Prepare: an upload that promises 1000 bytes, sends 100 and then nothing
-    const socket = connect(port, '127.0.0.1');
-    socket.on('error', () => undefined);
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(
-      'POST /api/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 1000\r\n\r\n',
-    );
+    const socket = await startRawUpload(port);
     socket.write('a'.repeat(100));
     const started = Date.now();
     // Act
-    const answer = await new Promise<string>((resolve) => {
-      let text = '';
-      socket.on('data', (chunk) => {
-        text += chunk.toString();
-      });
-      socket.once('close', () => resolve(text));
-    });
+    const answer = await readUntilClose(socket);
     // Assess: closed by the idle timer, long before REQUEST_TIMEOUT_SECONDS (600 s)
     const seconds = (Date.now() - started) / 1000;
     assert.ok(seconds < 60, `held for ${seconds}s`);
