@@ -44,7 +44,8 @@ const rssSampler = (pids: Record<string, number | undefined>) => {
   const peaks: Record<string, Partial<Record<Phase, number>>> = {};
   const timer = setInterval(() => {
     for (const [name, pid] of Object.entries(pids)) {
-      const of = (peaks[name] ??= {});
+      const of = peaks[name] ?? {};
+      peaks[name] = of;
       of[phase] = Math.max(of[phase] ?? 0, rssMbOf(pid));
     }
   }, 100);
