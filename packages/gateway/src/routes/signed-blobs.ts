@@ -1,11 +1,11 @@
 import { pipeline, Readable, Transform } from 'node:stream';
 import { DATASET_SOURCE_ID, parseSourceKey } from '@delta-augment/core';
+import { IMAGE_TYPES, sniffType } from '@delta-augment/datasets';
 import { isSafeKey } from '@delta-augment/ports';
 import { verifyBlobUrl } from '@delta-augment/ports/local';
 import { type Static, Type } from 'typebox';
 import type { GatewayContext } from '../context.js';
 import { forbidden, notFound, RequestError, tooLarge, unsupported } from '../errors.js';
-import { IMAGE_TYPES, sniffType } from '../sniff.js';
 import type { GatewayApp } from '../typed-app.js';
 import { checkUploadsOpen } from '../upload-deadline.js';
 
