@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseLabelled } from '@delta-augment/core';
-import { expandDataset, failLateUploads } from '@delta-augment/gateway';
+import { expandDataset } from '@delta-augment/datasets';
+import { failLateUploads } from '@delta-augment/gateway';
 import type { BlobStore, ByteRange } from '@delta-augment/ports';
 import { JobService } from '@delta-augment/ports';
 import sharp from 'sharp';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { headerDimensions, sniffType } from '@delta-augment/datasets';
 import sharp from 'sharp';
-import { headerDimensions, sniffType } from '../../packages/gateway/src/sniff.js';
 import { sharedImage } from '../helpers/images.js';
 
 const base = () => sharp({ create: { width: 37, height: 23, channels: 3, background: '#3a6' } });

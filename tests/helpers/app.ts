@@ -1,6 +1,7 @@
 import { createLocalWorkerPool, type WorkerPool } from '@delta-augment/augmenter';
 import type { Clock } from '@delta-augment/core';
-import { buildApp, expandDataset } from '@delta-augment/gateway';
+import { expandDataset } from '@delta-augment/datasets';
+import { buildApp } from '@delta-augment/gateway';
 import { type Config, JobService, loadConfig } from '@delta-augment/ports';
 import { type LocalPorts, localPorts } from '@delta-augment/ports/local';
 import type { FastifyInstance } from 'fastify';

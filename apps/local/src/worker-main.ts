@@ -5,7 +5,7 @@
  */
 
 import { createLocalWorkerPool } from '@delta-augment/augmenter';
-import { expandDataset } from '@delta-augment/gateway';
+import { expandDataset } from '@delta-augment/datasets';
 import { JobService, loadConfig } from '@delta-augment/ports';
 import { localPorts } from '@delta-augment/ports/local';
 import { lowerPriority } from './worker-priority.js';

@@ -11,9 +11,9 @@ import {
   newId,
   type Split,
 } from '@delta-augment/core';
+import { CONTENT_TYPES } from '@delta-augment/datasets';
 import type { BlobStore, JobService } from '@delta-augment/ports';
 import type { JobOptions } from './job-options.js';
-import { CONTENT_TYPES } from './sniff.js';
 
 export interface UploadedImage {
   readonly name: string;

@@ -1,23 +1,7 @@
-import { DeltaError } from '@delta-augment/core';
+import { RequestError } from '@delta-augment/datasets';
 
-/** A client error with a field name: rendered as `{ error: { code, message, field } }` with a 4xx status. */
-export class RequestError extends DeltaError {
-  constructor(
-    code: string,
-    message: string,
-    readonly statusCode: number,
-    readonly field?: string,
-  ) {
-    super(code, message);
-    this.name = 'RequestError';
-  }
-}
+export { badRequest, RequestError, tooLarge, unsupported } from '@delta-augment/datasets';
 
-export const badRequest = (field: string, message: string, code = 'INVALID_FIELD') =>
-  new RequestError(code, message, 400, field);
-export const tooLarge = (field: string, message: string) => new RequestError('TOO_LARGE', message, 413, field);
-export const unsupported = (field: string, message: string) =>
-  new RequestError('UNSUPPORTED_MEDIA_TYPE', message, 415, field);
 export const notFound = (what: string) => new RequestError('NOT_FOUND', `${what} was not found`, 404);
 export const unauthorized = () =>
   new RequestError('UNAUTHORIZED', 'missing or unknown API key: send Authorization: Bearer <key>', 401);

@@ -1,5 +1,4 @@
 export { buildApp, type GatewayDeps } from './app.js';
-export { type DatasetExpansionDeps, expandDataset } from './dataset-expansion.js';
 export { attachNotifier } from './notifier.js';
 export {
   type BlobHousekeeping,

@@ -1,8 +1,8 @@
 import { sanitizeName } from '@delta-augment/core';
+import { IMAGE_TYPES, sniffType } from '@delta-augment/datasets';
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { badRequest, RequestError, tooLarge, unsupported } from './errors.js';
-import { IMAGE_TYPES, sniffType } from './sniff.js';
 
 export interface ReceivedFile {
   readonly field: string;

@@ -31,6 +31,11 @@ export interface Budgets {
   readonly requestTimeoutSeconds: number;
   /** Seconds a connection may stay silent (IDLE_TIMEOUT_SECONDS). */
   readonly idleTimeoutSeconds: number;
+  /**
+   * The slowest average rate a signed-URL PUT may arrive at (MIN_UPLOAD_BYTES_PER_SECOND): such an upload has
+   * REQUEST_TIMEOUT_SECONDS plus one second per this many bytes received, so its budget fits its size.
+   */
+  readonly minUploadBytesPerSecond: number;
   /** Seconds after which a source whose upload never arrived is failed (UPLOAD_DEADLINE_SECONDS). */
   readonly uploadDeadlineSeconds: number;
   /** Bytes of a dataset zip uploaded through a signed URL (MAX_DATASET_BYTES, default 2 GiB); its images inflate to at most this much too. */
@@ -97,6 +102,7 @@ export const loadBudgets = (
     maxConcurrentUploadsPerCaller,
     requestTimeoutSeconds,
     idleTimeoutSeconds,
+    minUploadBytesPerSecond: int(env, 'MIN_UPLOAD_BYTES_PER_SECOND', 1024 ** 2, 1024, 2 ** 40),
     uploadDeadlineSeconds: int(env, 'UPLOAD_DEADLINE_SECONDS', 3600, 1, 7 * 86_400),
     maxDatasetBytes: int(env, 'MAX_DATASET_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
     wsMessagesPerSecond: int(env, 'WS_MESSAGES_PER_SECOND', 50, 1, 100_000),

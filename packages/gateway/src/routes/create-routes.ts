@@ -9,6 +9,16 @@ import {
   sanitizeLabel,
   sanitizeName,
 } from '@delta-augment/core';
+import {
+  checkImage,
+  checkOutputBudget,
+  datasetFormat,
+  parseDatasetFields,
+  prepareDataset,
+  readDatasetZip,
+  sniffType,
+  wantsDatasetJob,
+} from '@delta-augment/datasets';
 import type { Config } from '@delta-augment/ports';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { enforceQuota } from '../console/quota-guard.js';
@@ -19,16 +29,11 @@ import {
   createJobFromImages,
   type UploadedImage,
 } from '../create-job.js';
-import { readDatasetZip } from '../dataset.js';
 import { badRequest, tooLarge } from '../errors.js';
-import { checkOutputBudget } from '../guards/output-budget.js';
-import { checkImage } from '../image-check.js';
 import { type JobOptions, MAX_TAGS, parsePipeline, parseSeed, parseTags, parseVariants } from '../job-options.js';
 import { loadView } from '../job-view.js';
 import { fieldsOf } from '../json-body.js';
-import { datasetFormat, parseDatasetFields, prepareDataset, wantsDatasetJob } from '../labelled-dataset.js';
 import { readForm } from '../multipart.js';
-import { sniffType } from '../sniff.js';
 import { checkUploadsOpen, uploadDeadlineOf } from '../upload-deadline.js';
 import { checkedWebhookUrl, registerWebhook } from '../webhooks/register.js';
 

@@ -1,9 +1,9 @@
 import { isId, NotFoundError, PermanentError, resolvePipeline } from '@delta-augment/core';
+import { checkImage } from '@delta-augment/datasets';
 import { renderPreview } from '@delta-augment/engine';
 import type { FastifyRequest } from 'fastify';
 import type { GatewayContext } from '../context.js';
 import { badRequest, notFound, RequestError, unsupported } from '../errors.js';
-import { checkImage } from '../image-check.js';
 import { parsePipeline, parseSeed } from '../job-options.js';
 import { fieldsOf } from '../json-body.js';
 import { readForm } from '../multipart.js';

@@ -1,6 +1,6 @@
 import { outputPixelBound, type PipelineChoice, resolvePipeline, variantPixelLimit } from '@delta-augment/core';
 import type { Budgets } from '@delta-augment/ports';
-import { RequestError } from '../errors.js';
+import { RequestError } from './errors.js';
 
 /**
  * Refuses a job before anything is stored when its outputs could pass the budgets: the pixels of one

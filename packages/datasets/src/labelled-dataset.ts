@@ -14,7 +14,7 @@ import {
   type Split,
   type SplitPercents,
 } from '@delta-augment/core';
-import type { DatasetZip } from './dataset.js';
+import type { DatasetZip } from './dataset-zip.js';
 import { badRequest, RequestError } from './errors.js';
 
 /** The labelled-dataset fields of a job form. */

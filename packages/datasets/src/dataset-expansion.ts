@@ -10,11 +10,11 @@ import {
 } from '@delta-augment/core';
 import type { BlobStore, Config, JobService } from '@delta-augment/ports';
 import yauzl from 'yauzl';
-import { type ImageEntry, labelled, openZip, walkDatasetZip } from './dataset.js';
+import { type ImageEntry, labelled, openZip, walkDatasetZip } from './dataset-zip.js';
 import { RequestError } from './errors.js';
-import { checkOutputBudget } from './guards/output-budget.js';
 import { type CheckedImage, checkImage } from './image-check.js';
 import { datasetFormat, prepareDataset, wantsDatasetJob } from './labelled-dataset.js';
+import { checkOutputBudget } from './output-budget.js';
 import { CONTENT_TYPES } from './sniff.js';
 
 export interface DatasetExpansionDeps {
