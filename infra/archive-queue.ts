@@ -4,7 +4,7 @@ import { ARCHIVER } from './augmenter.js';
 import { visibilityTimeoutFor } from './settings.js';
 
 /** An archive request is retried twice before it is dead-lettered (and the job recorded as failed). */
-export const ARCHIVE_MAX_RECEIVE_COUNT = 3;
+export const ARCHIVE_MAX_RECEIVE_COUNT = ARCHIVER.maxReceiveCount;
 
 /**
  * The archive request queue: the augmenter sends one message per settled job, the archiver function

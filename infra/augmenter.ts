@@ -26,7 +26,14 @@ export interface AugmenterArgs {
 }
 
 /** The archiver: one job's zip per invocation, streamed to S3 in parts; Lambda's longest timeout. */
-export const ARCHIVER = { memoryMb: 2048, timeoutSeconds: 900, batchSize: 1, maxConcurrency: 10 } as const;
+export const ARCHIVER = {
+  memoryMb: 2048,
+  timeoutSeconds: 900,
+  batchSize: 1,
+  maxConcurrency: 10,
+  /** Receives of an archive request before its queue dead-letters it; the archiver gives up at the last one. */
+  maxReceiveCount: 3,
+} as const;
 
 /** Both functions append job events and publish them. */
 const jobStatements = (args: AugmenterArgs): Statement[] => [
@@ -72,6 +79,8 @@ interface ConsumerSpec {
   readonly batchWindowSeconds: number;
   readonly maxConcurrency: number;
   readonly statements: Statement[];
+  /** Settings of this function that differ from the app's shared ones. */
+  readonly environment?: Record<string, string>;
 }
 
 /**
@@ -112,6 +121,7 @@ export class Augmenter extends pulumi.ComponentResource {
           environment: {
             variables: pulumi.all([args.environment, spec.visibilityTimeoutSeconds]).apply(([env, visibility]) => ({
               ...env,
+              ...spec.environment,
               HANDLER_TIMEOUT_SECONDS: String(spec.timeoutSeconds),
               VISIBILITY_TIMEOUT_SECONDS: String(visibility),
               NODE_OPTIONS: '--enable-source-maps',
@@ -181,6 +191,9 @@ export class Augmenter extends pulumi.ComponentResource {
       batchSize: ARCHIVER.batchSize,
       batchWindowSeconds: 0,
       maxConcurrency: ARCHIVER.maxConcurrency,
+      // The archiver records a finalisation that keeps failing at its queue's last receive, not the upload queue's
+      // (with the upload queue's 5 it never reached a 5th receive: the request went to the DLQ and the job stayed open).
+      environment: { MAX_RECEIVE_COUNT: String(ARCHIVER.maxReceiveCount) },
       statements: [
         consumeQueue(args.archiveQueue),
         {

@@ -278,7 +278,8 @@ export const createStack = (
         {
           name: 'archives-dlq',
           queue: archives.deadLetterQueue,
-          meaning: 'Archive requests failed 3 times: their jobs are recorded as failed; inspect and redrive.',
+          meaning:
+            'Archive requests failed 3 times: one that threw failed its job; one whose archiver was killed (memory, timeout) left its job processing: inspect.',
         },
         {
           name: 'event-dlq',

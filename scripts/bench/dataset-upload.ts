@@ -1,9 +1,16 @@
 /**
- * Uploaded-dataset benchmark (issue 12 point 5): a class-folder zip much larger than the process's heap
- * limit is stored, then expanded into its job's sources as the worker does for a signed upload (ranged
- * reads, one image at a time). Prints the zip's size, the time, and the process's peak RSS and heap, which
- * stay flat whatever the zip's size. Run with the local worker's heap limit:
+ * Uploaded-dataset benchmark (issue 12 point 5), two modes.
+ *
+ * In process (default): a class-folder zip much larger than the process's heap limit is stored, then
+ * expanded into its job's sources as the worker does for a signed upload (ranged reads, one image at a
+ * time). Prints the zip's size, the time, and the process's peak RSS and heap, which stay flat whatever the
+ * zip's size. Run with the local worker's heap limit:
  *   node --max-old-space-size=192 --import tsx scripts/bench/dataset-upload.ts [--images 4000] [--kb 60]
+ *
+ * On the real local stack (`--bytes`): a zip of about that size (`2g`, `500m`) of `--images` noise JPEGs is
+ * written to a temporary folder, uploaded through the signed PUT over HTTP (paced to `--rate` bytes a second
+ * if given), read, expanded and rendered by the stack's worker; see dataset-upload-stack.ts:
+ *   npm run bench:dataset-upload -- --bytes 2g [--images 10000] [--variants 1] [--rate 10m] [--preset delta-classic]
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,12 +25,32 @@ import { JobService, loadConfig } from '@delta-augment/ports';
 import { localPorts } from '@delta-augment/ports/local';
 import { ZipArchive } from 'archiver';
 import sharp from 'sharp';
+import { runOnStack } from './dataset-upload-stack.js';
+import { parseBytes } from './dataset-zip-file.js';
 import { peakRssMb } from './local-stack.js';
 
 const { values } = parseArgs({
-  options: { images: { type: 'string', default: '4000' }, kb: { type: 'string', default: '60' } },
+  options: {
+    images: { type: 'string' },
+    kb: { type: 'string', default: '60' },
+    bytes: { type: 'string' },
+    variants: { type: 'string', default: '1' },
+    rate: { type: 'string', default: '0' },
+    preset: { type: 'string', default: 'delta-classic' },
+  },
 });
-const IMAGES = Number(values.images);
+if (values.bytes !== undefined) {
+  await runOnStack({
+    totalBytes: parseBytes(values.bytes),
+    images: Number(values.images ?? 10_000),
+    variants: Number(values.variants),
+    rate: parseBytes(values.rate),
+    preset: values.preset,
+    env: {},
+  });
+  process.exit(0);
+}
+const IMAGES = Number(values.images ?? 4000);
 const side = Math.round(Math.sqrt((Number(values.kb) * 1024) / 1.2));
 
 const dir = mkdtempSync(join(tmpdir(), 'delta-bench-dataset-'));

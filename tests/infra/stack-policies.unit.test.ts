@@ -677,6 +677,18 @@ describe('the archiver', () => {
     );
   });
 
+  it("gives up on a job's finalisation at the archive queue's last receive, not the upload queue's", () => {
+    const env = stack.named(T.function, 'augmenter-archiver').inputs.environment.variables as Record<string, string>;
+    const archives = JSON.parse(stack.named(T.queue, 'archives').inputs.redrivePolicy);
+    const uploads = JSON.parse(stack.named(T.queue, 'uploads').inputs.redrivePolicy);
+    assert.equal(Number(env.MAX_RECEIVE_COUNT), archives.maxReceiveCount);
+    assert.notEqual(
+      archives.maxReceiveCount,
+      uploads.maxReceiveCount,
+      'the two queues differ, so the check means something',
+    );
+  });
+
   it('is where the augmenter sends its archive requests', () => {
     const env = stack.named(T.function, 'augmenter').inputs.environment.variables as Record<string, string>;
     assert.equal(env.ARCHIVE_QUEUE_URL, stack.named(T.queue, 'archives').state.url);

@@ -55,6 +55,8 @@ export interface WorkerOptions {
    * `mount -t tmpfs -o size=64k tmpfs <dir>`: the mounts are seen by this worker only and vanish with it.
    */
   readonly namespaceSetup?: string;
+  /** Another worker entry (a test fixture), instead of the real `worker-main.ts`. */
+  readonly entry?: string;
 }
 
 /**
@@ -73,6 +75,7 @@ export const spawnWorker = async (dataDir: string, options: WorkerOptions = {}):
     ...options.env,
   };
   const stdio: ['ignore', 'pipe', 'pipe', 'ipc'] = ['ignore', 'pipe', 'pipe', 'ipc'];
+  const entry = options.entry ?? WORKER_ENTRY;
   const child = options.namespaceSetup
     ? spawn(
         'unshare',
@@ -84,11 +87,11 @@ export const spawnWorker = async (dataDir: string, options: WorkerOptions = {}):
           '-ec',
           `${options.namespaceSetup}\nexec "$0" --import tsx "$1"`,
           process.execPath,
-          WORKER_ENTRY,
+          entry,
         ],
         { cwd: REPO, env, stdio },
       )
-    : spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], { cwd: REPO, env, stdio });
+    : spawn(process.execPath, ['--import', 'tsx', entry], { cwd: REPO, env, stdio });
   const worker = track(child);
   await new Promise<void>((resolve, reject) => {
     child.on('message', (message: { type?: string }) => {

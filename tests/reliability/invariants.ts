@@ -118,6 +118,8 @@ export interface QueueSnapshot {
   readonly deadLettered: number;
   /** `jobId/sourceId` of every message in the upload queue and in the dead-letter queue. */
   readonly queued: ReadonlySet<string>;
+  /** `<job>/<source>` of the messages in the upload queue (visible or in flight). */
+  readonly inUploadQueue: ReadonlySet<string>;
   readonly deadLetteredSources: ReadonlySet<string>;
   readonly messageIds: ReadonlySet<string>;
 }
@@ -150,10 +152,14 @@ export const snapshotQueues = async (
     queue.peek(deadLetter, { max: PEEK_MAX }),
   ]);
   const queued = new Set<string>();
+  const inUploadQueue = new Set<string>();
   const deadLetteredSources = new Set<string>();
   for (const m of upMessages) {
     const source = sourceOfBody(m.body);
-    if (source) queued.add(source);
+    if (source) {
+      queued.add(source);
+      inUploadQueue.add(source);
+    }
   }
   for (const m of dlqMessages) {
     const source = sourceOfBody(m.body);
@@ -166,6 +172,7 @@ export const snapshotQueues = async (
     uploads: { visible: upStats.visible, inFlight: upStats.inFlight, delayed: upStats.delayed },
     deadLettered: dlqStats.visible + dlqStats.inFlight + dlqStats.delayed,
     queued,
+    inUploadQueue,
     deadLetteredSources,
     messageIds: new Set([...upMessages, ...dlqMessages].map((m) => m.messageId)),
   };
@@ -233,11 +240,19 @@ export const checkNothingLost = async (input: NothingLostInput): Promise<Nothing
         });
       }
     }
-    if (unsettled.length === 0 && !state.sources.some((s) => queues.queued.has(`${jobId}/${s.sourceId}`))) {
+    const keys = state.sources.map((s) => `${jobId}/${s.sourceId}`);
+    if (unsettled.length === 0 && !keys.some((k) => queues.queued.has(k))) {
       violations.push({
         rule: 'message-lost',
         jobId,
         detail: 'every source is settled, the job is not finalised, and no message is left to finalise it',
+      });
+    } else if (unsettled.length === 0 && !keys.some((k) => queues.inUploadQueue.has(k))) {
+      // Rule 5: the message that was finalising the job died at its last attempt and nothing says so.
+      violations.push({
+        rule: 'dlq-unrecorded',
+        jobId,
+        detail: 'every source is settled, the job is not finalised, and its only message is in the dead-letter queue',
       });
     }
   }

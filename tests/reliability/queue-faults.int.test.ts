@@ -18,6 +18,26 @@ const terminal = (s: Stage, jobId: string) => async () => {
   return state?.status === 'completed' || state?.status === 'failed' ? state : undefined;
 };
 
+/**
+ * A one-source job whose two allowed attempts each died after starting the source (the lease lapses at once), and
+ * whose message the next receive moved to the DLQ with no handler running.
+ */
+const killedAtEveryAttempt = async (s: Stage) => {
+  const { jobId, refs } = await seedJob(s, [{ name: 'a.jpg', data: await gradientJpeg(200, 150) }], {
+    variants: 2,
+  });
+  const sourceId = refs[0]?.sourceId ?? '';
+  for (const attempt of [1, 2]) {
+    const [message] = await s.ports.queue.receive(UPLOAD_QUEUE, { visibilityTimeoutSeconds: 0 });
+    assert.ok(message, `attempt ${attempt} receives the message`);
+    await s.jobs.handleSource(jobId, sourceId, { type: 'StartSource', attempt });
+  }
+  assert.deepEqual(await s.ports.queue.receive(UPLOAD_QUEUE, { visibilityTimeoutSeconds: 0 }), []);
+  const [dead] = await s.ports.queue.peek(DEAD_LETTER_QUEUE);
+  assert.ok(dead, 'the message is in the DLQ');
+  return { jobId, dead };
+};
+
 describe('handler and queue faults, with the real handler and the local queue', () => {
   const stages: Stage[] = [];
   const open = (env: Record<string, string> = {}) => {
@@ -172,18 +192,7 @@ describe('handler and queue faults, with the real handler and the local queue', 
       // Prepare: two receives allowed; a worker takes the message twice and dies both times after starting the
       // source (its lease lapses at once), so the next receive moves the message to the DLQ with no handler running
       const s = open({ MAX_RECEIVE_COUNT: '2' });
-      const { jobId, refs } = await seedJob(s, [{ name: 'a.jpg', data: await gradientJpeg(200, 150) }], {
-        variants: 2,
-      });
-      const sourceId = refs[0]?.sourceId ?? '';
-      for (const attempt of [1, 2]) {
-        const [message] = await s.ports.queue.receive(UPLOAD_QUEUE, { visibilityTimeoutSeconds: 0 });
-        assert.ok(message, `attempt ${attempt} receives the message`);
-        await s.jobs.handleSource(jobId, sourceId, { type: 'StartSource', attempt });
-      }
-      assert.deepEqual(await s.ports.queue.receive(UPLOAD_QUEUE, { visibilityTimeoutSeconds: 0 }), []);
-      const [dead] = await s.ports.queue.peek(DEAD_LETTER_QUEUE);
-      assert.ok(dead, 'the message is in the DLQ');
+      const { jobId, dead } = await killedAtEveryAttempt(s);
       const before = await checkNothingLost({
         events: s.ports.events,
         queue: s.ports.queue,
@@ -233,6 +242,36 @@ describe('handler and queue faults, with the real handler and the local queue', 
         30_000,
         'the redriven job completed',
       );
+      await assertNothingLost({ events: s.ports.events, queue: s.ports.queue, jobIds: [jobId], requireTerminal: true });
+    });
+  });
+
+  describe("when the reconciler's own finalisation of a job it settled fails", () => {
+    it('fails the job once with the reason instead of retrying it at every pass', async () => {
+      // Prepare: the last attempt died unrecorded (as above), and the archive cannot be written
+      const s = open({ MAX_RECEIVE_COUNT: '2' });
+      const { jobId } = await killedAtEveryAttempt(s);
+      const deps = {
+        ports: s.ports,
+        jobs: s.jobs,
+        clock: systemClock,
+        resend: async (key: string) => assert.fail(`nothing is resent (${key})`),
+        finalise: async () => {
+          throw new Error('the results folder is not writable');
+        },
+      };
+
+      // Act: two passes
+      const first = await reconcile(deps, 900_000);
+      const second = await reconcile(deps, 0);
+
+      // Assess: dead-lettered, then the job failed with the finalisation's reason, once
+      assert.equal(first.deadLettered, 1);
+      assert.equal(second.deadLettered + second.unfinalised, 0);
+      const job = await s.jobs.load(jobId);
+      assert.equal(job?.status, 'failed');
+      assert.equal(job?.failure, 'the job could not be finalised: the results folder is not writable');
+      assert.equal(count(await s.ports.events.read(jobId), 'JobFailed'), 1);
       await assertNothingLost({ events: s.ports.events, queue: s.ports.queue, jobIds: [jobId], requireTerminal: true });
     });
   });

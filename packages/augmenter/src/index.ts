@@ -1,6 +1,7 @@
 export { type ManifestEntry, manifestCsv, writeArchive } from './archive.js';
 export { type ArchiveDeps, createArchiveHandler } from './archive-handler.js';
 export { archiveRequestBody, parseArchiveRequest, queueArchiveRequests } from './archive-requests.js';
+export { type ArchiveZipOptions, archiveZip } from './archive-zip.js';
 export { PixelGate } from './budget.js';
 export { deadlineMarginMs, deadlineOf } from './deadline.js';
 export { type FinaliseDeps, finaliseJob, finaliseOrGiveUp } from './finalise-job.js';

@@ -67,6 +67,7 @@ const limitsOf = (deps: DatasetExpansionDeps) => ({
   maxFileBytes: deps.config.maxFileBytes,
   maxTotalBytes: deps.config.budgets.maxDatasetBytes,
   totalName: 'MAX_DATASET_BYTES',
+  maxLabelBytes: deps.config.budgets.maxLabelBytes,
 });
 
 type CheckedEntry = ImageEntry & CheckedImage & { readonly bytes: number };

@@ -37,6 +37,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes that need no API key. */
     public?: boolean;
+    /** Uploads whose time budget grows with the bytes received (MIN_UPLOAD_BYTES_PER_SECOND; see `registerRequestDeadline`). */
+    paced?: boolean;
   }
 }
 
@@ -84,8 +86,9 @@ export const buildApp = async (deps: GatewayDeps): Promise<{ app: GatewayApp; co
     // address is the rate-limit key); locally X-Forwarded-For is never trusted (no spoofed rate-limit keys).
     trustProxy: config.adapters === 'aws' ? (_address: string, hop: number) => hop < config.trustedProxyHops : false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
-    // Slow clients cannot hold connections: the whole request within REQUEST_TIMEOUT_SECONDS, headers within
-    // 20 s, silence for at most IDLE_TIMEOUT_SECONDS; checked every second (Node checks every 30 s by default).
+    // Slow clients cannot hold connections: headers within 20 s, silence for at most IDLE_TIMEOUT_SECONDS, the
+    // whole request within REQUEST_TIMEOUT_SECONDS (a signed upload: plus a second per MIN_UPLOAD_BYTES_PER_SECOND
+    // bytes, see guards/request-deadline.ts); checked every second (Node checks every 30 s by default).
     ...serverTimeouts(config),
     // Errors the router raises before any route (a malformed %-escape) get the documented error shape.
     frameworkErrors: (error, _request, reply) => {

@@ -47,6 +47,11 @@ export interface ReconcileReport {
    * was killed (or lost its lease), so the queue moved the message at the next receive. Recorded as dead-lettered.
    */
   readonly deadLettered: number;
+  /**
+   * Jobs whose message went to the dead-letter queue while they were being finalised (the last attempt's worker
+   * died writing the archive: out of memory, killed, out of time). Failed with a reason, once.
+   */
+  readonly unfinalised: number;
 }
 
 export const INTERRUPTED_UPLOAD =
@@ -73,39 +78,87 @@ const keysIn = async (queue: Ports['queue'], name: string): Promise<Map<string, 
 export const deadLetterUnrecordedReason = (receives: number): string =>
   `after ${receives} attempts: the last attempt did not finish (its worker stopped or lost its lease), so the message went to the dead-letter queue; redrive or retry to try again`;
 
+/** Why a job fails whose finalisation was still running when its message's last attempt died. */
+export const finalisationUnfinishedReason = (receives: number): string =>
+  `the job could not be finalised after ${receives} attempts: the last attempt to write its archive did not finish (its worker stopped: out of memory, killed, or out of time), so its message went to the dead-letter queue`;
+
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The jobs that a queue's messages name. */
+const jobsIn = (keys: Iterable<string>): Set<string> => {
+  const jobs = new Set<string>();
+  for (const key of keys) {
+    const parsed = parseSourceKey(key);
+    if (parsed) jobs.add(parsed.jobId);
+  }
+  return jobs;
+};
+
+/**
+ * Ends a job that this pass settled by dead-lettering its last source: its archive is written here (the
+ * finalisation that no message will run now). When that fails, the job fails with the reason, once: a job must
+ * not stay open because this step keeps failing at every pass.
+ */
+const finaliseHere = async (deps: ReconcileDeps, jobId: string): Promise<void> => {
+  try {
+    await deps.finalise?.(jobId);
+  } catch (error) {
+    const reason = `the job could not be finalised: ${reasonOf(error)}`;
+    deps.log?.('job failed: the reconciler could not finalise it', { jobId, reason });
+    await deps.jobs.handleJob(jobId, { type: 'GiveUpFinalising', reason });
+  }
+};
+
 /**
  * Records the sources whose message is in the dead-letter queue while nothing on the job says so (a worker killed
  * during a message's last attempt: the queue moves the message at the next receive, and no handler runs to record
- * it), then finalises the jobs this settles, or whose finalisation that attempt was running. A source that also
- * has a message in the upload queue (a retry) is left alone. No grace: a message in the dead-letter queue is no
+ * it), then finalises the jobs this settles.
+ *
+ * A job whose sources were already all settled when its message reached the dead-letter queue was being
+ * finalised when the message's last attempt died (out of memory, killed, out of time): that finalisation is not
+ * run again here, where it would die the same way and take the gateway with it (or throw at every pass). The job
+ * fails once with a reason that says so (`GiveUpFinalising`, as the handler records a finalisation that throws
+ * at the last attempt). The message stays in the DLQ for the operator; a redrive of it finds the job ended and
+ * changes nothing.
+ *
+ * A source that also has a message in the upload queue (a retry) is left alone, and so is the finalisation of a
+ * job with any message there (it may still finalise the job). No grace: a message in the dead-letter queue is no
  * longer anyone's work.
  */
 const recordDeadLetters = async (
   deps: ReconcileDeps,
   inUploadQueue: ReadonlyMap<string, number>,
   inDeadLetterQueue: ReadonlyMap<string, number>,
-): Promise<number> => {
-  let recorded = 0;
+): Promise<{ deadLettered: number; unfinalised: number }> => {
+  let deadLettered = 0;
+  let unfinalised = 0;
+  const jobsQueued = jobsIn(inUploadQueue.keys());
   for (const [key, receives] of inDeadLetterQueue) {
     const parsed = parseSourceKey(key);
     if (!parsed || inUploadQueue.has(key)) continue;
     const job = await deps.jobs.load(parsed.jobId);
     if (!job || isJobTerminal(job)) continue;
-    let current: JobState | undefined = job;
     const source = await deps.jobs.loadSource(parsed.jobId, parsed.sourceId);
     if (source && !isSourceSettled(source)) {
-      ({ job: current } = await deps.jobs.handleSource(
+      const { job: after } = await deps.jobs.handleSource(
         parsed.jobId,
         parsed.sourceId,
         { type: 'DeadLetterSource', reason: deadLetterUnrecordedReason(receives) },
         source,
-      ));
-      recorded += 1;
+      );
+      deadLettered += 1;
+      if (after && needsFinalising(after)) await finaliseHere(deps, parsed.jobId);
+    } else if (source && needsFinalising(job) && !jobsQueued.has(parsed.jobId)) {
+      const reason = finalisationUnfinishedReason(receives);
+      deps.log?.('job failed: its finalisation died at the last attempt', { jobId: parsed.jobId, reason });
+      const { events } = await deps.jobs.handleJob(parsed.jobId, { type: 'GiveUpFinalising', reason });
+      if (events.length > 0) unfinalised += 1;
+    } else if (needsFinalising(job)) {
+      // Not a source's message (a dataset zip's): the job's finalisation was not its work.
+      await finaliseHere(deps, parsed.jobId);
     }
-    // Also a job whose last attempt was killed while it finalised: its sources are settled, its message is here.
-    if (current && needsFinalising(current)) await deps.finalise?.(parsed.jobId);
   }
-  return recorded;
+  return { deadLettered, unfinalised };
 };
 
 async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncGenerator<JobState> {
@@ -129,7 +182,9 @@ async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncG
  * - temp files and sidecars of writes that never finished are removed, and so are the folders of jobs that no
  *   longer exist (writes that landed after a DELETE, or a DELETE cut short);
  * - a source whose message is in the dead-letter queue with nothing recorded (a worker killed during the message's
- *   last attempt) is dead-lettered with a reason, and its job finalised (`finalise`), whatever its age.
+ *   last attempt) is dead-lettered with a reason, and its job finalised (`finalise`), whatever its age;
+ * - a job whose sources are all settled and whose message is in the dead-letter queue (its finalisation died at
+ *   the last attempt) fails with a reason naming the finalisation, whatever its age.
  *
  * Otherwise only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up,
  * when the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
@@ -141,7 +196,7 @@ export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<R
   const inUploadQueue = await keysIn(ports.queue, UPLOAD_QUEUE);
   const inDeadLetterQueue = await keysIn(ports.queue, DEAD_LETTER_QUEUE);
   const queued = new Set([...inUploadQueue.keys(), ...inDeadLetterQueue.keys()]);
-  const deadLettered = await recordDeadLetters(deps, inUploadQueue, inDeadLetterQueue);
+  const { deadLettered, unfinalised } = await recordDeadLetters(deps, inUploadQueue, inDeadLetterQueue);
   let resent = 0;
   let failed = 0;
   for await (const job of openJobs(ports.events, new Date(cutoff).toISOString())) {
@@ -178,7 +233,7 @@ export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<R
     await ports.blobs.deletePrefix(folder.prefix);
     orphanFolders += 1;
   }
-  const report = { resent, failed, ...strays, orphanFolders, deadLettered };
+  const report = { resent, failed, ...strays, orphanFolders, deadLettered, unfinalised };
   if (Object.values(report).some((n) => n > 0)) deps.log?.('reconciler repaired interrupted work', { ...report });
   return report;
 };

@@ -31,10 +31,17 @@ export interface Budgets {
   readonly requestTimeoutSeconds: number;
   /** Seconds a connection may stay silent (IDLE_TIMEOUT_SECONDS). */
   readonly idleTimeoutSeconds: number;
+  /**
+   * The slowest average rate a signed-URL PUT may arrive at (MIN_UPLOAD_BYTES_PER_SECOND): such an upload has
+   * REQUEST_TIMEOUT_SECONDS plus one second per this many bytes received, so its budget fits its size.
+   */
+  readonly minUploadBytesPerSecond: number;
   /** Seconds after which a source whose upload never arrived is failed (UPLOAD_DEADLINE_SECONDS). */
   readonly uploadDeadlineSeconds: number;
   /** Bytes of a dataset zip uploaded through a signed URL (MAX_DATASET_BYTES, default 2 GiB); its images inflate to at most this much too. */
   readonly maxDatasetBytes: number;
+  /** Bytes of label files in one dataset zip, held in memory as text while it is read (MAX_LABEL_BYTES). */
+  readonly maxLabelBytes: number;
   /** WebSocket messages one connection may send per second, sustained (WS_MESSAGES_PER_SECOND; bursts of twice that). */
   readonly wsMessagesPerSecond: number;
   /** Host names, besides the listen address and loopback names, that open mode answers (ALLOWED_HOSTS). */
@@ -97,8 +104,10 @@ export const loadBudgets = (
     maxConcurrentUploadsPerCaller,
     requestTimeoutSeconds,
     idleTimeoutSeconds,
+    minUploadBytesPerSecond: int(env, 'MIN_UPLOAD_BYTES_PER_SECOND', 1024 ** 2, 1024, 2 ** 40),
     uploadDeadlineSeconds: int(env, 'UPLOAD_DEADLINE_SECONDS', 3600, 1, 7 * 86_400),
     maxDatasetBytes: int(env, 'MAX_DATASET_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
+    maxLabelBytes: int(env, 'MAX_LABEL_BYTES', 32 * 1024 ** 2, 1024, 2 ** 31),
     wsMessagesPerSecond: int(env, 'WS_MESSAGES_PER_SECOND', 50, 1, 100_000),
     allowedHosts: list(env, 'ALLOWED_HOSTS').map((h) => h.toLowerCase()),
   };

@@ -4,10 +4,12 @@ import { isOpenMode } from '../auth.js';
 import { RequestError, unsupported } from '../errors.js';
 import { registerIdleTimer } from './idle-timer.js';
 import { allowedHostnames, checkLocalOnly } from './local-only.js';
+import { registerRequestDeadline } from './request-deadline.js';
 import { isRefusedSimpleType, mediaTypeOf } from './simple-content-types.js';
 import { UploadSlots } from './upload-slots.js';
 
 export { allowedHostnames, checkLocalOnly, hostnameOf } from './local-only.js';
+export { longestRequestSeconds, requestDeadlineSignal } from './request-deadline.js';
 export { UploadSlots } from './upload-slots.js';
 
 /** Routes that read a multipart form (the only POSTs that may carry a CORS-safelisted content type). */
@@ -19,12 +21,15 @@ const MULTIPART_ROUTES = new Set(['POST /api/jobs', 'POST /api/preview']);
  * - POSTs with a content type a browser sends without a preflight are refused (except multipart uploads);
  * - multipart uploads take a slot (MAX_CONCURRENT_UPLOADS, ..._PER_CALLER) for as long as they run;
  * - a response to a request that carried `?token=` is never stored by a cache;
- * - the idle timer pauses while the server works on a request that has fully arrived (see `registerIdleTimer`).
+ * - the idle timer pauses while the server works on a request that has fully arrived (see `registerIdleTimer`);
+ * - every request's body must arrive within REQUEST_TIMEOUT_SECONDS, a signed upload's within a budget that
+ *   grows with its bytes (MIN_UPLOAD_BYTES_PER_SECOND; see `registerRequestDeadline`).
  */
 export const registerGuards = (app: FastifyInstance, config: Config): UploadSlots => {
   const { budgets } = config;
   const slots = new UploadSlots(budgets.maxConcurrentUploads, budgets.maxConcurrentUploadsPerCaller);
   registerIdleTimer(app, budgets.idleTimeoutSeconds);
+  registerRequestDeadline(app, budgets);
   if (isOpenMode(config)) {
     const allowed = allowedHostnames(config);
     app.addHook('onRequest', async (request) => {

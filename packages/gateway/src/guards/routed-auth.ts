@@ -1,6 +1,7 @@
 import type { Config } from '@delta-augment/ports';
 import type { FastifyRequest } from 'fastify';
 import type { ErrorBody } from '../errors.js';
+import { longestRequestSeconds } from './request-deadline.js';
 
 /**
  * Routes outside `/api` that still need a key in keyed mode (the admin key, checked by `adminScope`: they describe
@@ -34,13 +35,25 @@ export const needsKey = (request: FastifyRequest, open: boolean): boolean => {
 export const servesHttps = (config: Pick<Config, 'publicUrl'>): boolean =>
   config.publicUrl?.toLowerCase().startsWith('https://') ?? false;
 
-/** Fastify and Node server options that bound how long a client may take (slowloris). */
-export const serverTimeouts = (config: Pick<Config, 'budgets'>) => {
-  const requestMs = config.budgets.requestTimeoutSeconds * 1000;
+/**
+ * Fastify and Node server options that bound how long a client may take (slowloris): headers within 20 s (at
+ * most REQUEST_TIMEOUT_SECONDS), silence for at most IDLE_TIMEOUT_SECONDS. Node's request timeout is one for
+ * the whole server, so it is set to the longest any request may take (the largest signed upload at
+ * MIN_UPLOAD_BYTES_PER_SECOND) as a backstop; the per-request deadlines of `registerRequestDeadline` hold
+ * every other request to REQUEST_TIMEOUT_SECONDS.
+ */
+export const serverTimeouts = (config: Pick<Config, 'budgets' | 'maxFileBytes'>) => {
+  const { budgets } = config;
+  const largestUpload = Math.max(budgets.maxDatasetBytes, config.maxFileBytes);
+  const requestMs = longestRequestSeconds(budgets, largestUpload) * 1000;
   return {
     requestTimeout: requestMs,
-    connectionTimeout: config.budgets.idleTimeoutSeconds * 1000,
-    http: { headersTimeout: Math.min(20_000, requestMs), requestTimeout: requestMs, connectionsCheckingInterval: 1000 },
+    connectionTimeout: budgets.idleTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: Math.min(20_000, budgets.requestTimeoutSeconds * 1000),
+      requestTimeout: requestMs,
+      connectionsCheckingInterval: 1000,
+    },
   };
 };
 

@@ -6,6 +6,7 @@ import { verifyBlobUrl } from '@delta-augment/ports/local';
 import { type Static, Type } from 'typebox';
 import type { GatewayContext } from '../context.js';
 import { forbidden, notFound, RequestError, tooLarge, unsupported } from '../errors.js';
+import { requestDeadlineSignal } from '../guards/index.js';
 import type { GatewayApp } from '../typed-app.js';
 import { checkUploadsOpen } from '../upload-deadline.js';
 
@@ -22,7 +23,13 @@ const declaredSize = (bytes: number, what: string) => `the ${bytes} bytes declar
  * at the end when fewer than declared arrived) and checking, from its first bytes, that it is an image of a
  * supported type: the client's content type is not trusted.
  */
-const checkedBody = (max: number, what: string, declared: number | undefined, zip = false) => {
+const checkedBody = (
+  max: number,
+  what: string,
+  declared: number | undefined,
+  zip: boolean,
+  deadline: AbortSignal | undefined,
+) => {
   let seen = 0;
   let head: Buffer | undefined = Buffer.alloc(0);
   const sniff = (): Error | undefined => {
@@ -41,6 +48,8 @@ const checkedBody = (max: number, what: string, declared: number | undefined, zi
   };
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      // Answered 408 already (too slow): what still arrives is dropped, and the write fails at the end.
+      if (deadline?.aborted) return callback();
       seen += chunk.length;
       if (seen > max)
         return callback(
@@ -58,6 +67,7 @@ const checkedBody = (max: number, what: string, declared: number | undefined, zi
       callback(null, chunk);
     },
     flush(callback) {
+      if (deadline?.aborted) return callback(deadline.reason as Error);
       if (seen === 0) return callback(new RequestError('EMPTY_FILE', 'the upload is empty', 400, 'body'));
       const error = sniff();
       if (error) return callback(error);
@@ -151,7 +161,9 @@ export const signedBlobRoutes = async (app: GatewayApp, ctx: GatewayContext): Pr
 
   app.put(
     '/blobs/*',
-    { config: { public: true }, schema: { hide: true, params: keyParams, querystring: signedQuery } },
+    // Paced: the upload's time budget grows with its bytes (MIN_UPLOAD_BYTES_PER_SECOND), so a 2 GB zip over a
+    // normal link is not cut off at REQUEST_TIMEOUT_SECONDS.
+    { config: { public: true, paced: true }, schema: { hide: true, params: keyParams, querystring: signedQuery } },
     async (request, reply) => {
       const key = checkSignature(ctx, request, 'PUT');
       const source = parseSourceKey(key);
@@ -201,7 +213,8 @@ export const signedBlobRoutes = async (app: GatewayApp, ctx: GatewayContext): Pr
         if (!(request.body instanceof Readable))
           throw new RequestError('EMPTY_FILE', 'the upload is empty', 400, 'body');
         let failure: Error | undefined;
-        const body = pipeline(request.body, checkedBody(max, source?.name ?? 'the upload', expected, zip), (error) => {
+        const checked = checkedBody(max, source?.name ?? 'the upload', expected, zip, requestDeadlineSignal(request));
+        const body = pipeline(request.body, checked, (error) => {
           failure ??= error ?? undefined;
         });
         const head = await ctx.ports.blobs
