@@ -15,6 +15,7 @@ import { RequestError } from './errors.js';
 import { type CheckedImage, checkImage } from './image-check.js';
 import { datasetFormat, prepareDataset, wantsDatasetJob } from './labelled-dataset.js';
 import { checkOutputBudget } from './output-budget.js';
+import { ReadWindows } from './read-windows.js';
 import { CONTENT_TYPES } from './sniff.js';
 
 export interface DatasetExpansionDeps {
@@ -44,6 +45,22 @@ class BlobReader extends yauzl.RandomAccessReader {
     private readonly key: string,
   ) {
     super();
+  }
+
+  /** The small reads (central directory records, local headers) come from cached windows: see ReadWindows. */
+  private readonly windows = new ReadWindows((range) => this.blobs.get(this.key, range));
+
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (error: Error | null, bytesRead?: number) => void,
+  ): void {
+    this.windows.read(position, length).then(
+      (data) => callback(null, data.copy(buffer, offset)),
+      (error: Error) => callback(error),
+    );
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
