@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { parseLabelled } from '@delta-augment/core';
+import { MAX_SKIPPED_LISTED, parseLabelled } from '@delta-augment/core';
 import { expandDataset } from '@delta-augment/datasets';
 import { failLateUploads } from '@delta-augment/gateway';
 import type { BlobStore, ByteRange } from '@delta-augment/ports';
@@ -10,7 +10,7 @@ import { type TestApp, testApp } from '../helpers/app.js';
 import { gradientJpeg } from '../helpers/images.js';
 import { waitFor } from '../helpers/server.js';
 import { readZip } from '../helpers/zip.js';
-import { datasetFilesOf, photoItems, yoloZip } from '../labels/photo-dataset.js';
+import { cocoZipWithUnlisted, datasetFilesOf, photoItems, yoloZip } from '../labels/photo-dataset.js';
 import { declareUncompressedSize, makeZip } from './fixtures.js';
 
 const MAX_DATASET_BYTES = 4 * 1024 * 1024;
@@ -169,6 +169,26 @@ describe('a dataset zip uploaded through a signed URL', () => {
     // Assess
     assert.equal(view.status, 'failed');
     assert.match(view.failure ?? JSON.stringify(view), /bad\.zip was refused: .*b\.jpg/);
+  });
+
+  it('keeps a long list of skipped label items out of DatasetExpanded and lists it whole in the manifest', async () => {
+    // Prepare
+    const unlisted = MAX_SKIPPED_LISTED + 5;
+    const zip = await cocoZipWithUnlisted(unlisted);
+    const job = await (
+      await create({ dataset: { name: 'coco.zip', bytes: zip.length }, variants: 1, onLabelError: 'skip' })
+    ).json();
+    // Act
+    await put(job.uploads[0].url, zip);
+    const view = await settled(job.id);
+    // Assess
+    assert.equal(view.status, 'completed', JSON.stringify(view));
+    assert.equal(view.dataset.skipped, unlisted);
+    const events = await (await fetch(`${base}/api/jobs/${job.id}/events`)).json();
+    const expanded = events.find((e: { type: string }) => e.type === 'DatasetExpanded');
+    assert.equal(expanded.data.dataset.skipped.length, MAX_SKIPPED_LISTED);
+    const entries = await readZip(Buffer.from(await (await fetch(`${base}/api/jobs/${job.id}/archive`)).arrayBuffer()));
+    assert.equal(JSON.parse(entries.get('manifest.json')?.toString('utf8') ?? '{}').skipped.length, unlisted);
   });
 
   it('records the sources once when the upload message is delivered again', async () => {

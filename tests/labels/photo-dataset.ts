@@ -13,7 +13,8 @@ import {
 } from '@delta-augment/core';
 import sharp from 'sharp';
 import { makeZip } from '../gateway/fixtures.js';
-import { sharedImagePath } from '../helpers/images.js';
+import { gradientJpeg, sharedImagePath } from '../helpers/images.js';
+import { readZip } from '../helpers/zip.js';
 
 /** Object colours rare in photos, told apart by their channels after resampling. */
 export const OBJECT_COLOURS = [
@@ -153,4 +154,11 @@ export const colourBox = async (image: Buffer, colour: readonly number[], region
     }
   }
   return x1 < 0 ? undefined : { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+};
+
+/** A COCO zip of the first two photos plus `unlisted` small images no COCO file lists (each a skipped item). */
+export const cocoZipWithUnlisted = async (unlisted: number): Promise<Buffer> => {
+  const entries = await readZip(await cocoZip((await photoItems()).slice(0, 2)));
+  for (let i = 0; i < unlisted; i++) entries.set(`train/unlisted_${i}.jpg`, await gradientJpeg(12, 10));
+  return makeZip([...entries].map(([name, data]) => ({ name, data })));
 };

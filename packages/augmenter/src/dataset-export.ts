@@ -206,7 +206,11 @@ export const exportDataset = async (blobs: BlobStore, jobs: JobService, job: Job
   const entries = async function* (): AsyncGenerator<DatasetManifestEntry> {
     for await (const output of outputs()) yield manifestEntry(spec, output, await follow(blobs, output));
   };
-  const { skipped, ...described } = spec;
+  const { skipped: listed, skippedCount: _count, skippedKey, ...described } = spec;
+  // A long list of skipped items is kept whole in its blob, not in the job's events.
+  const skipped = skippedKey
+    ? (JSON.parse((await blobs.getBuffer(skippedKey)).toString('utf8')) as typeof listed)
+    : listed;
   const header = { ...manifestHeader(job), dataset: described };
   await add(ReadableStream.from(manifestJson(header, entries(), { failed, skipped })), 'manifest.json');
   return count;

@@ -74,6 +74,8 @@ export const blobKeys = {
     `results/${jobId}/${sourceId}/${String(index).padStart(4, '0')}.labels.json`,
   thumbnail: (jobId: string, sourceId: string) => `results/${jobId}/${sourceId}/thumb.webp`,
   archive: (jobId: string) => `results/${jobId}/archive.zip`,
+  /** Every label item a labelled dataset skipped, when more than its spec lists (JSON). */
+  datasetSkipped: (jobId: string) => `results/${jobId}/skipped.json`,
   jobPrefixes: (jobId: string) => [`sources/${jobId}/`, `results/${jobId}/`],
 };
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import {
   blobKeys,
+  boundSkipped,
   type DatasetSpec,
   type DatasetUpload,
   isJobTerminal,
@@ -113,7 +114,7 @@ const recordSources = async (deps: DatasetExpansionDeps, job: JobState, upload: 
   let chosen: ((typeof named)[number] & Pick<NewSource, 'split'> & { labels?: unknown })[] = named;
   if (wantsDatasetJob(fields, format)) {
     const prepared = prepareDataset({ images: named, texts }, sizes, fields, format, job.pipeline.seed, FIELD);
-    dataset = prepared.spec;
+    dataset = await boundedSpec(deps, job.id, prepared.spec);
     chosen = named.flatMap((image) => {
       const found = prepared.images.get(image.path);
       return found
@@ -153,6 +154,16 @@ const recordSources = async (deps: DatasetExpansionDeps, job: JobState, upload: 
   }
   await checkRecordedPrefix(deps, job, sources);
   await deps.jobs.handleJob(job.id, { type: 'ExpandDataset', sources, ...(dataset ? { dataset } : {}) });
+};
+
+/** The spec as events and the job record hold it: a long skipped list goes to its blob first. */
+const boundedSpec = async (deps: DatasetExpansionDeps, jobId: string, spec: DatasetSpec): Promise<DatasetSpec> => {
+  const bounded = boundSkipped(spec, blobKeys.datasetSkipped(jobId));
+  if (bounded.all && bounded.spec.skippedKey)
+    await deps.blobs.put(bounded.spec.skippedKey, Buffer.from(JSON.stringify(bounded.all)), {
+      contentType: 'application/json',
+    });
+  return bounded.spec;
 };
 
 /**

@@ -1,5 +1,6 @@
 import {
   blobKeys,
+  boundSkipped,
   type Clock,
   DATASET_SOURCE_ID,
   type DatasetSpec,
@@ -101,7 +102,12 @@ export const createJobFromImages = async (
       upload: { bytes: image.data.length, format: image.format, width: image.width, height: image.height },
     }),
   );
-  const state = await create(deps, jobId, owner, options, sources, dataset);
+  const bounded = dataset ? boundSkipped(dataset, blobKeys.datasetSkipped(jobId)) : undefined;
+  if (bounded?.all && bounded.spec.skippedKey)
+    await deps.blobs.put(bounded.spec.skippedKey, Buffer.from(JSON.stringify(bounded.all)), {
+      contentType: 'application/json',
+    });
+  const state = await create(deps, jobId, owner, options, sources, bounded?.spec);
   try {
     // A few writes at a time: the local blob store writes on the event loop and fsyncs on the thread pool
     // (4 threads), so more at once would only hold the loop for every file in one stretch (100 sources: ~0.1 s).

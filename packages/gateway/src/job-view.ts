@@ -27,7 +27,7 @@ const datasetView = (state: JobState, sources: readonly SourceState[]) => {
     split: dataset.split ? dataset.split.join(',') : undefined,
     categories: dataset.categories.map((c) => c.name),
     counts: { before: dataset.counts ?? dataset.categories.map(() => 0), after, dropped },
-    skipped: dataset.skipped.length,
+    skipped: dataset.skippedCount ?? dataset.skipped.length,
   };
 };
 

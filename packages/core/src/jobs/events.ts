@@ -63,8 +63,12 @@ export interface DatasetSpec {
   readonly includeOriginals: boolean;
   /** The percentages asked for (`split`), when the job split the dataset itself. */
   readonly split?: readonly [number, number, number];
-  /** Items `onLabelError=skip` left out. */
+  /** Items `onLabelError=skip` left out: all of them, or the first `MAX_SKIPPED_LISTED` (see `skippedKey`). */
   readonly skipped: readonly SkippedItem[];
+  /** How many items were skipped, when more than `skipped` lists. */
+  readonly skippedCount?: number;
+  /** The blob holding every skipped item (JSON), when more than `MAX_SKIPPED_LISTED` were skipped. */
+  readonly skippedKey?: string;
   /** Objects per category over the job's sources (class counts before augmentation). */
   readonly counts?: readonly number[];
 }
@@ -205,6 +209,33 @@ export const variantsRecorded = (event: { readonly type: string; readonly data?:
 };
 
 export const TERMINAL_EVENT_TYPES: readonly JobEventType[] = ['JobCompleted', 'JobFailed'];
+
+/**
+ * Skipped label items a dataset spec lists at most. The spec travels in `JobCreated` / `DatasetExpanded` and
+ * sits in the job record, so it must stay small (a DynamoDB item stops at 400 KB) whatever the dataset: the
+ * full list goes to a blob (`boundSkipped`).
+ */
+export const MAX_SKIPPED_LISTED = 100;
+
+/**
+ * A dataset spec fit for events and job records: with more than `MAX_SKIPPED_LISTED` skipped items it lists
+ * the first ones, counts them all and names `key`, where the caller stores `all` before recording the spec.
+ */
+export const boundSkipped = (
+  spec: DatasetSpec,
+  key: string,
+): { readonly spec: DatasetSpec; readonly all?: readonly SkippedItem[] } =>
+  spec.skipped.length <= MAX_SKIPPED_LISTED
+    ? { spec }
+    : {
+        spec: {
+          ...spec,
+          skipped: spec.skipped.slice(0, MAX_SKIPPED_LISTED),
+          skippedCount: spec.skipped.length,
+          skippedKey: key,
+        },
+        all: spec.skipped,
+      };
 
 /** Sources named by one `JobCreated` or `SourcesAdded` event (keeps every event far below 400 KB). */
 export const SOURCES_PER_EVENT = 200;
