@@ -1,3 +1,4 @@
+import { DeltaError } from '../errors.js';
 import type {
   DatasetSpec,
   DatasetUpload,
@@ -319,17 +320,30 @@ export interface FoldedJob {
   readonly sources: ReadonlyMap<string, SourceState>;
 }
 
-export const foldJob = (events: readonly JobEvent[]): FoldedJob | undefined => {
-  let job: JobState | undefined;
+/**
+ * Folds `events` into `start` (undefined before `JobCreated`) and into the sources they name: the sources
+ * named or changed by these events, each folded with its events. A source event whose source these events do
+ * not name is refused (`UNKNOWN_SOURCE`): stores fold a creation or a step of an expansion with it.
+ */
+export const foldEvents = (
+  start: JobState | undefined,
+  events: readonly JobEvent[],
+): { job: JobState | undefined; sources: Map<string, SourceState> } => {
+  let job = start;
   const sources = new Map<string, SourceState>();
   for (const event of events) {
     job = evolveJob(job, event);
     for (const source of sourcesNamedBy(event)) sources.set(source.sourceId, source);
     if (isSourceEvent(event)) {
       const source = sources.get(event.data.sourceId);
-      if (!source) throw new Error(`job ${event.jobId}: ${event.type} for unknown source ${event.data.sourceId}`);
+      if (!source) throw new DeltaError('UNKNOWN_SOURCE', `job ${event.jobId} has no source ${event.data.sourceId}`);
       sources.set(source.sourceId, evolveSource(source, event));
     }
   }
+  return { job, sources };
+};
+
+export const foldJob = (events: readonly JobEvent[]): FoldedJob | undefined => {
+  const { job, sources } = foldEvents(undefined, events);
   return job ? { job, sources } : undefined;
 };

@@ -20,13 +20,13 @@ import {
   EMPTY_COUNTS,
   evolveJob,
   evolveSource,
+  foldEvents,
   isSourceEvent,
   type JobEvent,
   type JobEventBody,
   type JobState,
   type SourceEventBody,
   type SourceState,
-  sourcesNamedBy,
   statusOf,
   systemClock,
   TransientError,
@@ -277,17 +277,7 @@ export class DynamoDbJobEventStore implements JobEventStore {
     if (await this.stateItem(jobId)) throw new ConcurrencyError(jobId, 0);
     const at = this.now();
     const events = bodies.map((body, i) => ({ ...body, jobId, seq: i + 1, at }) as JobEvent);
-    let job: JobState | undefined;
-    const sources = new Map<string, SourceState>();
-    for (const event of events) {
-      job = evolveJob(job, event);
-      for (const source of sourcesNamedBy(event)) sources.set(source.sourceId, source);
-      if (isSourceEvent(event)) {
-        const source = sources.get(event.data.sourceId);
-        if (!source) throw new DeltaError('UNKNOWN_SOURCE', `job ${jobId} has no source ${event.data.sourceId}`);
-        sources.set(source.sourceId, evolveSource(source, event));
-      }
-    }
+    const { job, sources } = foldEvents(undefined, events);
     if (!job) throw new DeltaError('INVALID_STREAM', `job ${jobId} has no JobCreated event`);
     const expiresAt = epochSeconds(job.expiresAt);
     const puts: WriteRequest[] = [
@@ -331,17 +321,10 @@ export class DynamoDbJobEventStore implements JobEventStore {
       const version = job.version;
       const at = this.now();
       const events = part.map((body, i) => ({ ...body, jobId, seq: version + i + 1, at }) as JobEvent);
-      const sources = new Map<string, SourceState>();
-      for (const event of events) {
-        job = evolveJob(job, event);
-        for (const source of sourcesNamedBy(event)) sources.set(source.sourceId, source);
-        if (isSourceEvent(event)) {
-          const source = sources.get(event.data.sourceId);
-          if (!source)
-            throw new DeltaError('INVALID_APPEND', `a job-level append names no source ${event.data.sourceId}`);
-          sources.set(source.sourceId, evolveSource(source, event));
-        }
-      }
+      const folded = foldEvents(job, events);
+      if (!folded.job) throw new DeltaError('INVALID_STREAM', `job ${jobId} has no JobCreated event`);
+      job = folded.job;
+      const { sources } = folded;
       const expiresAt = epochSeconds(job.expiresAt);
       const absent = { ConditionExpression: 'attribute_not_exists(pk)' };
       const items: TransactWriteItem[] = [
