@@ -5,6 +5,7 @@ import { SOURCES_PER_EXPANSION_STEP } from '../../packages/core/src/jobs/events.
 import { makeZip } from '../gateway/fixtures.js';
 import { assertContiguousSeqs } from '../helpers/assertions.js';
 import { gradientJpeg } from '../helpers/images.js';
+import { jsonApi } from '../helpers/json-api.js';
 import { tempDir, waitFor } from '../helpers/server.js';
 import { readZip } from '../helpers/zip.js';
 
@@ -41,12 +42,7 @@ after(async () => {
   await stack?.stop();
 });
 
-const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
-  const response = await fetch(`${stack.url}${path}`, init);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-};
+const api = jsonApi(() => stack.url);
 
 const classFolderZip = async () => {
   const entries = [];

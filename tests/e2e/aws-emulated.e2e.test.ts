@@ -7,6 +7,7 @@ import { type EmulatedStack, startEmulatedStack } from '../../apps/aws-emulated/
 import { verifyWebhook } from '../../packages/gateway/src/webhooks/signature.js';
 import { assertContiguousSeqs } from '../helpers/assertions.js';
 import { gradientJpeg, jobForm } from '../helpers/images.js';
+import { jsonApi } from '../helpers/json-api.js';
 import { tempDir, waitFor } from '../helpers/server.js';
 import { readZip } from '../helpers/zip.js';
 import { cocoZip, photoItems } from '../labels/photo-dataset.js';
@@ -52,12 +53,7 @@ after(async () => {
   await stack?.stop();
 });
 
-const api = async <T>(path: string, init?: RequestInit): Promise<T> => {
-  const response = await fetch(`${stack.url}${path}`, init);
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${init?.method ?? 'GET'} ${path}: ${response.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as T;
-};
+const api = jsonApi(() => stack.url);
 const eventsOf = (id: string) => api<JobEventView[]>(`/api/jobs/${id}/events`);
 const count = (events: readonly JobEventView[], type: string) => events.filter((e) => e.type === type).length;
 
