@@ -7,7 +7,7 @@
  * variants; the archive is written. Prints the upload time, the peak RSS of the gateway process and of the
  * worker process in each phase (sampled every 100 ms from /proc), and the job's end state.
  */
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,10 @@ export interface StackRunOptions {
   /** Environment for the stack (e.g. REQUEST_TIMEOUT_SECONDS, to show a limit). */
   readonly env: Readonly<Record<string, string>>;
   readonly preset: string;
+  /** The last phase run: `upload` (the PUT only), `read` (until the sources are recorded) or `end` (the job ends). */
+  readonly until: 'upload' | 'read' | 'end';
+  /** A zip to use (written there first, and kept, if it does not exist), instead of a temporary one. */
+  readonly zipPath?: string;
 }
 
 const rssMbOf = (pid: number | undefined): number => {
@@ -44,7 +48,8 @@ const rssSampler = (pids: Record<string, number | undefined>) => {
   const peaks: Record<string, Partial<Record<Phase, number>>> = {};
   const timer = setInterval(() => {
     for (const [name, pid] of Object.entries(pids)) {
-      const of = (peaks[name] ??= {});
+      const of = peaks[name] ?? {};
+      peaks[name] = of;
       of[phase] = Math.max(of[phase] ?? 0, rssMbOf(pid));
     }
   }, 100);
@@ -102,10 +107,10 @@ export const runOnStack = async (options: StackRunOptions): Promise<void> => {
   const dir = mkdtempSync(join(tmpdir(), 'delta-bench-dataset-2g-'));
   try {
     const zipStarted = performance.now();
-    const zip = await writeDatasetZip(join(dir, 'dataset.zip'), {
-      totalBytes: options.totalBytes,
-      images: options.images,
-    });
+    const path = options.zipPath ?? join(dir, 'dataset.zip');
+    const zip = existsSync(path)
+      ? { path, bytes: statSync(path).size, images: options.images, side: 0 }
+      : await writeDatasetZip(path, { totalBytes: options.totalBytes, images: options.images });
     process.stderr.write(
       `zip: ${zip.bytes} bytes, ${zip.images} images of ${zip.side} px, written in ${((performance.now() - zipStarted) / 1000).toFixed(0)} s\n`,
     );
@@ -141,7 +146,13 @@ export const runOnStack = async (options: StackRunOptions): Promise<void> => {
       let view = await viewOf(stack.url, job.id);
       let readSeconds: number | undefined;
       let lastLog = 0;
-      while (view.status !== 'completed' && view.status !== 'failed' && put.status === 200) {
+      const done = () =>
+        view.status === 'completed' ||
+        view.status === 'failed' ||
+        put.status !== 200 ||
+        options.until === 'upload' ||
+        (options.until === 'read' && readSeconds !== undefined);
+      while (!done()) {
         await new Promise((r) => setTimeout(r, 1000));
         view = await viewOf(stack.url, job.id);
         if (readSeconds === undefined && view.sourceCount > 0) {
@@ -182,6 +193,8 @@ export const runOnStack = async (options: StackRunOptions): Promise<void> => {
               render: mb(peaks.worker?.render),
               whole: mb(peakRssMb(worker as number)),
             },
+            // Worker invocations that ran out of HANDLER_TIMEOUT_SECONDS (in the last 20,000 characters logged)
+            handlerTimeouts: stack.output().split('handler timed out').length - 1,
             job: {
               status: view.status,
               sources: view.sourceCount,
@@ -194,7 +207,8 @@ export const runOnStack = async (options: StackRunOptions): Promise<void> => {
           1,
         ),
       );
-      if (view.status !== 'completed') process.stderr.write(`stack output:\n${stack.output().slice(-5000)}\n`);
+      if (view.status === 'failed' || put.status !== 200)
+        process.stderr.write(`stack output:\n${stack.output().slice(-5000)}\n`);
     } finally {
       sampler.stop();
       await stack.stop();

@@ -11,6 +11,9 @@
  * written to a temporary folder, uploaded through the signed PUT over HTTP (paced to `--rate` bytes a second
  * if given), read, expanded and rendered by the stack's worker; see dataset-upload-stack.ts:
  *   npm run bench:dataset-upload -- --bytes 2g [--images 10000] [--variants 1] [--rate 10m] [--preset delta-classic]
+ *     [--until upload|read|end] [--zip /path/kept.zip]
+ * The stack takes its settings from the environment (e.g. MIN_UPLOAD_BYTES_PER_SECOND=1099511627776 holds the
+ * PUT to REQUEST_TIMEOUT_SECONDS, as before signed uploads had their own budget).
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +40,8 @@ const { values } = parseArgs({
     variants: { type: 'string', default: '1' },
     rate: { type: 'string', default: '0' },
     preset: { type: 'string', default: 'delta-classic' },
+    until: { type: 'string', default: 'end' },
+    zip: { type: 'string' },
   },
 });
 if (values.bytes !== undefined) {
@@ -46,6 +51,8 @@ if (values.bytes !== undefined) {
     variants: Number(values.variants),
     rate: parseBytes(values.rate),
     preset: values.preset,
+    until: values.until as 'upload' | 'read' | 'end',
+    ...(values.zip ? { zipPath: values.zip } : {}),
     env: {},
   });
   process.exit(0);

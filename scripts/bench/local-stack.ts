@@ -98,6 +98,8 @@ export interface Stack {
   readonly child: ChildProcess;
   /** The augmenter worker processes, from the stack's "Delta Augment is up" log line. */
   readonly workerPids: readonly number[];
+  /** True when the whole stack runs pinned to core 0 (`taskset -c 0`); false when unpinned (no taskset, or not asked). */
+  readonly pinned: boolean;
   /** The last 20,000 characters the stack and its workers logged. */
   output(): string;
   stop(): Promise<void>;
@@ -184,6 +186,7 @@ export async function startStack(options: StackStart = {}): Promise<Stack> {
     url: `http://127.0.0.1:${port}`,
     child,
     workerPids: pids,
+    pinned: canPin,
     output: () => output,
     // Idempotent: a run stops its stack to read what it logged on the way out, and again in its finally.
     stop: () => {

@@ -5,6 +5,7 @@
  * from the start of the upload to the job's `completed` status (variants written and zipped).
  */
 import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { basename } from 'node:path';
 import { multipart, peakRssMb, startStack, treeCpu, waitForJob } from './local-stack.js';
 
@@ -17,6 +18,10 @@ export interface StackRun {
   readonly workerCpuSeconds: number;
   /** Peak RSS of each augmenter worker process, MB. */
   readonly workerPeakRssMb: readonly number[];
+  /** True when the stack ran pinned to core 0 with `taskset -c 0`. */
+  readonly pinned: boolean;
+  /** The machine's 1-minute load average at the start and at the end of the job. */
+  readonly load: readonly [number, number];
 }
 
 export interface StackOptions {
@@ -64,6 +69,7 @@ export async function benchStack(options: StackOptions): Promise<StackRun[]> {
     for (let r = 0; r < options.repeat; r++) {
       const cpuBefore = treeCpu(stack.child.pid as number);
       const workersBefore = stack.workerPids.reduce((n, pid) => n + treeCpu(pid), 0);
+      const loadBefore = loadavg()[0] ?? 0;
       const seconds = await runJob(stack.url, options.photos, options.variants, options.preset);
       runs.push({
         variants: options.photos.length * options.variants,
@@ -71,6 +77,8 @@ export async function benchStack(options: StackOptions): Promise<StackRun[]> {
         cpuSeconds: treeCpu(stack.child.pid as number) - cpuBefore,
         workerCpuSeconds: stack.workerPids.reduce((n, pid) => n + treeCpu(pid), 0) - workersBefore,
         workerPeakRssMb: stack.workerPids.map(peakRssMb),
+        pinned: stack.pinned,
+        load: [loadBefore, loadavg()[0] ?? 0],
       });
     }
     return runs;

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ConcurrencyError, isConcurrencyError } from '../../packages/core/src/errors.js';
 import { decideJob } from '../../packages/core/src/jobs/decide.js';
-import { SOURCES_PER_EVENT } from '../../packages/core/src/jobs/events.js';
-import { foldJob } from '../../packages/core/src/jobs/state.js';
+import { SOURCES_PER_EVENT, SOURCES_PER_EXPANSION_STEP } from '../../packages/core/src/jobs/events.js';
+import { foldJob, needsFinalising } from '../../packages/core/src/jobs/state.js';
 import type { JobEventStore } from '../../packages/ports/src/job-event-store/port.js';
 import type { TestClock } from './helpers/clock.js';
+import { awaitingZip, firstSteps, namedTwice, zipImages } from './helpers/dataset-expansion.js';
 import { jobCreated, sourceCompleted, sourceStarted, sourceUploaded, variantsWritten } from './helpers/job-events.js';
 
 export interface JobEventStoreFixture {
@@ -251,6 +252,78 @@ export const describeJobEventStoreContract = (name: string, factory: () => Promi
         assert.deepEqual([...seen].sort(), ids);
         assert.equal((await store.load('job-big'))?.sourceCount, ids.length);
         assert.ok(events.every((e) => JSON.stringify(e).length < 64 * 1024));
+      });
+    });
+
+    describe('when a dataset expansion records more sources than one DynamoDB transaction holds', () => {
+      const COUNT = SOURCES_PER_EXPANSION_STEP * 3 + 10;
+      const images = zipImages('job-zip', COUNT);
+      const expand = async () => {
+        const job = await store.load('job-zip');
+        const bodies = decideJob({ type: 'ExpandDataset', sources: images }, job);
+        return bodies.length === 0 ? [] : (await store.appendToJob('job-zip', job?.version ?? 0, bodies)).events;
+      };
+      const allSources = async () => {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await store.sources('job-zip', { limit: 100, cursor });
+          seen.push(...page.items.map((s) => s.sourceId));
+          cursor = page.cursor;
+        } while (cursor);
+        return seen;
+      };
+
+      it('records every source once, uploaded, with gap-free seqs and DatasetExpanded last', async () => {
+        // Prepare
+        await store.appendToJob('job-zip', 0, [awaitingZip('job-zip')]);
+        // Act
+        const events = await expand();
+        // Assess
+        const read = await store.read('job-zip');
+        assert.deepEqual(
+          read.map((e) => e.seq),
+          read.map((_, i) => i + 1),
+        );
+        assert.equal(read.length, 1 + 4 + COUNT + 1);
+        assert.equal(events.at(-1)?.type, 'DatasetExpanded');
+        assert.deepEqual((await allSources()).sort(), images.map((i) => i.sourceId).sort());
+        const job = await store.load('job-zip');
+        assert.equal(job?.sourceCount, COUNT);
+        assert.equal(job?.counts.uploaded, COUNT);
+        assert.equal(job?.status, 'queued');
+        assert.equal(job?.expandedSources, undefined);
+        assert.deepEqual(job, asStored(foldJob(read)?.job));
+        assert.equal((await store.loadSource('job-zip', images[COUNT - 1]?.sourceId ?? ''))?.status, 'uploaded');
+      });
+
+      it('resumes an expansion stopped between two steps: nothing duplicated, nothing lost, nothing decided early', async () => {
+        // Prepare: the first two steps are stored, as by a worker killed before the third
+        await store.appendToJob('job-zip', 0, [awaitingZip('job-zip')]);
+        const all = decideJob({ type: 'ExpandDataset', sources: images }, await store.load('job-zip'));
+        await store.appendToJob('job-zip', 1, firstSteps(all, 2));
+        const cut = await store.load('job-zip');
+        assert.equal(cut?.expandedSources, SOURCES_PER_EXPANSION_STEP * 2);
+        assert.equal(cut?.sourceCount, 0, 'the job counts no source before DatasetExpanded');
+        assert.equal(cut && needsFinalising(cut), false);
+        // Act: the redelivered message decides again from the stored job record, twice
+        await expand();
+        const again = await expand();
+        // Assess
+        const read = await store.read('job-zip');
+        assert.deepEqual(again, []);
+        assert.deepEqual(namedTwice(read), []);
+        assert.equal(read.filter((e) => e.type === 'SourceUploaded').length, COUNT);
+        assert.equal(read.filter((e) => e.type === 'DatasetExpanded').length, 1);
+        assert.deepEqual(
+          read.map((e) => e.seq),
+          read.map((_, i) => i + 1),
+        );
+        assert.deepEqual((await allSources()).sort(), images.map((i) => i.sourceId).sort());
+        const job = await store.load('job-zip');
+        assert.equal(job?.sourceCount, COUNT);
+        assert.equal(job?.counts.uploaded, COUNT);
+        assert.deepEqual(job, asStored(foldJob(read)?.job));
       });
     });
 

@@ -65,6 +65,46 @@ describe('the WebAssembly affine warp', () => {
     });
   }
 
+  for (const channels of [3, 4] as const) {
+    it(`matches the JS loops on ${channels}-channel images whose rows are long runs of inner pixels (zero, negative and tiny steps)`, () => {
+      // Prepare: maps whose steps are zero along an axis (shifts, zooms), negative (mirrors), or whose
+      // rows graze the source's edge: each row's run of inner pixels must be found exactly.
+      const width = 203;
+      const height = 151;
+      const src = noiseImage(width, height, channels, 7);
+      const maps: Mat3[] = [
+        translate(0.3, -0.2),
+        translate(-7.5, 3.25),
+        about(scale(1.13, 1.13), width / 2, height / 2),
+        about(scale(0.77, 1.4), width / 2, height / 2),
+        about(scale(-1, 1), width / 2, height / 2),
+        about(scale(1, -1.2), width / 2, height / 2),
+        about(rotation(Math.PI / 2), width / 2, height / 2),
+        about(rotation(1e-7), width / 2, height / 2),
+        about(rotation(-0.35), width / 2, height / 2),
+        compose(translate(width, 0), scale(-1, 1)),
+        about(compose(scale(1.2, 1.2), rotation(0.2)), width / 2, height / 2),
+      ];
+      for (const [i, forward] of maps.entries()) {
+        const inverse = invert(forward);
+        for (const [outWidth, outHeight] of [
+          [width, height],
+          [width - 3, height + 2],
+          [5, 9],
+        ] as const) {
+          // Act
+          const warped = warpAffine(src, inverse, outWidth, outHeight, [9, 8, 7, 6]);
+          // Assess
+          assert.ok(warped !== undefined);
+          assert.ok(
+            Buffer.from(warped.data).equals(reference(src, inverse, outWidth, outHeight, [9, 8, 7, 6])),
+            `map ${i}, ${outWidth}x${outHeight}`,
+          );
+        }
+      }
+    });
+  }
+
   it('renders successive sources correctly (no stale copy of an earlier source)', () => {
     // Prepare: two sources of the same size, warped alternately.
     const first = noiseImage(40, 30, 3, 1);

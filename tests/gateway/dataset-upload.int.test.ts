@@ -189,7 +189,7 @@ describe('a dataset zip uploaded through a signed URL', () => {
 });
 
 describe('reading an uploaded dataset zip', () => {
-  it('reads the zip in ranges, never whole', async () => {
+  it('reads the zip in ranges, never whole, and under two ranged gets per image', async () => {
     // Prepare: a store that records every read of the zip
     const t = await testApp({ env: { MAX_DATASET_BYTES: String(MAX_DATASET_BYTES) } });
     try {
@@ -228,6 +228,9 @@ describe('reading an uploaded dataset zip', () => {
       assert.ok(!reads.includes('whole'), 'the zip was read whole');
       const ranges = reads as ByteRange[];
       assert.ok(ranges.length > 30, `${ranges.length} reads`);
+      // Two passes over 30 images: the central directory records and local headers come in shared windows, so
+      // each image costs under two gets a pass (without the windows: four, 242 in all)
+      assert.ok(ranges.length < 2 * 2 * 30, `${ranges.length} reads`);
       // The largest read is yauzl's search for the end of the central directory (its last 64 KiB + 42 bytes: the comment, the record and a Zip64 locator)
       const largest = Math.max(...ranges.map((r) => r.end - r.start));
       assert.ok(zip.length > 4 * 65_577, `the zip is only ${zip.length} bytes`);
@@ -237,12 +240,49 @@ describe('reading an uploaded dataset zip', () => {
     }
   });
 
-  for (const [what, zipOf, reason] of [
-    ['more images than MAX_FILES_PER_JOB', () => classFolderZip(4), /more than 3 images \(MAX_FILES_PER_JOB\)/],
+  /** Flat (so it deflates to almost nothing) uncompressed TIFFs of 300 x 300: 270 KB each once inflated. */
+  const flatTiffs = async (count: number) => {
+    const tiff = await sharp({ create: { width: 300, height: 300, channels: 3, background: '#4080c0' } })
+      .tiff({ compression: 'none' })
+      .toBuffer();
+    return makeZip(Array.from({ length: count }, (_, i) => ({ name: `dataset/blue/flat_${i}.tiff`, data: tiff })));
+  };
+
+  for (const [what, zipOf, reason, env] of [
+    ['more images than MAX_FILES_PER_JOB', () => classFolderZip(4), /more than 3 images \(MAX_FILES_PER_JOB\)/, {}],
     [
       'an entry that inflates past the size its header declares (a zip bomb)',
       async () => declareUncompressedSize(await makeZip([{ name: 'bomb.jpg', data: Buffer.alloc(2_000_000) }]), 1000),
       /bomb\.jpg inflates past the 1000 bytes its header declares/,
+      {},
+    ],
+    [
+      'images that inflate past MAX_DATASET_BYTES in all, each within its own limits (a zip bomb)',
+      () => flatTiffs(6),
+      /flat_3\.tiff inflates past its limit \(MAX_FILE_BYTES \d+ per image, MAX_DATASET_BYTES 1048576 in all\)/,
+      { MAX_DATASET_BYTES: '1048576', MAX_FILES_PER_JOB: '10' },
+    ],
+    [
+      'an image larger than MAX_FILE_BYTES (read from its header, before it is inflated)',
+      async () => makeZip([{ name: 'dataset/cats/big.jpg', data: await noiseJpeg(0) }]),
+      /dataset\/cats\/big\.jpg is \d+ bytes; the limit \(MAX_FILE_BYTES\) is 10240/,
+      { MAX_FILE_BYTES: '10240' },
+    ],
+    [
+      'an image over MAX_PIXELS (from its header, never decoded)',
+      async () => makeZip([{ name: 'dataset/cats/wide.jpg', data: await gradientJpeg(200, 100) }]),
+      /wide\.jpg is 200x100 = 20000 pixels; the limit \(MAX_PIXELS\) is 10000/,
+      { MAX_PIXELS: '10000' },
+    ],
+    [
+      'label files past MAX_LABEL_BYTES in all (they are held in memory while the zip is read)',
+      async () =>
+        makeZip([
+          { name: 'images/a.jpg', data: await gradientJpeg() },
+          ...[0, 1, 2].map((i) => ({ name: `labels/notes_${i}.txt`, data: Buffer.alloc(1000, 'x') })),
+        ]),
+      /the label files pass 2048 bytes in all at labels\/notes_2\.txt \(MAX_LABEL_BYTES\)/,
+      { MAX_LABEL_BYTES: '2048' },
     ],
     [
       'a YOLO label naming an undeclared class',
@@ -253,11 +293,12 @@ describe('reading an uploaded dataset zip', () => {
           { name: 'labels/a.txt', data: Buffer.from('4 0.5 0.5 0.2 0.2\n') },
         ]),
       /labels\/a\.txt line 1/,
+      {},
     ],
   ] as const) {
     it(`fails the job, naming the rule, for ${what}`, async () => {
       // Prepare
-      const t = await testApp({ env: { MAX_FILES_PER_JOB: '3' } });
+      const t = await testApp({ env: { MAX_FILES_PER_JOB: '3', ...env } });
       try {
         const zip = await zipOf();
         const job = (

@@ -9,6 +9,7 @@ import {
   type JobEventBody,
   type JobState,
   SOURCES_PER_EVENT,
+  SOURCES_PER_EXPANSION_STEP,
   type SourceCommand,
   type SourceEventBody,
   type SourceState,
@@ -303,11 +304,22 @@ describe('the job aggregate of an uploaded dataset zip', () => {
     return rest;
   };
   const expanded: JobEventBody[] = [
-    { type: 'DatasetExpanded', data: { sourceCount: 2, outputs: 4 } },
     { type: 'SourcesAdded', data: { sources: [ref(1), ref(2)] } },
     { type: 'SourceUploaded', data: { sourceId: 's1', ...image(1).upload } },
     { type: 'SourceUploaded', data: { sourceId: 's2', ...image(2).upload } },
+    { type: 'DatasetExpanded', data: { sourceCount: 2, outputs: 4 } },
   ];
+  const many = Array.from({ length: SOURCES_PER_EXPANSION_STEP + 2 }, (_, i) => image(i + 1));
+  const step = (from: number, to: number): JobEventBody[] => [
+    { type: 'SourcesAdded', data: { sources: many.slice(from, to).map(({ upload: _u, ...r }) => r) } },
+    ...many
+      .slice(from, to)
+      .map((s): JobEventBody => ({ type: 'SourceUploaded', data: { sourceId: s.sourceId, ...s.upload } })),
+  ];
+  const manyExpanded: JobEventBody = {
+    type: 'DatasetExpanded',
+    data: { sourceCount: many.length, outputs: many.length * 2 },
+  };
 
   describe('given no job', () => {
     it('when it is created for a zip, then JobCreated names no sources and the zip to wait for', () =>
@@ -318,11 +330,20 @@ describe('the job aggregate of an uploaded dataset zip', () => {
   });
 
   describe('given a job waiting for its zip', () => {
-    it('when the zip is read, then DatasetExpanded counts its images and SourcesAdded names them', () =>
+    it('when the zip is read, then SourcesAdded names its images, and DatasetExpanded, last, counts them', () =>
       job
         .given([awaiting])
         .when({ type: 'ExpandDataset', sources: [image(1), image(2)] })
         .thenAppends(expanded));
+    it('when the zip holds more images than one step records, then they come in steps of SOURCES_PER_EXPANSION_STEP', () =>
+      job
+        .given([awaiting])
+        .when({ type: 'ExpandDataset', sources: many })
+        .thenAppends([
+          ...step(0, SOURCES_PER_EXPANSION_STEP),
+          ...step(SOURCES_PER_EXPANSION_STEP, many.length),
+          manyExpanded,
+        ]));
     it('when the zip is refused, then JobFailed gives the reason', () =>
       job
         .given([awaiting])
@@ -330,6 +351,19 @@ describe('the job aggregate of an uploaded dataset zip', () => {
         .thenAppends([{ type: 'JobFailed', data: { reason: 'too many images' } }]));
     it('when finalising is asked, then nothing is appended (it has no sources yet)', () =>
       job.given([awaiting]).when({ type: 'FinaliseJob', failures: [] }).thenNothing());
+  });
+
+  describe('given a job whose expansion stopped after its first step', () => {
+    it('when the zip is read again, then only the later steps and DatasetExpanded are appended', () =>
+      job
+        .given([awaiting, ...step(0, SOURCES_PER_EXPANSION_STEP)])
+        .when({ type: 'ExpandDataset', sources: many })
+        .thenAppends([...step(SOURCES_PER_EXPANSION_STEP, many.length), manyExpanded]));
+    it('when finalising is asked, then nothing is appended (no source is counted before DatasetExpanded)', () =>
+      job
+        .given([awaiting, ...step(0, SOURCES_PER_EXPANSION_STEP)])
+        .when({ type: 'FinaliseJob', failures: [] })
+        .thenNothing());
   });
 
   describe('given a job whose zip was read', () => {

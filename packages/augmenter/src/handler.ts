@@ -9,7 +9,7 @@ import type { HandlerContext, SQSBatchResponse, SQSEvent, SQSHandler, SQSRecord 
  * recorded on the job and acknowledged; `s3:TestEvent` messages are acknowledged and ignored; a body that
  * is not an S3 notification is returned as failed, so that it ends in the dead-letter queue.
  */
-/** Reads a job's uploaded dataset zip into its sources (the gateway's `expandDataset`, injected by the app). */
+/** Reads a job's uploaded dataset zip into its sources (`expandDataset` of `@delta-augment/datasets`, injected by the app or the Lambda entry). */
 export type DatasetExpander = (jobId: string) => Promise<void>;
 
 export type HandlerDeps = ProcessDeps & {

@@ -2,6 +2,7 @@ export { ORDER_WINDOW, orderedVariants, type Placed, placeSources } from './all-
 export { type ManifestEntry, manifestCsv, writeArchive } from './archive.js';
 export { type ArchiveDeps, createArchiveHandler } from './archive-handler.js';
 export { archiveRequestBody, parseArchiveRequest, queueArchiveRequests } from './archive-requests.js';
+export { type ArchiveZipOptions, archiveZip } from './archive-zip.js';
 export { PixelGate } from './budget.js';
 export { deadlineMarginMs, deadlineOf } from './deadline.js';
 export { type FinaliseDeps, finaliseJob, finaliseOrGiveUp } from './finalise-job.js';

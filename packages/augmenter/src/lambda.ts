@@ -8,6 +8,7 @@
  * RENDER_CONCURRENCY). Lambda passes its context as the second argument; the augmenter reads its
  * deadline from `getRemainingTimeInMillis()`.
  */
+import { expandDataset } from '@delta-augment/datasets';
 import { ARCHIVE_QUEUE, deleteExpiredJobs, deleteJobData, JobService, loadConfig } from '@delta-augment/ports';
 import { awsPorts } from '@delta-augment/ports/aws';
 import { createArchiveHandler } from './archive-handler.js';
@@ -31,6 +32,8 @@ export const handler = createHandler({
   // Fixed, not the vCPU count: the function's memory is sized for exactly this many renders per source.
   renderConcurrency: config.renderConcurrency,
   ...(config.aws.archiveQueueUrl ? { requestFinalise: queueArchiveRequests(ports.queue, ARCHIVE_QUEUE) } : {}),
+  // A dataset zip uploaded through a signed URL: read from S3 with ranged GetObjects, recorded in steps.
+  expandDataset: (jobId) => expandDataset({ jobs, blobs: ports.blobs, config, log }, jobId),
   log,
 });
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import {
   blobKeys,
@@ -6,7 +7,6 @@ import {
   isJobTerminal,
   type JobState,
   type NewSource,
-  newId,
 } from '@delta-augment/core';
 import type { BlobStore, Config, JobService } from '@delta-augment/ports';
 import yauzl from 'yauzl';
@@ -15,6 +15,7 @@ import { RequestError } from './errors.js';
 import { type CheckedImage, checkImage } from './image-check.js';
 import { datasetFormat, prepareDataset, wantsDatasetJob } from './labelled-dataset.js';
 import { checkOutputBudget } from './output-budget.js';
+import { ReadWindows } from './read-windows.js';
 import { CONTENT_TYPES } from './sniff.js';
 
 export interface DatasetExpansionDeps {
@@ -23,6 +24,13 @@ export interface DatasetExpansionDeps {
   readonly config: Pick<Config, 'maxFilesPerJob' | 'maxFileBytes' | 'maxPixels' | 'budgets'>;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
 }
+
+/**
+ * The id of the source a zip entry becomes: derived from the job and the entry's path, so every reading of
+ * the zip (a redelivered or resumed expansion) names the same images with the same ids and keys.
+ */
+export const deterministicSourceId = (jobId: string, entry: string): string =>
+  `s_${createHash('sha256').update(`${jobId}\n${entry}`).digest('base64url').slice(0, 22)}`;
 
 /** The name errors give the uploaded zip. */
 const FIELD = 'dataset';
@@ -37,6 +45,22 @@ class BlobReader extends yauzl.RandomAccessReader {
     private readonly key: string,
   ) {
     super();
+  }
+
+  /** The small reads (central directory records, local headers) come from cached windows: see ReadWindows. */
+  private readonly windows = new ReadWindows((range) => this.blobs.get(this.key, range));
+
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (error: Error | null, bytesRead?: number) => void,
+  ): void {
+    this.windows.read(position, length).then(
+      (data) => callback(null, data.copy(buffer, offset)),
+      (error: Error) => callback(error),
+    );
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
@@ -60,6 +84,7 @@ const limitsOf = (deps: DatasetExpansionDeps) => ({
   maxFileBytes: deps.config.maxFileBytes,
   maxTotalBytes: deps.config.budgets.maxDatasetBytes,
   totalName: 'MAX_DATASET_BYTES',
+  maxLabelBytes: deps.config.budgets.maxLabelBytes,
 });
 
 type CheckedEntry = ImageEntry & CheckedImage & { readonly bytes: number };
@@ -108,7 +133,7 @@ const recordSources = async (deps: DatasetExpansionDeps, job: JobState, upload: 
     deps.config.budgets,
   );
   const sources = chosen.map((image): NewSource => {
-    const sourceId = newId('s');
+    const sourceId = deterministicSourceId(job.id, image.path);
     return {
       sourceId,
       name: image.name,
@@ -126,8 +151,33 @@ const recordSources = async (deps: DatasetExpansionDeps, job: JobState, upload: 
     if (source.labelsKey && labels)
       await deps.blobs.put(source.labelsKey, Buffer.from(JSON.stringify(labels)), { contentType: 'application/json' });
   }
+  await checkRecordedPrefix(deps, job, sources);
   await deps.jobs.handleJob(job.id, { type: 'ExpandDataset', sources, ...(dataset ? { dataset } : {}) });
 };
+
+/**
+ * A resumed expansion (`expandedSources` recorded by an earlier run that stopped between two steps) goes on
+ * only when those are exactly the first sources of this reading: a zip replaced meanwhile is refused.
+ */
+const checkRecordedPrefix = async (deps: DatasetExpansionDeps, job: JobState, sources: readonly NewSource[]) => {
+  const recorded = job.expandedSources ?? 0;
+  if (recorded === 0) return;
+  const expected = new Set(sources.slice(0, recorded).map((s) => s.sourceId));
+  let cursor: string | undefined;
+  let seen = 0;
+  do {
+    const page = await deps.jobs.sources(job.id, { limit: 1000, cursor });
+    cursor = page.cursor;
+    for (const source of page.items) {
+      seen++;
+      if (!expected.has(source.sourceId)) throw changedZip(source.entry ?? source.name);
+    }
+  } while (cursor);
+  if (seen !== recorded || recorded > sources.length) throw changedZip('its images');
+};
+
+const changedZip = (what: string) =>
+  new RequestError('DATASET_CHANGED', `the zip changed while it was being read (${what} differs)`, 409, FIELD);
 
 /** The job's recorded zip sources whose image is not stored yet, by their path in the zip. */
 const sourcesToStore = async (deps: DatasetExpansionDeps, jobId: string) => {
@@ -163,7 +213,9 @@ const storeImages = async (deps: DatasetExpansionDeps, jobId: string, upload: Da
  * ObjectCreated message. The zip is read from storage piecewise (ranged reads), checked with the rules and
  * limits of a multipart dataset, and its images become the job's sources; a zip that breaks a rule fails
  * the job with the reason. Idempotent: a redelivered message finds the sources recorded and stores only the
- * images still missing; a job that ended meanwhile (the upload deadline) is left alone.
+ * images still missing; a job that ended meanwhile (the upload deadline) is left alone. The sources are
+ * recorded in steps (`SOURCES_PER_EXPANSION_STEP`, one DynamoDB transaction each) with `DatasetExpanded` last:
+ * a run killed between two steps leaves whole steps, which the next run (same ids, same order) skips.
  */
 export const expandDataset = async (deps: DatasetExpansionDeps, jobId: string): Promise<void> => {
   const job = await deps.jobs.load(jobId);

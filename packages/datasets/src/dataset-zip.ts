@@ -18,6 +18,11 @@ export interface DatasetLimits {
   readonly maxTotalBytes: number;
   /** The name of the total's budget in messages (default MAX_REQUEST_BYTES). */
   readonly totalName?: string;
+  /**
+   * Bytes of label files (.json, .txt, .yaml, .xml) in all (MAX_LABEL_BYTES): they are held in memory as text
+   * until the dataset is read, so this bounds that memory whatever the zip's size.
+   */
+  readonly maxLabelBytes: number;
 }
 
 /** yauzl's messages for entry names that would escape a folder (zip-slip): the whole upload is refused. */
@@ -117,6 +122,7 @@ export const walkDatasetZip = (
     const texts = new Map<string, string>();
     let images = 0;
     let total = 0;
+    let labelBytes = 0;
     let failed = false;
     const fail = (error: Error) => {
       if (failed) return;
@@ -183,6 +189,14 @@ export const walkDatasetZip = (
           if (size > limits.maxFileBytes || total > limits.maxTotalBytes) {
             stream.destroy();
             fail(inflatesTooFar(path));
+            return;
+          }
+          if (isLabel) labelBytes += chunk.length;
+          if (labelBytes > limits.maxLabelBytes) {
+            stream.destroy();
+            fail(
+              tooLarge(field, `the label files pass ${limits.maxLabelBytes} bytes in all at ${path} (MAX_LABEL_BYTES)`),
+            );
             return;
           }
           chunks.push(chunk);

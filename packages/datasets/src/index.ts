@@ -3,7 +3,7 @@
  * and expanding a job's uploaded dataset zip into its sources. Used by the gateway (multipart uploads) and by
  * the workers (the local worker pool and the augmenter Lambda), which need none of the HTTP side.
  */
-export { type DatasetExpansionDeps, expandDataset } from './dataset-expansion.js';
+export { type DatasetExpansionDeps, deterministicSourceId, expandDataset } from './dataset-expansion.js';
 export {
   type DatasetFile,
   type DatasetLimits,

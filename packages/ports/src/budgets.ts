@@ -10,7 +10,11 @@ export interface Budgets {
   readonly maxOutputPixels: number;
   /** Output pixels of a whole job, all variants of all sources (MAX_JOB_OUTPUT_PIXELS). */
   readonly maxJobOutputPixels: number;
-  /** Bytes a job may write: variants plus archive (MAX_JOB_OUTPUT_BYTES). */
+  /**
+   * Bytes a job may write: variants plus archive (MAX_JOB_OUTPUT_BYTES). Default 4 x MAX_DATASET_BYTES (8 GiB),
+   * at least 2 GiB: the largest dataset zip with two variants of each image at about its size, and their archive
+   * (at 2 GiB a 2 GB zip's single variants ran out halfway, bench:dataset-upload --bytes 2g).
+   */
   readonly maxJobOutputBytes: number;
   /**
    * Output pixels of one AVIF variant (MAX_AVIF_OUTPUT_PIXELS). libheif's AVIF encoder cannot be stopped once
@@ -40,6 +44,8 @@ export interface Budgets {
   readonly uploadDeadlineSeconds: number;
   /** Bytes of a dataset zip uploaded through a signed URL (MAX_DATASET_BYTES, default 2 GiB); its images inflate to at most this much too. */
   readonly maxDatasetBytes: number;
+  /** Bytes of label files in one dataset zip, held in memory as text while it is read (MAX_LABEL_BYTES). */
+  readonly maxLabelBytes: number;
   /** WebSocket messages one connection may send per second, sustained (WS_MESSAGES_PER_SECOND; bursts of twice that). */
   readonly wsMessagesPerSecond: number;
   /** Host names, besides the listen address and loopback names, that open mode answers (ALLOWED_HOSTS). */
@@ -90,11 +96,12 @@ export const loadBudgets = (
     maxConcurrentUploads,
   );
   const requestTimeoutSeconds = int(env, 'REQUEST_TIMEOUT_SECONDS', 120, 1, 3600);
+  const maxDatasetBytes = int(env, 'MAX_DATASET_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40);
   const idleTimeoutSeconds = int(env, 'IDLE_TIMEOUT_SECONDS', 30, 1, 3600);
   return {
     maxOutputPixels,
     maxJobOutputPixels,
-    maxJobOutputBytes: int(env, 'MAX_JOB_OUTPUT_BYTES', 2 * 1024 ** 3, 1024, 2 ** 50),
+    maxJobOutputBytes: int(env, 'MAX_JOB_OUTPUT_BYTES', Math.max(2 * 1024 ** 3, 4 * maxDatasetBytes), 1024, 2 ** 50),
     maxVariantSeconds,
     maxAvifOutputPixels,
     workerDecodePixels,
@@ -104,7 +111,8 @@ export const loadBudgets = (
     idleTimeoutSeconds,
     minUploadBytesPerSecond: int(env, 'MIN_UPLOAD_BYTES_PER_SECOND', 1024 ** 2, 1024, 2 ** 40),
     uploadDeadlineSeconds: int(env, 'UPLOAD_DEADLINE_SECONDS', 3600, 1, 7 * 86_400),
-    maxDatasetBytes: int(env, 'MAX_DATASET_BYTES', 2 * 1024 ** 3, 1024, 2 ** 40),
+    maxDatasetBytes,
+    maxLabelBytes: int(env, 'MAX_LABEL_BYTES', 32 * 1024 ** 2, 1024, 2 ** 31),
     wsMessagesPerSecond: int(env, 'WS_MESSAGES_PER_SECOND', 50, 1, 100_000),
     allowedHosts: list(env, 'ALLOWED_HOSTS').map((h) => h.toLowerCase()),
   };

@@ -9,7 +9,7 @@ import {
   type SourceState,
 } from '@delta-augment/core';
 import type { EventBus } from './event-bus/port.js';
-import type { JobEventStore } from './job-event-store/port.js';
+import { type JobEventStore, PartialAppendError } from './job-event-store/port.js';
 
 const MAX_ATTEMPTS = 20;
 /** Pause before each retry of a failed publish; `undefined` marks the last attempt. */
@@ -51,7 +51,10 @@ export class JobService {
     return this.store.read(jobId, afterSeq, limit);
   }
 
-  /** A command to the job aggregate (create, finalise). */
+  /**
+   * A command to the job aggregate (create, expand a dataset zip, finalise). A conflict re-reads the job and
+   * decides again, so an expansion that another worker advanced meanwhile decides only what is still missing.
+   */
   async handleJob(jobId: string, command: JobCommand): Promise<{ job: JobState | undefined; events: JobEvent[] }> {
     for (let attempt = 1; ; attempt++) {
       const job = command.type === 'CreateJob' ? undefined : await this.store.load(jobId);
@@ -62,6 +65,8 @@ export class JobService {
         await this.publish(appended.events);
         return appended;
       } catch (error) {
+        // The parts stored before a multi-part append stopped are events like any other: publish them.
+        if (error instanceof PartialAppendError) await this.publish(error.committed);
         if (!isConcurrencyError(error) || attempt >= MAX_ATTEMPTS || command.type === 'CreateJob') throw error;
         this.conflictRetries++;
         await pause(attempt);

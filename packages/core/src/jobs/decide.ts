@@ -4,6 +4,7 @@ import {
   type JobEventBody,
   type PipelineChoice,
   SOURCES_PER_EVENT,
+  SOURCES_PER_EXPANSION_STEP,
   type SourceEventBody,
   type SourceRef,
   type UploadFacts,
@@ -112,28 +113,27 @@ const decideCreate = (command: Extract<JobCommand, { type: 'CreateJob' }>): JobE
   ];
 };
 
-/** Sources named by chunks of `SourcesAdded`, then the uploads the gateway or the expansion already read. */
-const namedSources = (sources: readonly NewSource[]): JobEventBody[] => [
-  ...chunks(sources.map(refOf), SOURCES_PER_EVENT).map(
-    (chunk): JobEventBody => ({
-      type: 'SourcesAdded',
-      data: { sources: chunk },
-    }),
-  ),
-  ...sources.flatMap((s): JobEventBody[] =>
-    s.upload ? [{ type: 'SourceUploaded', data: { sourceId: s.sourceId, ...s.upload } }] : [],
-  ),
-];
-
+/**
+ * The expansion of a dataset zip, in steps of `SOURCES_PER_EXPANSION_STEP` sources (`SourcesAdded` naming
+ * them, then their `SourceUploaded` facts), `DatasetExpanded` last. The sources before `expandedSources` are
+ * recorded already (a resumed expansion), so only the later steps are decided; the sources come in the same
+ * order on every reading of the zip.
+ */
 const decideExpand = (command: Extract<JobCommand, { type: 'ExpandDataset' }>, state: JobState): JobEventBody[] => {
   const { sources, dataset } = command;
   const outputs = sources.reduce(
     (sum, source) => sum + outputsOf({ dataset, variantsPerSource: state.variantsPerSource }, source),
     0,
   );
+  const steps = chunks(sources.slice(state.expandedSources ?? 0), SOURCES_PER_EXPANSION_STEP);
   return [
+    ...steps.flatMap((step): JobEventBody[] => [
+      { type: 'SourcesAdded', data: { sources: step.map(refOf) } },
+      ...step.flatMap((s): JobEventBody[] =>
+        s.upload ? [{ type: 'SourceUploaded', data: { sourceId: s.sourceId, ...s.upload } }] : [],
+      ),
+    ]),
     { type: 'DatasetExpanded', data: { sourceCount: sources.length, outputs, ...(dataset ? { dataset } : {}) } },
-    ...namedSources(sources),
   ];
 };
 

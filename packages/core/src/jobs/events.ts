@@ -131,7 +131,10 @@ export type JobEventBody =
       };
     }
   | {
-      /** The uploaded dataset zip was read and checked: the job now has its sources (named by the `SourcesAdded` that follow). */
+      /**
+       * The uploaded dataset zip was read and checked, and every one of its sources is recorded: it comes last,
+       * after the `SourcesAdded` + `SourceUploaded` steps that name them, and only then does the job count them.
+       */
       readonly type: 'DatasetExpanded';
       readonly data: { readonly sourceCount: number; readonly outputs: number; readonly dataset?: DatasetSpec };
     }
@@ -207,3 +210,10 @@ export const TERMINAL_EVENT_TYPES: readonly JobEventType[] = ['JobCompleted', 'J
 export const SOURCES_PER_EVENT = 200;
 /** Variants recorded by one `VariantsWritten` event at most. */
 export const VARIANTS_PER_EVENT = 50;
+
+/**
+ * Sources one step of a dataset expansion records: one `SourcesAdded` naming them and one `SourceUploaded` per
+ * source. A step is the unit a store commits atomically, so that it fits one DynamoDB transaction (100 items):
+ * its events (1 + 48), the 48 source records and the job record make 98.
+ */
+export const SOURCES_PER_EXPANSION_STEP = 48;

@@ -60,6 +60,11 @@ export interface JobState {
   /** A dataset zip the client uploads; its sources are known once `datasetExpanded`. */
   readonly datasetUpload?: DatasetUpload;
   readonly datasetExpanded?: boolean;
+  /**
+   * Sources of the uploaded dataset zip recorded so far (named by `SourcesAdded` before `DatasetExpanded`): an
+   * expansion cut short (a process killed between two steps) resumes after them. Cleared by `DatasetExpanded`.
+   */
+  readonly expandedSources?: number;
 }
 
 /** True while a job waits for its dataset zip to be uploaded and read (it has no sources yet). */
@@ -209,10 +214,13 @@ const applyToJob = (state: JobState, event: Exclude<JobEvent, { type: 'JobCreate
   }
   switch (event.type) {
     case 'SourcesAdded':
-      return state;
+      return awaitsDataset(state)
+        ? { ...state, expandedSources: (state.expandedSources ?? 0) + event.data.sources.length }
+        : state;
     case 'DatasetExpanded': {
       const { sourceCount, outputs, dataset } = event.data;
-      return { ...state, sourceCount, outputs, datasetExpanded: true, ...(dataset ? { dataset } : {}) };
+      const { expandedSources: _recorded, ...rest } = state;
+      return { ...rest, sourceCount, outputs, datasetExpanded: true, ...(dataset ? { dataset } : {}) };
     }
     case 'ArchiveWritten':
       return { ...state, archive: event.data };

@@ -175,6 +175,7 @@ export const createFromUpload = async (ctx: GatewayContext, request: FastifyRequ
         maxFiles: config.maxFilesPerJob,
         maxFileBytes: config.maxFileBytes,
         maxTotalBytes: config.maxRequestBytes,
+        maxLabelBytes: config.budgets.maxLabelBytes,
       });
       const checked = new Map<string, UploadedImage>();
       for (const entry of zip.images) {

@@ -40,6 +40,7 @@ import {
   type JobEventStore,
   type JobPage,
   type JobQuery,
+  PartialAppendError,
   type SourcePage,
 } from './port.js';
 
@@ -106,6 +107,8 @@ interface JobHeader {
   dataset?: JobState['dataset'];
   datasetUpload?: JobState['datasetUpload'];
   datasetExpanded?: boolean;
+  /** Sources of a dataset expansion recorded so far (see `JobState.expandedSources`). */
+  expandedSources?: number;
 }
 
 /**
@@ -148,6 +151,7 @@ const jobOf = (item: StateItem): JobState => {
     ...(header.dataset ? { dataset: header.dataset } : {}),
     ...(header.datasetUpload ? { datasetUpload: header.datasetUpload } : {}),
     ...(header.datasetExpanded ? { datasetExpanded: true } : {}),
+    ...(header.expandedSources ? { expandedSources: header.expandedSources } : {}),
     sourceCount: item.sourceCount,
     counts: {
       uploaded: item.uploaded,
@@ -193,6 +197,7 @@ const jobItem = (job: JobState): Item =>
         ...(job.dataset ? { dataset: job.dataset } : {}),
         ...(job.datasetUpload ? { datasetUpload: job.datasetUpload } : {}),
         ...(job.datasetExpanded ? { datasetExpanded: true } : {}),
+        ...(job.expandedSources ? { expandedSources: job.expandedSources } : {}),
       }),
     },
     { removeUndefinedValues: true },
@@ -304,45 +309,65 @@ export class DynamoDbJobEventStore implements JobEventStore {
     return { events, job };
   }
 
-  /** Job-level events (archive, outcome): the whole small job record is put, conditioned on its seq. */
+  /**
+   * Job-level events (a dataset expansion, the archive, the outcome), in parts of at most 100 items: each part
+   * is one transaction of its events (`attribute_not_exists`), the records of the sources its `SourcesAdded`
+   * name (`attribute_not_exists`, folded with the source events that follow them in the same step) and the
+   * whole small job record, conditioned on the seq the previous part left. A part cut short stores nothing,
+   * so the stream is always a prefix of whole steps and the job record its fold: a redelivered expansion
+   * reads `expandedSources` from it and decides only the steps still missing.
+   */
   private async appendJobEvents(
     jobId: string,
     expectedVersion: number,
     bodies: readonly JobEventBody[],
   ): Promise<Appended> {
-    if (bodies.some(isSourceEvent) || bodies.length + 1 > MAX_TRANSACTION_ITEMS) {
-      throw new DeltaError('INVALID_APPEND', 'a job-level append holds only job events, at most 99');
-    }
+    const parts = transactionParts(bodies);
     const current = await this.stateItem(jobId);
     if (!current || current.seq !== expectedVersion) throw new ConcurrencyError(jobId, expectedVersion);
-    const at = this.now();
-    const events = bodies.map((body, i) => ({ ...body, jobId, seq: expectedVersion + i + 1, at }) as JobEvent);
-    const job = events.reduce<JobState>(evolveJob, jobOf(current));
-    const expiresAt = epochSeconds(job.expiresAt);
-    const items: TransactWriteItem[] = [
-      ...events.map((event) => ({
-        Put: {
-          TableName: this.table,
-          Item: eventItem(event, expiresAt),
-          ConditionExpression: 'attribute_not_exists(pk)',
+    let job = jobOf(current);
+    const committed: JobEvent[] = [];
+    for (const part of parts) {
+      const version = job.version;
+      const at = this.now();
+      const events = part.map((body, i) => ({ ...body, jobId, seq: version + i + 1, at }) as JobEvent);
+      const sources = new Map<string, SourceState>();
+      for (const event of events) {
+        job = evolveJob(job, event);
+        for (const source of sourcesNamedBy(event)) sources.set(source.sourceId, source);
+        if (isSourceEvent(event)) {
+          const source = sources.get(event.data.sourceId);
+          if (!source)
+            throw new DeltaError('INVALID_APPEND', `a job-level append names no source ${event.data.sourceId}`);
+          sources.set(source.sourceId, evolveSource(source, event));
+        }
+      }
+      const expiresAt = epochSeconds(job.expiresAt);
+      const absent = { ConditionExpression: 'attribute_not_exists(pk)' };
+      const items: TransactWriteItem[] = [
+        ...events.map((event) => ({ Put: { TableName: this.table, Item: eventItem(event, expiresAt), ...absent } })),
+        ...[...sources.values()].map((source) => ({
+          Put: { TableName: this.table, Item: sourceItem(jobId, source, expiresAt), ...absent },
+        })),
+        {
+          Put: {
+            TableName: this.table,
+            Item: jobItem(job),
+            ConditionExpression: '#seq = :expected',
+            ExpressionAttributeNames: { '#seq': 'seq' },
+            ExpressionAttributeValues: { ':expected': { N: String(version) } },
+          },
         },
-      })),
-      {
-        Put: {
-          TableName: this.table,
-          Item: jobItem(job),
-          ConditionExpression: '#seq = :expected',
-          ExpressionAttributeNames: { '#seq': 'seq' },
-          ExpressionAttributeValues: { ':expected': { N: String(expectedVersion) } },
-        },
-      },
-    ];
-    try {
-      await this.db.send(new TransactWriteItemsCommand({ TransactItems: items }));
-    } catch (error) {
-      throw appendError(error, jobId, expectedVersion);
+      ];
+      try {
+        await this.db.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      } catch (error) {
+        const failure = appendError(error, jobId, version);
+        throw committed.length > 0 ? new PartialAppendError(committed, failure) : failure;
+      }
+      committed.push(...events);
     }
-    return { events, job };
+    return { events: committed, job };
   }
 
   async appendToSource(
@@ -724,6 +749,47 @@ export class DynamoDbJobEventStore implements JobEventStore {
     return out.Item ? (unmarshall(out.Item) as StateItem) : undefined;
   }
 }
+
+/**
+ * A job-level append cut into transactions: steps (a job-level event and the source events after it, which
+ * must be of sources that step names) packed in order, each transaction holding whole steps and at most
+ * `MAX_TRANSACTION_ITEMS` items (events, the source records they create, the job record).
+ */
+const transactionParts = (bodies: readonly JobEventBody[]): JobEventBody[][] => {
+  const steps: JobEventBody[][] = [];
+  for (const body of bodies) {
+    const step = steps.at(-1);
+    if (isSourceEvent(body) && step) step.push(body);
+    else if (isSourceEvent(body)) throw new DeltaError('INVALID_APPEND', 'a job-level append starts with a job event');
+    else steps.push([body]);
+  }
+  for (const step of steps) {
+    const named = new Set(
+      step.flatMap((b) => (b.type === 'SourcesAdded' ? b.data.sources.map((r) => r.sourceId) : [])),
+    );
+    const stray = step.find((b) => isSourceEvent(b) && !named.has(b.data.sourceId));
+    if (stray && isSourceEvent(stray))
+      throw new DeltaError('INVALID_APPEND', `a job-level append names no source ${stray.data.sourceId} in its step`);
+  }
+  const itemsOf = (step: readonly JobEventBody[]) =>
+    step.length + step.reduce((n, b) => n + (b.type === 'SourcesAdded' ? b.data.sources.length : 0), 0);
+  const parts: JobEventBody[][] = [];
+  let size = Number.POSITIVE_INFINITY;
+  for (const step of steps) {
+    const items = itemsOf(step);
+    if (items + 1 > MAX_TRANSACTION_ITEMS) {
+      throw new DeltaError('INVALID_APPEND', `a step of a job-level append holds ${items} items, over 99`);
+    }
+    if (size + items + 1 > MAX_TRANSACTION_ITEMS) {
+      parts.push([...step]);
+      size = items;
+    } else {
+      parts.at(-1)?.push(...step);
+      size += items;
+    }
+  }
+  return parts;
+};
 
 /** Status, tag and (for scans) projection-item and date filters; fills `names` and `values`. */
 const projectionFilter = (

@@ -68,6 +68,8 @@ interface JobHeader {
   dataset?: JobState['dataset'];
   datasetUpload?: JobState['datasetUpload'];
   datasetExpanded?: boolean;
+  /** Sources of a dataset expansion recorded so far (see `JobState.expandedSources`). */
+  expandedSources?: number;
 }
 
 const jobOf = (row: JobRow): JobState => {
@@ -91,6 +93,7 @@ const jobOf = (row: JobRow): JobState => {
     ...(header.dataset ? { dataset: header.dataset } : {}),
     ...(header.datasetUpload ? { datasetUpload: header.datasetUpload } : {}),
     ...(header.datasetExpanded ? { datasetExpanded: true } : {}),
+    ...(header.expandedSources ? { expandedSources: header.expandedSources } : {}),
     sourceCount: row.source_count,
     counts,
     createdAt: row.created_at,
@@ -240,6 +243,7 @@ export class SqliteJobEventStore implements JobEventStore {
       ...(job.dataset ? { dataset: job.dataset } : {}),
       ...(job.datasetUpload ? { datasetUpload: job.datasetUpload } : {}),
       ...(job.datasetExpanded ? { datasetExpanded: true } : {}),
+      ...(job.expandedSources ? { expandedSources: job.expandedSources } : {}),
     };
     this.sql(
       `INSERT INTO job_records (job_id, owner, status, created_at, updated_at, expires_at, seq, source_count,

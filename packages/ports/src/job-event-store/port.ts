@@ -1,4 +1,12 @@
-import type { JobEvent, JobEventBody, JobState, JobStatus, SourceEventBody, SourceState } from '@delta-augment/core';
+import {
+  DeltaError,
+  type JobEvent,
+  type JobEventBody,
+  type JobState,
+  type JobStatus,
+  type SourceEventBody,
+  type SourceState,
+} from '@delta-augment/core';
 
 export interface JobQuery {
   readonly owner?: string;
@@ -39,7 +47,12 @@ export interface Appended {
  * decisions are the core's (`decideJob`, `decideSource`); the store applies the core's folds.
  *
  * - `appendToJob(jobId, expectedVersion, events)`: job-level events (creation with `expectedVersion` 0,
- *   finalisation). Fails with `ConcurrencyError` when the job's last seq is no longer `expectedVersion`.
+ *   a dataset expansion, finalisation). Fails with `ConcurrencyError` when the job's last seq is no longer
+ *   `expectedVersion`. Source events may ride along only for sources that a `SourcesAdded` of the same step
+ *   names (a step: a job-level event and the source events after it). A store may commit a long append in
+ *   several atomic parts, each ending at a step boundary (DynamoDB: one transaction of at most 100 items);
+ *   when one part fails after others were stored it throws `PartialAppendError` with the stored events, and
+ *   the job record is then exactly the fold of the stream as stored (no part is ever half written).
  * - `appendToSource(jobId, sourceId, expectedVersion, events)`: events of one source. Fails with
  *   `ConcurrencyError` when that source's version moved on; never because other sources of the job moved
  *   (their appends only add to the job's counters and take the next seqs).
@@ -67,6 +80,21 @@ export interface JobEventStore {
   /** True when the store answers. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * A multi-part append stopped after some of its parts were stored: `committed` are their events (publish
+ * them), and `code` is that of the failure that stopped it (`CONCURRENCY_CONFLICT` when another writer moved
+ * the job on), so callers that retry on a conflict still do.
+ */
+export class PartialAppendError extends DeltaError {
+  constructor(
+    readonly committed: readonly JobEvent[],
+    failure: DeltaError,
+  ) {
+    super(failure.code, `${failure.message} (after ${committed.length} events were stored)`, { cause: failure });
+    this.name = 'PartialAppendError';
+  }
 }
 
 export const encodeCursor = (createdAt: string, id: string): string =>
