@@ -110,7 +110,21 @@ export function affineSimd(
   k.edge = edge(view);
   const [a, b, c, d, e, f] = inverse as [number, number, number, number, number, number];
   const run = src.channels === 3 ? k.affine3 : k.affine4;
-  run(offset, src.width * src.channels, src.width - 1, src.height - 1, outOffset, outWidth, outHeight, a, b, c, d, e, f);
+  run(
+    offset,
+    src.width * src.channels,
+    src.width - 1,
+    src.height - 1,
+    outOffset,
+    outWidth,
+    outHeight,
+    a,
+    b,
+    c,
+    d,
+    e,
+    f,
+  );
   out.set(view);
   return true;
 }
@@ -126,11 +140,13 @@ function residentFor(
   sourceBytes: number,
   outBytes: number,
 ): { offset: number; outOffset: number; needed: number; copy: boolean } | undefined {
-  const endOf = (list: readonly Resident[]) => list.reduce((end, r) => Math.max(end, align(r.offset + r.bytes + SLACK)), 0);
+  const endOf = (list: readonly Resident[]) =>
+    list.reduce((end, r) => Math.max(end, align(r.offset + r.bytes + SLACK)), 0);
   const found = k.resident.find((r) => r.data === data && r.bytes === sourceBytes);
   if (found !== undefined) {
     const outOffset = endOf(k.resident);
-    if (outOffset + outBytes <= MAX_MEMORY_BYTES) return { offset: found.offset, outOffset, needed: outOffset + outBytes, copy: false };
+    if (outOffset + outBytes <= MAX_MEMORY_BYTES)
+      return { offset: found.offset, outOffset, needed: outOffset + outBytes, copy: false };
   }
   let offset = endOf(k.resident);
   if (k.resident.length >= MAX_RESIDENT || offset + align(sourceBytes + SLACK) + outBytes > MAX_MEMORY_BYTES) {
