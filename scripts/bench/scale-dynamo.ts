@@ -2,7 +2,9 @@
  * The same store-path load as scale.ts (store-load.ts) on the DynamoDB store against dynalite, counting write units as
  * DynamoDB bills them (1 per KB of item, rounded up, per item written; twice that inside a transaction; an
  * UpdateItem counted at the job record's size, under 1 KB). GSI writes are not counted.
- *   node --import tsx scripts/bench/scale-dynamo.ts [--sizes 10,100,1000]
+ * With `--from zip` each job is created for an uploaded dataset zip and its sources recorded by the expansion
+ * (steps of 48 sources, one transaction each), so the expansion's write units are counted too.
+ *   node --import tsx scripts/bench/scale-dynamo.ts [--sizes 10,100,1000] [--from zip]
  */
 
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +14,15 @@ import { JobService } from '@delta-augment/ports';
 import { DynamoDbJobEventStore } from '@delta-augment/ports/aws';
 import { SqliteEventBus } from '@delta-augment/ports/local';
 import { startDynalite } from '../../apps/aws-emulated/src/dynalite.js';
-import { createBenchJob, JOB_ID, recordSources, sizesArg, VARIANTS } from './store-load.js';
+import {
+  createBenchJob,
+  createDatasetBenchJob,
+  fromZip,
+  JOB_ID,
+  recordSources,
+  sizesArg,
+  VARIANTS,
+} from './store-load.js';
 
 const sizes = sizesArg('10,100,1000');
 const units = (item: unknown) => Math.max(1, Math.ceil(JSON.stringify(item ?? {}).length / 1024));
@@ -45,7 +55,8 @@ for (const sources of sizes) {
   const store = new DynamoDbJobEventStore(client, await dynamo.createJobsTable());
   const bus = new SqliteEventBus(join(mkdtempSync(join(tmpdir(), 'bench-dyn-')), 'bus.sqlite'));
   const jobs = new JobService(store, bus);
-  await recordSources(jobs, await createBenchJob(jobs, sources));
+  const create = fromZip() ? createDatasetBenchJob : createBenchJob;
+  await recordSources(jobs, await create(jobs, sources));
   const status = (await store.load(JOB_ID))?.status;
   const variants = sources * VARIANTS;
   rows.push({ sources, variants, wcu, seqRetries: store.seqRetries, retries: jobs.conflictRetries, status });
@@ -53,6 +64,7 @@ for (const sources of sizes) {
   client.destroy();
 }
 await dynamo.close();
+console.log(fromZip() ? 'jobs created from an uploaded dataset zip (expansion included)' : 'jobs created by multipart');
 console.log(
   '| sources x 20 | variants | write units | WCU per variant | seq retries per variant | conflict retries per variant | status |',
 );

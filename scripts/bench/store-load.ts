@@ -31,6 +31,54 @@ export const createBenchJob = async (jobs: JobService, sources: number): Promise
   return ids;
 };
 
+/**
+ * Records the bench job as a job created for an uploaded dataset zip (`--from zip`): created with no sources,
+ * then expanded (`ExpandDataset`: steps of SourcesAdded + SourceUploaded, DatasetExpanded last), as the worker
+ * that reads the zip records it. Resolves with the source ids.
+ */
+export const createDatasetBenchJob = async (jobs: JobService, sources: number): Promise<string[]> => {
+  const ids = Array.from({ length: sources }, (_, i) => `s_${String(i).padStart(22, '0')}`);
+  await jobs.handleJob(JOB_ID, {
+    type: 'CreateJob',
+    owner: 'bench',
+    pipeline: { seed: 1 },
+    variants: VARIANTS,
+    tags: [],
+    sources: [],
+    expiresAt: '2999-01-01T00:00:00.000Z',
+    datasetUpload: {
+      key: `sources/${JOB_ID}/dataset/bench.zip`,
+      name: 'bench.zip',
+      bytes: 1,
+      fields: {
+        format: 'auto',
+        onLabelError: 'fail',
+        minVisibility: 0.25,
+        augmentSplits: 'train',
+        includeOriginals: false,
+      },
+    },
+  });
+  await jobs.handleJob(JOB_ID, {
+    type: 'ExpandDataset',
+    sources: ids.map((sourceId) => ({
+      sourceId,
+      name: `${sourceId}.jpg`,
+      label: 'cats',
+      key: `k/${sourceId}`,
+      entry: `cats/${sourceId}.jpg`,
+      upload: { bytes: 40_000, format: 'jpeg', width: 256, height: 256 },
+    })),
+  });
+  return ids;
+};
+
+/** The `--from` argument: `zip` for jobs created from an uploaded dataset zip, else multipart creation. */
+export const fromZip = (): boolean => {
+  const arg = process.argv.indexOf('--from');
+  return arg > 0 && process.argv[arg + 1] === 'zip';
+};
+
 /** Completes each source with 20 variants (4 in flight), as the augmenter records them, and finalises the job. */
 export const recordSources = async (jobs: JobService, ids: readonly string[]): Promise<void> => {
   let next = 0;
