@@ -9,7 +9,8 @@ import {
   queueArchiveRequests,
   WorkerPool,
 } from '@delta-augment/augmenter';
-import { blobKeys } from '@delta-augment/core';
+import { blobKeys, TERMINAL_EVENT_TYPES } from '@delta-augment/core';
+import { failDeadLetteredFinalisations } from '@delta-augment/gateway';
 import { ARCHIVE_DEAD_LETTER_QUEUE, ARCHIVE_QUEUE, type BlobStore } from '@delta-augment/ports';
 import { SqliteWorkQueue } from '@delta-augment/ports/local';
 import { gradientJpeg } from '../helpers/images.js';
@@ -108,6 +109,68 @@ describe('archives built by the archiver, outside the per-record path', () => {
       assert.ok(zip.has('manifest.json'));
       for (let i = 0; i < 100 && (await queue.stats(ARCHIVE_QUEUE)).inFlight > 0; i++) await sleep(50);
       assert.equal((await queue.stats(ARCHIVE_QUEUE)).visible, 0);
+    });
+  });
+
+  describe('when the archiver is killed at every receive of a request (out of memory, out of time)', () => {
+    it('leaves the request in the DLQ until the gateway sweep fails the job once; a redrive changes nothing', async () => {
+      // Prepare: a settled job whose archive request is received three times and never answered
+      f = fixture();
+      queue = archiveQueue();
+      const { jobId, refs } = await seedJob(f, [{ name: 'a.jpg', data: await gradientJpeg() }], { variants: 2 });
+      await createHandler({
+        blobs: f.ports.blobs,
+        jobs: f.jobs,
+        limits,
+        maxReceiveCount: 5,
+        renderConcurrency: 2,
+        requestFinalise: queueArchiveRequests(queue, ARCHIVE_QUEUE),
+      })(sqsEventFor(refs.map((r) => r.key)));
+      for (let receive = 1; receive <= 3; receive++)
+        assert.equal((await queue.receive(ARCHIVE_QUEUE, { visibilityTimeoutSeconds: 0 })).length, 1);
+      assert.deepEqual(await queue.receive(ARCHIVE_QUEUE, { visibilityTimeoutSeconds: 0 }), []);
+      const [dead] = await queue.peek(ARCHIVE_DEAD_LETTER_QUEUE);
+      assert.equal(dead?.body, archiveRequestBody(jobId));
+      assert.equal((await f.jobs.load(jobId))?.status, 'processing', 'nothing on the job says so');
+
+      // Act: the AWS gateway's sweep, twice (every instance runs it)
+      const sweep = { queue, jobs: f.jobs };
+      const failed = [await failDeadLetteredFinalisations(sweep), await failDeadLetteredFinalisations(sweep)];
+
+      // Assess: failed once, with the reason; the request kept for the operator
+      assert.deepEqual(failed, [1, 0]);
+      const job = await f.jobs.load(jobId);
+      assert.equal(job?.status, 'failed');
+      assert.match(
+        job?.failure ?? '',
+        /^the job could not be finalised after 3 attempts: the last attempt .* did not finish/,
+      );
+      const ended = await f.jobs.read(jobId, 0, 1000);
+      assert.equal(ended.filter((e) => TERMINAL_EVENT_TYPES.includes(e.type)).length, 1);
+      assert.equal((await queue.peek(ARCHIVE_DEAD_LETTER_QUEUE)).length, 1);
+
+      // Act: the operator redrives it to a working archiver
+      await queue.redrive(ARCHIVE_DEAD_LETTER_QUEUE);
+      pool = new WorkerPool({
+        queue,
+        queueName: ARCHIVE_QUEUE,
+        handler: createArchiveHandler({ blobs: f.ports.blobs, jobs: f.jobs, maxReceiveCount: 3 }),
+        batchSize: 1,
+        batchWindowSeconds: 0,
+        maxConcurrency: 1,
+        visibilityTimeoutSeconds: 30,
+        handlerTimeoutSeconds: 5,
+      });
+      pool.start();
+      for (let i = 0; i < 200; i++) {
+        const stats = await queue.stats(ARCHIVE_QUEUE);
+        if (stats.visible + stats.inFlight === 0) break;
+        await sleep(50);
+      }
+      // Assess: acknowledged, nothing appended, no archive
+      assert.equal((await queue.stats(ARCHIVE_QUEUE)).visible + (await queue.stats(ARCHIVE_QUEUE)).inFlight, 0);
+      assert.deepEqual(await f.jobs.read(jobId, 0, 1000), ended);
+      assert.equal(await f.ports.blobs.head(blobKeys.archive(jobId)), undefined);
     });
   });
 

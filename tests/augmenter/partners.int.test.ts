@@ -87,8 +87,8 @@ describe('the other images of a job (mosaic, copyPaste)', () => {
     }
   });
 
-  it('waits for another image that is still being stored (a dataset stores its sources one by one)', async () => {
-    // Prepare: a job of three sources, one of them not stored yet
+  /** A job of a.png, b.png and c.png, a and b stored; the partners of a. */
+  const threeSources = async () => {
     const job = newId('j');
     const [a, b, c] = ['a.png', 'b.png', 'c.png'].map((name): SourceRef => {
       const sourceId = newId('s');
@@ -103,11 +103,43 @@ describe('the other images of a job (mosaic, copyPaste)', () => {
     await f.ports.blobs.put(b.key, png, { contentType: 'image/png' });
     const self = (await f.jobs.loadSource(job, a.sourceId)) as SourceState;
     const partners = await partnersOf({ jobs: f.jobs, blobs: f.ports.blobs, limits: LIMITS }, job, self);
+    return { job, c, png, partners };
+  };
+  const uploadFacts = { bytes: 100, format: 'png', width: 8, height: 6 } as const;
+
+  it('waits for another image that is still being stored (a dataset stores its sources one by one)', async () => {
+    // Prepare: a job of three sources, one of them not stored yet
+    const { c, png, partners } = await threeSources();
     // Act: c.png is drawn from before it is stored, and stored 300 ms later
     const loading = partners.load(1);
     await new Promise((resolve) => setTimeout(resolve, 300));
     await f.ports.blobs.put(c.key, png, { contentType: 'image/png' });
     // Assess
     assert.equal((await loading).name, 'c.png');
+  });
+
+  it('waits for an image recorded as uploaded whose write has not landed yet (the gateway records, then stores)', async () => {
+    // Prepare: c.png is recorded as uploaded, as a multipart upload records every image before storing them
+    const { job, c, png, partners } = await threeSources();
+    await f.jobs.handleSource(job, c.sourceId, { type: 'RecordUpload', facts: uploadFacts });
+    // Act: drawn from, then stored 300 ms later
+    const loading = partners.load(1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await f.ports.blobs.put(c.key, png, { contentType: 'image/png' });
+    // Assess: not a permanent "missing" failure of the source that draws from it
+    assert.equal((await loading).name, 'c.png');
+  });
+
+  it('fails permanently, at once, when a settled image has no object', async () => {
+    // Prepare: c.png recorded, never stored, and failed (an interrupted upload)
+    const { job, c, partners } = await threeSources();
+    await f.jobs.handleSource(job, c.sourceId, { type: 'RecordUpload', facts: uploadFacts });
+    await f.jobs.handleSource(job, c.sourceId, { type: 'FailSource', reason: 'interrupted', attempt: 0, final: true });
+    // Act + Assess
+    await assert.rejects(partners.load(1), (error: Error) => {
+      assert.equal(error.name, 'PermanentError');
+      assert.match(error.message, /c\.png is missing/);
+      return true;
+    });
   });
 });

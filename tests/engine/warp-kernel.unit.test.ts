@@ -12,6 +12,7 @@ import {
   translate,
 } from '../../packages/engine/src/geometry/matrix.js';
 import { affineRowsJs, warpAffine } from '../../packages/engine/src/geometry/warp.js';
+import { giveBuffer } from '../../packages/engine/src/pool.js';
 import { Rng } from '../../packages/engine/src/rng.js';
 import type { RawImage } from '../../packages/engine/src/types.js';
 // @ts-expect-error: a build script in plain JavaScript, without type declarations.
@@ -115,6 +116,36 @@ describe('the WebAssembly affine warp', () => {
       const warped = warpAffine(src, inverse, 40, 30, [0, 0, 0, 255]);
       assert.deepEqual(Buffer.from(warped?.data ?? []), reference(src, inverse, 40, 30, [0, 0, 0, 255]));
     }
+  });
+
+  it('keeps sources apart when the warps of several interleave, and copies a source again once its buffer is reused', () => {
+    // Prepare: four sources (more than the kernel keeps at once), two of them the same size, warped in turns;
+    // then one source's buffer goes back to the pool and is written over, as a reused buffer would be.
+    const sources = [
+      noiseImage(40, 30, 3, 11),
+      noiseImage(40, 30, 3, 12),
+      noiseImage(64, 48, 3, 13),
+      noiseImage(33, 21, 4, 14),
+    ];
+    const inverse = invert(about(compose(scale(1.1, 1.1), rotation(0.25)), 20, 15));
+    const fill: Fill = [1, 2, 3, 255];
+    // Act + Assess
+    for (const order of [
+      [0, 1, 0, 1, 2, 0, 3, 1, 2, 3, 0],
+      [3, 2, 1, 0, 0, 1, 2, 3],
+    ]) {
+      for (const i of order) {
+        const src = sources[i] as RawImage;
+        const warped = warpAffine(src, inverse, 37, 29, fill);
+        assert.ok(Buffer.from(warped?.data ?? []).equals(reference(src, inverse, 37, 29, fill)), `source ${i}`);
+      }
+    }
+    const reused = sources[1] as RawImage;
+    warpAffine(reused, inverse, 37, 29, fill);
+    giveBuffer(reused.data as Buffer);
+    (reused.data as Buffer).fill(200, 0, 600);
+    const warped = warpAffine(reused, inverse, 37, 29, fill);
+    assert.ok(Buffer.from(warped?.data ?? []).equals(reference(reused, inverse, 37, 29, fill)), 'the reused buffer');
   });
 
   it('is the committed build of warp.wat', async () => {

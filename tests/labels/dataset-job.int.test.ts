@@ -263,31 +263,25 @@ describe('a labelled dataset job', () => {
       };
       // Act
       const [many, one] = [await run(t), await run(single)];
-      // Assess
+      // Assess: the same entries in the same order, every file but the manifest byte-identical (the COCO
+      // documents too: images and their ids in output-name order, not in the order they finished rendering)
       assert.equal(t.config.workerConcurrency, 2);
-      const names = [...many.keys()].filter((n) => n !== 'manifest.json').sort();
-      assert.deepEqual(names, [...one.keys()].filter((n) => n !== 'manifest.json').sort());
+      const names = [...many.keys()].filter((n) => n !== 'manifest.json');
+      assert.deepEqual(
+        names,
+        [...one.keys()].filter((n) => n !== 'manifest.json'),
+      );
       assert.ok(names.length > 20);
-      // The COCO documents list images in the order they were rendered: their labels are compared by image.
-      const byImage = (json: Buffer) => {
-        const coco = JSON.parse(json.toString('utf8')) as {
-          images: { id: number; file_name: string }[];
-          annotations: ({ image_id: number; id: number } & Record<string, unknown>)[];
-        };
-        const name = new Map(coco.images.map((i) => [i.id, i.file_name]));
-        return coco.annotations
-          .map(({ id: _, image_id, ...a }) => JSON.stringify({ image: name.get(image_id), ...a }))
-          .sort();
-      };
+      assert.ok(names.filter((n) => n.endsWith('_annotations.coco.json')).length >= 2, 'a COCO document per split');
       for (const name of names) {
         const [a, b] = [many.get(name) as Buffer, one.get(name) as Buffer];
-        if (name.endsWith('.coco.json')) assert.deepEqual(byImage(a), byImage(b), `${name}: the same labels`);
-        else assert.ok(a.equals(b), `${name} is identical`);
+        assert.ok(a.equals(b), `${name} is identical`);
       }
+      // The manifest differs only by the job's own ids and times: its variants come in the same order
       const variants = (entries: Map<string, Buffer>) =>
-        (JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8')).variants as { sourceId: string }[])
-          .map(({ sourceId: _, ...v }) => JSON.stringify(v))
-          .sort();
+        (JSON.parse((entries.get('manifest.json') as Buffer).toString('utf8')).variants as { sourceId: string }[]).map(
+          ({ sourceId: _, ...v }) => JSON.stringify(v),
+        );
       assert.deepEqual(variants(many), variants(one));
     } finally {
       await single.close();

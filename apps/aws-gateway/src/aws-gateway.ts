@@ -5,6 +5,7 @@ import {
   type Log,
   loadWebhookSettings,
   type RunningService,
+  startArchiveDeadLetterSweep,
   startUploadDeadlineSweep,
   WebhookDispatcher,
 } from '@delta-augment/gateway';
@@ -60,12 +61,18 @@ export const startAwsGateway = async (config: Config, log: Log): Promise<Running
     log,
     DEADLINE_SWEEP_MS,
   );
+  // A job whose archiver was killed at every receive (out of memory, out of time) has its request in the archive
+  // DLQ and nothing on the job: it fails once with a reason (the local reconciler's step; packages/gateway).
+  const stopArchiveDeadLetters = config.aws.archiveDeadLetterQueueUrl
+    ? startArchiveDeadLetterSweep({ queue: ports.queue, jobs: context.jobs, log }, DEADLINE_SWEEP_MS)
+    : () => undefined;
   log('Delta Augment gateway is up on AWS adapters', { url: address, region: config.aws.region });
   return {
     app,
     url: address,
     stop: async () => {
       stopDeadline();
+      stopArchiveDeadLetters();
       await dispatcher.stop();
       await ingress?.stop();
       await notifier.close();

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import { blobKeys, type JobState, type VariantRecord } from '@delta-augment/core';
 import type { BlobStore, JobService } from '@delta-augment/ports';
-import { allVariants, manifestHeader, type Placed, placeSources } from './all-sources.js';
+import { manifestHeader, orderedVariants, type Placed, placeSources } from './all-sources.js';
 import { type ArchiveZipOptions, archiveZip } from './archive-zip.js';
 import { type Add, exportDataset } from './dataset-export.js';
 
@@ -20,16 +20,13 @@ export interface ManifestEntry {
 
 const extOf = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
 
-/** The variants of the completed sources, from the job's `VariantsWritten` events read page by page. */
+/** The variants of the completed sources in the archive's order, from the job's `VariantsWritten` events read page by page. */
 async function* variantsOf(
   jobs: JobService,
   jobId: string,
   placements: ReadonlyMap<string, Placed>,
 ): AsyncGenerator<ManifestEntry & { readonly key: string }> {
-  for await (const { sourceId, variant } of allVariants(jobs, jobId)) {
-    const placed = placements.get(sourceId);
-    if (placed) yield entryOf(placed, variant);
-  }
+  for await (const { placed, variant } of orderedVariants(jobs, jobId, placements)) yield entryOf(placed, variant);
 }
 
 const entryOf = ({ source, stem }: Placed, v: VariantRecord): ManifestEntry & { key: string } => ({

@@ -19,7 +19,7 @@ import {
   yoloTask,
 } from '@delta-augment/core';
 import type { BlobStore, JobService } from '@delta-augment/ports';
-import { allVariants, manifestHeader, type Placed, placeSources } from './all-sources.js';
+import { manifestHeader, orderedVariants, type Placed, placeSources } from './all-sources.js';
 
 /** Adds one file to the archive; resolves once it is written (so that one entry is in memory at a time). */
 export type Add = (data: Readable | Buffer | string, name: string) => Promise<void>;
@@ -55,17 +55,17 @@ const extOf = (key: string): string => key.slice(key.lastIndexOf('.') + 1);
 
 /**
  * Every completed output, named `<stem>_<index>.<ext>` (an original keeps its own name), from the job's
- * events read page by page: a generator, so the exporter can walk them as often as it needs.
+ * events read page by page, in a fixed order (split, source name, index: `orderedVariants`): a generator, so the
+ * exporter can walk them as often as it needs, and every walk (images, COCO documents, manifest) lists them alike.
  */
 async function* outputsOf(
   jobs: JobService,
   job: JobState,
   placements: ReadonlyMap<string, Placed>,
 ): AsyncGenerator<Output> {
-  for await (const { sourceId, variant } of allVariants(jobs, job.id)) {
-    const placed = placements.get(sourceId);
-    if (!placed) continue;
+  for await (const { placed, variant } of orderedVariants(jobs, job.id, placements)) {
     const { source, stem } = placed;
+    const { sourceId } = source;
     const split = source.split ?? 'train';
     const original = isOriginalOutput(job, source, variant.index);
     const name = original ? stem : `${stem}_${String(variant.index).padStart(3, '0')}`;

@@ -1,3 +1,4 @@
+export { ORDER_WINDOW, orderedVariants, type Placed, placeSources } from './all-sources.js';
 export { type ManifestEntry, manifestCsv, writeArchive } from './archive.js';
 export { type ArchiveDeps, createArchiveHandler } from './archive-handler.js';
 export { archiveRequestBody, parseArchiveRequest, queueArchiveRequests } from './archive-requests.js';

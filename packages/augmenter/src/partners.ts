@@ -1,5 +1,6 @@
 import {
   type ImageLabels,
+  isSourceSettled,
   NotFoundError,
   PermanentError,
   type PipelineSpec,
@@ -68,9 +69,9 @@ const UPLOAD_WAIT_MS = 20_000;
 
 /**
  * The bytes of another source of the job. A dataset's sources are stored one after the other, so a
- * source may be augmented before the one it draws from is stored: that one is waited for (its record
- * says it is not uploaded yet), then the work is retried later (a transient error). A source recorded
- * as uploaded whose object is gone is a permanent failure.
+ * source may be augmented before the one it draws from is stored (its record says pending, or uploaded: the
+ * record comes just before the write): that one is waited for, then the work is retried later (a transient
+ * error). A settled source whose object is gone is a permanent failure.
  */
 async function uploaded(
   deps: { readonly jobs: JobService; readonly blobs: BlobStore },
@@ -83,11 +84,13 @@ async function uploaded(
       return await deps.blobs.getBuffer(ref.key);
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
+      // A source is recorded as uploaded just before its object is written (the gateway appends, then stores), so
+      // only a settled source's missing object is gone for good; an unsettled one's may be about to arrive.
       const now = await deps.jobs.loadSource(jobId, ref.sourceId);
-      if (now !== undefined && now.status !== 'pending')
+      if (now !== undefined && isSourceSettled(now))
         throw new PermanentError(`source object ${ref.key} is missing`, { cause: error });
       if (Date.now() - started > UPLOAD_WAIT_MS)
-        throw new TransientError(`source ${ref.name}, drawn from, is not uploaded yet`, { cause: error });
+        throw new TransientError(`source ${ref.name}, drawn from, is not stored yet`, { cause: error });
       await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }

@@ -2,6 +2,7 @@
  * The pure domain of Delta Augment: job events, their fold and decisions, the pipeline spec with its
  * JSON Schema and validation, errors, blob keys and S3-event parsing. No I/O, no SDK: the browser can import it.
  */
+export * from './archive-request.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './jobs/decide.js';

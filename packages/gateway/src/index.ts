@@ -1,7 +1,13 @@
 export { buildApp, type GatewayDeps } from './app.js';
+export {
+  type ArchiveDeadLetterDeps,
+  failDeadLetteredFinalisations,
+  startArchiveDeadLetterSweep,
+} from './archive-dead-letters.js';
 export { attachNotifier } from './notifier.js';
 export {
   type BlobHousekeeping,
+  finalisationUnfinishedReason,
   INTERRUPTED_UPLOAD,
   type ReconcileDeps,
   type ReconcileReport,

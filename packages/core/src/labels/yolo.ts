@@ -47,6 +47,7 @@ export const readYoloConfig = (files: DatasetFiles): YoloConfig | undefined => {
         throw new LabelError(file, undefined, 'names keys must be class numbers 0, 1, ...');
       names = [];
       for (const [k, v] of entries) names[k] = v;
+      // biome-ignore lint/complexity/useIndexOf: `names` is sparse; indexOf skips its holes, findIndex visits them
       const hole = names.findIndex((n) => n === undefined);
       if (hole >= 0) throw new LabelError(file, undefined, `names has no class ${hole}`);
     } else throw new LabelError(file, undefined, 'names must be a list or a map of class numbers to names');
