@@ -167,6 +167,11 @@ export const runOnStack = async (options: StackRunOptions): Promise<void> => {
       const totalSeconds = (performance.now() - readStarted) / 1000;
       const peaks = sampler.stop();
       const mb = (n: number | undefined) => (n === undefined ? undefined : Math.round(n));
+      /** A process's peak RSS in each phase, and over its whole life (VmHWM). */
+      const peaksOf = (name: string, pid: number | undefined) => ({
+        ...Object.fromEntries(Object.entries(peaks[name] ?? {}).map(([phase, n]) => [phase, mb(n)])),
+        whole: mb(peakRssMb(pid as number)),
+      });
       console.log(
         JSON.stringify(
           {
@@ -179,22 +184,10 @@ export const runOnStack = async (options: StackRunOptions): Promise<void> => {
             uploadMBps: Number((zip.bytes / 1e6 / uploadSeconds).toFixed(1)),
             readSeconds: readSeconds === undefined ? undefined : Number(readSeconds.toFixed(1)),
             uploadedToEndSeconds: Number(totalSeconds.toFixed(1)),
-            gatewayPeakRssMb: {
-              idle: mb(peaks.gateway?.idle),
-              upload: mb(peaks.gateway?.upload),
-              read: mb(peaks.gateway?.read),
-              render: mb(peaks.gateway?.render),
-              whole: mb(peakRssMb(gateway as number)),
-            },
-            workerPeakRssMb: {
-              idle: mb(peaks.worker?.idle),
-              upload: mb(peaks.worker?.upload),
-              read: mb(peaks.worker?.read),
-              render: mb(peaks.worker?.render),
-              whole: mb(peakRssMb(worker as number)),
-            },
+            gatewayPeakRssMb: peaksOf('gateway', gateway),
+            workerPeakRssMb: peaksOf('worker', worker),
             // Worker invocations that ran out of HANDLER_TIMEOUT_SECONDS (in the last 20,000 characters logged)
-            handlerTimeouts: stack.output().split('handler timed out').length - 1,
+            handlerTimeouts: stack.output().split(/timed out|out of time/).length - 1,
             job: {
               status: view.status,
               sources: view.sourceCount,

@@ -7,7 +7,7 @@ import type { BlobStore, ByteRange } from '@delta-augment/ports';
 import { JobService } from '@delta-augment/ports';
 import sharp from 'sharp';
 import { type TestApp, testApp } from '../helpers/app.js';
-import { gradientJpeg } from '../helpers/images.js';
+import { gradientJpeg, noiseJpeg as noiseOf } from '../helpers/images.js';
 import { waitFor } from '../helpers/server.js';
 import { readZip } from '../helpers/zip.js';
 import { datasetFilesOf, photoItems, yoloZip } from '../labels/photo-dataset.js';
@@ -15,19 +15,8 @@ import { declareUncompressedSize, makeZip } from './fixtures.js';
 
 const MAX_DATASET_BYTES = 4 * 1024 * 1024;
 
-/** A JPEG of noise (it does not compress: about 40 KB). */
-const noiseJpeg = (seed: number) =>
-  sharp({
-    create: {
-      width: 200 + seed,
-      height: 150,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: 60 },
-    },
-  })
-    .jpeg({ quality: 90 })
-    .toBuffer();
+/** A JPEG of noise (it does not compress: about 40 KB), a little wider for each seed. */
+const noiseJpeg = (seed: number) => noiseOf(200 + seed, 150);
 
 /** A class-folder zip of generated images: `count` images over three classes. */
 const classFolderZip = async (count: number, noisy = false): Promise<Buffer> => {

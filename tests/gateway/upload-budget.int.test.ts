@@ -1,23 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import sharp from 'sharp';
 import { type TestApp, testApp } from '../helpers/app.js';
+import { noiseJpeg } from '../helpers/images.js';
 import { pacedPut, readUntilClose, startRawUpload } from '../helpers/raw-upload.js';
 import { waitFor } from '../helpers/server.js';
-
-/** A noise JPEG (it does not compress): about 50 KB. */
-const noiseJpeg = () =>
-  sharp({
-    create: {
-      width: 300,
-      height: 200,
-      channels: 3,
-      background: '#808080',
-      noise: { type: 'gaussian', mean: 128, sigma: 60 },
-    },
-  })
-    .jpeg({ quality: 90 })
-    .toBuffer();
 
 /** The JSON body of a raw HTTP answer. */
 const bodyOf = (answer: string) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4));
@@ -33,7 +19,7 @@ describe('the time budget of a signed upload', () => {
     });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     port = (t.app.server.address() as { port: number }).port;
-    image = await noiseJpeg();
+    image = await noiseJpeg(300, 200); // about 50 KB
   });
   after(() => t.close());
 

@@ -31,6 +31,14 @@ export const gradientJpeg = async (width = 64, height = 48): Promise<Buffer> => 
     .toBuffer();
 };
 
+/** A JPEG of noise: it does not compress (about 40 KB at 200 x 150). */
+export const noiseJpeg = (width = 200, height = 150): Promise<Buffer> =>
+  sharp({
+    create: { width, height, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 60 } },
+  })
+    .jpeg({ quality: 90 })
+    .toBuffer();
+
 /** Multipart form with image files and fields, as a browser or curl would send it. */
 export const jobForm = (
   files: { name: string; data: Buffer; type?: string }[],
