@@ -47,7 +47,34 @@ const archiveQueue = () =>
     [ARCHIVE_DEAD_LETTER_QUEUE]: { visibilityTimeoutSeconds: 30, retentionSeconds: 14 * 24 * 3600 },
   });
 
+/** The archiver function fed by its own queue, as its event source mapping runs it (one request at a time). */
+const archiverPool = (queue: SqliteWorkQueue, blobs: BlobStore, f: Fixture) =>
+  new WorkerPool({
+    queue,
+    queueName: ARCHIVE_QUEUE,
+    handler: createArchiveHandler({ blobs, jobs: f.jobs, maxReceiveCount: 3 }),
+    batchSize: 1,
+    batchWindowSeconds: 0,
+    maxConcurrency: 1,
+    visibilityTimeoutSeconds: 30,
+    handlerTimeoutSeconds: 5,
+  });
+
 const limits = { maxPixels: 40_000_000, maxInputBytes: 25 * 1024 * 1024 };
+
+/** A one-source job whose source the augmenter has settled, handing its finalisation to `requestFinalise`. */
+const settledJob = async (f: Fixture, requestFinalise: (jobId: string) => Promise<void>): Promise<string> => {
+  const { jobId, refs } = await seedJob(f, [{ name: 'a.jpg', data: await gradientJpeg() }], { variants: 2 });
+  await createHandler({
+    blobs: f.ports.blobs,
+    jobs: f.jobs,
+    limits,
+    maxReceiveCount: 5,
+    renderConcurrency: 2,
+    requestFinalise,
+  })(sqsEventFor(refs.map((r) => r.key)));
+  return jobId;
+};
 
 describe('archives built by the archiver, outside the per-record path', () => {
   let f: Fixture;
@@ -89,16 +116,7 @@ describe('archives built by the archiver, outside the per-record path', () => {
       assert.ok(requests.every((m) => m.body === archiveRequestBody(jobId)));
 
       // Act: the archiver function, fed by its own queue
-      pool = new WorkerPool({
-        queue,
-        queueName: ARCHIVE_QUEUE,
-        handler: createArchiveHandler({ blobs: counted.blobs, jobs: f.jobs, maxReceiveCount: 3 }),
-        batchSize: 1,
-        batchWindowSeconds: 0,
-        maxConcurrency: 1,
-        visibilityTimeoutSeconds: 30,
-        handlerTimeoutSeconds: 5,
-      });
+      pool = archiverPool(queue, counted.blobs, f);
       pool.start();
       for (let i = 0; i < 300 && (await f.jobs.load(jobId))?.status !== 'completed'; i++) await sleep(100);
       // Assess
@@ -117,15 +135,7 @@ describe('archives built by the archiver, outside the per-record path', () => {
       // Prepare: a settled job whose archive request is received three times and never answered
       f = fixture();
       queue = archiveQueue();
-      const { jobId, refs } = await seedJob(f, [{ name: 'a.jpg', data: await gradientJpeg() }], { variants: 2 });
-      await createHandler({
-        blobs: f.ports.blobs,
-        jobs: f.jobs,
-        limits,
-        maxReceiveCount: 5,
-        renderConcurrency: 2,
-        requestFinalise: queueArchiveRequests(queue, ARCHIVE_QUEUE),
-      })(sqsEventFor(refs.map((r) => r.key)));
+      const jobId = await settledJob(f, queueArchiveRequests(queue, ARCHIVE_QUEUE));
       for (let receive = 1; receive <= 3; receive++)
         assert.equal((await queue.receive(ARCHIVE_QUEUE, { visibilityTimeoutSeconds: 0 })).length, 1);
       assert.deepEqual(await queue.receive(ARCHIVE_QUEUE, { visibilityTimeoutSeconds: 0 }), []);
@@ -151,16 +161,7 @@ describe('archives built by the archiver, outside the per-record path', () => {
 
       // Act: the operator redrives it to a working archiver
       await queue.redrive(ARCHIVE_DEAD_LETTER_QUEUE);
-      pool = new WorkerPool({
-        queue,
-        queueName: ARCHIVE_QUEUE,
-        handler: createArchiveHandler({ blobs: f.ports.blobs, jobs: f.jobs, maxReceiveCount: 3 }),
-        batchSize: 1,
-        batchWindowSeconds: 0,
-        maxConcurrency: 1,
-        visibilityTimeoutSeconds: 30,
-        handlerTimeoutSeconds: 5,
-      });
+      pool = archiverPool(queue, f.ports.blobs, f);
       pool.start();
       for (let i = 0; i < 200; i++) {
         const stats = await queue.stats(ARCHIVE_QUEUE);
@@ -179,15 +180,7 @@ describe('archives built by the archiver, outside the per-record path', () => {
       // Prepare
       f = fixture();
       queue = archiveQueue();
-      const { jobId, refs } = await seedJob(f, [{ name: 'a.jpg', data: await gradientJpeg() }], { variants: 2 });
-      await createHandler({
-        blobs: f.ports.blobs,
-        jobs: f.jobs,
-        limits,
-        maxReceiveCount: 5,
-        renderConcurrency: 2,
-        requestFinalise: async () => {},
-      })(sqsEventFor(refs.map((r) => r.key)));
+      const jobId = await settledJob(f, async () => {});
       const broken = new Proxy(f.ports.blobs, {
         get(target, property, receiver) {
           if (property === 'put') return async () => Promise.reject(new Error('bucket unavailable'));

@@ -1,5 +1,6 @@
 import { needsFinalising, parseArchiveRequest } from '@delta-augment/core';
 import { ARCHIVE_DEAD_LETTER_QUEUE, type JobService, type WorkQueue } from '@delta-augment/ports';
+import { every } from './every.js';
 import { finalisationUnfinishedReason } from './reconciler.js';
 
 export interface ArchiveDeadLetterDeps {
@@ -46,17 +47,9 @@ export const failDeadLetteredFinalisations = async (deps: ArchiveDeadLetterDeps)
 };
 
 /** Runs `failDeadLetteredFinalisations` every `everyMs`; returns a stop function. */
-export const startArchiveDeadLetterSweep = (deps: ArchiveDeadLetterDeps, everyMs: number): (() => void) => {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    failDeadLetteredFinalisations(deps)
-      .catch((error: Error) => deps.log?.('archive dead-letter sweep failed', { reason: error.message }))
-      .finally(() => {
-        running = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-};
+export const startArchiveDeadLetterSweep = (deps: ArchiveDeadLetterDeps, everyMs: number): (() => void) =>
+  every(
+    everyMs,
+    () => failDeadLetteredFinalisations(deps),
+    (error) => deps.log?.('archive dead-letter sweep failed', { reason: error.message }),
+  );

@@ -13,6 +13,7 @@ import {
   type SourceState,
 } from '@delta-augment/core';
 import { DEAD_LETTER_QUEUE, type JobService, type Ports, UPLOAD_QUEUE } from '@delta-augment/ports';
+import { every } from './every.js';
 
 /** Where a local blob store keeps unfinished writes and job folders (`LocalBlobStore`). */
 export interface BlobHousekeeping {
@@ -266,17 +267,9 @@ const reconcileSource = async (
 };
 
 /** Runs `reconcile` every `everyMs` with `graceMs`; returns a stop function. */
-export const startReconciler = (deps: ReconcileDeps, everyMs: number, graceMs: number): (() => void) => {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    reconcile(deps, graceMs)
-      .catch((error: Error) => deps.log?.('reconciler pass failed', { reason: error.message }))
-      .finally(() => {
-        running = false;
-      });
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
-};
+export const startReconciler = (deps: ReconcileDeps, everyMs: number, graceMs: number): (() => void) =>
+  every(
+    everyMs,
+    () => reconcile(deps, graceMs),
+    (error) => deps.log?.('reconciler pass failed', { reason: error.message }),
+  );
