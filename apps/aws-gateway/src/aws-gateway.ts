@@ -6,6 +6,7 @@ import {
   loadWebhookSettings,
   type RunningService,
   startArchiveDeadLetterSweep,
+  startDatasetDeadLetterSweep,
   startUploadDeadlineSweep,
   WebhookDispatcher,
 } from '@delta-augment/gateway';
@@ -66,6 +67,12 @@ export const startAwsGateway = async (config: Config, log: Log): Promise<Running
   const stopArchiveDeadLetters = config.aws.archiveDeadLetterQueueUrl
     ? startArchiveDeadLetterSweep({ queue: ports.queue, jobs: context.jobs, log }, DEADLINE_SWEEP_MS)
     : () => undefined;
+  // Likewise a job whose dataset zip's reader was cut at every delivery (the augmenter Lambda's timeout or memory):
+  // the zip's message is in the upload DLQ and the job still waits for its sources; it fails once with a reason.
+  const stopDatasetDeadLetters = startDatasetDeadLetterSweep(
+    { queue: ports.queue, jobs: context.jobs, log },
+    DEADLINE_SWEEP_MS,
+  );
   log('Delta Augment gateway is up on AWS adapters', { url: address, region: config.aws.region });
   return {
     app,
@@ -73,6 +80,7 @@ export const startAwsGateway = async (config: Config, log: Log): Promise<Running
     stop: async () => {
       stopDeadline();
       stopArchiveDeadLetters();
+      stopDatasetDeadLetters();
       await dispatcher.stop();
       await ingress?.stop();
       await notifier.close();

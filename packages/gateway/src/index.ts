@@ -1,12 +1,15 @@
 export { buildApp, type GatewayDeps } from './app.js';
 export {
-  type ArchiveDeadLetterDeps,
+  type DeadLetterSweepDeps,
+  failDeadLetteredDatasets,
   failDeadLetteredFinalisations,
   startArchiveDeadLetterSweep,
-} from './archive-dead-letters.js';
+  startDatasetDeadLetterSweep,
+} from './dead-letter-sweeps.js';
 export { attachNotifier } from './notifier.js';
 export {
   type BlobHousekeeping,
+  datasetUnreadReason,
   finalisationUnfinishedReason,
   INTERRUPTED_UPLOAD,
   type ReconcileDeps,

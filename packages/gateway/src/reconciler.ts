@@ -1,6 +1,7 @@
 import {
   awaitsDataset,
   type Clock,
+  DATASET_SOURCE_ID,
   decodeS3Key,
   isJobTerminal,
   isSourceSettled,
@@ -53,6 +54,11 @@ export interface ReconcileReport {
    * died writing the archive: out of memory, killed, out of time). Failed with a reason, once.
    */
   readonly unfinalised: number;
+  /**
+   * Jobs whose dataset zip's message went to the dead-letter queue before the zip was read (its reader was killed
+   * at every attempt: out of memory, out of time). Failed with a reason, once.
+   */
+  readonly datasetsUnread: number;
 }
 
 export const INTERRUPTED_UPLOAD =
@@ -82,6 +88,10 @@ export const deadLetterUnrecordedReason = (receives: number): string =>
 /** Why a job fails whose finalisation was still running when its message's last attempt died. */
 export const finalisationUnfinishedReason = (receives: number): string =>
   `the job could not be finalised after ${receives} attempts: the last attempt to write its archive did not finish (its worker stopped: out of memory, killed, or out of time), so its message went to the dead-letter queue`;
+
+/** Why a job fails whose dataset zip's message went to the dead-letter queue before the zip was read. */
+export const datasetUnreadReason = (receives: number): string =>
+  `the dataset zip could not be read in ${receives} attempts: its reader stopped (out of time or memory) or failed at every attempt, so its message went to the dead-letter queue; upload a smaller zip or split it into several jobs`;
 
 const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -130,9 +140,10 @@ const recordDeadLetters = async (
   deps: ReconcileDeps,
   inUploadQueue: ReadonlyMap<string, number>,
   inDeadLetterQueue: ReadonlyMap<string, number>,
-): Promise<{ deadLettered: number; unfinalised: number }> => {
+): Promise<{ deadLettered: number; unfinalised: number; datasetsUnread: number }> => {
   let deadLettered = 0;
   let unfinalised = 0;
+  let datasetsUnread = 0;
   const jobsQueued = jobsIn(inUploadQueue.keys());
   for (const [key, receives] of inDeadLetterQueue) {
     const parsed = parseSourceKey(key);
@@ -154,12 +165,17 @@ const recordDeadLetters = async (
       deps.log?.('job failed: its finalisation died at the last attempt', { jobId: parsed.jobId, reason });
       const { events } = await deps.jobs.handleJob(parsed.jobId, { type: 'GiveUpFinalising', reason });
       if (events.length > 0) unfinalised += 1;
+    } else if (parsed.sourceId === DATASET_SOURCE_ID && awaitsDataset(job)) {
+      const reason = datasetUnreadReason(receives);
+      deps.log?.('job failed: its dataset zip message is in the dead-letter queue', { jobId: parsed.jobId, reason });
+      const { events } = await deps.jobs.handleJob(parsed.jobId, { type: 'RejectDataset', reason });
+      if (events.length > 0) datasetsUnread += 1;
     } else if (needsFinalising(job)) {
       // Not a source's message (a dataset zip's): the job's finalisation was not its work.
       await finaliseHere(deps, parsed.jobId);
     }
   }
-  return { deadLettered, unfinalised };
+  return { deadLettered, unfinalised, datasetsUnread };
 };
 
 async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncGenerator<JobState> {
@@ -185,7 +201,9 @@ async function* openJobs(events: Ports['events'], updatedBefore: string): AsyncG
  * - a source whose message is in the dead-letter queue with nothing recorded (a worker killed during the message's
  *   last attempt) is dead-lettered with a reason, and its job finalised (`finalise`), whatever its age;
  * - a job whose sources are all settled and whose message is in the dead-letter queue (its finalisation died at
- *   the last attempt) fails with a reason naming the finalisation, whatever its age.
+ *   the last attempt) fails with a reason naming the finalisation, whatever its age;
+ * - a job still waiting for its dataset zip to be read whose zip's message is in the dead-letter queue (its reader
+ *   died at every attempt) fails with a reason naming the zip, whatever its age.
  *
  * Otherwise only work untouched for `graceMs` is considered: younger work may still be in progress. At start-up,
  * when the data directory's lock proves the previous process is gone, the local stack runs it with no grace.
@@ -197,7 +215,7 @@ export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<R
   const inUploadQueue = await keysIn(ports.queue, UPLOAD_QUEUE);
   const inDeadLetterQueue = await keysIn(ports.queue, DEAD_LETTER_QUEUE);
   const queued = new Set([...inUploadQueue.keys(), ...inDeadLetterQueue.keys()]);
-  const { deadLettered, unfinalised } = await recordDeadLetters(deps, inUploadQueue, inDeadLetterQueue);
+  const { deadLettered, unfinalised, datasetsUnread } = await recordDeadLetters(deps, inUploadQueue, inDeadLetterQueue);
   let resent = 0;
   let failed = 0;
   for await (const job of openJobs(ports.events, new Date(cutoff).toISOString())) {
@@ -234,7 +252,7 @@ export const reconcile = async (deps: ReconcileDeps, graceMs: number): Promise<R
     await ports.blobs.deletePrefix(folder.prefix);
     orphanFolders += 1;
   }
-  const report = { resent, failed, ...strays, orphanFolders, deadLettered, unfinalised };
+  const report = { resent, failed, ...strays, orphanFolders, deadLettered, unfinalised, datasetsUnread };
   if (Object.values(report).some((n) => n > 0)) deps.log?.('reconciler repaired interrupted work', { ...report });
   return report;
 };
