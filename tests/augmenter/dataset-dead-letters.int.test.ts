@@ -6,7 +6,7 @@ import { failDeadLetteredDatasets, reconcile } from '@delta-augment/gateway';
 import { DEAD_LETTER_QUEUE, loadConfig, UPLOAD_QUEUE } from '@delta-augment/ports';
 import { makeZip } from '../gateway/fixtures.js';
 import { gradientJpeg } from '../helpers/images.js';
-import { type Fixture, fixture } from '../helpers/jobs.js';
+import { DATASET_ZIP_FIELDS, type Fixture, fixture } from '../helpers/jobs.js';
 
 /**
  * A dataset zip whose reader (the augmenter) is cut at every delivery of its ObjectCreated message (the Lambda's
@@ -29,16 +29,7 @@ const zipDeadLettered = async (f: Fixture) => {
     tags: [],
     sources: [],
     expiresAt: '2099-01-01T00:00:00.000Z',
-    datasetUpload: {
-      ...upload,
-      fields: {
-        format: 'auto',
-        onLabelError: 'fail',
-        minVisibility: 0.25,
-        augmentSplits: 'train',
-        includeOriginals: false,
-      },
-    },
+    datasetUpload: { ...upload, fields: DATASET_ZIP_FIELDS },
   });
   await f.ports.blobs.put(upload.key, zip, { contentType: 'application/zip' });
   for (let receive = 1; receive <= RECEIVES; receive++)

@@ -9,6 +9,7 @@ import { LocalBlobStore } from '@delta-augment/ports/local';
 import { type DynaliteHandle, startDynalite } from '../../apps/aws-emulated/src/dynalite.js';
 import { makeZip } from '../gateway/fixtures.js';
 import { gradientJpeg } from '../helpers/images.js';
+import { DATASET_ZIP_FIELDS } from '../helpers/jobs.js';
 import { tempDir } from '../helpers/server.js';
 
 /**
@@ -56,13 +57,6 @@ describe('expanding an uploaded dataset zip on DynamoDB', () => {
       const jobId = newId('j');
       const healthy = new JobService(new DynamoDbJobEventStore(clients[0] as DynamoDBClient, table), silentBus);
       const upload = { key: `sources/${jobId}/dataset/pets.zip`, name: 'pets.zip', bytes: zip.length };
-      const fields = {
-        format: 'auto',
-        onLabelError: 'fail',
-        minVisibility: 0.25,
-        augmentSplits: 'train',
-        includeOriginals: false,
-      } as const;
       await healthy.handleJob(jobId, {
         type: 'CreateJob',
         owner: 'alice',
@@ -71,7 +65,7 @@ describe('expanding an uploaded dataset zip on DynamoDB', () => {
         tags: [],
         sources: [],
         expiresAt: '2099-01-01T00:00:00.000Z',
-        datasetUpload: { ...upload, fields },
+        datasetUpload: { ...upload, fields: DATASET_ZIP_FIELDS },
       });
       await blobs.put(upload.key, zip, { contentType: 'application/zip' });
       const dying = new JobService(
