@@ -7,6 +7,7 @@ import {
   type DatasetUpload,
   isJobTerminal,
   type JobState,
+  limitedPool,
   type NewSource,
 } from '@delta-augment/core';
 import type { BlobStore, Config, JobService } from '@delta-augment/ports';
@@ -205,18 +206,34 @@ const sourcesToStore = async (deps: DatasetExpansionDeps, jobId: string) => {
   return missing;
 };
 
-/** Second pass: each recorded image not stored yet is copied from the zip to its source key (which queues its work). */
+/** How many images the second pass stores at once (each held in memory until stored: at most this many). */
+const STORE_CONCURRENCY = 8;
+
+/**
+ * Second pass: each recorded image not stored yet is copied from the zip to its source key (which queues its
+ * work), `STORE_CONCURRENCY` at a time; the zip is read on only while a slot is free. It returns (or throws) once
+ * every write it started has settled, so none lands after it.
+ */
 const storeImages = async (deps: DatasetExpansionDeps, jobId: string, upload: DatasetUpload, size: number) => {
   const missing = await sourcesToStore(deps, jobId);
   if (missing.size === 0) return;
-  await walkDatasetZip(await openStoredZip(deps, upload.key, size), FIELD, limitsOf(deps), async (entry, data) => {
-    const source = missing.get(entry.path);
-    if (!source) return;
-    await deps.blobs.put(source.key, data, {
-      contentType: CONTENT_TYPES[source.format] ?? 'application/octet-stream',
-      metadata: { job: jobId, source: source.sourceId },
+  const pool = limitedPool(STORE_CONCURRENCY);
+  try {
+    await walkDatasetZip(await openStoredZip(deps, upload.key, size), FIELD, limitsOf(deps), async (entry, data) => {
+      const source = missing.get(entry.path);
+      if (!source) return;
+      await pool.run(async () => {
+        await deps.blobs.put(source.key, data, {
+          contentType: CONTENT_TYPES[source.format] ?? 'application/octet-stream',
+          metadata: { job: jobId, source: source.sourceId },
+        });
+      });
     });
-  });
+  } catch (error) {
+    await pool.settled().catch(() => undefined);
+    throw error;
+  }
+  await pool.settled();
 };
 
 /**
