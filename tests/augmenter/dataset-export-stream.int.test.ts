@@ -11,7 +11,7 @@ const SOURCES = 30;
 const VARIANTS = 4;
 
 /**
- * Watches how the exporter reads variant images: how many are open (read but not yet consumed) at once,
+ * Watches how the exporter reads variant images: how many are open (read but not yet consumed to their end) at once,
  * and whether any is read whole into memory (getBuffer).
  */
 const watching = (inner: BlobStore) => {
@@ -26,9 +26,16 @@ const watching = (inner: BlobStore) => {
           if (!key.endsWith('.jpg')) return stream;
           open += 1;
           mostOpen = Math.max(mostOpen, open);
-          stream.once('close', () => {
+          // consumed when its last byte is read ('end'), or dropped ('close' without 'end'), whichever comes
+          // first: 'close' alone lags behind 'end' under load, and the next image may open in between
+          let consumed = false;
+          const done = () => {
+            if (consumed) return;
+            consumed = true;
             open -= 1;
-          });
+          };
+          stream.once('end', done);
+          stream.once('close', done);
           return stream;
         };
       }
