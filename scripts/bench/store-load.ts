@@ -4,7 +4,9 @@
  * one VariantsWritten batch of 20, SourceCompleted, with 4 sources in flight), then its finalisation.
  * Rendering is left out so that the figures are the cost of the job model alone.
  */
+import type { JobCommand, NewSource } from '@delta-augment/core';
 import type { JobService } from '@delta-augment/ports';
+import { DATASET_ZIP_FIELDS } from '../../tests/helpers/jobs.js';
 
 export const VARIANTS = 20;
 const IN_FLIGHT = 4;
@@ -16,18 +18,29 @@ export const sizesArg = (fallback: string): number[] => {
   return (arg > 0 ? (process.argv[arg + 1] ?? '') : fallback).split(',').map(Number);
 };
 
-/** Records the bench job with `sources` sources; resolves with their ids. */
-export const createBenchJob = async (jobs: JobService, sources: number): Promise<string[]> => {
-  const ids = Array.from({ length: sources }, (_, i) => `s_${String(i).padStart(22, '0')}`);
-  await jobs.handleJob(JOB_ID, {
+const benchSourceIds = (sources: number) =>
+  Array.from({ length: sources }, (_, i) => `s_${String(i).padStart(22, '0')}`);
+
+/** The bench job's CreateJob, with `sources` recorded at creation and the rest of the command from `more`. */
+const createCommand = (sources: NewSource[], more: Partial<JobCommand & { type: 'CreateJob' }> = {}) =>
+  ({
     type: 'CreateJob',
     owner: 'bench',
     pipeline: { seed: 1 },
     variants: VARIANTS,
     tags: [],
-    sources: ids.map((sourceId) => ({ sourceId, name: `${sourceId}.jpg`, label: 'cats', key: `k/${sourceId}` })),
+    sources,
     expiresAt: '2999-01-01T00:00:00.000Z',
-  });
+    ...more,
+  }) as JobCommand;
+
+/** Records the bench job with `sources` sources; resolves with their ids. */
+export const createBenchJob = async (jobs: JobService, sources: number): Promise<string[]> => {
+  const ids = benchSourceIds(sources);
+  await jobs.handleJob(
+    JOB_ID,
+    createCommand(ids.map((sourceId) => ({ sourceId, name: `${sourceId}.jpg`, label: 'cats', key: `k/${sourceId}` }))),
+  );
   return ids;
 };
 
@@ -37,28 +50,18 @@ export const createBenchJob = async (jobs: JobService, sources: number): Promise
  * that reads the zip records it. Resolves with the source ids.
  */
 export const createDatasetBenchJob = async (jobs: JobService, sources: number): Promise<string[]> => {
-  const ids = Array.from({ length: sources }, (_, i) => `s_${String(i).padStart(22, '0')}`);
-  await jobs.handleJob(JOB_ID, {
-    type: 'CreateJob',
-    owner: 'bench',
-    pipeline: { seed: 1 },
-    variants: VARIANTS,
-    tags: [],
-    sources: [],
-    expiresAt: '2999-01-01T00:00:00.000Z',
-    datasetUpload: {
-      key: `sources/${JOB_ID}/dataset/bench.zip`,
-      name: 'bench.zip',
-      bytes: 1,
-      fields: {
-        format: 'auto',
-        onLabelError: 'fail',
-        minVisibility: 0.25,
-        augmentSplits: 'train',
-        includeOriginals: false,
+  const ids = benchSourceIds(sources);
+  await jobs.handleJob(
+    JOB_ID,
+    createCommand([], {
+      datasetUpload: {
+        key: `sources/${JOB_ID}/dataset/bench.zip`,
+        name: 'bench.zip',
+        bytes: 1,
+        fields: DATASET_ZIP_FIELDS,
       },
-    },
-  });
+    }),
+  );
   await jobs.handleJob(JOB_ID, {
     type: 'ExpandDataset',
     sources: ids.map((sourceId) => ({

@@ -1,5 +1,6 @@
 import type { NewSource } from '../../../packages/core/src/jobs/decide.js';
 import type { JobEvent, JobEventBody } from '../../../packages/core/src/jobs/events.js';
+import { DATASET_ZIP_FIELDS } from '../../helpers/jobs.js';
 
 /** Builders for a job created for an uploaded dataset zip and the images its expansion finds. */
 
@@ -18,13 +19,7 @@ export const awaitingZip = (jobId: string): JobEventBody => ({
       key: `sources/${jobId}/dataset/pets.zip`,
       name: 'pets.zip',
       bytes: 1000,
-      fields: {
-        format: 'auto',
-        onLabelError: 'fail',
-        minVisibility: 0.25,
-        augmentSplits: 'train',
-        includeOriginals: false,
-      },
+      fields: DATASET_ZIP_FIELDS,
     },
   },
 });
