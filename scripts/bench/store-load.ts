@@ -6,7 +6,7 @@
  */
 import type { JobCommand, NewSource } from '@delta-augment/core';
 import type { JobService } from '@delta-augment/ports';
-import { DATASET_ZIP_FIELDS } from '../../tests/helpers/jobs.js';
+import { DATASET_ZIP_FIELDS } from '../../tests/helpers/dataset-zip-fields.js';
 
 export const VARIANTS = 20;
 const IN_FLIGHT = 4;

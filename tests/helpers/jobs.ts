@@ -122,11 +122,4 @@ export const completeSource = async (
   await jobs.handleSource(jobId, sourceId, { type: 'CompleteSource' }, state);
 };
 
-/** The form fields of a dataset zip upload, as the gateway records them by default. */
-export const DATASET_ZIP_FIELDS = {
-  format: 'auto',
-  onLabelError: 'fail',
-  minVisibility: 0.25,
-  augmentSplits: 'train',
-  includeOriginals: false,
-} as const;
+export { DATASET_ZIP_FIELDS } from './dataset-zip-fields.js';

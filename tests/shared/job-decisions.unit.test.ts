@@ -16,6 +16,7 @@ import {
   sourceFromRef,
   VARIANTS_PER_EVENT,
 } from '@delta-augment/core';
+import { DATASET_ZIP_FIELDS } from '../helpers/dataset-zip-fields.js';
 import { deciderSpec } from '../helpers/decider-spec.js';
 
 const JOB = 'j_test';
@@ -282,14 +283,12 @@ describe('the job aggregate', () => {
 });
 
 describe('the job aggregate of an uploaded dataset zip', () => {
-  const fields = {
-    format: 'auto',
-    onLabelError: 'fail',
-    minVisibility: 0.25,
-    augmentSplits: 'train',
-    includeOriginals: false,
-  } as const;
-  const datasetUpload = { key: 'sources/j_test/dataset/pets.zip', name: 'pets.zip', bytes: 100, fields };
+  const datasetUpload = {
+    key: 'sources/j_test/dataset/pets.zip',
+    name: 'pets.zip',
+    bytes: 100,
+    fields: DATASET_ZIP_FIELDS,
+  };
   const awaiting = { type: 'JobCreated', data: { ...createdData([], 0), outputs: 0, datasetUpload } } as JobEventBody;
   const image = (n: number) => ({
     sourceId: `s${n}`,

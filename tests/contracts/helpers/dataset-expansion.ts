@@ -1,6 +1,6 @@
 import type { NewSource } from '../../../packages/core/src/jobs/decide.js';
 import type { JobEvent, JobEventBody } from '../../../packages/core/src/jobs/events.js';
-import { DATASET_ZIP_FIELDS } from '../../helpers/jobs.js';
+import { DATASET_ZIP_FIELDS } from '../../helpers/dataset-zip-fields.js';
 
 /** Builders for a job created for an uploaded dataset zip and the images its expansion finds. */
 
